@@ -1,0 +1,25 @@
+"""tnrnn: tensor-network analysis of the long-term memory of recurrent networks.
+
+The curated public API. ``import tnrnn`` does not import matplotlib; drawing and plotting functions live in
+`tnrnn.draw` and `tnrnn.plots` and import it lazily.
+"""
+
+from tnrnn._types import ArgumentError, MemoryRefusal, Partition, parse_partition
+from tnrnn.rac import RAC, ModularRAC, init_rac, one_hot, rac_forward, rac_forward_batch, rac_outputs, rac_step
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "MemoryRefusal",
+    "Partition",
+    "parse_partition",
+    "RAC",
+    "ModularRAC",
+    "init_rac",
+    "one_hot",
+    "rac_forward",
+    "rac_forward_batch",
+    "rac_outputs",
+    "rac_step",
+]

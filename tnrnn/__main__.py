@@ -1,0 +1,3 @@
+from tnrnn.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""The ``tnrnn`` command: a thin layer over the public API (no logic of its own).
+
+Each verb has an ``_add_<verb>(sub)`` function that declares its arguments and sets ``func`` to a runner
+``_run_<verb>(args) -> dict``. With ``--json`` the runner's dict is printed as exactly one JSON object; without it,
+a readable rendering. A bad argument exits 2 with one line on stderr naming the argument, the value and what is
+allowed (`tnrnn.ArgumentError`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tnrnn._types import ArgumentError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line and exits 2."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        print(f"tnrnn: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+
+
+def _sizes(p, *, T_required=True):
+    p.add_argument("--M", type=int, required=True, help="input dimension (alphabet size for onehot)")
+    p.add_argument("--R", type=int, required=True, help="width: hidden channels per layer")
+    p.add_argument("--L", type=int, required=True, help="depth: number of stacked recurrent layers")
+    p.add_argument("--T", type=int, required=T_required, help="sequence length")
+
+
+def _json_flag(p):
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+def _enable_x64():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+
+
+# --- rank ---------------------------------------------------------------------------------------------------
+
+
+def _add_rank(sub):
+    p = sub.add_parser("rank", help="exact Start-End (or any) separation rank of a RAC")
+    _sizes(p)
+    p.add_argument("--domain", default="continuous", help="onehot | continuous (default continuous)")
+    p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
+    p.add_argument("--seed", type=int, default=0, help="first seed of the random weights")
+    p.add_argument("--seeds", type=int, default=2, help="number of seeds (the maximum rank is reported)")
+    p.add_argument("--method", default="modp", help="modp (exact, default) | svd (float diagnostic)")
+    _json_flag(p)
+    p.set_defaults(func=_run_rank)
+
+
+def _run_rank(args):
+    from tnrnn.rank import separation_rank
+
+    res = separation_rank(
+        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
+        n_seeds=args.seeds, method=args.method,
+    )
+    return res.to_dict()
+
+
+# --- bounds -------------------------------------------------------------------------------------------------
+
+
+def _add_bounds(sub):
+    p = sub.add_parser("bounds", help="closed-form bounds on the Start-End separation rank")
+    _sizes(p)
+    _json_flag(p)
+    p.set_defaults(func=_run_bounds)
+
+
+def _run_bounds(args):
+    from tnrnn.bounds import bounds_report
+
+    return bounds_report(args.M, args.R, args.L, args.T)
+
+
+# --- table --------------------------------------------------------------------------------------------------
+
+
+def _add_table(sub):
+    p = sub.add_parser("table", help="exact ranks beside every bound, over lists of sizes and both domains")
+    p.add_argument("--L", type=_int_list, default=[1, 2, 3], help="depths, e.g. 1,2,3")
+    p.add_argument("--M", type=_int_list, default=[2, 3], help="input dimensions")
+    p.add_argument("--R", type=_int_list, default=[2, 3], help="widths")
+    p.add_argument("--T", type=_int_list, default=[2, 4, 6], help="even lengths")
+    p.add_argument("--domains", default="onehot,continuous", help="comma-separated domains")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--format", default="markdown", help="markdown | csv | json")
+    p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _json_flag(p)
+    p.set_defaults(func=_run_table)
+
+
+def _run_table(args):
+    from tnrnn.table import format_table, rank_table
+
+    rows = rank_table(
+        args.L, args.M, args.R, args.T, domains=args.domains.split(","), seed=args.seed,
+        progress=not args.no_progress,
+    )
+    text = format_table(rows, args.format)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text)
+    elif not args.json:
+        print(text)
+    return {"rows": rows, "format": args.format, "out": args.out, "_quiet": True}
+
+
+# --- registry -----------------------------------------------------------------------------------------------
+
+_VERBS = [_add_rank, _add_bounds, _add_table]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+    for add in _VERBS:
+        add(sub)
+    return parser
+
+
+def _render(result: dict) -> str:
+    lines = []
+    for k, v in result.items():
+        if k.startswith("_"):
+            continue
+        lines.append(f"{k}: {v}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _enable_x64()
+    try:
+        result = args.func(args)
+    except ArgumentError as exc:
+        print(f"tnrnn {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+    quiet = result.pop("_quiet", False)
+    if getattr(args, "json", False):
+        print(json.dumps(result))
+    elif not quiet:
+        print(_render(result))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
