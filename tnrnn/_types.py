@@ -194,8 +194,13 @@ def available_memory_bytes() -> int:
         return 8 * 2**30
 
 
-def refuse_if_too_large(what: str, shape: tuple[int, ...], bytes_per_entry: int, *, budget: float = 0.5) -> None:
-    """Raise `MemoryRefusal` if a dense object of ``shape`` would need more than ``budget`` of free memory."""
+def refuse_if_too_large(
+    name: str, value, what: str, shape: tuple[int, ...], bytes_per_entry: int, *, budget: float = 0.5
+) -> None:
+    """Raise `MemoryRefusal` naming argument ``name`` if a dense ``what`` of ``shape`` would not fit.
+
+    The limit is ``budget`` (default half) of the memory available now; the message gives the size needed.
+    """
     n = 1
     for s in shape:
         n *= int(s)
@@ -204,8 +209,8 @@ def refuse_if_too_large(what: str, shape: tuple[int, ...], bytes_per_entry: int,
     if need > budget * avail:
         dims = " x ".join(str(s) for s in shape)
         raise MemoryRefusal(
-            what,
-            dims,
-            f"the dense {what} of {dims} entries would need {need / 2**30:.1f} GiB; "
-            f"at most {budget * avail / 2**30:.1f} GiB may be used (half of the available memory)",
+            name,
+            value,
+            f"the dense {what} of {dims} entries would need {need / 2**30:.1f} GiB, "
+            f"more than the {budget * avail / 2**30:.1f} GiB that may be used (half of the available memory)",
         )

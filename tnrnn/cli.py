@@ -114,8 +114,10 @@ def _add_table(sub):
 
 
 def _run_table(args):
-    from tnrnn.table import format_table, rank_table
+    from tnrnn._types import check_choice
+    from tnrnn.table import FORMATS, format_table, rank_table
 
+    check_choice("format", args.format, FORMATS)
     rows = rank_table(
         args.L, args.M, args.R, args.T, domains=args.domains.split(","), seed=args.seed,
         progress=not args.no_progress,

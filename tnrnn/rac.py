@@ -182,7 +182,7 @@ def one_hot(symbols, M: int, dtype=None) -> Array:
 
 
 def max_safe_prime_bound(width: int) -> int:
-    """Largest ``p`` with ``width * (p - 1)**2 < 2**63``: no int64 overflow in a reduced dot product."""
+    """Largest ``p`` with ``width * p**2 < 2**63``, so no int64 dot product of residues overflows."""
     width = check_positive_int("width", width)
     return math.isqrt((2**63 - 1) // width)
 
@@ -222,7 +222,7 @@ def largest_primes_below(bound: int, count: int) -> list[int]:
 
 
 def max_safe_prime(width: int) -> int:
-    """The largest prime ``p`` with ``width * (p - 1)**2 < 2**63`` (see the module notes)."""
+    """The largest prime ``p`` with ``width * p**2 < 2**63`` (see the module notes)."""
     return largest_primes_below(max_safe_prime_bound(width) + 1, 1)[0]
 
 

@@ -1,0 +1,172 @@
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from tnrnn import ArgumentError
+from tnrnn.rac import (
+    RAC,
+    ModularRAC,
+    init_rac,
+    largest_primes_below,
+    max_safe_prime,
+    max_safe_prime_bound,
+    one_hot,
+    rac_forward,
+    rac_forward_batch,
+    rac_outputs,
+)
+from tnrnn.testing import assert_close
+
+
+def _naive_forward(model, xs):
+    """Python loop over the recurrence exactly as written in the paper notes §1.2."""
+    L = model.L
+    h_prev = [None] * L
+    for x in np.asarray(xs):
+        inp = x
+        for l in range(L):
+            rec = np.ones(model.R) if h_prev[l] is None else np.asarray(model.W_H[l]) @ h_prev[l]
+            h = rec * (np.asarray(model.W_I[l]) @ inp)
+            h_prev[l] = h
+            inp = h
+    return np.asarray(model.W_O) @ inp
+
+
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_forward_matches_naive_recurrence(L):
+    model = init_rac(3, 4, L, key=jax.random.PRNGKey(L), K=2)
+    xs = jax.random.normal(jax.random.PRNGKey(10 + L), (6, 3))
+    assert model.M == 3 and model.R == 4 and model.L == L and model.K == 2
+    assert_close(rac_forward(model, xs), _naive_forward(model, xs))
+    assert_close(model(xs), _naive_forward(model, xs))
+    assert_close(rac_outputs(model, xs)[-1], _naive_forward(model, xs))
+
+
+def test_outputs_every_step_and_batch():
+    model = init_rac(2, 3, 2, key=jax.random.PRNGKey(0))
+    xs = jax.random.normal(jax.random.PRNGKey(1), (4, 5, 2))
+    ys = rac_forward_batch(model, xs)
+    assert ys.shape == (4, 1)
+    for b in range(4):
+        assert_close(ys[b], rac_forward(model, xs[b]))
+        outs = rac_outputs(model, xs[b])
+        for t in range(1, 6):
+            assert_close(outs[t - 1], _naive_forward(model, xs[b, :t]))
+
+
+def test_float64_under_x64_and_jit():
+    model = init_rac(2, 2, 2, key=jax.random.PRNGKey(0))
+    assert model.W_O.dtype == jnp.float64
+    xs = one_hot(jnp.array([0, 1, 1, 0]), 2)
+    assert_close(jax.jit(rac_forward)(model, xs), rac_forward(model, xs))
+
+
+def test_model_is_a_pytree():
+    model = init_rac(2, 3, 2, key=jax.random.PRNGKey(0))
+    leaves = jax.tree_util.tree_leaves(model)
+    assert len(leaves) == 2 * 2 + 1
+    doubled = jax.tree_util.tree_map(lambda a: 2 * a, model)
+    assert isinstance(doubled, RAC)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.W_O = None
+
+
+def test_init_is_deterministic_and_keyword_only():
+    a = init_rac(2, 3, 2, key=jax.random.PRNGKey(7))
+    b = init_rac(2, 3, 2, key=jax.random.PRNGKey(7))
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        assert np.array_equal(x, y)
+    with pytest.raises(TypeError):
+        init_rac(2, 3, 2, jax.random.PRNGKey(7))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_bad_sizes(bad):
+    with pytest.raises(ArgumentError, match="R="):
+        init_rac(2, bad, 1, key=jax.random.PRNGKey(0))
+
+
+def _python_int_forward(m: ModularRAC, xs):
+    L, p = m.L, m.p
+    g = [[1] * m.R for _ in range(L)]
+    inp = None
+    for x in xs:
+        inp = [int(v) for v in x]
+        for l in range(L):
+            WI, WH = m.W_I[l].tolist(), m.W_H[l].tolist()
+            h = [g[l][r] * sum(WI[r][c] * inp[c] for c in range(len(inp))) % p for r in range(m.R)]
+            g[l] = [sum(WH[r][c] * h[c] for c in range(m.R)) % p for r in range(m.R)]
+            inp = h
+    return [sum(w * v for w, v in zip(row, inp, strict=True)) % p for row in m.W_O.tolist()]
+
+
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_modular_matches_python_integers(L):
+    M, R = 3, 5
+    p = max_safe_prime(max(M, R))
+    m = ModularRAC.random(M, R, L, p=p, seed=L, K=2)
+    xs = np.random.default_rng(L).integers(1, p, (7, M))
+    assert m(xs).tolist() == _python_int_forward(m, xs)
+
+
+def test_modular_matches_float_on_small_integers():
+    """With tiny integer weights and inputs nothing wraps, so the mod-p run equals the float run."""
+    rng = np.random.default_rng(0)
+    M, R, L = 2, 2, 2
+    W_I = tuple(rng.integers(-2, 3, (R, M if l == 0 else R)) for l in range(L))
+    W_H = tuple(rng.integers(-2, 3, (R, R)) for _ in range(L))
+    W_O = rng.integers(-2, 3, (1, R))
+    fmodel = RAC(tuple(map(jnp.asarray, map(np.float64, W_I))), tuple(map(jnp.asarray, map(np.float64, W_H))),
+                 jnp.asarray(np.float64(W_O)))
+    p = max_safe_prime(R)
+    m = ModularRAC.from_rac(fmodel, p)
+    xs = rng.integers(-2, 3, (4, M))
+    y_float = int(round(float(rac_forward(fmodel, jnp.asarray(xs, jnp.float64))[0])))
+    assert int(m(np.mod(xs, p))[0]) == y_float % p
+
+
+def test_prime_bound_rules_out_overflow():
+    for width in (1, 4, 64, 1000):
+        b = max_safe_prime_bound(width)
+        assert width * b**2 < 2**63
+        assert width * (b + 1) ** 2 >= 2**63
+    p = max_safe_prime(4)
+    assert largest_primes_below(p + 1, 1) == [p]
+    with pytest.raises(ArgumentError, match="p="):
+        ModularRAC.random(2, 4, 1, p=2**62 + 1, seed=0)
+    with pytest.raises(ArgumentError, match="p="):
+        ModularRAC.random(2, 4, 1, p=1000, seed=0)  # not prime
+
+
+def test_generic_initial_state_gives_same_rank():
+    """Notes §1.3: a generic h^0 instead of the all-ones convention leaves the separation rank unchanged."""
+    from tnrnn._types import parse_partition
+    from tnrnn.rank import evaluation_matrix, modular_rank, separation_rank
+
+    M, R, L, T = 2, 3, 2, 6
+    p = max_safe_prime(R)
+    m = ModularRAC.random(M, R, L, p=p, seed=5)
+    rng = np.random.default_rng(3)
+    carry0 = tuple(rng.integers(1, p, R) for _ in range(L))
+
+    class WithH0:
+        def __init__(self, m):
+            self.m, self.L, self.R = m, m.L, m.R
+
+        def initial_carry(self, batch_shape=()):
+            return tuple(np.broadcast_to(c, (*batch_shape, self.R)).copy() for c in carry0)
+
+        def step(self, carry, x):
+            return self.m.step(carry, x)
+
+        def output(self, h):
+            return self.m.output(h)
+
+    part = parse_partition("start-end", T)
+    a = rng.integers(0, p, (80, T // 2, M))
+    b = rng.integers(0, p, (80, T // 2, M))
+    r_h0 = modular_rank(evaluation_matrix(WithH0(m), part, a, b), p)
+    assert r_h0 == separation_rank(M, R, L, T, domain="continuous").rank
