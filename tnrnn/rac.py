@@ -284,7 +284,8 @@ class ModularRAC:
 
     def matvec(self, W: np.ndarray, v: np.ndarray) -> np.ndarray:
         """``W @ v (mod p)`` over the last axis of ``v``, exact in int64."""
-        return np.matmul(v, W.T) % self.p
+        out = np.matmul(v, W.T)
+        return np.remainder(out, self.p, out=out)
 
     def initial_carry(self, batch_shape: tuple[int, ...] = ()) -> tuple[np.ndarray, ...]:
         return tuple(np.ones((*batch_shape, self.R), np.int64) for _ in range(self.L))
@@ -293,7 +294,8 @@ class ModularRAC:
         """One step over all layers; ``x`` has shape ``(..., M)`` and broadcasts against the carry."""
         inp, new = x, []
         for W_I, W_H, g in zip(self.W_I, self.W_H, carry, strict=True):
-            h = (g * self.matvec(W_I, inp)) % self.p
+            h = np.multiply(g, self.matvec(W_I, inp))
+            np.remainder(h, self.p, out=h)
             new.append(self.matvec(W_H, h))
             inp = h
         return tuple(new), inp
