@@ -5,6 +5,9 @@ The curated public API. ``import tnrnn`` does not import matplotlib; drawing and
 """
 
 from tnrnn._types import ArgumentError, MemoryRefusal, Partition, parse_partition
+from tnrnn.build import build_network, compile_rac
+from tnrnn.cuts import CutResult, min_cut, start_end_min_cut
+from tnrnn.network import TNGraph
 from tnrnn.rac import RAC, ModularRAC, init_rac, one_hot, rac_forward, rac_forward_batch, rac_outputs, rac_step
 
 __version__ = "0.1.0"
@@ -22,4 +25,10 @@ __all__ = [
     "rac_forward_batch",
     "rac_outputs",
     "rac_step",
+    "TNGraph",
+    "build_network",
+    "compile_rac",
+    "CutResult",
+    "min_cut",
+    "start_end_min_cut",
 ]

@@ -91,8 +91,13 @@ def _add_bounds(sub):
 
 def _run_bounds(args):
     from tnrnn.bounds import bounds_report
+    from tnrnn.cuts import start_end_min_cut
 
-    return bounds_report(args.M, args.R, args.L, args.T)
+    out = bounds_report(args.M, args.R, args.L, args.T)
+    # the continuous network's min-cut bounds both domains (one-hot rank <= continuous rank)
+    out["min_cut"] = start_end_min_cut(args.M, args.R, args.L, args.T, domain="continuous").bound
+    out["min_cut_onehot"] = start_end_min_cut(args.M, args.R, args.L, args.T, domain="onehot").bound
+    return out
 
 
 # --- table --------------------------------------------------------------------------------------------------
@@ -131,9 +136,51 @@ def _run_table(args):
     return {"rows": rows, "format": args.format, "out": args.out, "_quiet": True}
 
 
+# --- network / cut ------------------------------------------------------------------------------------------
+
+
+def _add_network(sub):
+    p = sub.add_parser("network", help="node and edge counts of the compiled RAC tensor network")
+    _sizes(p)
+    p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
+    p.add_argument("--out", default=None, help="also write the network's JSON (tnrnn.TNGraph) to this file")
+    _json_flag(p)
+    p.set_defaults(func=_run_network)
+
+
+def _run_network(args):
+    from tnrnn.build import build_network
+
+    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(graph.to_json())
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **graph.summary()}
+
+
+def _add_cut(sub):
+    p = sub.add_parser("cut", help="certified min-cut upper bound on the separation rank of the RAC network")
+    _sizes(p)
+    p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
+    p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
+    p.add_argument("--engine", default="auto", help="auto | networkx | scipy | tree")
+    _json_flag(p)
+    p.set_defaults(func=_run_cut)
+
+
+def _run_cut(args):
+    from tnrnn.cuts import start_end_min_cut
+
+    res = start_end_min_cut(
+        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine
+    )
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **res.to_dict()}
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _VERBS = [_add_rank, _add_bounds, _add_table]
+_VERBS += [_add_network, _add_cut]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,143 @@
+"""The RAC -> tensor network compiler: counts against the closed forms of notes §4.3, structure, arrays."""
+
+from math import comb
+
+import jax
+import pytest
+
+from tnrnn._types import ArgumentError
+from tnrnn.build import build_network, closed_form_counts, compile_rac, input_copy_counts
+from tnrnn.rac import init_rac
+
+# notes §4.3 count table (facts derived there): L -> T -> (input copies, δ, W^H, ones, nodes)
+NOTES_TABLE = {
+    1: {2: (2, 2, 1, 1, 9), 4: (4, 4, 3, 1, 17), 6: (6, 6, 5, 1, 25), 8: (8, 8, 7, 1, 33)},
+    2: {2: (3, 5, 2, 3, 19), 4: (10, 14, 9, 5, 53), 6: (21, 27, 20, 7, 103), 8: (36, 44, 35, 9, 169)},
+    3: {2: (4, 9, 3, 6, 32), 4: (20, 34, 19, 15, 123), 6: (56, 83, 55, 28, 306), 8: (120, 164, 119, 45, 613)},
+}
+
+
+def _role_count(g, role, **tags):
+    out = 0
+    for k, r in enumerate(g.roles):
+        if r == role and all(getattr(g, attr + "s")[k] == v for attr, v in tags.items()):
+            out += 1
+    return out
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4])
+@pytest.mark.parametrize("T", range(1, 9))
+def test_continuous_counts_match_closed_forms(L, T):
+    g = build_network(2, 3, L, T, domain="continuous")
+    inputs = comb(T + L - 1, L)
+    had = comb(T + L, L) - 1
+    ones = comb(T - 1 + L, L - 1)
+    assert _role_count(g, "input") == inputs
+    assert _role_count(g, "copy") == had
+    assert _role_count(g, "W_I") == had
+    assert _role_count(g, "ones") == ones
+    assert _role_count(g, "W_H") == had - ones
+    assert _role_count(g, "W_O") == 1
+    assert g.n_nodes == inputs + 3 * had + 1
+    assert g.n_edges == g.n_nodes - 1
+    assert g.is_tree()
+    # copies of x^t: n_t = C(T-t+L-1, L-1); copies of h^{t,l}: N(t,l) = C(T-t+L-l, L-l)
+    for t in range(1, T + 1):
+        assert _role_count(g, "input", time=t) == comb(T - t + L - 1, L - 1)
+        for l in range(1, L + 1):
+            assert _role_count(g, "copy", time=t, layer=l) == comb(T - t + L - l, L - l)
+    s = g.summary()
+    assert (s["copy_tensors"], s["input_copies"], s["is_tree"]) == (had, inputs, True)
+    if L in NOTES_TABLE and T in NOTES_TABLE[L]:
+        assert (inputs, had, had - ones, ones, g.n_nodes) == NOTES_TABLE[L][T]
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4])
+@pytest.mark.parametrize("T", range(1, 9))
+def test_onehot_counts_and_open_legs(L, T):
+    M = 3
+    g = build_network(M, 2, L, T, domain="onehot")
+    n = [comb(T - t + L - 1, L - 1) for t in range(1, T + 1)]
+    joined = sum(k >= 2 for k in n)
+    had = comb(T + L, L) - 1
+    assert _role_count(g, "input") == T
+    assert _role_count(g, "copy") == had + joined
+    assert _role_count(g, "W_I", layer=1) == comb(T + L - 1, L)
+    assert g.n_nodes == 3 * had + 1 + T + joined
+    assert g.is_tree() == (joined == 0)
+    view = g.tensor_view()
+    assert view.output == tuple(f"x{t}" for t in range(1, T + 1)) + ("y",)
+    assert [view.size_dict[i] for i in view.output[:-1]] == [M] * T
+    # the copy tensor of x^t has one leg per copy plus the open leg
+    for t in range(1, T + 1):
+        if n[t - 1] >= 2:
+            assert len(g.indices[g.node_id[f"dx{t}"]]) == n[t - 1] + 1
+    assert closed_form_counts(T, L, domain="onehot")["nodes"] == g.n_nodes
+    assert closed_form_counts(T, L, domain="onehot")["edges"] == g.n_edges
+
+
+def test_bond_dimensions():
+    M, R, K = 3, 2, 4
+    g = build_network(M, R, 2, 5, K=K)
+    for u, v, index in g.edges():
+        roles = {g.roles[g.node_id[u]], g.roles[g.node_id[v]]}
+        assert g.size_dict[index] == (M if "input" in roles else R)
+    assert g.size_dict["y"] == K
+
+
+def test_shallow_is_an_mps_chain():
+    g = build_network(2, 3, 1, 6)
+    assert g.nodes_with_role("copy") == tuple(f"h1_{t}.0" for t in range(6, 0, -1))
+    assert input_copy_counts(6, 1) == (1,) * 6
+    assert g.nodes_with_role("ones") == ("one1.0",)
+
+
+def test_large_structure_only_build():
+    g = build_network(2, 2, 2, 512)
+    assert g.n_nodes == comb(513, 2) + 3 * (comb(514, 2) - 1) + 1
+    assert g.n_edges == g.n_nodes - 1
+
+
+@pytest.mark.slow
+def test_large_depth3_build():
+    g = build_network(2, 2, 3, 96)
+    assert g.n_nodes == comb(98, 3) + 3 * (comb(99, 3) - 1) + 1
+    assert g.is_tree()
+
+
+def test_compile_rac_keeps_structure_apart_from_arrays():
+    model = init_rac(2, 3, 2, key=jax.random.PRNGKey(0), K=2)
+    g, arrays = compile_rac(model, 4)
+    assert g == build_network(2, 3, 2, 4, K=2)
+    assert g.to_json() == build_network(2, 3, 2, 4, K=2).to_json()  # the graph holds no arrays
+    weight_nodes = [n for n, r in zip(g.names, g.roles, strict=True) if r in ("W_I", "W_H", "W_O", "ones")]
+    assert sorted(arrays) == sorted(weight_nodes)
+    for name, arr in arrays.items():
+        k = g.node_id[name]
+        assert tuple(arr.shape) == tuple(g.size_dict[i] for i in g.indices[k])
+    assert arrays["WO"] is model.W_O
+    assert arrays["WI2_4.0"] is model.W_I[1]
+
+
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [({"domain": "bits"}, "domain"), ({"K": 0}, "K")],
+)
+def test_bad_arguments(kwargs, name):
+    with pytest.raises(ArgumentError) as exc:
+        build_network(2, 2, 2, 4, **kwargs)
+    assert exc.value.name == name
+    assert "\n" not in str(exc.value)
+
+
+def test_bad_sizes():
+    with pytest.raises(ArgumentError) as exc:
+        build_network(2, 0, 2, 4)
+    assert exc.value.name == "R"
+    model = init_rac(2, 3, 2, key=jax.random.PRNGKey(0))
+    g = build_network(2, 3, 3, 4)
+    from tnrnn.build import network_arrays
+
+    with pytest.raises(ArgumentError) as exc:
+        network_arrays(g, model)
+    assert exc.value.name == "model"

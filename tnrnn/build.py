@@ -1,0 +1,243 @@
+"""Compile a RAC into an explicit tensor network (`tnrnn.network.TNGraph`), structure apart from data.
+
+The construction (papers/long_term_memory_deep_rnn.md §4.2-4.3, DESIGN decision 4)::
+
+    TN(t, 0) = a fresh copy of the input f(x^t)                                 (leg dim M)
+    TN(t, l) = δ_R( W^{H,l} · TN(t-1, l),  W^{I,l} · TN(t, l-1) ),   W^{H,l} TN(0, l) := ones
+    network  = W^O · TN(T, L)
+
+Vectors cannot be cloned in a tensor network, so every reuse of a hidden state is a full copy of the sub-network
+computing it, down to fresh copies of the inputs; Hadamard products are order-3 copy tensors. Depth ``L = 1`` gives
+the matrix product state of the shallow RAC (bond ``R``, physical ``M``) with each core factored as
+``W^H -- δ -- W^I``.
+
+Two variants, named by domain (DESIGN decision 2):
+
+* ``"continuous"``: every input copy is its own input node ``x{t}.{c}``; the network is a tree and represents the
+  order ``C(T+L-1, L)`` tensor ``A^{dup}`` (notes §1.5).
+* ``"onehot"``: the copies of ``x^t`` are joined by one copy tensor ``dx{t}`` (dimension ``M``) fed by a single
+  input node ``x{t}``, so the represented tensor has exactly ``T`` open legs of dimension ``M``: the order-``T``
+  coefficient (grid) tensor of the discrete domain. Where ``x^t`` has a single copy (``t = T``, or ``L = 1``) no
+  copy tensor is needed and ``W^{I,1}`` takes the leg ``x{t}`` directly.
+
+Names (deterministic; ``c`` is the copy number of the sub-network, assigned in depth-first order from the root)::
+
+    nodes    WO, h{l}_{t}.{c} (copy), WH{l}_{t}.{c}, one{l}.{c} (t = 1), WI{l}_{t}.{c}, x{t}.{c} (continuous input),
+             x{t} (one-hot input), dx{t} (one-hot copy tensor)
+    indices  y (class, dim K), h{l}_{t}.{c}, g{l}_{t}.{c} = W^{H,l} h^{t-1,l}, i{l}_{t}.{c} = W^{I,l} h^{t,l-1},
+             x{t}.{c} (input copy), x{t} (one-hot open leg)
+
+Array axis order follows the matrices: ``W^{I,l}`` node ``(i, child)`` holds ``W_I[l-1]`` of shape ``(R, ·)``,
+``W^{H,l}`` node ``(g, h_{t-1})`` holds ``W_H[l-1]``, ``W^O`` node ``(y, h{L}_{T}.0)`` holds ``W_O``, a ones node
+``(g,)`` holds ``ones(R)``; the copy node of a Hadamard product has legs ``(g, i, h)``.
+"""
+
+from __future__ import annotations
+
+from math import comb
+
+from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes
+from tnrnn.network import TNGraph
+
+__all__ = ["build_network", "compile_rac", "network_arrays", "closed_form_counts", "input_copy_counts"]
+
+
+def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
+    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (notes §1.5 / §4.3)."""
+    return tuple(comb(T - t + L - 1, L - 1) for t in range(1, T + 1))
+
+
+def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
+    """Closed-form node counts of the compiled network (notes §4.3).
+
+    Returns
+    -------
+    dict
+        ``input_copies = C(T+L-1, L)``, ``hadamard = C(T+L, L) - 1`` (copy tensors of the products, = ``W^I``
+        nodes), ``ones = C(T-1+L, L-1)``, ``W_H = hadamard - ones``, ``copy_tensors`` (plus, one-hot, one per
+        input with more than one copy), ``nodes`` and ``edges``.
+
+    References
+    ----------
+    papers/long_term_memory_deep_rnn.md §4.3 (counts derived there and verified with networkx).
+    """
+    domain = check_domain(domain)
+    inputs = comb(T + L - 1, L)
+    had = comb(T + L, L) - 1
+    ones = comb(T - 1 + L, L - 1)
+    core = 3 * had + 1  # δ, W^I, (W^H or ones) per product, plus W^O
+    if domain == "continuous":
+        nodes = inputs + core
+        copy_tensors = had
+        edges = nodes - 1
+    else:
+        joined = sum(n >= 2 for n in input_copy_counts(T, L))
+        nodes = core + T + joined
+        copy_tensors = had + joined
+        # every W^{I,1} leg, plus one leg per copy tensor dx{t}, plus the core tree's other edges
+        edges = (core - 1) + inputs + joined
+    return {
+        "input_copies": inputs,
+        "hadamard": had,
+        "W_I": had,
+        "ones": ones,
+        "W_H": had - ones,
+        "copy_tensors": copy_tensors,
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1) -> TNGraph:
+    """The structure-only tensor network of a depth-``L`` RAC on ``T`` steps (no arrays).
+
+    Parameters
+    ----------
+    M, R, L, T : int
+        Input dimension, width, depth and length.
+    domain : {"continuous", "onehot"}
+        ``"continuous"``: a tree with one input node per input copy. ``"onehot"``: the copies of each input joined
+        by a copy tensor (``T`` input nodes). See the module notes.
+    K : int
+        Dimension of the output leg ``y`` (number of classes).
+
+    Returns
+    -------
+    TNGraph
+        Built in time linear in its size (no per-node objects beyond names and index tuples), so structures far
+        larger than can be contracted (``L = 3, T = 96``: about 620 000 nodes) build in seconds.
+
+    References
+    ----------
+    papers/long_term_memory_deep_rnn.md §4.2 (shallow RAC = MPS) and §4.3 (deep RAC tensor network); DESIGN.md
+    decision 4.
+    """
+    M, R, L, T = check_sizes(M, R, L, T)
+    K = check_positive_int("K", K)
+    domain = check_domain(domain)
+    onehot = domain == "onehot"
+    n_copies = input_copy_counts(T, L)
+
+    names: list[str] = []
+    indices: list[tuple[str, ...]] = []
+    roles: list[str] = []
+    times: list[int] = []
+    layers: list[int] = []
+    copies: list[int] = []
+    size: dict[str, int] = {"y": K}
+
+    add_name, add_idx, add_role = names.append, indices.append, roles.append
+    add_t, add_l, add_c = times.append, layers.append, copies.append
+
+    # counter[l][t]: next copy number of TN(t, l); l = 0 counts input copies
+    counter = [[0] * (T + 1) for _ in range(L + 1)]
+    top = f"h{L}_{T}.0"
+    counter[L][T] = 1
+    add_name("WO"), add_idx(("y", top)), add_role("W_O"), add_t(T), add_l(L), add_c(0)
+
+    stack = [(T, L, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        t, l, c = pop()
+        h, g, i = f"h{l}_{t}.{c}", f"g{l}_{t}.{c}", f"i{l}_{t}.{c}"
+        size[h] = size[g] = size[i] = R
+        add_name(h), add_idx((g, i, h)), add_role("copy"), add_t(t), add_l(l), add_c(c)
+        # recurrent branch: W^{H,l} h^{t-1,l}, or the ones vector at t = 1
+        if t == 1:
+            add_name(f"one{l}.{c}"), add_idx((g,)), add_role("ones"), add_t(1), add_l(l), add_c(c)
+        else:
+            c2 = counter[l][t - 1]
+            counter[l][t - 1] = c2 + 1
+            add_name(f"WH{l}_{t}.{c}"), add_idx((g, f"h{l}_{t - 1}.{c2}")), add_role("W_H")
+            add_t(t), add_l(l), add_c(c)
+            push((t - 1, l, c2))
+        # input branch: W^{I,l} h^{t,l-1}
+        c3 = counter[l - 1][t]
+        counter[l - 1][t] = c3 + 1
+        if l == 1:
+            x = f"x{t}" if (onehot and n_copies[t - 1] == 1) else f"x{t}.{c3}"
+            size[x] = M
+            add_name(f"WI1_{t}.{c}"), add_idx((i, x)), add_role("W_I"), add_t(t), add_l(1), add_c(c)
+            if not onehot:
+                add_name(x), add_idx((x,)), add_role("input"), add_t(t), add_l(0), add_c(c3)
+        else:
+            add_name(f"WI{l}_{t}.{c}"), add_idx((i, f"h{l - 1}_{t}.{c3}")), add_role("W_I")
+            add_t(t), add_l(l), add_c(c)
+            push((t, l - 1, c3))
+
+    if onehot:
+        for t in range(1, T + 1):
+            x = f"x{t}"
+            size[x] = M
+            if n_copies[t - 1] >= 2:
+                legs = (x, *(f"x{t}.{c}" for c in range(n_copies[t - 1])))
+                add_name(f"dx{t}"), add_idx(legs), add_role("copy"), add_t(t), add_l(0), add_c(0)
+            add_name(x), add_idx((x,)), add_role("input"), add_t(t), add_l(0), add_c(0)
+
+    return TNGraph(
+        names=tuple(names),
+        indices=tuple(indices),
+        roles=tuple(roles),
+        times=tuple(times),
+        layers=tuple(layers),
+        copies=tuple(copies),
+        size_dict=size,
+        output=("y",),
+        meta={"M": M, "R": R, "L": L, "T": T, "K": K, "domain": domain},
+    )
+
+
+def network_arrays(graph: TNGraph, model) -> dict:
+    """The arrays of a compiled network, node name -> array, taken from ``model`` (a `tnrnn.rac.RAC`).
+
+    Weight nodes (``W_I``, ``W_H``, ``W_O``) get the model's matrices, ``ones`` nodes get ``ones(R)``. Copy nodes
+    and input nodes get no entry: copy tensors are structural (contraction code builds them, usually as
+    hyperindices) and inputs are data given at contraction time. The dict refers to the model's arrays (the same
+    array object for every copy of one weight), so it is differentiable with respect to the model.
+    """
+    import jax.numpy as jnp
+
+    meta = graph.meta
+    if (meta.get("M"), meta.get("R"), meta.get("L"), meta.get("K")) != (model.M, model.R, model.L, model.K):
+        raise ArgumentError(
+            "model",
+            f"M={model.M}, R={model.R}, L={model.L}, K={model.K}",
+            f"a RAC with the sizes of the network (M, R, L, K) = "
+            f"({meta.get('M')}, {meta.get('R')}, {meta.get('L')}, {meta.get('K')})",
+        )
+    ones = jnp.ones((model.R,), model.W_O.dtype)
+    out = {}
+    for name, role, l in zip(graph.names, graph.roles, graph.layers, strict=True):
+        if role == "W_I":
+            out[name] = model.W_I[l - 1]
+        elif role == "W_H":
+            out[name] = model.W_H[l - 1]
+        elif role == "W_O":
+            out[name] = model.W_O
+        elif role == "ones":
+            out[name] = ones
+    return out
+
+
+def compile_rac(model, T: int, *, domain: str = "continuous") -> tuple[TNGraph, dict]:
+    """Compile a RAC into ``(graph, arrays)``: the structure and, beside it, the arrays of its weight nodes.
+
+    Parameters
+    ----------
+    model : tnrnn.rac.RAC
+        The model (any depth).
+    T : int
+        Sequence length.
+    domain : {"continuous", "onehot"}
+        Network variant (see the module notes).
+
+    Returns
+    -------
+    graph : TNGraph
+        ``build_network(model.M, model.R, model.L, T, domain=domain, K=model.K)``.
+    arrays : dict
+        `network_arrays` of the graph.
+    """
+    graph = build_network(model.M, model.R, model.L, T, domain=domain, K=model.K)
+    return graph, network_arrays(graph, model)
+
