@@ -177,9 +177,57 @@ def _run_cut(args):
     return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **res.to_dict()}
 
 
+# --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
+
+
+def _add_experiment(sub):
+    p = sub.add_parser("experiment", help="train RNNs of several depths on Copying Memory or SES")
+    p.add_argument("task", help="ses (sweep over --T) | copy (sweep over the delay --B)")
+    p.add_argument("--cell", default="rac", help="rac | rnn | gru (default rac)")
+    p.add_argument("--depths", type=_int_list, default=[1, 2, 3], help="depths, e.g. 1,2,3")
+    p.add_argument("--T", type=_int_list, default=None, help="SES: even sequence lengths, e.g. 20,40,60")
+    p.add_argument("--B", type=_int_list, default=None, help="copy: delays, e.g. 10,20,40")
+    p.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="seed values, e.g. 0,1,2")
+    p.add_argument("--n", type=int, default=4, help="number of data symbols (default 4)")
+    p.add_argument("--m", type=int, default=3, help="SES word length (default 3)")
+    p.add_argument("--M-c", dest="M_c", type=int, default=5, help="copy: symbols to memorise (default 5)")
+    p.add_argument("--params", type=int, default=3000, help="parameter budget matched across depths")
+    p.add_argument("--width", type=int, default=None, help="one width for every depth (overrides --params)")
+    p.add_argument("--steps", type=int, default=None, help="maximum training steps per run")
+    p.add_argument("--batch", type=int, default=None, help="training batch size")
+    p.add_argument("--lr", type=float, default=None, help="learning rate")
+    p.add_argument("--optimizer", default=None, help="adam | rmsprop")
+    p.add_argument("--out", required=True, help="directory for the results file (and the plot)")
+    p.add_argument("--name", default=None, help="results file stem (default: the task name)")
+    p.add_argument("--plot", action="store_true", help="also write the accuracy plot as PNG")
+    p.add_argument("--quick", action="store_true", help="smoke-test settings (a few dozen steps)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    _json_flag(p)
+    p.set_defaults(func=_run_experiment)
+
+
+def _run_experiment(args):
+    from tnrnn.tasks.experiment import run_cli_experiment
+
+    options = {k: getattr(args, k) for k in ("steps", "batch", "lr", "optimizer")}
+    res = run_cli_experiment(
+        args.task, cell=args.cell, depths=args.depths, T=args.T, B=args.B, seeds=args.seeds, n=args.n,
+        m=args.m, M_c=args.M_c, params=args.params, width=args.width, out=args.out, name=args.name,
+        plot=args.plot, quick=args.quick, progress=not args.no_progress, **options,
+    )
+    if not args.json:
+        print(res.pop("table"))
+        print(f"wrote {', '.join(res['files'])}")
+        res["_quiet"] = True
+    else:
+        res.pop("table")
+    return res
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _VERBS = [_add_rank, _add_bounds, _add_table]
+_VERBS.append(_add_experiment)
 _VERBS += [_add_network, _add_cut]
 
 

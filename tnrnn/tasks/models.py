@@ -1,0 +1,306 @@
+"""Stacked recurrent classifiers for the memory tasks: a trainable RAC, a tanh RNN and a GRU.
+
+Every cell is an immutable pytree (`jax.tree_util.register_dataclass`) holding its weights; calling it is one
+time
+step ``(carry, x) -> (carry, h)``. `StackedRNN` runs ``depth`` cells per step (layer ``l`` reads layer
+``l-1``'s
+state at the same step, as in `tnrnn.rac` and the authors' ``MultiRNNCell``), scans over time with
+`jax.lax.scan`, and reads out the top state linearly. Sizes are read from array shapes, so they are static
+under
+`jax.jit`. Inputs are integer symbols, one-hot encoded inside the model.
+
+The trainable RAC
+-----------------
+The RAC recurrence ``h^{t,l} = (W^{H,l} h^{t-1,l}) ⊙ (W^{I,l} h^{t,l-1})`` has no activation, so the scale of
+``h`` grows or shrinks geometrically in ``t`` and float32 training overflows or underflows at the lengths used
+here. `RACCell` therefore divides each new state by its root mean square::
+
+    v = g ⊙ (W^{I,l} h^{t,l-1}),   h^{t,l} = v / sqrt(mean(v²) + eps),   g <- W^{H,l} h^{t,l}
+
+with ``g = 1`` (all ones) before the first step, exactly as `tnrnn.rac`. Every layer map is bilinear in
+``(h^{t-1,l}, h^{t,l-1})``, so a positive scalar applied to any state only rescales every later state: the
+normalised state is the raw RAC state divided by a positive, input-dependent scalar (up to ``eps``). The
+direction
+of ``h^{t,L}``, hence the sign pattern and the arg-max of ``W^O h^{t,L}``, is that of the unnormalised RAC:
+the
+classifier is the multiplicative-integration function of the theory; only the softmax temperature becomes
+input-dependent. There is no activation and, following the authors' code, no readout bias. Log-space
+arithmetic
+was the alternative; it needs signed log values for the sums inside ``W h`` and is slower.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+
+from tnrnn._types import ArgumentError, check_choice, check_positive_int
+
+__all__ = [
+    "CELLS",
+    "RACCell",
+    "RNNCell",
+    "GRUCell",
+    "StackedRNN",
+    "init_model",
+    "param_count",
+    "count_leaves",
+    "match_width",
+]
+
+CELLS = ("rac", "rnn", "gru")
+Array = jax.Array
+_EPS = 1e-6
+
+
+def _orthogonal(key, R, dtype):
+    q, r = jnp.linalg.qr(jax.random.normal(key, (R, R), jnp.float32))
+    return (q * jnp.sign(jnp.diagonal(r))[None, :]).astype(dtype)
+
+
+def _normal(key, shape, scale, dtype):
+    return (scale * jax.random.normal(key, shape, jnp.float32)).astype(dtype)
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class RACCell:
+    """One RAC layer, RMS-normalised (module docstring). ``W_I`` is ``(R, D)``, ``W_H`` is ``(R, R)``."""
+
+    W_I: Array
+    W_H: Array
+
+    @property
+    def R(self) -> int:
+        return self.W_H.shape[0]
+
+    def initial_carry(self) -> Array:
+        """``g = W^H h^0 := 1``."""
+        return jnp.ones((self.R,), self.W_H.dtype)
+
+    def __call__(self, g: Array, x: Array) -> tuple[Array, Array]:
+        v = g * (self.W_I @ x)
+        h = v * jax.lax.rsqrt(jnp.mean(v * v) + _EPS)
+        return self.W_H @ h, h
+
+    @staticmethod
+    def init(D: int, R: int, *, key, dtype=jnp.float32, first: bool = True) -> RACCell:
+        # First layer (one-hot inputs): each symbol's gate column starts near one (1 ± 0.5), and W_H is orthogonal,
+        # so the product of steps is close to an orthogonal map that carries information over many steps.
+        # Upper layers: W_I ~ N(0, 1/R); a near-one gate is impossible there (a linear map of a zero-mean state),
+        # and identity + noise trained far worse in a pilot (SES n=4, m=3, T=20, depth 2: chance vs 0.89).
+        k1, k2 = jax.random.split(key)
+        if first:
+            W_I = (1.0 + _normal(k1, (R, D), 0.5, jnp.float32)).astype(dtype)
+        else:
+            W_I = _normal(k1, (R, D), 1.0 / math.sqrt(D), dtype)
+        return RACCell(W_I=W_I, W_H=_orthogonal(k2, R, dtype))
+
+    @staticmethod
+    def n_params(D: int, R: int) -> int:
+        return R * D + R * R
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class RNNCell:
+    """A vanilla RNN layer ``h' = tanh(W_H h + W_I x + b)``."""
+
+    W_I: Array
+    W_H: Array
+    b: Array
+
+    @property
+    def R(self) -> int:
+        return self.W_H.shape[0]
+
+    def initial_carry(self) -> Array:
+        return jnp.zeros((self.R,), self.W_H.dtype)
+
+    def __call__(self, h: Array, x: Array) -> tuple[Array, Array]:
+        h = jnp.tanh(self.W_H @ h + self.W_I @ x + self.b)
+        return h, h
+
+    @staticmethod
+    def init(D: int, R: int, *, key, dtype=jnp.float32) -> RNNCell:
+        k1, k2 = jax.random.split(key)
+        return RNNCell(
+            W_I=_normal(k1, (R, D), 1.0 / math.sqrt(D), dtype),
+            W_H=_orthogonal(k2, R, dtype),
+            b=jnp.zeros((R,), dtype),
+        )
+
+    @staticmethod
+    def n_params(D: int, R: int) -> int:
+        return R * D + R * R + R
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class GRUCell:
+    """A GRU layer (Cho et al. 2014; reset gate applied after ``U_n h``, as in cuDNN and equinox).
+
+    ``W`` is ``(3R, D)``, ``U`` is ``(3R, R)`` and ``b`` is ``(3R,)``, stacked as (update, reset, candidate).
+    """
+
+    W: Array
+    U: Array
+    b: Array
+
+    @property
+    def R(self) -> int:
+        return self.U.shape[1]
+
+    def initial_carry(self) -> Array:
+        return jnp.zeros((self.R,), self.U.dtype)
+
+    def __call__(self, h: Array, x: Array) -> tuple[Array, Array]:
+        R = self.R
+        wx = self.W @ x + self.b
+        uh = self.U @ h
+        z = jax.nn.sigmoid(wx[:R] + uh[:R])
+        r = jax.nn.sigmoid(wx[R : 2 * R] + uh[R : 2 * R])
+        n = jnp.tanh(wx[2 * R :] + r * uh[2 * R :])
+        h = (1.0 - z) * n + z * h
+        return h, h
+
+    @staticmethod
+    def init(D: int, R: int, *, key, dtype=jnp.float32) -> GRUCell:
+        k1, k2, k3, k4 = jax.random.split(key, 4)
+        U = jnp.concatenate([_orthogonal(k, R, dtype) for k in (k2, k3, k4)], axis=0)
+        return GRUCell(W=_normal(k1, (3 * R, D), 1.0 / math.sqrt(D), dtype), U=U, b=jnp.zeros((3 * R,), dtype))
+
+    @staticmethod
+    def n_params(D: int, R: int) -> int:
+        return 3 * (R * D + R * R + R)
+
+
+_CELL_CLASSES = {"rac": RACCell, "rnn": RNNCell, "gru": GRUCell}
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class StackedRNN:
+    """``depth`` stacked cells and a linear readout ``y^t = W_O h^{t,L} (+ b_O)``.
+
+    Attributes
+    ----------
+    cells : tuple
+        One cell per layer, bottom first.
+    W_O : array ``(K, R)``
+        Readout.
+    b_O : array ``(K,)`` or None
+        Readout bias (None for the RAC, as in the authors' code).
+    """
+
+    cells: tuple
+    W_O: Array
+    b_O: Array | None
+
+    @property
+    def depth(self) -> int:
+        return len(self.cells)
+
+    @property
+    def n_inputs(self) -> int:
+        c = self.cells[0]
+        return (c.W if isinstance(c, GRUCell) else c.W_I).shape[1]
+
+    def hidden_states(self, symbols: Array) -> Array:
+        """Top-layer states ``h^{t,L}`` for one sequence of integer symbols ``(T,)``; shape ``(T, R)``."""
+        dtype = self.W_O.dtype
+        xs = jax.nn.one_hot(symbols, self.n_inputs, dtype=dtype)
+
+        def step(carry, x):
+            new = []
+            inp = x
+            for cell, c in zip(self.cells, carry, strict=True):
+                c, inp = cell(c, inp)
+                new.append(c)
+            return tuple(new), inp
+
+        carry0 = tuple(cell.initial_carry() for cell in self.cells)
+        _, hs = jax.lax.scan(step, carry0, xs)
+        return hs
+
+    def _readout(self, h: Array) -> Array:
+        y = h @ self.W_O.T
+        return y if self.b_O is None else y + self.b_O
+
+    def outputs(self, symbols: Array) -> Array:
+        """Logits at every step, ``(T, K)``, for one sequence ``(T,)``."""
+        hs = self.hidden_states(symbols)
+        y = hs @ self.W_O.T
+        return y if self.b_O is None else y + self.b_O[None, :]
+
+    def last_output(self, symbols: Array) -> Array:
+        """Logits at the last step, ``(K,)``."""
+        return self._readout(self.hidden_states(symbols)[-1])
+
+
+def init_model(cell: str, *, n_inputs: int, n_classes: int, width: int, depth: int, key, dtype=jnp.float32):
+    """A random `StackedRNN`.
+
+    Parameters
+    ----------
+    cell : {"rac", "rnn", "gru"}
+    n_inputs, n_classes : int
+        Alphabet size of the inputs (one-hot dimension) and number of output classes.
+    width, depth : int
+        Hidden channels per layer and number of layers.
+    key : jax.Array
+        PRNG key (keyword-only).
+    dtype
+        Parameter dtype (float32 by default, explicit so that x64 mode does not change training).
+    """
+    check_choice("cell", cell, CELLS)
+    width = check_positive_int("width", width)
+    depth = check_positive_int("depth", depth)
+    n_inputs = check_positive_int("n_inputs", n_inputs)
+    n_classes = check_positive_int("n_classes", n_classes)
+    cls = _CELL_CLASSES[cell]
+    keys = jax.random.split(key, depth + 1)
+    extra = [{"first": l == 0} if cell == "rac" else {} for l in range(depth)]
+    cells = tuple(
+        cls.init(n_inputs if l == 0 else width, width, key=keys[l], dtype=dtype, **extra[l]) for l in range(depth)
+    )
+    W_O = _normal(keys[depth], (n_classes, width), 1.0 / math.sqrt(width), dtype)
+    b_O = None if cell == "rac" else jnp.zeros((n_classes,), dtype)
+    return StackedRNN(cells=cells, W_O=W_O, b_O=b_O)
+
+
+def param_count(cell: str, *, n_inputs: int, n_classes: int, width: int, depth: int) -> int:
+    """Number of trainable scalars of ``init_model(cell, ...)`` (closed form; `count_leaves` checks it)."""
+    check_choice("cell", cell, CELLS)
+    cls = _CELL_CLASSES[cell]
+    layers = cls.n_params(n_inputs, width) + (depth - 1) * cls.n_params(width, width)
+    readout = n_classes * width + (0 if cell == "rac" else n_classes)
+    return layers + readout
+
+
+def count_leaves(model) -> int:
+    """Number of scalars in a pytree."""
+    return sum(int(x.size) for x in jax.tree_util.tree_leaves(model))
+
+
+def match_width(cell: str, depth: int, target: int, *, n_inputs: int, n_classes: int, max_width: int = 4096):
+    """The width whose parameter count is closest to ``target`` for a model of ``depth`` layers.
+
+    Ties go to the smaller width. Returns ``(width, count)``.
+    """
+    check_choice("cell", cell, CELLS)
+    depth = check_positive_int("depth", depth)
+    target = check_positive_int("params", target)
+    best = None
+    for R in range(1, max_width + 1):
+        c = param_count(cell, n_inputs=n_inputs, n_classes=n_classes, width=R, depth=depth)
+        if best is None or abs(c - target) < abs(best[1] - target):
+            best = (R, c)
+        if c > target:
+            break
+    if best[1] < 1 or best is None:  # pragma: no cover - counts are positive
+        raise ArgumentError("params", target, "a positive parameter budget")
+    return best
