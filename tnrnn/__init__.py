@@ -6,6 +6,7 @@ The curated public API. ``import tnrnn`` does not import matplotlib; drawing and
 
 from tnrnn._types import ArgumentError, MemoryRefusal, Partition, parse_partition
 from tnrnn.build import build_network, compile_rac
+from tnrnn.contract import make_contractor, network_forward, network_grid_tensor, plan_contraction
 from tnrnn.cuts import CutResult, min_cut, start_end_min_cut
 from tnrnn.network import TNGraph
 from tnrnn.rac import RAC, ModularRAC, init_rac, one_hot, rac_forward, rac_forward_batch, rac_outputs, rac_step
@@ -31,4 +32,8 @@ __all__ = [
     "CutResult",
     "min_cut",
     "start_end_min_cut",
+    "plan_contraction",
+    "make_contractor",
+    "network_forward",
+    "network_grid_tensor",
 ]
