@@ -224,11 +224,52 @@ def _run_experiment(args):
     return res
 
 
+# --- linear (tnrnn.linear: implicit bias of linear RNNs) ---------------------------------------------------
+
+
+def _add_linear(sub):
+    p = sub.add_parser("linear", help="implicit bias of linear RNNs: lag weights and experiments")
+    lsub = p.add_subparsers(dest="linear_cmd", required=True, parser_class=_Parser)
+    q = lsub.add_parser("lag-weights", help="analytic lag weights beta_j^2 and the memory lags they imply")
+    q.add_argument("--rho2", type=float, required=True, help="initial transition variance sigma_W^2 = rho^2")
+    q.add_argument("--sigma-c2", type=float, default=1.0, help="output-weight variance (default 1)")
+    q.add_argument("--sigma-f2", type=float, default=1.0, help="input-weight variance (default 1)")
+    q.add_argument("--J", type=int, default=20, help="largest lag (default 20)")
+    q.add_argument("--param", default="ntk", help="ntk | standard (default ntk)")
+    q.add_argument("--lr-scale", type=_float_list, default=[1.0, 1.0, 1.0], help="relative rates W,F,C")
+    _json_flag(q)
+    q.set_defaults(func=_run_linear_lag_weights)
+    e = lsub.add_parser("experiment", help="run the linear-RNN experiments and write a results JSON")
+    e.add_argument("--out", required=True, help="output folder (linear.json or linear_quick.json is written)")
+    e.add_argument("--quick", action="store_true", help="smoke-sized settings (seconds)")
+    e.add_argument("--parts", default="ntk,equivalence,sweep,sunspots", help="comma-separated subset")
+    _json_flag(e)
+    e.set_defaults(func=_run_linear_experiment)
+
+
+def _run_linear_lag_weights(args):
+    from tnrnn.linear import lag_weight_summary
+
+    return lag_weight_summary(
+        args.J, rho2=args.rho2, sigma_c2=args.sigma_c2, sigma_f2=args.sigma_f2, param=args.param,
+        lr_scale=args.lr_scale,
+    )
+
+
+def _run_linear_experiment(args):
+    from tnrnn.linear.experiments import run_linear_experiments, summarise_results
+
+    res = run_linear_experiments(args.out, quick=args.quick, parts=[v for v in args.parts.split(",") if v])
+    return {"path": res["path"], "mode": res["mode"], "summary": summarise_results(res)}
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _VERBS = [_add_rank, _add_bounds, _add_table]
 _VERBS.append(_add_experiment)
 _VERBS += [_add_network, _add_cut]
+
+_VERBS.append(_add_linear)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -166,7 +166,14 @@ def peak_lag(*, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_scale=(1, 1
 
 
 def memory_lag(
-    *, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_scale=(1, 1, 1), threshold=Fraction(1, 100), J=None,
+    *,
+    rho2,
+    sigma_c2=1,
+    sigma_f2=1,
+    param: str = "ntk",
+    lr_scale=(1, 1, 1),
+    threshold=Fraction(1, 100),
+    J=None,
     exact=False,
 ):
     """The first lag with ``β_j²/β_0² < threshold`` (the "1 %-memory lag" for the default threshold).

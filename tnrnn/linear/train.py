@@ -77,8 +77,7 @@ class ScaledConvolution:
         return causal_convolution(self.filters(), xs)
 
 
-def gp_initial_filters(J: int, *, key, rho2=0.5, sigma_c2=1.0, sigma_f2=1.0, n_x: int = 1, n_y: int = 1,
-                       dtype=None):
+def gp_initial_filters(J: int, *, key, rho2=0.5, sigma_c2=1.0, sigma_f2=1.0, n_x: int = 1, n_y: int = 1, dtype=None):
     """A draw of the wide-limit initial function: ``L_j(0)`` iid ``N(0, σ_C² σ_F² ρ^{2j}/n_x)``.
 
     References
@@ -120,8 +119,9 @@ def matched_scm(L0, beta2) -> ScaledConvolution:
     return ScaledConvolution(K=K, scale=scale)
 
 
-def teacher_filters(kind: str, J: int, *, n_x: int = 1, n_y: int = 1, a=0.8, delay: int = 10, r=0.9,
-                    order: int = 4, key=None):
+def teacher_filters(
+    kind: str, J: int, *, n_x: int = 1, n_y: int = 1, a=0.8, delay: int = 10, r=0.9, order: int = 4, key=None
+):
     """Impulse response ``L*_0..L*_J`` of a synthetic teacher, shape ``(J + 1, n_y, n_x)``, float64 numpy.
 
     Parameters
@@ -246,9 +246,7 @@ def _gd_scan(params, aux, factors, lr, X, ys, Xt, yts, *, filters_fn, steps):
     return p, jnp.append(losses, loss(p)), jnp.append(tests, test(p))
 
 
-def train_gd(
-    params, filters_fn, xs, ys, *, lr: float, steps: int, factors=None, aux=None, xs_test=None, ys_test=None
-):
+def train_gd(params, filters_fn, xs, ys, *, lr: float, steps: int, factors=None, aux=None, xs_test=None, ys_test=None):
     """Full-batch gradient descent ``θ ← θ − η · factor · ∇ℒ`` on ``ℒ = (1/(2NT)) Σ‖ŷ − y‖²``, jitted.
 
     Parameters
@@ -283,9 +281,7 @@ def train_gd(
     if factors is None:
         factors = jax.tree_util.tree_map(lambda _: 1.0, params)
     L_init = np.asarray(filters_fn(params, aux))
-    p, losses, tests = _gd_scan(
-        params, aux, factors, float(lr), X, ys, Xt, yts, filters_fn=filters_fn, steps=steps
-    )
+    p, losses, tests = _gd_scan(params, aux, factors, float(lr), X, ys, Xt, yts, filters_fn=filters_fn, steps=steps)
     return TrainResult(
         params=p,
         train_loss=np.asarray(losses),
