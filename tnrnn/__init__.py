@@ -8,6 +8,18 @@ from tnrnn._types import ArgumentError, MemoryRefusal, Partition, parse_partitio
 from tnrnn.build import build_network, compile_rac
 from tnrnn.contract import make_contractor, network_forward, network_grid_tensor, plan_contraction
 from tnrnn.cuts import CutResult, min_cut, start_end_min_cut
+from tnrnn.linear import (
+    LinearRNN,
+    causal_convolution,
+    empirical_lag_ntk,
+    impulse_response,
+    init_linear_rnn,
+    lag_weights,
+    lag_weights_exact,
+    memory_lag,
+    peak_lag,
+    rnn_outputs,
+)
 from tnrnn.network import TNGraph
 from tnrnn.rac import RAC, ModularRAC, init_rac, one_hot, rac_forward, rac_forward_batch, rac_outputs, rac_step
 
@@ -36,4 +48,14 @@ __all__ = [
     "make_contractor",
     "network_forward",
     "network_grid_tensor",
+    "LinearRNN",
+    "init_linear_rnn",
+    "rnn_outputs",
+    "impulse_response",
+    "causal_convolution",
+    "lag_weights",
+    "lag_weights_exact",
+    "peak_lag",
+    "memory_lag",
+    "empirical_lag_ntk",
 ]
