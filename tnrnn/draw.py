@@ -1,0 +1,602 @@
+"""Diagrams: the unrolled computation graph of a RAC and the tensor networks of shallow and deep RACs.
+
+matplotlib is imported lazily inside the drawing functions (``import tnrnn`` never imports it). Every drawing
+function takes ``ax=None`` (a new figure is made when omitted), returns ``(fig, ax)``, never calls ``plt.show()``
+and never changes global rcParams.
+
+**Layout** (`network_layout`, pure Python, deterministic). The tensor network of a RAC is a tree rooted at
+``W^O`` (continuous domain) or becomes one once the input nodes and the copy tensors joining input copies are set
+aside (one-hot domain). It is drawn as an *HV tree*: the recurrent branch of a node (``W^H`` and the earlier
+hidden state, or the ``ones`` vector at ``t = 1``) continues on the same row to the left, the input branch
+(``W^I`` and the layer below) hangs below. Every subtree occupies its own column range, so no two nodes share a
+position and no two bottom-row labels collide, for networks of any size. Rows are then layers: the top row holds
+the layer-``L`` copy tensors, the bottom row the inputs (Start and End in two colours). A shallow RAC comes out as
+the familiar matrix product state, a chain with its input legs hanging down. Trees that are not RAC networks use
+the same rule with every child hanging below.
+
+Artists carry the structure they draw, for tests and for callers that annotate further: node collections have the
+gid ``"tn-nodes"`` and an attribute ``tnrnn_names`` (node names in drawing order), edge collections have the gids
+``"tn-edges"`` / ``"tn-cut-edges"`` and an attribute ``tnrnn_edges`` (index names, one per segment), and cut copy
+tensors are ringed by a collection with gid ``"tn-cut-copies"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tnrnn._types import ArgumentError
+
+__all__ = [
+    "network_layout",
+    "draw_network",
+    "draw_computation_graph",
+    "computation_graph_figure",
+    "network_figure",
+    "ROLE_STYLE",
+    "LABEL_LIMIT",
+]
+
+#: networks with more nodes than this are drawn compactly, without labels
+LABEL_LIMIT = 600
+
+#: colours of the two sides of a partition (colour-blind safe pair)
+SIDE_COLORS = ("#0072B2", "#E69F00")
+CUT_COLOR = "#D62728"
+
+#: marker, face colour, relative size and legend text of every node role
+ROLE_STYLE = {
+    "copy": ("o", "black", 0.45, r"copy tensor $\delta$ (Hadamard $\odot$)"),
+    "W_I": ("s", "#9ecae1", 1.0, r"$W^{I,l}$ (input weights)"),
+    "W_H": ("D", "#a1d99b", 0.9, r"$W^{H,l}$ (recurrent weights)"),
+    "W_O": ("s", "#6a51a3", 1.25, r"$W^{O}$ (output weights)"),
+    "ones": ("o", "white", 0.8, r"$\mathbf{1}$ ($W^{H}h^{0} := $ ones)"),
+    "input": ("o", None, 1.15, "input $f(x^t)$"),
+}
+
+_ROLE_TEXT = {"W_I": "I", "W_H": "H", "W_O": "O", "ones": "1"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# layout (no matplotlib)
+
+
+def _adjacency(graph, keep):
+    adj = {k: [] for k in range(graph.n_nodes) if keep[k]}
+    eu, ev, _ = graph.edge_arrays()
+    for u, v in zip(eu.tolist(), ev.tolist(), strict=True):
+        if keep[u] and keep[v]:
+            adj[u].append(v)
+            adj[v].append(u)
+    return adj
+
+
+def _is_horizontal(parent_role: str, child_role: str) -> bool:
+    """Children that continue on their parent's row: the recurrent branch and the top state beside ``W^O``."""
+    return (
+        (parent_role == "copy" and child_role in ("W_H", "ones"))
+        or (parent_role == "W_H" and child_role == "copy")
+        or parent_role == "W_O"
+    )
+
+
+def _hv_layout(graph, adj, root) -> dict[int, tuple[float, float]]:
+    """HV-tree positions (root at the origin; subtrees extend to the left and down), iteratively."""
+    roles = graph.roles
+    parent = {root: -1}
+    order = [root]
+    stack = [root]
+    while stack:  # pre-order, children in node order
+        v = stack.pop()
+        for c in sorted(adj[v], reverse=True):
+            if c not in parent:
+                parent[c] = v
+                order.append(c)
+                stack.append(c)
+    children: dict[int, list[int]] = {v: [] for v in order}
+    for v in order[1:]:
+        children[parent[v]].append(v)
+    # bottom-up: relative offsets of every child and the left extent (<= 0) of every subtree
+    left: dict[int, float] = {}
+    offset: dict[int, tuple[float, float]] = {}
+    for v in reversed(order):
+        kids = sorted(children[v])
+        vert = [c for c in kids if not _is_horizontal(roles[v], roles[c])]
+        horiz = [c for c in kids if _is_horizontal(roles[v], roles[c])]
+        x, lo = 0.0, 0.0
+        for c in vert:
+            offset[c] = (x, -1.0)
+            lo = min(lo, x + left[c])
+            x = x + left[c] - 1.0
+        x = lo - 1.0
+        for c in horiz:
+            offset[c] = (x, 0.0)
+            lo = min(lo, x + left[c])
+            x = x + left[c] - 1.0
+        left[v] = lo
+    pos = {root: (0.0, 0.0)}
+    for v in order[1:]:
+        px, py = pos[parent[v]]
+        dx, dy = offset[v]
+        pos[v] = (px + dx, py + dy)
+    return pos
+
+
+def network_layout(graph) -> dict[str, tuple[float, float]]:
+    """Deterministic, overlap-free positions of every node of a tensor network (see the module notes).
+
+    Parameters
+    ----------
+    graph : tnrnn.network.TNGraph
+        A compiled RAC network (`tnrnn.build.build_network`, either domain) or any tree.
+
+    Returns
+    -------
+    dict
+        Node name -> ``(x, y)`` in layout units (neighbouring columns are 1 apart, rows are 1 apart, the root
+        ``W^O`` sits at the top right). One-hot input copy tensors and inputs take two rows below the rest, each
+        under the mean position of the weights it feeds, pushed apart to stay 2 units apart.
+    """
+    n = graph.n_nodes
+    roles, layers = graph.roles, graph.layers
+    if n == 0:
+        return {}
+    if graph.is_tree():
+        keep = [True] * n
+    else:  # one-hot: set aside the inputs and the copy tensors that join input copies
+        keep = [not (r == "input" or (r == "copy" and l == 0)) for r, l in zip(roles, layers, strict=True)]
+    adj = _adjacency(graph, keep)
+    root = next((k for k in range(n) if keep[k] and roles[k] == "W_O"), next(k for k in range(n) if keep[k]))
+    pos = _hv_layout(graph, adj, root)
+    if len(pos) != sum(keep):
+        raise ArgumentError("graph", f"{n} nodes", "a tree, or a one-hot RAC network (a tree once inputs are removed)")
+    if not all(keep):
+        _place_inputs(graph, keep, pos)
+    names = graph.names
+    return {names[k]: pos[k] for k in sorted(pos)}
+
+
+def _place_inputs(graph, keep, pos):
+    """Put the set-aside one-hot copy tensors and inputs on two rows below the tree."""
+    eu, ev, _ = graph.edge_arrays()
+    nbrs: dict[int, list[int]] = {}
+    for u, v in zip(eu.tolist(), ev.tolist(), strict=True):
+        nbrs.setdefault(u, []).append(v)
+        nbrs.setdefault(v, []).append(u)
+    bottom = min(y for _, y in pos.values())
+    aside = [k for k in range(graph.n_nodes) if not keep[k]]
+    # inputs first anchored at the weights they touch (directly or through their copy tensor)
+    rows = {}
+    for k in aside:
+        if graph.roles[k] == "copy":
+            rows[k] = bottom - 1.5
+        else:
+            touching_copy = any(not keep[j] for j in nbrs.get(k, []))
+            rows[k] = bottom - 2.5 if touching_copy else bottom - 1.0
+    for level in (bottom - 1.5, bottom - 1.0, bottom - 2.5):
+        ks = [k for k in aside if rows[k] == level]
+        want = {}
+        for k in ks:
+            xs = [pos[j][0] for j in nbrs.get(k, []) if j in pos]
+            want[k] = sum(xs) / len(xs) if xs else 0.0
+        ordered = sorted(ks, key=lambda k: (want[k], graph.times[k]))
+        placed = _spread([want[k] for k in ordered], 2.0)
+        for k, x in zip(ordered, placed, strict=True):
+            pos[k] = (x, level)
+
+
+def _spread(xs: list[float], gap: float) -> list[float]:
+    """Sorted targets moved as little as possible (pool-adjacent averaging) to stay ``gap`` apart."""
+    blocks: list[list[float]] = []  # [start, count, sum of (target - gap*i)]
+    for i, x in enumerate(xs):
+        blocks.append([i, 1, x - gap * i])
+        while len(blocks) > 1 and blocks[-2][2] / blocks[-2][1] > blocks[-1][2] / blocks[-1][1]:
+            s, c, t = blocks.pop()
+            blocks[-1][1] += c
+            blocks[-1][2] += t
+    out = []
+    for start, count, total in blocks:
+        base = total / count
+        out.extend(base + gap * (start + j) for j in range(count))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# drawing the tensor network
+
+
+def _new_axes(ax, figsize):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    return fig, ax
+
+
+def _unit_points(fig, ax, width_units: float, height_units: float) -> float:
+    """Points per layout unit once the axes keeps an equal aspect ratio."""
+    bbox = ax.get_position()
+    w_pt = fig.get_figwidth() * 72 * bbox.width
+    h_pt = fig.get_figheight() * 72 * bbox.height
+    return min(w_pt / max(width_units, 1.0), h_pt / max(height_units, 1.0))
+
+
+def _format_bound(graph, cut) -> str:
+    dims = [int(graph.size_dict[i]) for i in cut.cut_edges] + [graph.copy_dim(c) for c in cut.cut_copies]
+    counts: dict[int, int] = {}
+    for d in dims:
+        counts[d] = counts.get(d, 0) + 1
+    factors = [f"{d}^{{{c}}}" if c > 1 else f"{d}" for d, c in sorted(counts.items())]
+    product = r" \cdot ".join(factors)
+    value = f"{cut.bound}" if cut.bound < 10**9 else f"2^{{{cut.log2_bound:.1f}}}"
+    return f"$\\mathrm{{rank}} \\leq {product} = {value}$" if product != value else f"$\\mathrm{{rank}} \\leq {value}$"
+
+
+def draw_network(
+    graph,
+    *,
+    cut=None,
+    partition="start-end",
+    ax=None,
+    labels: bool | None = None,
+    legend: bool = True,
+    title: str | None = None,
+):
+    """Draw a tensor network with the HV-tree layout, Start/End inputs coloured and a cut highlighted.
+
+    Parameters
+    ----------
+    graph : tnrnn.network.TNGraph
+        The network (`tnrnn.build.build_network`).
+    cut : tnrnn.cuts.CutResult, optional
+        A cut to highlight: its edges drawn thick in red, its copy tensors ringed in red, and the bound it
+        certifies written above them. Pass ``None`` to draw no cut.
+    partition : str or Partition
+        The partition whose sides colour the inputs (default Start-End; the cut's partition when ``cut`` is given).
+    ax : matplotlib Axes, optional
+    labels : bool, optional
+        Write node letters, bond dimensions and time steps. Default: when the network has at most `LABEL_LIMIT`
+        nodes (larger networks are drawn compactly: small markers, thin lines, no text).
+    legend : bool
+        Add the legend of node roles, sides and bond dimensions.
+    title : str, optional
+
+    Returns
+    -------
+    (fig, ax)
+
+    Notes
+    -----
+    Bond dimensions: ``M`` on the input legs (thin grey lines), ``R`` on every other bond (dark lines); with
+    labels, small networks (up to 60 nodes) also write the dimension on every edge.
+    """
+    from matplotlib.collections import LineCollection
+
+    from tnrnn._types import parse_partition
+
+    pos = network_layout(graph)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    W, H = x1 - x0 + 2.0, y1 - y0 + 2.6
+    big = graph.n_nodes > LABEL_LIMIT
+    if labels is None:
+        labels = not big
+    fig, ax = _new_axes(ax, (min(18.0, max(6.0, 0.28 * W + 1.0)), min(10.0, max(2.6, 0.55 * H + 1.2))))
+    unit = _unit_points(fig, ax, W, H)
+    T = graph.meta.get("T") or max(graph.times)
+    part = cut.partition if cut is not None else parse_partition(partition, int(T))
+    side_A = set(part.A)
+
+    # edges ------------------------------------------------------------------------------------------------
+    cut_set = set(cut.cut_edges) if cut is not None else set()
+    open_names = set(graph.output)
+    leg_dims = {int(graph.size_dict[i]) for i, r in _input_legs(graph)}
+    segs_R, segs_M, names_R, names_M, segs_cut, names_cut = [], [], [], [], [], []
+    for u, v, index in graph.edges():
+        seg = (pos[u], pos[v])
+        if index in cut_set:
+            segs_cut.append(seg)
+            names_cut.append(index)
+        elif _is_leg(graph, u, v):
+            segs_M.append(seg)
+            names_M.append(index)
+        else:
+            segs_R.append(seg)
+            names_R.append(index)
+    lw = max(0.4, min(1.6, unit / 14))
+    coll_R = LineCollection(segs_R, colors="0.25", linewidths=lw, zorder=1, gid="tn-edges")
+    coll_M = LineCollection(segs_M, colors="0.6", linewidths=0.7 * lw, zorder=1, gid="tn-edges")
+    coll_R.tnrnn_edges, coll_M.tnrnn_edges = tuple(names_R), tuple(names_M)
+    ax.add_collection(coll_R)
+    ax.add_collection(coll_M)
+    coll_cut = LineCollection(segs_cut, colors=CUT_COLOR, linewidths=max(2.0, 2.6 * lw), zorder=2, gid="tn-cut-edges")
+    coll_cut.tnrnn_edges = tuple(names_cut)
+    ax.add_collection(coll_cut)
+    # the open output leg y of W^O
+    for name in graph.names:
+        k = graph.node_id[name]
+        for idx in graph.indices[k]:
+            if idx in open_names and graph.roles[k] == "W_O":
+                px, py = pos[name]
+                ax.plot([px, px + 0.8], [py, py], color="0.25", lw=lw, zorder=1)
+                if labels:
+                    ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
+
+    # nodes ------------------------------------------------------------------------------------------------
+    base = max(2.0, min(13.0, 0.42 * unit))
+    role_order = ("copy", "W_I", "W_H", "ones", "W_O", "input")
+    handles = []
+    for role in role_order:
+        ks = [k for k, r in enumerate(graph.roles) if r == role and (role != "copy" or graph.layers[k] > 0)]
+        if role == "copy":  # the one-hot copy tensors joining input copies are drawn with the inputs' row
+            ks = [k for k, r in enumerate(graph.roles) if r == "copy"]
+        if not ks:
+            continue
+        marker, face, rel, text = ROLE_STYLE[role]
+        names = [graph.names[k] for k in ks]
+        if role == "input":
+            faces = [SIDE_COLORS[0] if graph.times[k] in side_A else SIDE_COLORS[1] for k in ks]
+        else:
+            faces = face
+        size = (base * rel) ** 2
+        coll = ax.scatter(
+            [pos[nm][0] for nm in names], [pos[nm][1] for nm in names], s=size, marker=marker, c=faces,
+            edgecolors="black" if role != "copy" else "none", linewidths=0.6 if not big else 0.3, zorder=3,
+            gid="tn-nodes",
+        )
+        coll.tnrnn_names = tuple(names)
+        if role != "input":
+            handles.append(_legend_marker(marker, face, text))
+        if labels and role in _ROLE_TEXT and unit >= 22:
+            for nm in names:
+                ax.text(*pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7),
+                        color="white" if role == "W_O" else "black", zorder=4)
+
+    # labels: time steps under the inputs, bond dimensions -------------------------------------------------
+    if labels:
+        fs = _fs(unit, 8)
+        for k, r in enumerate(graph.roles):
+            if r == "input":
+                px, py = pos[graph.names[k]]
+                ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
+        if graph.n_nodes <= 60 and unit >= 20:
+            for u, v, index in graph.edges():
+                (ux, uy), (vx, vy) = pos[u], pos[v]
+                mx, my = (ux + vx) / 2, (uy + vy) / 2
+                dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
+                ax.text(mx + dx, my + dy, str(graph.size_dict[index]), ha="center", va="center",
+                        fontsize=_fs(unit, 6.5), color=CUT_COLOR if index in cut_set else "0.35", zorder=4)
+
+    # the cut: copy tensors cut through, the bound -----------------------------------------------------------
+    cut_pts = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in segs_cut]
+    if cut is not None:
+        cc = [pos[c] for c in cut.cut_copies]
+        ring = ax.scatter([p[0] for p in cc], [p[1] for p in cc], s=(base * 1.25) ** 2, facecolors="none",
+                          edgecolors=CUT_COLOR, linewidths=max(1.5, 2 * lw), zorder=4, gid="tn-cut-copies")
+        ring.tnrnn_names = tuple(cut.cut_copies)
+        cut_pts += cc
+        if cut_pts:
+            cx = sum(p[0] for p in cut_pts) / len(cut_pts)
+            ty = y1 + 0.9
+            txt = "min-cut: " + _format_bound(graph, cut)
+            ax.text(cx, ty, txt, ha="center", va="bottom", fontsize=_fs(unit, 10, lo=7), color=CUT_COLOR,
+                    zorder=5, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0})
+            if len(cut_pts) <= 12 and not big:
+                for px, py in cut_pts:
+                    ax.annotate("", xy=(px, py), xytext=(cx, ty), zorder=2,
+                                arrowprops={"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.6, "alpha": 0.55,
+                                            "shrinkA": 2, "shrinkB": 4})
+
+    ax.set_xlim(x0 - 1.0, x1 + 1.2)
+    ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    if legend:
+        dims = sorted(leg_dims)
+        R = graph.meta.get("R")
+        handles += [
+            _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
+            _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
+            _legend_line("0.25", 1.4, f"bond dim $R={R}$" if R else "bond"),
+            _legend_line("0.6", 1.0, f"input leg dim $M={dims[0]}$" if len(dims) == 1 else "input leg"),
+        ]
+        if cut is not None:
+            handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=min(5, len(handles)),
+                  fontsize=7.5, frameon=False, handletextpad=0.4, columnspacing=1.2)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig, ax
+
+
+def _fs(unit: float, target: float, lo: float = 5.0) -> float:
+    return max(lo, min(target, unit * 0.45))
+
+
+def _input_legs(graph):
+    roles = graph.roles
+    for u, v, index in graph.edges():
+        if _is_leg(graph, u, v):
+            yield index, roles[graph.node_id[u]]
+
+
+def _is_leg(graph, u, v) -> bool:
+    ru, rv = graph.roles[graph.node_id[u]], graph.roles[graph.node_id[v]]
+    lu, lv = graph.layers[graph.node_id[u]], graph.layers[graph.node_id[v]]
+    return ru == "input" or rv == "input" or (ru == "copy" and lu == 0) or (rv == "copy" and lv == 0)
+
+
+def _legend_marker(marker, face, text):
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], ls="none", marker=marker, markerfacecolor=face, markeredgecolor="black",
+                  markeredgewidth=0.6, markersize=7 if marker != "o" or face != "black" else 4.5, label=text)
+
+
+def _legend_line(color, lw, text):
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color=color, lw=lw, label=text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the unrolled computation graph
+
+
+def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None):
+    """The unrolled computation graph of a depth-``L`` RAC over ``T`` steps.
+
+    Nodes ``h^{t,l}`` sit on a grid (time to the right, depth upwards) above the inputs ``x^t``; every hidden
+    node is a Hadamard merge (⊙) of the recurrent arrow ``W^{H,l} h^{t-1,l}`` from the left and the input arrow
+    ``W^{I,l} h^{t,l-1}`` from below; ``W^{H,l} h^{0,l}`` is the ones vector (the grey **1** at ``t = 0``) and the
+    output ``y = W^O h^{T,L}`` sits on top.
+
+    Returns
+    -------
+    (fig, ax)
+        The node markers are one collection with gid ``"cg-nodes"`` and attribute ``tnrnn_names``
+        (``"x{t}"``, ``"h{t},{l}"``, ``"one{l}"``, ``"y"``), ``T (L + 1) + L + 1`` nodes in all.
+
+    References
+    ----------
+    papers/long_term_memory_deep_rnn.md §1.2 (the deep RAC) and §5 (figure F1).
+    """
+    from tnrnn._types import check_positive_int
+
+    L = check_positive_int("L", L)
+    T = check_positive_int("T", T)
+    fig, ax = _new_axes(ax, (1.3 * T + 2, 1.15 * L + 2.4))
+    gx, gy = 1.6, 1.25  # grid spacing
+    pos: dict[str, tuple[float, float]] = {}
+    for t in range(1, T + 1):
+        pos[f"x{t}"] = (t * gx, 0.0)
+        for l in range(1, L + 1):
+            pos[f"h{t},{l}"] = (t * gx, l * gy)
+    for l in range(1, L + 1):
+        pos[f"one{l}"] = (0.25 * gx, l * gy)
+    pos["y"] = (T * gx, (L + 1) * gy - 0.1)
+    arrow = {"arrowstyle": "-|>", "lw": 1.0, "shrinkA": 11, "shrinkB": 11, "mutation_scale": 9}
+    cH, cI, cO = "#238b45", "#2171b5", "#54278f"
+    for l in range(1, L + 1):
+        for t in range(1, T + 1):
+            src = f"h{t - 1},{l}" if t > 1 else f"one{l}"
+            ax.annotate("", xy=pos[f"h{t},{l}"], xytext=pos[src], arrowprops={**arrow, "color": cH})
+            (ax_, ay), (bx, _) = pos[src], pos[f"h{t},{l}"]
+            if t > 1:
+                ax.text((ax_ + bx) / 2, ay + 0.1, f"$W^{{H,{l}}}$", ha="center", va="bottom", fontsize=8, color=cH)
+            below = f"h{t},{l - 1}" if l > 1 else f"x{t}"
+            ax.annotate("", xy=pos[f"h{t},{l}"], xytext=pos[below], arrowprops={**arrow, "color": cI})
+            bx2, by2 = pos[below]
+            ax.text(bx2 + 0.09, by2 + gy / 2, f"$W^{{I,{l}}}$", ha="left", va="center", fontsize=8, color=cI)
+    ax.annotate("", xy=pos["y"], xytext=pos[f"h{T},{L}"], arrowprops={**arrow, "color": cO, "shrinkB": 9})
+    ax.text(pos["y"][0] + 0.09, pos["y"][1] - gy / 2, "$W^{O}$", ha="left", va="center", fontsize=8, color=cO)
+
+    names = list(pos)
+    kinds = {n: ("x" if n.startswith("x") else "one" if n.startswith("one") else "y" if n == "y" else "h")
+             for n in names}
+    faces = {"x": "#fdd0a2", "h": "white", "one": "0.9", "y": "#dadaeb"}
+    coll = ax.scatter([pos[n][0] for n in names], [pos[n][1] for n in names], s=[470 if kinds[n] != "one" else 260
+                      for n in names], marker="o", c=[faces[kinds[n]] for n in names], edgecolors="black",
+                      linewidths=0.9, zorder=3, gid="cg-nodes")
+    coll.set_paths([_marker_path("s" if kinds[n] == "x" else "o") for n in names])
+    coll.tnrnn_names = tuple(names)
+    for n in names:
+        px, py = pos[n]
+        if kinds[n] == "h":
+            ax.text(px, py, r"$\odot$", ha="center", va="center", fontsize=13, zorder=4)
+            t, l = n[1:].split(",")
+            ax.text(px + 0.2, py - 0.2, f"$h^{{{t},{l}}}$", ha="left", va="top", fontsize=7.5, zorder=4,
+                    color="0.2")
+        elif kinds[n] == "x":
+            ax.text(px, py, f"$x^{{{n[1:]}}}$", ha="center", va="center", fontsize=9, zorder=4)
+        elif kinds[n] == "one":
+            ax.text(px, py, r"$\mathbf{1}$", ha="center", va="center", fontsize=8, zorder=4)
+        else:
+            ax.text(px, py, "$y$", ha="center", va="center", fontsize=10, zorder=4)
+    for l in range(1, L + 1):
+        ax.text(-0.25 * gx, l * gy, f"layer {l}", ha="right", va="center", fontsize=8, color="0.35")
+    ax.text(-0.25 * gx, 0, "input", ha="right", va="center", fontsize=8, color="0.35")
+    for t in range(1, T + 1):
+        ax.text(t * gx, -0.55, f"$t={t}$", ha="center", va="top", fontsize=8, color="0.35")
+    ax.set_xlim(-0.95 * gx, (T + 0.6) * gx)
+    ax.set_ylim(-0.95, (L + 1) * gy + 0.4)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title if title is not None else f"{'shallow' if L == 1 else 'deep'} RAC, L = {L}, T = {T}",
+                 fontsize=10)
+    return fig, ax
+
+
+def _marker_path(marker):
+    from matplotlib.markers import MarkerStyle
+
+    m = MarkerStyle(marker)
+    return m.get_path().transformed(m.get_transform())
+
+
+def computation_graph_figure(T: int = 4, depths=(1, 3)):
+    """Shallow and deep unrolled computation graphs side by side (figure F1); returns ``(fig, axes)``."""
+    import matplotlib.pyplot as plt
+
+    depths = tuple(depths)
+    widths = [1.0] * len(depths)
+    fig, axes = plt.subplots(1, len(depths), figsize=(1.35 * T * len(depths) + 2.5, 1.2 * max(depths) + 2.6),
+                             layout="constrained", gridspec_kw={"width_ratios": widths})
+    axes = [axes] if len(depths) == 1 else list(axes)
+    for ax, L in zip(axes, depths, strict=True):
+        draw_computation_graph(L, T, ax=ax)
+    fig.suptitle(
+        r"Recurrent arithmetic circuit: $h^{t,l} = (W^{H,l} h^{t-1,l}) \odot (W^{I,l} h^{t,l-1})$, "
+        r"$y = W^{O} h^{T,L}$", fontsize=10,
+    )
+    return fig, axes
+
+
+def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str | None = None):
+    """Several RAC tensor networks stacked vertically, each with its Start-End min-cut.
+
+    Parameters
+    ----------
+    specs : sequence of mappings
+        ``{"M", "R", "L", "T", "domain"}`` per panel (``domain`` defaults to ``"continuous"``).
+
+    Returns
+    -------
+    (fig, axes), and the list of ``(graph, cut)`` drawn, as ``(fig, axes, drawn)``.
+    """
+    import matplotlib.pyplot as plt
+
+    from tnrnn.build import build_network
+    from tnrnn.cuts import min_cut
+
+    drawn = []
+    widths, heights = [], []
+    for spec in specs:
+        if not isinstance(spec, Mapping):
+            raise ArgumentError("specs", spec, "mappings with keys M, R, L, T (and domain)")
+        g = build_network(spec["M"], spec["R"], spec["L"], spec["T"], domain=spec.get("domain", "continuous"))
+        c = min_cut(g, engine=engine) if cut else None
+        pos = network_layout(g)
+        xs = [p[0] for p in pos.values()]
+        ys = [p[1] for p in pos.values()]
+        widths.append(max(xs) - min(xs) + 2.2)
+        heights.append(max(ys) - min(ys) + 2.6)
+        drawn.append((g, c))
+    wmax = max(widths)
+    scale = min(0.32, 17.0 / wmax)  # inches per layout unit
+    fig_h = sum(h * scale + 0.9 for h in heights) + (0.4 if title else 0.0)
+    fig, axes = plt.subplots(len(specs), 1, figsize=(wmax * scale + 0.6, fig_h), layout="constrained",
+                             gridspec_kw={"height_ratios": [h * scale + 0.9 for h in heights]})
+    axes = [axes] if len(specs) == 1 else list(axes)
+    for i, (ax, spec, (g, c)) in enumerate(zip(axes, specs, drawn, strict=True)):
+        L, T = spec["L"], spec["T"]
+        kind = "shallow RAC = matrix product state" if L == 1 else f"deep RAC, L = {L}: tree of copies"
+        dom = spec.get("domain", "continuous")
+        draw_network(g, cut=c, ax=ax, legend=i == len(specs) - 1, title=(
+            f"{kind}   (M = {spec['M']}, R = {spec['R']}, T = {T}, {dom} inputs; {g.n_nodes} nodes)"
+        ))
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig, axes, drawn
