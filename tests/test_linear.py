@@ -327,3 +327,56 @@ def test_cli_lag_weights_bad_argument(capsys):
 
 def test_linear_rnn_dataclass_fields():
     assert [f for f in LinearRNN.__dataclass_fields__] == ["W", "F", "C", "param"]
+
+
+# --- plots (read a results dict; never retrain) -------------------------------------------------------------------
+
+
+def test_plot_lag_weights_returns_fig_and_ax():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnrnn.plots import plot_lag_weights
+
+    fig, ax = plot_lag_weights(J=12)
+    assert ax.get_yscale() == "log" and len(ax.get_lines()) >= 5
+    plt.close(fig)
+
+
+@pytest.mark.slow
+def test_plots_read_a_tiny_results_dict(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnrnn.linear import experiments as ex
+    from tnrnn.plots import plot_ntk_vs_width, plot_rnn_vs_scm, plot_test_error_vs_rho
+
+    teachers = [{"name": "spike d=3", "kind": "spike", "delay": 3}]
+    res = {
+        "ntk": ex.ntk_width_experiment(widths=[20, 40], seeds=[0, 1], rho2s=[0.5], J=3),
+        "equivalence": ex.equivalence_experiment(
+            widths=[20], rho2s=[0.5], teachers=teachers, seeds=[0], T=8, N=3, steps=5, lr=0.1
+        ),
+        "sweep": ex.rho_sweep_experiment(
+            rho2s=[0.3, 0.9],
+            teachers=teachers,
+            seeds=[0, 1],
+            width=16,
+            T=8,
+            N=2,
+            N_test=3,
+            steps=5,
+            lr=0.1,
+            snr_db=15.0,
+        ),
+    }
+    path = tmp_path / "linear.json"
+    path.write_text(json.dumps(res))
+    for fig, _ in (plot_ntk_vs_width(str(path)), plot_rnn_vs_scm(res), plot_test_error_vs_rho(res)):
+        fig.savefig(tmp_path / "f.png")
+        plt.close(fig)
+    assert ex.summarise_results(res)["sweep"][0]["teacher"] == "spike d=3"
