@@ -314,6 +314,8 @@ def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: 
         if r < N or N > cap:
             return r, N
         new = min(2 * N, cap + 1)
+        if 4 * new > 3 * (cap + 1):  # close to the cap: go there at once and save one large elimination
+            new = cap + 1
         refuse_if_too_large("T", part.T, "evaluation matrix", (new, new), _BYTES_PER_ENTRY)
         a2 = rng_a.integers(0, p, (new - N, len(part.A), M), dtype=np.int64)
         b2 = rng_b.integers(0, p, (new - N, len(part.B), M), dtype=np.int64)
