@@ -7,7 +7,8 @@ their own comment header below.
 
 from __future__ import annotations
 
-__all__ = ["plot_memory_accuracy", "plot_rank_vs_T", "plot_rank_ratio", "measured_ranks", "rank_ratio_table"]
+__all__ = ["plot_memory_accuracy", "plot_rank_vs_T", "plot_rank_ratio", "measured_ranks", "rank_ratio_table",
+           "rank_legend_handles"]
 
 
 # --- memory experiments (tnrnn.tasks) -----------------------------------------------------------------------
@@ -304,10 +305,14 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
     for name, rows in groups.items():
         rows = sorted(rows, key=lambda r: r["rho2"])
         x = np.array([r["rho2"] for r in rows])
+
+        def col(key, rows=rows):  # diverged runs are null in the file: drawn as gaps
+            return np.array([np.nan if r[key] is None else r[key] for r in rows], np.float64)
+
         line = ax.errorbar(
             x,
-            [r["test_scm_mean"] for r in rows],
-            yerr=[r["test_scm_sd"] for r in rows],
+            col("test_scm_mean"),
+            yerr=col("test_scm_sd"),
             marker="o",
             ms=4,
             capsize=2,
@@ -315,8 +320,8 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
         )
         ax.errorbar(
             x,
-            [r["test_rnn_mean"] for r in rows],
-            yerr=[r["test_rnn_sd"] for r in rows],
+            col("test_rnn_mean"),
+            yerr=col("test_rnn_sd"),
             marker="x",
             ms=5,
             capsize=2,
@@ -419,7 +424,6 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
     Theorem 1 and the depth-L conjecture; papers/long_term_memory_deep_rnn.md §3, §4.4, §5 (figure F5), §7.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
     from tnrnn.bounds import alphabet_upper_bound, conjectured_lower_bound, shallow_rank, state_upper_bound
 
@@ -444,7 +448,8 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
         top = max(top, max(theory))
         cuts = [_min_cut_bound(M, R, L, T, "continuous", cache) for T in Ts]
         ax.plot(Ts, cuts, "--", color=color, lw=1.1, alpha=0.9, zorder=2)
-        for domain, style in (("continuous", {"marker": "o", "mfc": color}), ("onehot", {"marker": "s", "mfc": "white"})):
+        styles = (("continuous", {"marker": "o", "mfc": color}), ("onehot", {"marker": "s", "mfc": "white"}))
+        for domain, style in styles:
             T_list = sorted(exact_T.get((L, domain), ()))
             if not T_list:
                 continue
@@ -463,22 +468,30 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
     ax.set_title(f"$M = {M}$, $R = {R}$", fontsize=10)
     ax.grid(alpha=0.3, which="major")
     if legend:
-        depth_handles = [Line2D([], [], color=DEPTH_COLORS.get(L, "0.3"), lw=2.5, label=f"depth $L = {L}$")
-                         for L in depths]
-        kind_handles = [
-            Line2D([], [], color="0.2", ls="-", lw=1.6, label="theorem: $L=1$ value, $L=2$ lower bound"),
-            Line2D([], [], color="0.2", ls=":", lw=2.0, label="conjecture: depth-$L$ lower bound"),
-            Line2D([], [], color="0.2", ls="-.", lw=1.1, label=r"proven upper bound $\prod_l ((R; d_l))$"),
-            Line2D([], [], color="0.2", ls="--", lw=1.1, label="proven upper bound: TN min-cut"),
-            Line2D([], [], color="0.55", ls=":", lw=1.0, label="$M^{T/2}$: proven cap, one-hot only"),
-            Line2D([], [], color="0.2", ls="none", marker="o", label="measurement: exact rank, continuous"),
-            Line2D([], [], color="0.2", ls="none", marker="s", mfc="white", ms=7,
-                   label="measurement: exact rank, one-hot"),
-        ]
-        first = ax.legend(handles=depth_handles, loc="upper left", fontsize=7.5, framealpha=0.9)
+        handles = rank_legend_handles(depths)
+        first = ax.legend(handles=handles[: len(depths)], loc="upper left", fontsize=7.5, framealpha=0.9)
         ax.add_artist(first)
-        ax.legend(handles=kind_handles, loc="lower right", fontsize=7, framealpha=0.9)
+        ax.legend(handles=handles[len(depths) :], loc="lower right", fontsize=7, framealpha=0.9)
     return fig, ax
+
+
+def rank_legend_handles(depths=(1, 2, 3)):
+    """Legend handles of `plot_rank_vs_T`: one colour per depth, then one style per kind of result."""
+    from matplotlib.lines import Line2D
+
+    depth_handles = [Line2D([], [], color=DEPTH_COLORS.get(L, "0.3"), lw=2.5, label=f"depth $L = {L}$")
+                     for L in depths]
+    kind_handles = [
+        Line2D([], [], color="0.2", ls="-", lw=1.6, label="theorem: $L=1$ value, $L=2$ lower bound"),
+        Line2D([], [], color="0.2", ls=":", lw=2.0, label="conjecture: depth-$L$ lower bound"),
+        Line2D([], [], color="0.2", ls="-.", lw=1.1, label=r"proven upper bound $\prod_l ((R; d_l))$"),
+        Line2D([], [], color="0.2", ls="--", lw=1.1, label="proven upper bound: TN min-cut"),
+        Line2D([], [], color="0.55", ls=":", lw=1.0, label="$M^{T/2}$: proven cap, one-hot only"),
+        Line2D([], [], color="0.2", ls="none", marker="o", label="measurement: exact rank, continuous"),
+        Line2D([], [], color="0.2", ls="none", marker="s", mfc="white", ms=7,
+               label="measurement: exact rank, one-hot"),
+    ]
+    return depth_handles + kind_handles
 
 
 #: the bounds `plot_rank_ratio` divides by
@@ -565,7 +578,7 @@ def plot_rank_ratio(M, R, *, bound, depths=(1, 2, 3), T_values=(2, 4, 6, 8, 10, 
     cmap.set_bad("0.85")
     im = ax.imshow(np.clip(logr, -vmax, vmax), cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto")
     im.tnrnn_ratio = ratio
-    for i, ((L, domain), row) in enumerate(rows):
+    for i, (_, row) in enumerate(rows):
         for j, cell in enumerate(row):
             if cell is None:
                 ax.text(j, i, "n/c", ha="center", va="center", fontsize=7, color="0.4")
