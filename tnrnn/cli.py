@@ -263,6 +263,36 @@ def _run_linear_experiment(args):
     return {"path": res["path"], "mode": res["mode"], "summary": summarise_results(res)}
 
 
+# --- figures (tnrnn.figures: every figure of the toolkit) --------------------------------------------------
+
+
+def _add_figures(sub):
+    p = sub.add_parser("figures", help="regenerate every figure (PNG + PDF) into --out")
+    p.add_argument("--out", required=True, help="output directory, e.g. figures/")
+    p.add_argument("--quick", action="store_true", help="small sizes (under a minute; used by the tests)")
+    p.add_argument("--only", default=None, help="comma-separated figure names (default: all)")
+    p.add_argument("--results", default="results", help="folder of the experiments' results files")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _json_flag(p)
+    p.set_defaults(func=_run_figures)
+
+
+def _run_figures(args):
+    from tnrnn.figures import make_figures
+
+    only = [v for v in args.only.split(",") if v] if args.only else None
+    res = make_figures(args.out, quick=args.quick, only=only, results_dir=args.results,
+                       progress=not args.no_progress)
+    if not args.json:
+        for fig in res["figures"]:
+            print(f"{fig['name']}: {', '.join(fig['files'])}  ({fig['seconds']} s)")
+        for skip in res["skipped"]:
+            print(f"{skip['name']}: left out ({skip['reason']})")
+        print(f"{len(res['files'])} files in {res['seconds']} s")
+        res["_quiet"] = True
+    return res
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _VERBS = [_add_rank, _add_bounds, _add_table]
@@ -270,6 +300,7 @@ _VERBS.append(_add_experiment)
 _VERBS += [_add_network, _add_cut]
 
 _VERBS.append(_add_linear)
+_VERBS.append(_add_figures)
 
 
 def build_parser() -> argparse.ArgumentParser:

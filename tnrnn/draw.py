@@ -164,15 +164,14 @@ def _place_inputs(graph, keep, pos):
         nbrs.setdefault(v, []).append(u)
     bottom = min(y for _, y in pos.values())
     aside = [k for k in range(graph.n_nodes) if not keep[k]]
-    # inputs first anchored at the weights they touch (directly or through their copy tensor)
+    # each row: copy tensors under the weights they feed, then the inputs under their copy tensor or weight
     rows = {}
     for k in aside:
         if graph.roles[k] == "copy":
             rows[k] = bottom - 1.5
         else:
-            touching_copy = any(not keep[j] for j in nbrs.get(k, []))
-            rows[k] = bottom - 2.5 if touching_copy else bottom - 1.0
-    for level in (bottom - 1.5, bottom - 1.0, bottom - 2.5):
+            rows[k] = bottom - 2.5
+    for level in (bottom - 1.5, bottom - 2.5):
         ks = [k for k in aside if rows[k] == level]
         want = {}
         for k in ks:
@@ -223,6 +222,7 @@ def _unit_points(fig, ax, width_units: float, height_units: float) -> float:
 
 
 def _format_bound(graph, cut) -> str:
+    """``"min-cut (3 bonds): rank <= 2^3 = 8"`` as mathtext."""
     dims = [int(graph.size_dict[i]) for i in cut.cut_edges] + [graph.copy_dim(c) for c in cut.cut_copies]
     counts: dict[int, int] = {}
     for d in dims:
@@ -230,7 +230,14 @@ def _format_bound(graph, cut) -> str:
     factors = [f"{d}^{{{c}}}" if c > 1 else f"{d}" for d, c in sorted(counts.items())]
     product = r" \cdot ".join(factors)
     value = f"{cut.bound}" if cut.bound < 10**9 else f"2^{{{cut.log2_bound:.1f}}}"
-    return f"$\\mathrm{{rank}} \\leq {product} = {value}$" if product != value else f"$\\mathrm{{rank}} \\leq {value}$"
+    parts = []
+    if cut.cut_edges:
+        parts.append(f"{len(cut.cut_edges)} bond{'s' if len(cut.cut_edges) > 1 else ''}")
+    if cut.cut_copies:
+        parts.append(f"{len(cut.cut_copies)} copy tensor{'s' if len(cut.cut_copies) > 1 else ''}")
+    what = f"min-cut through {' + '.join(parts)}:  "
+    math = f"$\\mathrm{{rank}} \\leq {product} = {value}$" if product != value else f"$\\mathrm{{rank}} \\leq {value}$"
+    return what + math
 
 
 def draw_network(
@@ -342,17 +349,32 @@ def draw_network(
             faces = face
         size = (base * rel) ** 2
         coll = ax.scatter(
-            [pos[nm][0] for nm in names], [pos[nm][1] for nm in names], s=size, marker=marker, c=faces,
-            edgecolors="black" if role != "copy" else "none", linewidths=0.6 if not big else 0.3, zorder=3,
+            [pos[nm][0] for nm in names],
+            [pos[nm][1] for nm in names],
+            s=size,
+            marker=marker,
+            c=faces,
+            edgecolors="black" if role != "copy" else "none",
+            linewidths=0.6 if not big else 0.3,
+            zorder=3,
             gid="tn-nodes",
         )
         coll.tnrnn_names = tuple(names)
         if role != "input":
+            if role == "copy" and not graph.is_tree():
+                text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
             handles.append(_legend_marker(marker, face, text))
         if labels and role in _ROLE_TEXT and unit >= 22:
             for nm in names:
-                ax.text(*pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7),
-                        color="white" if role == "W_O" else "black", zorder=4)
+                ax.text(
+                    *pos[nm],
+                    _ROLE_TEXT[role],
+                    ha="center",
+                    va="center",
+                    fontsize=_fs(unit, 7),
+                    color="white" if role == "W_O" else "black",
+                    zorder=4,
+                )
 
     # labels: time steps under the inputs, bond dimensions -------------------------------------------------
     if labels:
@@ -366,30 +388,81 @@ def draw_network(
                 (ux, uy), (vx, vy) = pos[u], pos[v]
                 mx, my = (ux + vx) / 2, (uy + vy) / 2
                 dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
-                ax.text(mx + dx, my + dy, str(graph.size_dict[index]), ha="center", va="center",
-                        fontsize=_fs(unit, 6.5), color=CUT_COLOR if index in cut_set else "0.35", zorder=4)
+                ax.text(
+                    mx + dx,
+                    my + dy,
+                    str(graph.size_dict[index]),
+                    ha="center",
+                    va="center",
+                    fontsize=_fs(unit, 6.5),
+                    color=CUT_COLOR if index in cut_set else "0.35",
+                    zorder=4,
+                )
 
     # the cut: copy tensors cut through, the bound -----------------------------------------------------------
     cut_pts = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in segs_cut]
     if cut is not None:
         cc = [pos[c] for c in cut.cut_copies]
-        ring = ax.scatter([p[0] for p in cc], [p[1] for p in cc], s=(base * 1.25) ** 2, facecolors="none",
-                          edgecolors=CUT_COLOR, linewidths=max(1.5, 2 * lw), zorder=4, gid="tn-cut-copies")
+        ring = ax.scatter(
+            [p[0] for p in cc],
+            [p[1] for p in cc],
+            s=(base * 1.25) ** 2,
+            facecolors="none",
+            edgecolors=CUT_COLOR,
+            linewidths=max(1.5, 2 * lw),
+            zorder=4,
+            gid="tn-cut-copies",
+        )
         ring.tnrnn_names = tuple(cut.cut_copies)
         cut_pts += cc
         if cut_pts:
             cx = sum(p[0] for p in cut_pts) / len(cut_pts)
             ty = y1 + 0.9
-            txt = "min-cut: " + _format_bound(graph, cut)
-            ax.text(cx, ty, txt, ha="center", va="bottom", fontsize=_fs(unit, 10, lo=7), color=CUT_COLOR,
-                    zorder=5, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0})
+            txt = _format_bound(graph, cut)
+            ax.text(
+                cx,
+                ty,
+                txt,
+                ha="center",
+                va="bottom",
+                fontsize=_fs(unit, 10, lo=7),
+                color=CUT_COLOR,
+                zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+            )
             if len(cut_pts) <= 12 and not big:
                 for px, py in cut_pts:
-                    ax.annotate("", xy=(px, py), xytext=(cx, ty), zorder=2,
-                                arrowprops={"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.6, "alpha": 0.55,
-                                            "shrinkA": 2, "shrinkB": 4})
+                    ax.annotate(
+                        "",
+                        xy=(px, py),
+                        xytext=(cx, ty),
+                        zorder=2,
+                        arrowprops={
+                            "arrowstyle": "-|>",
+                            "color": CUT_COLOR,
+                            "lw": 0.6,
+                            "alpha": 0.55,
+                            "shrinkA": 2,
+                            "shrinkB": 4,
+                        },
+                    )
 
-    ax.set_xlim(x0 - 1.0, x1 + 1.2)
+    margin = 1.0
+    L = graph.meta.get("L")
+    if labels and L and graph.meta.get("T") and unit >= 9:  # row names of a RAC network, left of the drawing
+        margin = 4.2
+        rows = {}
+        for l in range(L, 0, -1):
+            rows[y1 - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
+            rows[y1 - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
+        if graph.is_tree():
+            rows[y1 - 2 * L] = "inputs"
+        else:
+            rows[y1 - 2 * L - 0.5] = "input copies"
+            rows[y1 - 2 * L - 1.5] = "inputs"
+        for yy, text in rows.items():
+            ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
+    ax.set_xlim(x0 - margin, x1 + 1.2)
     ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
@@ -404,8 +477,16 @@ def draw_network(
         ]
         if cut is not None:
             handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=min(5, len(handles)),
-                  fontsize=7.5, frameon=False, handletextpad=0.4, columnspacing=1.2)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncols=min(5, len(handles)),
+            fontsize=7.5,
+            frameon=False,
+            handletextpad=0.4,
+            columnspacing=1.2,
+        )
     if title:
         ax.set_title(title, fontsize=10)
     return fig, ax
@@ -431,8 +512,17 @@ def _is_leg(graph, u, v) -> bool:
 def _legend_marker(marker, face, text):
     from matplotlib.lines import Line2D
 
-    return Line2D([], [], ls="none", marker=marker, markerfacecolor=face, markeredgecolor="black",
-                  markeredgewidth=0.6, markersize=7 if marker != "o" or face != "black" else 4.5, label=text)
+    return Line2D(
+        [],
+        [],
+        ls="none",
+        marker=marker,
+        markerfacecolor=face,
+        markeredgecolor="black",
+        markeredgewidth=0.6,
+        markersize=7 if marker != "o" or face != "black" else 4.5,
+        label=text,
+    )
 
 
 def _legend_line(color, lw, text):
@@ -494,12 +584,21 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
     ax.text(pos["y"][0] + 0.09, pos["y"][1] - gy / 2, "$W^{O}$", ha="left", va="center", fontsize=8, color=cO)
 
     names = list(pos)
-    kinds = {n: ("x" if n.startswith("x") else "one" if n.startswith("one") else "y" if n == "y" else "h")
-             for n in names}
+    kinds = {
+        n: ("x" if n.startswith("x") else "one" if n.startswith("one") else "y" if n == "y" else "h") for n in names
+    }
     faces = {"x": "#fdd0a2", "h": "white", "one": "0.9", "y": "#dadaeb"}
-    coll = ax.scatter([pos[n][0] for n in names], [pos[n][1] for n in names], s=[470 if kinds[n] != "one" else 260
-                      for n in names], marker="o", c=[faces[kinds[n]] for n in names], edgecolors="black",
-                      linewidths=0.9, zorder=3, gid="cg-nodes")
+    coll = ax.scatter(
+        [pos[n][0] for n in names],
+        [pos[n][1] for n in names],
+        s=[470 if kinds[n] != "one" else 260 for n in names],
+        marker="o",
+        c=[faces[kinds[n]] for n in names],
+        edgecolors="black",
+        linewidths=0.9,
+        zorder=3,
+        gid="cg-nodes",
+    )
     coll.set_paths([_marker_path("s" if kinds[n] == "x" else "o") for n in names])
     coll.tnrnn_names = tuple(names)
     for n in names:
@@ -507,8 +606,7 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
         if kinds[n] == "h":
             ax.text(px, py, r"$\odot$", ha="center", va="center", fontsize=13, zorder=4)
             t, l = n[1:].split(",")
-            ax.text(px + 0.2, py - 0.2, f"$h^{{{t},{l}}}$", ha="left", va="top", fontsize=7.5, zorder=4,
-                    color="0.2")
+            ax.text(px + 0.2, py - 0.2, f"$h^{{{t},{l}}}$", ha="left", va="top", fontsize=7.5, zorder=4, color="0.2")
         elif kinds[n] == "x":
             ax.text(px, py, f"$x^{{{n[1:]}}}$", ha="center", va="center", fontsize=9, zorder=4)
         elif kinds[n] == "one":
@@ -524,8 +622,9 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
     ax.set_ylim(-0.95, (L + 1) * gy + 0.4)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title if title is not None else f"{'shallow' if L == 1 else 'deep'} RAC, L = {L}, T = {T}",
-                 fontsize=10)
+    ax.set_title(
+        title if title is not None else f"{'shallow' if L == 1 else 'deep'} RAC, L = {L}, T = {T}", fontsize=10
+    )
     return fig, ax
 
 
@@ -542,14 +641,20 @@ def computation_graph_figure(T: int = 4, depths=(1, 3)):
 
     depths = tuple(depths)
     widths = [1.0] * len(depths)
-    fig, axes = plt.subplots(1, len(depths), figsize=(1.35 * T * len(depths) + 2.5, 1.2 * max(depths) + 2.6),
-                             layout="constrained", gridspec_kw={"width_ratios": widths})
+    fig, axes = plt.subplots(
+        1,
+        len(depths),
+        figsize=(1.35 * T * len(depths) + 2.5, 1.2 * max(depths) + 2.6),
+        layout="constrained",
+        gridspec_kw={"width_ratios": widths},
+    )
     axes = [axes] if len(depths) == 1 else list(axes)
     for ax, L in zip(axes, depths, strict=True):
         draw_computation_graph(L, T, ax=ax)
     fig.suptitle(
         r"Recurrent arithmetic circuit: $h^{t,l} = (W^{H,l} h^{t-1,l}) \odot (W^{I,l} h^{t,l-1})$, "
-        r"$y = W^{O} h^{T,L}$", fontsize=10,
+        r"$y = W^{O} h^{T,L}$",
+        fontsize=10,
     )
     return fig, axes
 
@@ -587,16 +692,30 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
     wmax = max(widths)
     scale = min(0.32, 17.0 / wmax)  # inches per layout unit
     fig_h = sum(h * scale + 0.9 for h in heights) + (0.4 if title else 0.0)
-    fig, axes = plt.subplots(len(specs), 1, figsize=(wmax * scale + 0.6, fig_h), layout="constrained",
-                             gridspec_kw={"height_ratios": [h * scale + 0.9 for h in heights]})
+    fig, axes = plt.subplots(
+        len(specs),
+        1,
+        figsize=(wmax * scale + 0.6, fig_h),
+        layout="constrained",
+        gridspec_kw={"height_ratios": [h * scale + 0.9 for h in heights]},
+    )
     axes = [axes] if len(specs) == 1 else list(axes)
     for i, (ax, spec, (g, c)) in enumerate(zip(axes, specs, drawn, strict=True)):
         L, T = spec["L"], spec["T"]
-        kind = "shallow RAC = matrix product state" if L == 1 else f"deep RAC, L = {L}: tree of copies"
         dom = spec.get("domain", "continuous")
-        draw_network(g, cut=c, ax=ax, legend=i == len(specs) - 1, title=(
-            f"{kind}   (M = {spec['M']}, R = {spec['R']}, T = {T}, {dom} inputs; {g.n_nodes} nodes)"
-        ))
+        if L == 1:
+            kind = "shallow RAC = matrix product state"
+        elif dom == "onehot":
+            kind = f"deep RAC, L = {L}: copies of each input joined by a copy tensor"
+        else:
+            kind = f"deep RAC, L = {L}: tree of copies"
+        draw_network(
+            g,
+            cut=c,
+            ax=ax,
+            legend=i == len(specs) - 1,
+            title=(f"{kind}   (M = {spec['M']}, R = {spec['R']}, T = {T}, {dom} inputs; {g.n_nodes} nodes)"),
+        )
     if title:
         fig.suptitle(title, fontsize=11)
     return fig, axes, drawn

@@ -574,8 +574,7 @@ def plot_rank_ratio(M, R, *, bound, depths=(1, 2, 3), T_values=(2, 4, 6, 8, 10, 
             if cell is not None:
                 ratio[i, j] = cell[0] / cell[1]
     logr = np.log10(ratio)
-    cmap = plt.get_cmap("PuOr").copy()
-    cmap.set_bad("0.85")
+    cmap = plt.get_cmap("PuOr").with_extremes(bad="0.85")
     im = ax.imshow(np.clip(logr, -vmax, vmax), cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto")
     im.tnrnn_ratio = ratio
     for i, (_, row) in enumerate(rows):
