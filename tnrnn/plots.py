@@ -269,6 +269,13 @@ def plot_rnn_vs_scm(results, teacher=None, rho2=None, axes=None):
     return fig, axes
 
 
+def _log_err(mean, sd):
+    """±sd error bars for a log axis: the lower bar is clipped at 10 % of the mean (never below zero)."""
+    import numpy as np
+
+    return np.vstack([np.minimum(sd, 0.9 * mean), sd])
+
+
 def plot_test_error_vs_rho(results, part="sweep", ax=None):
     """Figs D/E: test error against the initial transition variance ρ², SCM (solid) and RNN (dashed).
 
@@ -286,7 +293,8 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
 
     Notes
     -----
-    Points are means over seeds with ±1 sd error bars; the SCM starts from a draw of the wide-limit initial
+    Points are means over seeds with ±1 sd error bars (the lower bar clipped at 10 % of the mean on the log
+    axis); the SCM starts from a draw of the wide-limit initial
     function, the RNN is the finite width recorded in the file's settings.
     """
     import numpy as np
@@ -312,7 +320,7 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
         line = ax.errorbar(
             x,
             col("test_scm_mean"),
-            yerr=col("test_scm_sd"),
+            yerr=_log_err(col("test_scm_mean"), col("test_scm_sd")),
             marker="o",
             ms=4,
             capsize=2,
@@ -321,7 +329,7 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
         ax.errorbar(
             x,
             col("test_rnn_mean"),
-            yerr=col("test_rnn_sd"),
+            yerr=_log_err(col("test_rnn_mean"), col("test_rnn_sd")),
             marker="x",
             ms=5,
             capsize=2,
@@ -340,7 +348,7 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
         ax.set_title("Test error against initial variance")
     ax.set_yscale("log")
     ax.set_xlabel("initial transition variance ρ²")
-    ax.legend(fontsize="x-small", ncols=2 if len(groups) > 2 else 1)
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig, ax
 
 
