@@ -151,6 +151,12 @@ def plan_contraction(
     )
 
 
+#: Per-function XLA options (not global configuration). A contraction is hundreds of small dot products whose
+#: run time does not improve with XLA's backend optimisation passes, while compile time halves without them
+#: (measured at L=2, T=12: 1.5 s -> 0.74 s compile, 0.124 vs 0.127 ms per contraction).
+_JIT_OPTIONS = {"xla_backend_optimization_level": 0}
+
+
 def _copy_chain(name: str, legs: tuple[str, ...]) -> list[tuple[str, tuple[str, ...], str]]:
     """An order-``k`` copy tensor as a chain of ``k - 2`` order-3 copy tensors (same tensor)."""
     k = len(legs)
@@ -242,7 +248,7 @@ def make_contractor(plan: ContractionPlan, *, jit: bool = True):
             raise ArgumentError("xs", None, "an array of shape (T, M) for a plan with inputs")
         return _run(plan, arrays, xs)
 
-    return jax.jit(f) if jit else f
+    return jax.jit(f, compiler_options=_JIT_OPTIONS) if jit else f
 
 
 def contract(
@@ -279,7 +285,7 @@ def network_forward(
     def f(model, xs):
         return run(network_arrays(graph, model), xs)
 
-    return jax.jit(f) if jit else f
+    return jax.jit(f, compiler_options=_JIT_OPTIONS) if jit else f
 
 
 def network_grid_tensor(model, T: int, *, method: str = "einsum", optimize: str = "greedy"):
