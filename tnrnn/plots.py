@@ -492,7 +492,7 @@ def rank_legend_handles(depths=(1, 2, 3)):
     kind_handles = [
         Line2D([], [], color="0.2", ls="-", lw=1.6, label="theorem: $L=1$ value, $L=2$ lower bound"),
         Line2D([], [], color="0.2", ls=":", lw=2.0, label="conjecture: depth-$L$ lower bound"),
-        Line2D([], [], color="0.2", ls="-.", lw=1.1, label=r"proven upper bound $\prod_l ((R; d_l))$"),
+        Line2D([], [], color="0.2", ls="-.", lw=1.1, label=r"proven upper bound $\Pi_l\,((R; d_l))$"),
         Line2D([], [], color="0.2", ls="--", lw=1.1, label="proven upper bound: TN min-cut"),
         Line2D([], [], color="0.55", ls=":", lw=1.0, label="$M^{T/2}$: proven cap, one-hot only"),
         Line2D([], [], color="0.2", ls="none", marker="o", label="measurement: exact rank, continuous"),
