@@ -197,6 +197,7 @@ def _add_experiment(sub):
     p.add_argument("--batch", type=int, default=None, help="training batch size")
     p.add_argument("--lr", type=float, default=None, help="learning rate")
     p.add_argument("--optimizer", default=None, help="adam | rmsprop")
+    p.add_argument("--patience", type=int, default=None, help="validation checks without improvement to stop")
     p.add_argument("--out", required=True, help="directory for the results file (and the plot)")
     p.add_argument("--name", default=None, help="results file stem (default: the task name)")
     p.add_argument("--plot", action="store_true", help="also write the accuracy plot as PNG")
@@ -209,7 +210,7 @@ def _add_experiment(sub):
 def _run_experiment(args):
     from tnrnn.tasks.experiment import run_cli_experiment
 
-    options = {k: getattr(args, k) for k in ("steps", "batch", "lr", "optimizer")}
+    options = {k: getattr(args, k) for k in ("steps", "batch", "lr", "optimizer", "patience")}
     res = run_cli_experiment(
         args.task, cell=args.cell, depths=args.depths, T=args.T, B=args.B, seeds=args.seeds, n=args.n,
         m=args.m, M_c=args.M_c, params=args.params, width=args.width, out=args.out, name=args.name,

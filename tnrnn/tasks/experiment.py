@@ -257,13 +257,14 @@ def run_cli_experiment(
     batch: int | None = None,
     lr: float | None = None,
     optimizer: str | None = None,
+    patience: int | None = None,
     **kwargs,
 ) -> dict:
     """What ``tnrnn experiment`` does: check the sweep, run it, write ``OUT/NAME.json`` (and ``NAME.png``).
 
-    ``T`` (SES) or ``B`` (copy) is the swept list; ``steps``, ``batch``, ``lr`` and ``optimizer`` override the
-    training settings (`TrainConfig` or `QUICK_CONFIG`). Other keywords go to `run_experiment`. Returns a dict
-    with ``path``, ``files``, ``models``, ``summary``, ``wall_s`` and a markdown ``table``.
+    ``T`` (SES) or ``B`` (copy) is the swept list; ``steps``, ``batch``, ``lr``, ``optimizer`` and ``patience``
+    override the training settings (`TrainConfig` or `QUICK_CONFIG`). Other keywords go to `run_experiment`.
+    Returns a dict with ``path``, ``files``, ``models``, ``summary``, ``wall_s`` and a markdown ``table``.
     """
     import os
 
@@ -276,7 +277,7 @@ def run_cli_experiment(
         wrong = "B" if task == "ses" else "T"
         raise ArgumentError(wrong, other, f"not used by {task}; sweep over --{sweep}")
     base = QUICK_CONFIG if quick else TrainConfig()
-    overrides = {"max_steps": steps, "batch": batch, "lr": lr, "optimizer": optimizer}
+    overrides = {"max_steps": steps, "batch": batch, "lr": lr, "optimizer": optimizer, "patience": patience}
     config = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
     stem = name or task
     command = _command_line(task, sweep, values, out, stem, plot, quick, overrides, kwargs)
@@ -318,7 +319,7 @@ def _command_line(task, sweep, values, out, stem, plot, quick, overrides, kwargs
     for k in keys:
         if kwargs.get(k) is not None and not (k == "params" and kwargs.get("width") is not None):
             parts.append(f"{flags.get(k, '--' + k)} {fmt(kwargs[k])}")
-    parts += [f"--{k} {v}" for k, v in overrides.items() if v is not None]
+    parts += [f"--{'steps' if k == 'max_steps' else k} {v}" for k, v in overrides.items() if v is not None]
     parts.append(f"--out {out}")
     if stem != task:
         parts.append(f"--name {stem}")
