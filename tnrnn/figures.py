@@ -49,8 +49,9 @@ def _save(fig, out_dir: str, name: str) -> list[str]:
 
     os.makedirs(out_dir, exist_ok=True)
     paths = [os.path.join(out_dir, f"{name}.png"), os.path.join(out_dir, f"{name}.pdf")]
-    fig.savefig(paths[0], dpi=DPI)
-    fig.savefig(paths[1])
+    # no time stamps, so that regenerating an unchanged figure rewrites identical files
+    fig.savefig(paths[0], dpi=DPI, metadata={"Software": None})
+    fig.savefig(paths[1], metadata={"CreationDate": None, "Producer": None, "Creator": None})
     plt.close(fig)
     return paths
 
