@@ -72,14 +72,14 @@ def plot_memory_accuracy(results, ax=None):
     task_name = "Start-End Similarity" if res["task"] == "ses" else "Copying Memory"
     s = res["task_settings"]
     detail = f"n={s['n']}, m={s['m']}" if res["task"] == "ses" else f"n={s['n']}, M_c={s['M_c']}"
-    ax.set_title(
-        f"{task_name}, {res['cell'].upper()} cells ({detail}, {len(res['seeds'])} seeds)", fontsize=10
-    )
+    steps = res["train_config"]["max_steps"]
+    title = f"{task_name}, {res['cell'].upper()} cells ({detail}; {len(res['seeds'])} seeds, ≤{steps} steps)"
+    ax.set_title(title, fontsize=10)
     xlabel = "sequence length T" if res["task"] == "ses" else "delay B"
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy" if res["task"] == "ses" else "test data accuracy (last M_c steps)")
     ax.set_xticks(res["values"])
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     if res.get("command"):
