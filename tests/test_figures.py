@@ -157,3 +157,12 @@ def test_script_main_writes_the_figure(tmp_path):
     mod = runpy.run_path(os.path.join(ROOT, "figures", "fig_tn_onehot.py"))
     paths = mod["main"](str(tmp_path), quick=True)
     assert [os.path.basename(p) for p in paths] == ["fig_tn_onehot.png", "fig_tn_onehot.pdf"]
+
+
+def test_linear_figures_from_the_committed_results(tmp_path):
+    results = os.path.join(ROOT, "results")
+    if not os.path.exists(os.path.join(results, "linear.json")):
+        pytest.skip("results/linear.json not committed")
+    paths = FIGURES["linear_experiments"].func(str(tmp_path), quick=True, results_dir=results)
+    assert paths and all(os.path.getsize(p) > 1000 for p in paths)
+    assert {os.path.splitext(p)[1] for p in paths} == {".png", ".pdf"}
