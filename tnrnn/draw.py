@@ -22,12 +22,14 @@ tensors are ringed by a collection with gid ``"tn-cut-copies"``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from tnrnn._types import ArgumentError
 
 __all__ = [
     "network_layout",
+    "radial_layout",
     "draw_network",
     "draw_computation_graph",
     "computation_graph_figure",
@@ -183,6 +185,26 @@ def _place_inputs(graph, keep, pos):
             pos[k] = (x, level)
 
 
+def radial_layout(pos: dict) -> dict:
+    """`network_layout` positions wrapped around a circle: columns become angles, rows become rings.
+
+    The top row (the root's) is the innermost ring, the inputs the outermost; used for the compact drawing of
+    networks above `LABEL_LIMIT` nodes, whose straight layout would be far wider than tall.
+    """
+    import math
+
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    x0, x1, y1 = min(xs), max(xs), max(ys)
+    span = x1 - x0 + 2.0
+    out = {}
+    for name, (x, y) in pos.items():
+        angle = math.pi / 2 - 2 * math.pi * (x - x0) / span
+        r = 2.0 + (y1 - y)
+        out[name] = (r * math.cos(angle), r * math.sin(angle))
+    return out
+
+
 def _spread(xs: list[float], gap: float) -> list[float]:
     """Sorted targets moved as little as possible (pool-adjacent averaging) to stay ``gap`` apart."""
     blocks: list[list[float]] = []  # [start, count, sum of (target - gap*i)]
@@ -283,14 +305,20 @@ def draw_network(
     from tnrnn._types import parse_partition
 
     pos = network_layout(graph)
+    big = graph.n_nodes > LABEL_LIMIT
+    if big:  # compact: the same layout wrapped around a circle (rows become rings, inputs outside)
+        pos = radial_layout(pos)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     W, H = x1 - x0 + 2.0, y1 - y0 + 2.6
-    big = graph.n_nodes > LABEL_LIMIT
     if labels is None:
         labels = not big
-    fig, ax = _new_axes(ax, (min(18.0, max(6.0, 0.28 * W + 1.0)), min(10.0, max(2.6, 0.55 * H + 1.2))))
+    if big:
+        figsize = (9.0, 10.0)
+    else:
+        figsize = (min(18.0, max(6.0, 0.28 * W + 1.0)), min(10.0, max(2.6, 0.55 * H + 1.2)))
+    fig, ax = _new_axes(ax, figsize)
     unit = _unit_points(fig, ax, W, H)
     T = graph.meta.get("T") or max(graph.times)
     part = cut.partition if cut is not None else parse_partition(partition, int(T))
@@ -313,12 +341,17 @@ def draw_network(
             segs_R.append(seg)
             names_R.append(index)
     lw = max(0.4, min(1.6, unit / 14))
+    if big:  # nodes on the outer ring sit about 2 pi r / n_inputs apart
+        r_out = max(math.hypot(*p) for p in pos.values())
+        pitch = unit * 2 * math.pi * r_out / max(1, len(graph.input_nodes))
+        lw = max(0.2, min(0.6, pitch / 6))
     coll_R = LineCollection(segs_R, colors="0.25", linewidths=lw, zorder=1, gid="tn-edges")
     coll_M = LineCollection(segs_M, colors="0.6", linewidths=0.7 * lw, zorder=1, gid="tn-edges")
     coll_R.tnrnn_edges, coll_M.tnrnn_edges = tuple(names_R), tuple(names_M)
     ax.add_collection(coll_R)
     ax.add_collection(coll_M)
-    coll_cut = LineCollection(segs_cut, colors=CUT_COLOR, linewidths=max(2.0, 2.6 * lw), zorder=2, gid="tn-cut-edges")
+    cut_lw = max(1.0 if big else 2.0, 2.6 * lw)
+    coll_cut = LineCollection(segs_cut, colors=CUT_COLOR, linewidths=cut_lw, zorder=2, gid="tn-cut-edges")
     coll_cut.tnrnn_edges = tuple(names_cut)
     ax.add_collection(coll_cut)
     # the open output leg y of W^O
@@ -332,7 +365,7 @@ def draw_network(
                     ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
 
     # nodes ------------------------------------------------------------------------------------------------
-    base = max(2.0, min(13.0, 0.42 * unit))
+    base = max(2.0, min(13.0, 0.42 * unit)) if not big else max(1.0, min(5.0, 0.7 * pitch))
     role_order = ("copy", "W_I", "W_H", "ones", "W_O", "input")
     handles = []
     for role in role_order:
@@ -409,7 +442,7 @@ def draw_network(
             s=(base * 1.25) ** 2,
             facecolors="none",
             edgecolors=CUT_COLOR,
-            linewidths=max(1.5, 2 * lw),
+            linewidths=max(0.8 if big else 1.5, 2 * lw),
             zorder=4,
             gid="tn-cut-copies",
         )
@@ -419,13 +452,15 @@ def draw_network(
             cx = sum(p[0] for p in cut_pts) / len(cut_pts)
             ty = y1 + 0.9
             txt = _format_bound(graph, cut)
+            if big:  # no room beside the cut: top left corner
+                cx, ty = x0, y1 + 0.5
             ax.text(
                 cx,
                 ty,
                 txt,
-                ha="center",
+                ha="left" if big else "center",
                 va="bottom",
-                fontsize=_fs(unit, 10, lo=7),
+                fontsize=_fs(unit, 10, lo=7) if not big else 9,
                 color=CUT_COLOR,
                 zorder=5,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
@@ -481,7 +516,7 @@ def draw_network(
             handles=handles,
             loc="upper center",
             bbox_to_anchor=(0.5, 0.0),
-            ncols=min(5, len(handles)),
+            ncols=min(3 if big else 5, len(handles)),
             fontsize=7.5,
             frameon=False,
             handletextpad=0.4,
@@ -684,6 +719,8 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
         g = build_network(spec["M"], spec["R"], spec["L"], spec["T"], domain=spec.get("domain", "continuous"))
         c = min_cut(g, engine=engine) if cut else None
         pos = network_layout(g)
+        if g.n_nodes > LABEL_LIMIT:
+            pos = radial_layout(pos)
         xs = [p[0] for p in pos.values()]
         ys = [p[1] for p in pos.values()]
         widths.append(max(xs) - min(xs) + 2.2)
@@ -691,6 +728,8 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
         drawn.append((g, c))
     wmax = max(widths)
     scale = min(0.32, 17.0 / wmax)  # inches per layout unit
+    if any(g.n_nodes > LABEL_LIMIT for g, _ in drawn):  # a radial drawing: a square figure of 9 inches
+        scale = 9.0 / max(wmax, max(heights))
     fig_h = sum(h * scale + 0.9 for h in heights) + (0.4 if title else 0.0)
     fig, axes = plt.subplots(
         len(specs),
