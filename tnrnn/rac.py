@@ -48,9 +48,32 @@ __all__ = [
 Array = jax.Array
 
 
+class RACSizes:
+    """Sizes read from the weight shapes (``W_I[0]: (R, M)``, ``W_O: (K, R)``): static under `jax.jit`."""
+
+    W_I: tuple
+    W_O: object
+
+    @property
+    def M(self) -> int:
+        return self.W_I[0].shape[1]
+
+    @property
+    def R(self) -> int:
+        return self.W_O.shape[1]
+
+    @property
+    def L(self) -> int:
+        return len(self.W_I)
+
+    @property
+    def K(self) -> int:
+        return self.W_O.shape[0]
+
+
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
-class RAC:
+class RAC(RACSizes):
     """A depth-``L`` Recurrent Arithmetic Circuit as an immutable JAX pytree.
 
     Attributes
@@ -68,22 +91,6 @@ class RAC:
     W_I: tuple[Array, ...]
     W_H: tuple[Array, ...]
     W_O: Array
-
-    @property
-    def M(self) -> int:
-        return self.W_I[0].shape[1]
-
-    @property
-    def R(self) -> int:
-        return self.W_O.shape[1]
-
-    @property
-    def L(self) -> int:
-        return len(self.W_I)
-
-    @property
-    def K(self) -> int:
-        return self.W_O.shape[0]
 
     def __call__(self, xs: Array) -> Array:
         """The output ``y = W^O h^{T,L}`` for one sequence ``xs`` of shape ``(T, M)``."""
@@ -227,7 +234,7 @@ def max_safe_prime(width: int) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class ModularRAC:
+class ModularRAC(RACSizes):
     """The RAC recurrence over the integers modulo a prime ``p`` (numpy ``int64``), for exact ranks.
 
     Weights are residues in ``[0, p)``. Requires ``max(M, R, K) * (p - 1)**2 < 2**63`` (checked), so every
@@ -245,22 +252,6 @@ class ModularRAC:
             raise ArgumentError(
                 "p", self.p, f"a prime <= {max_safe_prime_bound(width)} (so that {width} * (p-1)^2 < 2^63)"
             )
-
-    @property
-    def M(self) -> int:
-        return self.W_I[0].shape[1]
-
-    @property
-    def R(self) -> int:
-        return self.W_O.shape[1]
-
-    @property
-    def L(self) -> int:
-        return len(self.W_I)
-
-    @property
-    def K(self) -> int:
-        return self.W_O.shape[0]
 
     @classmethod
     def random(cls, M: int, R: int, L: int, *, p: int, seed: int, K: int = 1) -> ModularRAC:

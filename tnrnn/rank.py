@@ -38,7 +38,7 @@ from tnrnn._types import (
     refuse_if_too_large,
 )
 from tnrnn.bounds import proven_upper_bounds
-from tnrnn.rac import ModularRAC, largest_primes_below, max_safe_prime_bound
+from tnrnn.rac import ModularRAC, RACSizes, largest_primes_below, max_safe_prime_bound
 
 __all__ = ["RankResult", "separation_rank", "grid_tensor", "evaluation_matrix", "modular_rank", "METHODS"]
 
@@ -112,20 +112,12 @@ class RankResult:
 
 
 @dataclass(frozen=True)
-class _FloatRAC:
+class _FloatRAC(RACSizes):
     """Float64 numpy twin of `ModularRAC` (same step), used by the SVD diagnostic."""
 
     W_I: tuple[np.ndarray, ...]
     W_H: tuple[np.ndarray, ...]
     W_O: np.ndarray
-
-    @property
-    def R(self) -> int:
-        return self.W_O.shape[1]
-
-    @property
-    def L(self) -> int:
-        return len(self.W_I)
 
     @classmethod
     def random(cls, M, R, L, *, seed):
