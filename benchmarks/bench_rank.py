@@ -151,8 +151,12 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="small sizes only")
     ap.add_argument("--limit", type=float, default=60.0, help="seconds per cell / per reach step")
     ap.add_argument("--json", default=None, help="also write the results to this file")
+    ap.add_argument("--baseline-only", action="store_true", help="only the numpy-baseline comparison")
     args = ap.parse_args(argv)
 
+    if args.baseline_only:
+        compare_baseline([(4, 4, 2, 10), (4, 4, 2, 16), (4, 4, 2, 20), (3, 3, 3, 6)], repeat=3)
+        return
     if args.quick:
         sw = sweep([1, 2], [2, 3], [2, 3], [2, 4], args.limit)
         reaches = {"L2_M4_R4": reach(4, 4, 2, args.limit, 12), "L3_M3_R3": reach(3, 3, 3, args.limit, 4)}
@@ -160,7 +164,9 @@ def main(argv=None):
     else:
         sw = sweep([1, 2, 3], [2, 3, 4], [2, 3, 4], [2, 4, 6, 8], args.limit)
         reaches = {"L2_M4_R4": reach(4, 4, 2, args.limit, 40), "L3_M3_R3": reach(3, 3, 3, args.limit, 12)}
-        base = compare_baseline([(2, 3, 2, 8), (3, 3, 2, 8), (2, 2, 3, 8), (4, 4, 2, 10)], repeat=3)
+        base = compare_baseline(
+            [(2, 3, 2, 8), (3, 3, 2, 8), (2, 2, 3, 8), (4, 4, 2, 10), (4, 4, 2, 16), (4, 4, 2, 20)], repeat=3
+        )
 
     rows, total, over = sw
     print(f"\nsweep: {len(rows)} cells in {total:.1f} s (cells over {args.limit:.0f} s: {over or 'none'})")
