@@ -1,3 +1,5 @@
+import math
+
 import jax
 import numpy as np
 import pytest
@@ -10,8 +12,15 @@ from tnrnn.bounds import (
     proven_upper_bounds,
     shallow_rank,
 )
-from tnrnn.rac import init_rac, rac_forward
-from tnrnn.rank import grid_tensor, separation_rank
+from tnrnn.rac import init_rac, largest_primes_below, rac_forward
+from tnrnn.rank import (
+    BLAS_PRIME_BOUND,
+    blas_modular_rank,
+    elimination_engine,
+    grid_tensor,
+    modular_rank,
+    separation_rank,
+)
 from tnrnn.testing import assert_close
 
 # Notes §7.3: (L, M, R) -> generic (continuous) and one-hot ranks for T = 2, 4, 6, 8 (None = not computed there)
@@ -189,3 +198,90 @@ def test_bad_arguments(kwargs, name):
 def test_refuses_too_large_grid():
     with pytest.raises(MemoryRefusal, match="GiB"):
         separation_rank(8, 2, 2, 20, domain="onehot")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# float64 block elimination modulo a small prime (`blas_modular_rank`) against FLINT
+
+
+def _flint_rank(A, p):
+    import flint
+
+    return flint.nmod_mat(A.shape[0], A.shape[1], (np.asarray(A, np.int64) % p).ravel().tolist(), p).rank()
+
+
+def _top_prime(panel):
+    """The largest prime the block path accepts for this panel width (``panel * ((p-1)/2 + 2)^2 + p <= 2^52``)."""
+    from tnrnn.rac import _is_prime
+
+    p = 2 * math.isqrt(2**52 // panel) - 3
+    while not (_is_prime(p) and panel * ((p - 1) // 2 + 2) ** 2 + p <= 2**52):
+        p -= 1
+    return p
+
+
+def _of_rank(rng, n, m, r, p):
+    """A random ``n x m`` matrix of rank ``r`` modulo ``p`` (generically), exact in int64 for r p^2 < 2^63."""
+    A = rng.integers(0, p, (n, r), dtype=np.int64)
+    B = rng.integers(0, p, (r, m), dtype=np.int64)
+    return (A @ B) % p
+
+
+P21 = largest_primes_below(BLAS_PRIME_BOUND, 1)[0]
+
+
+@pytest.mark.parametrize(("n", "m", "r"), [(300, 500, 0), (300, 500, 1), (300, 500, 57), (300, 500, 300),
+                                           (500, 300, 300), (500, 300, 201), (130, 130, 130)])
+@pytest.mark.parametrize("panel", [64, 256])
+def test_blas_rank_matches_flint_prescribed_rank(n, m, r, panel):
+    A = _of_rank(np.random.default_rng(n + m + r), n, m, r, P21)
+    assert blas_modular_rank(A, P21, panel=panel) == _flint_rank(A, P21) == r
+
+
+def test_blas_rank_deficient_panels():
+    """Zero panel, zero and duplicated columns and rows, a panel of rank 1, across several panels of width 32."""
+    rng = np.random.default_rng(5)
+    p, panel = P21, 32
+    A = _of_rank(rng, 300, 500, 180, p)
+    A[:, 64:96] = 0  # a whole panel is zero
+    A[:, 100] = 0
+    A[:, 130:140] = A[:, 0:10]
+    A[:, 160:192] = np.outer(rng.integers(0, p, 300), np.arange(1, 33)) % p  # a panel of rank 1
+    A[250:270] = A[0:20]
+    A[280:290] = 0
+    A[:, 400:410] = (3 * A[:, 300:310] + A[:, 200:210]) % p
+    assert blas_modular_rank(A, p, panel=panel) == _flint_rank(A, p)
+    assert blas_modular_rank(A.T, p, panel=panel) == _flint_rank(A, p)
+    assert blas_modular_rank(np.zeros((200, 300), np.int64), p) == 0
+    E = np.zeros((200, 300), np.int64)
+    E[150, 250] = 7
+    assert blas_modular_rank(E, p, panel=16) == 1
+
+
+@pytest.mark.parametrize("panel", [8, 256])
+def test_blas_rank_at_top_prime(panel):
+    """The largest prime the exactness bound allows: an inexact matmul or a late reduction would show here (for
+    panel 8 the trailing block is reduced every few panels)."""
+    p = _top_prime(panel)
+    assert p > 2**22
+    rng = np.random.default_rng(panel)
+    for n, m, r in [(260, 300, 260), (300, 260, 199), (257, 257, 256)]:
+        A = _of_rank(rng, n, m, r, p)
+        assert blas_modular_rank(A, p, panel=panel) == _flint_rank(A, p) == r
+    with pytest.raises(ArgumentError, match="^p="):
+        blas_modular_rank(A, p + 2 * (panel + 2) ** 2 + 4 * 2**20, panel=panel)
+
+
+def test_modular_rank_dispatch_and_engine_note():
+    rng = np.random.default_rng(0)
+    A = _of_rank(rng, 200, 200, 150, P21)
+    assert elimination_engine(A.shape, P21) == "blas-block"
+    assert elimination_engine((100, 400), P21) == "flint"
+    assert elimination_engine(A.shape, 2**31 - 1) == "flint"
+    assert modular_rank(A, P21) == _flint_rank(A, P21) == 150
+    assert modular_rank(A[:100], P21) == 100  # FLINT side of the crossover
+    small = separation_rank(2, 2, 2, 8, domain="continuous")
+    assert small.extra["elimination"] == "flint" and small.primes[0] > 2**30
+    big = separation_rank(2, 2, 3, 10, domain="continuous")  # cap 192: the last matrices use the block path
+    assert big.rank == 188 and "blas-block" in big.extra["elimination"]
+    assert all(p < BLAS_PRIME_BOUND for p in big.primes) and len(set(big.primes)) == 2

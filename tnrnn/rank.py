@@ -8,12 +8,13 @@ The separation rank of ``y`` w.r.t. a partition ``(A, B)`` of the time steps is 
 * ``domain="continuous"``: real inputs (``f`` = identity on ``R^M``); ``N`` random points on each side, with ``N``
   grown until the rank is below ``N``. A deep RAC is not multilinear, so this rank can exceed ``M^{T/2}``.
 
-Ranks are exact: the weights and the continuous points are random residues modulo a large prime ``p``, the
-matrix is evaluated exactly in ``int64`` (`tnrnn.rac.ModularRAC`) and eliminated exactly by FLINT
-(``python-flint``'s ``nmod_mat``). The rank modulo ``p`` never exceeds the generic rank over the rationals and
-equals it with probability at least ``1 - deg / p`` (Schwartz-Zippel), so the engine repeats over seeds and primes
-and reports the maximum. Float SVD silently under-counts these ranks (singular values spread over 20+ orders of
-magnitude) and is offered only as a labelled diagnostic (``method="svd"``).
+Ranks are exact: the weights and the continuous points are random residues modulo a prime ``p``, the matrix is
+evaluated exactly in ``int64`` (`tnrnn.rac.ModularRAC`) and eliminated exactly, by FLINT (``python-flint``'s
+``nmod_mat``) for small matrices and by a float64 block elimination with BLAS matmuls (`blas_modular_rank`, primes
+below ``2^21``) from side 128 on, where it is 5-10x faster. The rank modulo ``p`` never exceeds the generic rank over
+the rationals and equals it with probability at least ``1 - deg / p`` (Schwartz-Zippel), so the engine repeats over
+seeds and primes and reports the maximum. Float SVD silently under-counts these ranks (singular values spread over
+20+ orders of magnitude) and is offered only as a labelled diagnostic (``method="svd"``).
 
 Evaluation shares work: the inputs of the side that owns step 1 are run once per point up to the first step of the
 other side; only the remaining steps are run per pair of points.
@@ -40,7 +41,16 @@ from tnrnn._types import (
 from tnrnn.bounds import proven_upper_bounds
 from tnrnn.rac import ModularRAC, RACSizes, largest_primes_below, max_safe_prime_bound
 
-__all__ = ["RankResult", "separation_rank", "grid_tensor", "evaluation_matrix", "modular_rank", "METHODS"]
+__all__ = [
+    "RankResult",
+    "separation_rank",
+    "grid_tensor",
+    "evaluation_matrix",
+    "modular_rank",
+    "blas_modular_rank",
+    "elimination_engine",
+    "METHODS",
+]
 
 METHODS = ("modp", "svd")
 
@@ -76,6 +86,9 @@ class RankResult:
         The smallest proven upper bound that applies (the cap of the sample size).
     singular_values : list of float or None
         The spectrum (``svd`` only), largest first.
+    extra : dict
+        ``modp``: ``"elimination"``, the engines used (``"flint"``, ``"blas-block"`` or ``"blas-block+flint"``, see
+        `elimination_engine`). ``svd``: the tolerance.
     """
 
     rank: int
@@ -189,14 +202,250 @@ def _one_hot_grid(M: int, steps: int) -> np.ndarray:
 
 
 def modular_rank(matrix: np.ndarray, p: int) -> int:
-    """Exact rank of an integer matrix modulo the prime ``p`` (FLINT ``nmod_mat``)."""
+    """Exact rank of an integer matrix modulo the prime ``p``.
+
+    Dispatches on size and prime (`elimination_engine`): the float64 block elimination `blas_modular_rank` when
+    ``p < 2^21`` and both sides are at least ``128``, FLINT's ``nmod_mat`` otherwise. Both are exact.
+    """
+    return _modular_rank_with_engine(matrix, p)[0]
+
+
+def elimination_engine(shape: tuple[int, int], p: int) -> str:
+    """``"blas-block"`` or ``"flint"``: the engine `modular_rank` uses for this shape and prime.
+
+    Crossover measured on the 2-core dev machine (random full-rank square matrices, ``p = 2^21 - 9``): 64: FLINT
+    1.4 ms, block 5 ms; 128: 4.7 / 3.7 ms; 512: 95 / 23 ms; 1024: 0.43 / 0.06 s; 2048: 1.5 / 0.22 s; 4000: 9.3 /
+    1.3 s. So the block path is used from ``min(shape) >= 128`` on (FLINT with a 62-bit prime is slightly slower
+    still).
+    """
+    if min(shape) >= _BLAS_MIN_SIZE and p < BLAS_PRIME_BOUND:
+        return "blas-block"
+    return "flint"
+
+
+def _modular_rank_with_engine(matrix: np.ndarray, p: int) -> tuple[int, str]:
+    rows, cols = matrix.shape
+    engine = elimination_engine((rows, cols), p)
+    if rows == 0 or cols == 0:
+        return 0, engine
+    if engine == "blas-block":
+        return blas_modular_rank(matrix, p), engine
     import flint
 
-    rows, cols = matrix.shape
-    if rows == 0 or cols == 0:
-        return 0
-    return flint.nmod_mat(rows, cols, (np.asarray(matrix, np.int64) % p).ravel().tolist(), p).rank()
+    return flint.nmod_mat(rows, cols, (np.asarray(matrix, np.int64) % p).ravel().tolist(), p).rank(), engine
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# exact rank modulo a small prime by float64 block elimination
+#
+# Right-looking block elimination. For each column panel of width b (``_PANEL``) of the live block: find the
+# panel's k pivot rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I
+# to the top, and update the trailing columns S_J <- S_J - G S_I with one float64 matmul per tile of rows; then drop
+# rows I and add k to the rank: rank [[P_I, X_I], [G P_I, X_J]] = k + rank(X_J - G X_I) when P_I has full row rank
+# k = rank(P).
+#
+# Exactness. Every float64 value is an integer. G and S_I are centred residues, |x| <= H = (p-1)/2 + 2 (`_reduce`),
+# so one update adds at most k H^2 to an entry. The trailing block is not reduced after every update: a bound on
+# its entries is tracked, and it is reduced (np.fmod, exact) only when the next update could push it past 2^52.
+# Every partial sum of a matmul is then an integer of magnitude < 2^53, hence exact in any summation order.
+# p < 2^21 gives H^2 < 2^40.01, so a panel of 256 adds < 2^48.01 and the trailing block is reduced about
+# once every 16 panels (4096 pivots).
+
+#: primes for the block path are below this (exactness needs _PANEL * H^2 + p <= 2^52, see above)
+BLAS_PRIME_BOUND = 2**21
+#: smallest side for which `modular_rank` uses the block path (measured crossover, see `elimination_engine`)
+_BLAS_MIN_SIZE = 128
+_EXACT = 2.0**52
+#: panel width (measured on 8569 x 8569: 256 and 384 within noise, 128 about 1.5x slower)
+_PANEL = 256
+#: width below which a panel's pivots are found by Gauss-Jordan on candidate rows
+_BASE = 32
+#: rows per matmul tile of the trailing update (temporary of _ROW_TILE x columns float64)
+_ROW_TILE = 1024
+
+
+def _reduce(X: np.ndarray, p: int) -> np.ndarray:
+    """Centred residues of the float64 integers ``X`` (``|X| <= 2^52``), in place: ``|result| <= (p-1)/2 + 2``.
+
+    ``X * (1/p)`` is within ``2.1/p`` of ``X/p``, so the rounded quotient is the nearest integer or off by one near a
+    half; ``q p`` and ``X - q p`` are exact integers below ``2^53``.
+    """
+    q = np.rint(X * (1.0 / p))
+    q *= p
+    X -= q
+    return X
+
+
+def _panel_base(P: np.ndarray, p: int):
+    """Pivot rows of a narrow panel (width <= `_BASE`), by Gauss-Jordan on a few candidate rows at a time.
+
+    Keeps the reduced basis ``E = T P[piv]`` (``E[:, Q] = I``, so ``T = P[piv][:, Q]^-1``). Each round takes the
+    rows whose residual ``X - X[:, Q] E`` is nonzero, runs Gauss-Jordan on the first few of them together with
+    the basis (tracking ``T`` in extra columns), and stops when the panel has full column rank or no residual is
+    left. Generic panels need one round over ``width + 4`` rows, not the whole height.
+
+    Returns ``(piv, rest, G)``: pivot rows (in pivot order), the other rows (increasing), and centred ``G`` with
+    ``P[rest] = G @ P[piv] (mod p)``.
+    """
+    n, w = P.shape
+    E = np.zeros((w, w))
+    T = np.zeros((w, w))
+    Q: list[int] = []
+    piv: list[int] = []
+    active = np.ones(n, bool)
+    k = 0
+    while k < w:
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        X = P[idx]
+        if k:
+            X -= X[:, Q] @ E[:k]
+            _reduce(X, p)
+        nz = np.flatnonzero(np.any(X != 0, axis=1))
+        if nz.size == 0:
+            break
+        cand = nz[: w - k + 4]
+        k0, c = k, cand.size
+        W = np.zeros((k0 + c, 2 * w))  # rows: [E | T] of the basis, then [residual | its coefficients on P[piv]]
+        W[:k0, :w] = E[:k0]
+        W[:k0, w : w + k0] = T[:k0, :k0]
+        W[k0:, :w] = X[cand]
+        if k0:
+            W[k0:, w : w + k0] = -(P[idx[cand]][:, Q] @ T[:k0, :k0])
+            _reduce(W[k0:], p)
+        free = np.zeros(k0 + c, bool)
+        free[k0:] = True
+        slot_rows = list(range(k0))
+        for q in range(w):
+            if q in Q:
+                continue
+            hits = np.flatnonzero(free & (W[:, q] != 0))
+            if hits.size == 0:
+                continue
+            r = int(hits[0])
+            W[r, w + k] += 1.0  # the new pivot row's own coefficient
+            W[r] *= float(pow(int(W[r, q]) % p, -1, p))
+            _reduce(W[r], p)
+            g = W[:, q].copy()
+            g[r] = 0.0
+            W -= np.outer(g, W[r])
+            _reduce(W, p)
+            free[r] = False
+            slot_rows.append(r)
+            Q.append(q)
+            row = int(idx[cand[r - k0]])
+            piv.append(row)
+            active[row] = False
+            k += 1
+            if k == w:
+                break
+        E[:k] = W[slot_rows, :w]
+        T[:k, :k] = W[slot_rows, w : w + k]
+    rest = np.flatnonzero(active)
+    if k == 0:
+        return np.empty(0, np.intp), rest, np.zeros((rest.size, 0))
+    G = P[rest][:, Q] @ T[:k, :k]
+    return np.asarray(piv, np.intp), rest, _reduce(G, p)
+
+
+def _panel(P: np.ndarray, p: int):
+    """Pivot rows of a tall panel (centred residues, not modified), halving its columns down to `_BASE`.
+
+    Left half: ``P1[rest1] = G1 P1[piv1]``. Right half of the other rows after elimination,
+    ``R = P2[rest1] - G1 P2[piv1]``: ``R[rest2] = G2 R[piv2]``. Together ``P[rest] = [G1[rest2] - G2 G1[piv2], G2]
+    P[piv1 + piv2]`` with ``rank P = |piv1| + |piv2|``. Same return as `_panel_base`.
+    """
+    n, w = P.shape
+    if w <= _BASE or n == 0:
+        return _panel_base(P, p)
+    w1 = -(-(w // 2) // _BASE) * _BASE
+    piv1, rest1, G1 = _panel(P[:, :w1], p)
+    R = P[rest1, w1:]
+    if piv1.size:
+        R -= G1 @ P[piv1, w1:]
+        _reduce(R, p)
+    piv2, rest2, G2 = _panel(R, p)
+    G1r = G1[rest2]
+    if piv1.size and piv2.size:
+        G1r -= G2 @ G1[piv2]
+        _reduce(G1r, p)
+    return np.concatenate([piv1, rest1[piv2]]), rest1[rest2], np.hstack([G1r, G2])
+
+
+def blas_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL) -> int:
+    """Exact rank of an integer matrix modulo a prime ``p < 2^21`` by float64 block elimination (BLAS matmuls).
+
+    See the comment above this function for the algorithm and why it is exact. Works on one float64 copy of the
+    matrix (8 bytes per entry) plus a ``1024 x columns`` temporary; the input is not modified.
+
+    Parameters
+    ----------
+    matrix : integer array of shape ``(rows, cols)``
+    p : int
+        A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel).
+    panel : int
+        Panel width (the inner dimension of the trailing matmuls).
+
+    Notes
+    -----
+    A small prime raises the chance that the rank modulo ``p`` falls below the rank over the rationals (heuristically
+    about ``1/p`` per matrix, 5e-7 for ``p ~ 2^21``); `separation_rank` takes the maximum over seeds and primes.
+    """
+    n, m = matrix.shape
+    H = (p - 1) // 2 + 2
+    if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
+        raise ArgumentError("p", p, f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52")
+    if n == 0 or m == 0:
+        return 0
+    S = np.empty((n, m))
+    step = max(1, 2**22 // m)
+    for lo in range(0, n, step):
+        S[lo : lo + step] = np.asarray(matrix[lo : lo + step], np.int64) % p
+    bound = float(p - 1)  # bound on |entries| of the live trailing block
+    buf = np.empty(min(n, _ROW_TILE) * m)
+    r0 = c0 = 0
+    while r0 < n and c0 < m:
+        c1 = min(c0 + panel, m)
+        Pv = _reduce(S[r0:, c0:c1], p)
+        piv, rest, G = _panel(Pv, p)
+        k = piv.size
+        c0 = c1
+        if k == 0:
+            continue
+        # move the pivot rows to the top of the live block (trailing columns only); at[pos] = local row there
+        nr = n - r0
+        at = np.arange(nr)
+        pos = np.arange(nr)
+        for s, i in enumerate(piv):
+            j = pos[i]
+            if j != s:
+                S[[r0 + s, r0 + j], c1:] = S[[r0 + j, r0 + s], c1:]
+                other = at[s]
+                at[s], at[j] = i, other
+                pos[i], pos[other] = s, j
+        grow = np.empty(nr, np.intp)
+        grow[rest] = np.arange(rest.size)
+        G = G[grow[at[k:]]]
+        r0 += k
+        if c1 >= m or r0 >= n:
+            break
+        SI = _reduce(S[r0 - k : r0, c1:], p)
+        trail = S[r0:, c1:]
+        if bound + k * H * H > _EXACT:
+            for lo in range(0, n - r0, _ROW_TILE):
+                blk = trail[lo : lo + _ROW_TILE]
+                np.fmod(blk, p, out=blk)
+            bound = float(p - 1)
+        bound += k * H * H
+        mt = m - c1
+        for lo in range(0, n - r0, _ROW_TILE):
+            hi = min(n - r0, lo + _ROW_TILE)
+            tmp = buf[: (hi - lo) * mt].reshape(hi - lo, mt)
+            np.matmul(G[lo:hi], SI, out=tmp)
+            blk = trail[lo:hi]
+            blk -= tmp
+    return r0
 
 # ---------------------------------------------------------------------------------------------------------------
 # the engine
@@ -246,9 +495,14 @@ def separation_rank(
 
     Notes
     -----
-    Weights are uniform residues modulo the largest primes with ``max(M, R) p^2 < 2^63``. The continuous sample
-    size is capped at one more than the smallest proven upper bound (`tnrnn.bounds.proven_upper_bounds`), where the
-    rank is certainly below ``N``.
+    Weights are uniform residues modulo the largest primes with ``max(M, R) p^2 < 2^63`` when every matrix of the
+    run is eliminated by FLINT (its smaller side below 128: the one-hot grid, or the continuous cap + 1). Otherwise
+    they are the largest primes below ``2^21`` (`BLAS_PRIME_BOUND`), valid for the block elimination at any ``N``
+    the run may reach. The trade-off: the chance that a rank modulo ``p`` falls below the generic rank grows like
+    ``1/p`` (heuristically about 5e-7 per seed for ``p ~ 2^21``, against 3e-19 for a 61-bit prime); the maximum
+    over the default 2 seeds makes a wrong answer need two independent drops. The continuous sample size is capped
+    at one more than the smallest proven upper bound (`tnrnn.bounds.proven_upper_bounds`), where the rank is
+    certainly below ``N``.
 
     References
     ----------
@@ -268,8 +522,15 @@ def separation_rank(
     if method == "svd":
         return _svd_rank(M, R, L, T, domain, part, seed, cap)
 
-    primes = largest_primes_below(max_safe_prime_bound(max(M, R)) + 1, n_seeds)
-    seeds, used_primes, ranks = [], [], []
+    if domain == "onehot":
+        largest = (M ** len(part.A), M ** len(part.B))
+    else:
+        largest = (cap + 1, cap + 1)
+    prime_bound = max_safe_prime_bound(max(M, R)) + 1
+    if elimination_engine(largest, min(prime_bound, BLAS_PRIME_BOUND) - 1) == "blas-block":
+        prime_bound = min(prime_bound, BLAS_PRIME_BOUND)
+    primes = largest_primes_below(prime_bound, n_seeds)
+    seeds, used_primes, ranks, engines = [], [], [], set()
     N = min(N0, cap + 1)
     shape = (0, 0)
     for i in range(n_seeds):
@@ -277,10 +538,11 @@ def separation_rank(
         model = ModularRAC.random(M, R, L, p=p, seed=_seed_seq(s, 0))
         if domain == "onehot":
             a, b = _one_hot_grid(M, len(part.A)), _one_hot_grid(M, len(part.B))
-            r = modular_rank(evaluation_matrix(model, part, a, b), p)
+            r, engine = _modular_rank_with_engine(evaluation_matrix(model, part, a, b), p)
+            engines.add(engine)
             shape = (a.shape[0], b.shape[0])
         else:
-            r, N = _grow_continuous(model, part, M, p, _seed_seq(s, 1), N, cap)
+            r, N = _grow_continuous(model, part, M, p, _seed_seq(s, 1), N, cap, engines)
             shape = (N, N)
         seeds.append(s)
         used_primes.append(p)
@@ -290,11 +552,11 @@ def separation_rank(
     return RankResult(
         rank=max(ranks), M=M, R=R, L=L, T=T, domain=domain, method="modp", partition=part.to_dict(),
         seeds=seeds, primes=used_primes, ranks=ranks, N=shape, upper_bound=cap,
-        note="exact rank modulo primes (maximum over seeds)",
+        note="exact rank modulo primes (maximum over seeds)", extra={"elimination": "+".join(sorted(engines))},
     )
 
 
-def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: int, cap: int):
+def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: int, cap: int, engines: set):
     """Rank of ``[y(a_i, b_j)]`` on ``N`` random residue points per side, doubling ``N`` until rank < N."""
     rng_a, rng_b = (np.random.default_rng(s) for s in ss.spawn(2))
     a = rng_a.integers(0, p, (N, len(part.A), M), dtype=np.int64)
@@ -302,7 +564,8 @@ def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: 
     refuse_if_too_large("T", part.T, "evaluation matrix", (N, N), _BYTES_PER_ENTRY)
     Y = evaluation_matrix(model, part, a, b)
     while True:
-        r = modular_rank(Y, p)
+        r, engine = _modular_rank_with_engine(Y, p)
+        engines.add(engine)
         if r < N or N > cap:
             return r, N
         new = min(2 * N, cap + 1)
