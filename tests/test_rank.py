@@ -280,6 +280,9 @@ def test_modular_rank_dispatch_and_engine_note():
     assert elimination_engine(A.shape, 2**31 - 1) == "flint"
     assert modular_rank(A, P21) == _flint_rank(A, P21) == 150
     assert modular_rank(A[:100], P21) == 100  # FLINT side of the crossover
+    for B in (A.copy(), np.asfortranarray(A[:, :180]), A[:, :190].astype(np.int32)):
+        expected = _flint_rank(B, P21)
+        assert blas_modular_rank(B, P21, overwrite=True) == expected == min(150, B.shape[1])
     small = separation_rank(2, 2, 2, 8, domain="continuous")
     assert small.extra["elimination"] == "flint" and small.primes[0] > 2**30
     big = separation_rank(2, 2, 3, 10, domain="continuous")  # cap 192: the last matrices use the block path

@@ -223,13 +223,13 @@ def elimination_engine(shape: tuple[int, int], p: int) -> str:
     return "flint"
 
 
-def _modular_rank_with_engine(matrix: np.ndarray, p: int) -> tuple[int, str]:
+def _modular_rank_with_engine(matrix: np.ndarray, p: int, overwrite: bool = False) -> tuple[int, str]:
     rows, cols = matrix.shape
     engine = elimination_engine((rows, cols), p)
     if rows == 0 or cols == 0:
         return 0, engine
     if engine == "blas-block":
-        return blas_modular_rank(matrix, p), engine
+        return blas_modular_rank(matrix, p, overwrite=overwrite), engine
     import flint
 
     return flint.nmod_mat(rows, cols, (np.asarray(matrix, np.int64) % p).ravel().tolist(), p).rank(), engine
@@ -373,11 +373,12 @@ def _panel(P: np.ndarray, p: int):
     return np.concatenate([piv1, rest1[piv2]]), rest1[rest2], np.hstack([G1r, G2])
 
 
-def blas_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL) -> int:
+def blas_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, overwrite: bool = False) -> int:
     """Exact rank of an integer matrix modulo a prime ``p < 2^21`` by float64 block elimination (BLAS matmuls).
 
     See the comment above this function for the algorithm and why it is exact. Works on one float64 copy of the
-    matrix (8 bytes per entry) plus a ``1024 x columns`` temporary; the input is not modified.
+    matrix (8 bytes per entry) plus a ``1024 x columns`` temporary; the input is not modified unless
+    ``overwrite``.
 
     Parameters
     ----------
@@ -386,6 +387,9 @@ def blas_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL) -> int
         A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel).
     panel : int
         Panel width (the inner dimension of the trailing matmuls).
+    overwrite : bool
+        Eliminate in the memory of ``matrix`` itself when it is a C-contiguous ``int64`` array, destroying it. Saves
+        allocating and first touching a fresh float64 copy (1.7 s for 8569 x 8569 on the 2-core dev VM).
 
     Notes
     -----
@@ -398,10 +402,14 @@ def blas_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL) -> int
         raise ArgumentError("p", p, f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52")
     if n == 0 or m == 0:
         return 0
-    S = np.empty((n, m))
+    if overwrite and isinstance(matrix, np.ndarray) and not matrix.flags.c_contiguous and matrix.flags.f_contiguous:
+        matrix = matrix.T  # same rank; a C-contiguous view of the same memory
+        n, m = m, n
+    in_place = overwrite and isinstance(matrix, np.ndarray) and matrix.dtype == np.int64 and matrix.flags.c_contiguous
+    S = matrix.view(np.float64) if in_place else np.empty((n, m))
     step = max(1, 2**22 // m)
     for lo in range(0, n, step):
-        S[lo : lo + step] = np.asarray(matrix[lo : lo + step], np.int64) % p
+        S[lo : lo + step] = np.asarray(matrix[lo : lo + step], np.int64) % p  # a temporary, then written over
     bound = float(p - 1)  # bound on |entries| of the live trailing block
     buf = np.empty(min(n, _ROW_TILE) * m)
     r0 = c0 = 0
@@ -538,7 +546,7 @@ def separation_rank(
         model = ModularRAC.random(M, R, L, p=p, seed=_seed_seq(s, 0))
         if domain == "onehot":
             a, b = _one_hot_grid(M, len(part.A)), _one_hot_grid(M, len(part.B))
-            r, engine = _modular_rank_with_engine(evaluation_matrix(model, part, a, b), p)
+            r, engine = _modular_rank_with_engine(evaluation_matrix(model, part, a, b), p, overwrite=True)
             engines.add(engine)
             shape = (a.shape[0], b.shape[0])
         else:
@@ -564,7 +572,7 @@ def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: 
     refuse_if_too_large("T", part.T, "evaluation matrix", (N, N), _BYTES_PER_ENTRY)
     Y = evaluation_matrix(model, part, a, b)
     while True:
-        r, engine = _modular_rank_with_engine(Y, p)
+        r, engine = _modular_rank_with_engine(Y, p, overwrite=N > cap)  # Y is not grown after N = cap + 1
         engines.add(engine)
         if r < N or N > cap:
             return r, N
