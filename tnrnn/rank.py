@@ -215,7 +215,7 @@ def elimination_engine(shape: tuple[int, int], p: int) -> str:
 
     Crossover measured on the 2-core dev machine (random full-rank square matrices, ``p = 2^21 - 9``): 64: FLINT
     1.4 ms, block 5 ms; 128: 4.7 / 3.7 ms; 512: 95 / 23 ms; 1024: 0.43 / 0.06 s; 2048: 1.5 / 0.22 s; 4000: 9.3 /
-    1.3 s. So the block path is used from ``min(shape) >= 128`` on (FLINT with a 62-bit prime is slightly slower
+    1.3 s. So the block path is used from ``min(shape) >= 128`` on (FLINT with a ~2^31 prime is slightly slower
     still).
     """
     if min(shape) >= _BLAS_MIN_SIZE and p < BLAS_PRIME_BOUND:
