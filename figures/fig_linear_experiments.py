@@ -5,9 +5,7 @@ Thin script around `tnrnn.figures.fig_linear_experiments`: the figure code lives
 ``tnrnn figures --out DIR`` makes every figure.
 """
 
-import argparse
-
-from tnrnn.figures import fig_linear_experiments
+from tnrnn.figures import fig_linear_experiments, run_script
 
 
 def main(out_dir="figures", quick=False):
@@ -16,9 +14,4 @@ def main(out_dir="figures", quick=False):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", nargs="?", default="figures")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for path in main(args.out_dir, quick=args.quick):
-        print(path)
+    run_script(main, __doc__)

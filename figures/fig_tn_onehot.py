@@ -5,9 +5,7 @@ Thin script around `tnrnn.figures.fig_tn_onehot`: the figure code lives in the p
 ``tnrnn figures --out DIR`` makes every figure.
 """
 
-import argparse
-
-from tnrnn.figures import fig_tn_onehot
+from tnrnn.figures import fig_tn_onehot, run_script
 
 
 def main(out_dir="figures", quick=False):
@@ -16,9 +14,4 @@ def main(out_dir="figures", quick=False):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", nargs="?", default="figures")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for path in main(args.out_dir, quick=args.quick):
-        print(path)
+    run_script(main, __doc__)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from tnrnn._types import ArgumentError
 
-__all__ = ["FIGURES", "FigureUnavailable", "make_figures", "figure_names", "DPI"]
+__all__ = ["FIGURES", "FigureUnavailable", "make_figures", "figure_names", "run_script", "DPI"]
 
 #: resolution of the PNG files
 DPI = 150
@@ -415,3 +415,15 @@ def make_figures(
         "quick": bool(quick),
         "seconds": round(time.perf_counter() - t0, 2),
     }
+
+
+def run_script(main, doc: str) -> None:
+    """Command line of the thin ``figures/fig_*.py`` scripts: ``[OUT_DIR] [--quick]``, then print the paths."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("out_dir", nargs="?", default="figures")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for path in main(args.out_dir, quick=args.quick):
+        print(path)
