@@ -35,7 +35,12 @@ from tnrnn.rank import _seed_seq, separation_rank
 def _cell_worker(args, q):
     M, R, L, T, domain, n_seeds = args
     t0 = time.perf_counter()
-    res = separation_rank(M, R, L, T, domain=domain, n_seeds=n_seeds)
+    try:
+        res = separation_rank(M, R, L, T, domain=domain, n_seeds=n_seeds)
+    except Exception as exc:  # a refusal (memory) counts as not finished; say why
+        print(f"  cell L={L} M={M} R={R} T={T} {domain}: {exc}", flush=True)
+        q.put((None, time.perf_counter() - t0))
+        return
     q.put((res.rank, time.perf_counter() - t0))
 
 
@@ -50,7 +55,7 @@ def timed_cell(M, R, L, T, domain, limit, n_seeds=2):
         proc.terminate()
         proc.join()
         return None, time.perf_counter() - t0
-    return q.get()
+    return q.get(timeout=10)
 
 
 def sweep(Ls, Ms, Rs, Ts, limit):

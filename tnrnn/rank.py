@@ -58,6 +58,12 @@ METHODS = ("modp", "svd")
 _CHUNK_BYTES = 96 * 2**20
 #: bytes per matrix entry during elimination (int64 array + Python int list + FLINT copy)
 _BYTES_PER_ENTRY = 48
+#: the same for the BLAS block path (int64 matrix, the copy made when the sample grows; float64 in place)
+_BYTES_PER_ENTRY_BLAS = 24
+
+
+def _bytes_per_entry(shape: tuple[int, int], p: int) -> int:
+    return _BYTES_PER_ENTRY_BLAS if elimination_engine(shape, p) == "blas-block" else _BYTES_PER_ENTRY
 _SVD_WARNING = (
     "float64 SVD diagnostic: numerical rank of a matrix whose singular values spread over many orders of "
     "magnitude; it under-counts the exact rank. Use method='modp' for the rank."
@@ -525,7 +531,8 @@ def separation_rank(
     bounds = proven_upper_bounds(M, R, L, T, domain=domain, partition=part)
     cap = min(bounds.values())
     if domain == "onehot":
-        refuse_if_too_large("T", T, "grid matrix", (M ** len(part.A), M ** len(part.B)), _BYTES_PER_ENTRY)
+        grid_shape = (M ** len(part.A), M ** len(part.B))
+        refuse_if_too_large("T", T, "grid matrix", grid_shape, _BYTES_PER_ENTRY_BLAS)
 
     if method == "svd":
         return _svd_rank(M, R, L, T, domain, part, seed, cap)
@@ -538,6 +545,8 @@ def separation_rank(
     if elimination_engine(largest, min(prime_bound, BLAS_PRIME_BOUND) - 1) == "blas-block":
         prime_bound = min(prime_bound, BLAS_PRIME_BOUND)
     primes = largest_primes_below(prime_bound, n_seeds)
+    if domain == "onehot":
+        refuse_if_too_large("T", T, "grid matrix", grid_shape, _bytes_per_entry(grid_shape, primes[0]))
     seeds, used_primes, ranks, engines = [], [], [], set()
     N = min(N0, cap + 1)
     shape = (0, 0)
@@ -569,7 +578,7 @@ def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: 
     rng_a, rng_b = (np.random.default_rng(s) for s in ss.spawn(2))
     a = rng_a.integers(0, p, (N, len(part.A), M), dtype=np.int64)
     b = rng_b.integers(0, p, (N, len(part.B), M), dtype=np.int64)
-    refuse_if_too_large("T", part.T, "evaluation matrix", (N, N), _BYTES_PER_ENTRY)
+    refuse_if_too_large("T", part.T, "evaluation matrix", (N, N), _bytes_per_entry((N, N), p))
     Y = evaluation_matrix(model, part, a, b)
     while True:
         r, engine = _modular_rank_with_engine(Y, p, overwrite=N > cap)  # Y is not grown after N = cap + 1
@@ -579,7 +588,7 @@ def _grow_continuous(model: ModularRAC, part: Partition, M: int, p: int, ss, N: 
         new = min(2 * N, cap + 1)
         if 4 * new > 3 * (cap + 1):  # close to the cap: go there at once and save one large elimination
             new = cap + 1
-        refuse_if_too_large("T", part.T, "evaluation matrix", (new, new), _BYTES_PER_ENTRY)
+        refuse_if_too_large("T", part.T, "evaluation matrix", (new, new), _bytes_per_entry((new, new), p))
         a2 = rng_a.integers(0, p, (new - N, len(part.A), M), dtype=np.int64)
         b2 = rng_b.integers(0, p, (new - N, len(part.B), M), dtype=np.int64)
         top_right = evaluation_matrix(model, part, a, b2)
