@@ -58,25 +58,46 @@ def _enable_x64():
 
 
 def _add_rank(sub):
-    p = sub.add_parser("rank", help="exact Start-End (or any) separation rank of a RAC")
+    p = sub.add_parser("rank", help="separation rank of a cell (certified lower bound; proven when it meets a bound)")
     _sizes(p)
     p.add_argument("--domain", default="continuous", help="onehot | continuous (default continuous)")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
-    p.add_argument("--seed", type=int, default=0, help="first seed of the random weights")
-    p.add_argument("--seeds", type=int, default=2, help="number of seeds (the maximum rank is reported)")
+    p.add_argument("--seed", type=int, default=0, help="first seed of the random weights (>= 0)")
+    p.add_argument("--seeds", type=int, default=2, help="number of repetitions (the maximum rank is reported)")
     p.add_argument("--method", default="modp", help="modp (exact, default) | svd (float diagnostic)")
+    p.add_argument("--rigorous", action="store_true",
+                   help="word-size primes and repetitions until the failure bound is <= 1e-6 (slower)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds; stop cleanly with the best certified lower bound (status partial, exit 3)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar per stage on stderr (default: when stderr is a terminal)")
     _json_flag(p)
     p.set_defaults(func=_run_rank)
+
+
+def _print_plan(info):
+    if info["estimate_seconds"] >= 2 or max(info["shape"]) >= 2048:
+        rows, cols = info["shape"]
+        print(f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
+              f"rough estimate {info['estimate_seconds']:.0f} s per repetition", file=sys.stderr)
 
 
 def _run_rank(args):
     from tnrnn.rank import separation_rank
 
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
     res = separation_rank(
         args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
-        n_seeds=args.seeds, method=args.method,
+        n_seeds=args.seeds, method=args.method, confidence="rigorous" if args.rigorous else "standard",
+        timeout=args.timeout, progress=progress, on_plan=_print_plan,
     )
-    return res.to_dict()
+    out = res.to_dict()
+    if not args.json:
+        print(res.summary())
+        out["_quiet"] = True
+    if res.status == "partial":
+        out["_exit"] = 3
+    return out
 
 
 # --- bounds -------------------------------------------------------------------------------------------------
@@ -331,11 +352,12 @@ def main(argv=None) -> int:
         print(f"tnrnn {args.verb}: error: {exc}", file=sys.stderr)
         return 2
     quiet = result.pop("_quiet", False)
+    code = result.pop("_exit", 0)
     if getattr(args, "json", False):
-        print(json.dumps(result))
+        print(json.dumps(result, allow_nan=False))
     elif not quiet:
         print(_render(result))
-    return 0
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

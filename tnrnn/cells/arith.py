@@ -186,7 +186,19 @@ class ResidueArith:
             for k in range(1, n_in):
                 acc = acc + W[r, k] * v[k]
             out.append(self.reduce(acc))
-        return out
+        return self._one_side(out)
+
+    def _one_side(self, out):
+        """Materialise a vector that depends on one side's points only (shape ``(rows, 1)`` or ``(1, cols)``).
+
+        Without this, XLA's fusion may recompute it inside the loop over every pair, e.g. the first layer's input
+        projection ``W^I x`` of an End point once per Start point.
+        """
+        if self.xp is np or not all(getattr(x, "ndim", 0) == 2 and 1 in x.shape for x in out):
+            return out
+        import jax
+
+        return list(jax.lax.optimization_barrier(tuple(out)))
 
     def mul(self, u, v):
         return [self.reduce(a * b) for a, b in zip(u, v, strict=True)]

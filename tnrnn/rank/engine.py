@@ -114,8 +114,10 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
         max_N = check_positive_int("max_N", max_N)
     if domain == "onehot":
         shape = (M ** len(part.A), M ** len(part.B))
-        refuse_if_too_large("T", T, "grid matrix", shape, 8)
-        peak = 8 * shape[0] * shape[1]
+        # the matrix (8 bytes an entry) and the one-hot points (int64 on the host, float64 on the device)
+        points = 16 * M * (shape[0] * len(part.A) + shape[1] * len(part.B))
+        peak = 8 * shape[0] * shape[1] + points
+        refuse_if_too_large("T", T, "grid matrix and its one-hot points", (peak,), 1)
     else:
         if cap is None and max_N is None:
             raise ArgumentError("max_N", None, "a sample-size limit (no proven upper bound is known for this cell)")

@@ -4,11 +4,11 @@ Three paths, one cell definition (`tnrnn.cells`):
 
 * `residue_matrix`: the engine's kernel. A jitted, fused JAX function on the default device (GPU when present,
   CPU otherwise). The side that owns step 1 is the *row* side; its leading run of consecutive steps (the prefix)
-  is run once per row point, and the remaining steps once per pair, for a chunk of rows against every column at a
-  time (chunks bound the memory). The cell's ``step`` runs on `tnrnn.cells.ResidueArith`: float64 centred
-  residues, exact for ``p < 2^21`` because every product and partial sum is an integer below ``2^53``
-  (`tnrnn.cells.arith`); or int64 residues for larger primes (``width (p-1)^2 < 2^63``). x64 is enabled only
-  inside the call (``jax.enable_x64``), never globally.
+  is run once per row point, and the remaining steps once per pair, in tiles of rows x columns of fixed shape (one
+  or two compilations serve every size; tiles bound the memory). The cell's ``step`` runs on
+  `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
+  sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
+  (``width (p-1)^2 < 2^63``). x64 is enabled only inside the call (``jax.enable_x64``), never globally.
 * `evaluation_matrix`: the same sharing of the prefix in numpy ``int64`` (`tnrnn.rac.ModularRAC` or any model
   with ``initial_carry``/``step``/``output``), kept as the version-1 reference.
 * `reference_matrix`: every pair run through the whole recurrence with `tnrnn.cells.NumpyModular`, no sharing: the
@@ -17,7 +17,6 @@ Three paths, one cell definition (`tnrnn.cells`):
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
@@ -45,7 +44,8 @@ class EvaluationTimeout(Exception):
 
 def one_hot_grid(M: int, steps: int) -> np.ndarray:
     """All ``M^steps`` one-hot assignments, shape ``(M^steps, steps, M)``, lexicographic order."""
-    idx = np.array(list(itertools.product(range(M), repeat=steps)), dtype=np.int64).reshape(-1, steps)
+    powers = M ** np.arange(steps - 1, -1, -1, dtype=np.int64)
+    idx = (np.arange(M**steps, dtype=np.int64)[:, None] // powers[None, :]) % M
     return np.eye(M, dtype=np.int64)[idx]
 
 
@@ -88,12 +88,19 @@ def evaluation_matrix(model, partition: Partition, a_points: np.ndarray, b_point
     out = np.empty((n_r, n_c), dtype=rows.dtype if rows.dtype.kind == "f" else np.int64)
     for lo in range(0, n_r, chunk):
         hi = min(n_r, lo + chunk)
-        c = tuple(g[lo:hi, None, :] for g in carry)
+        c = _map_leaves(lambda g, lo=lo, hi=hi: g[lo:hi, None, :], carry)
         for t in range(k + 1, partition.T + 1):
             x = rows[lo:hi, None, pos_r[t], :] if t in pos_r else cols[None, :, pos_c[t], :]
             c, h = model.step(c, x)
         out[lo:hi] = model.output(h)[..., 0]
     return out.T if transposed else out
+
+
+def _map_leaves(f, tree):
+    """``f`` on every array of a carry made of tuples and lists of arrays (no JAX needed)."""
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_map_leaves(f, t) for t in tree)
+    return f(tree)
 
 
 def reference_matrix(cell, params, partition: Partition, a_points, b_points, p: int) -> np.ndarray:
@@ -265,40 +272,57 @@ def residue_matrix(
     with jax.enable_x64(True):
         dparams = _device_params(params, p, dtype)
         pp = _pp(p, dtype)
-        n_cb = _bucket(n_c)  # padded shapes: a handful of compilations serve every size
-        chunk = min(_bucket(n_r), _chunk_rows(cell, n_cb))
-        n_rb = -(-n_r // chunk) * chunk
-        rows_c = _pad(jnp.asarray(_centre(rows, p, dtype)), n_rb)
-        cols_c = _pad(jnp.asarray(_centre(cols, p, dtype)), n_cb)
-        carry = _prefix_fn(cell, k, dtype)(dparams, rows_c[:, :k, :], pp)
+        # fixed tile shapes: one or two compilations serve every matrix size of a run
+        tile_c = _COL_TILES[0] if n_c <= _COL_TILES[0] else _COL_TILES[1]
+        tile_r = _row_tile(cell, tile_c)
+        n_rp = -(-n_r // _PREFIX_TILE) * _PREFIX_TILE  # a multiple of tile_r too
+        n_cp = -(-n_c // tile_c) * tile_c
+        rows_c = _pad(jnp.asarray(_centre(rows, p, dtype)), n_rp)
+        cols_c = _pad(jnp.asarray(_centre(cols, p, dtype)), n_cp)
+        prefix = _prefix_fn(cell, k, dtype)
+        carry = [prefix(dparams, rows_c[lo : lo + _PREFIX_TILE, :k, :], pp) for lo in range(0, n_rp, _PREFIX_TILE)]
         rest_rows = rows_c[:, k:, :]
         kern = _pair_fn(cell, schedule, dtype)
-        pending = None
-        for lo in range(0, n_r, chunk):
-            if deadline is not None and time.monotonic() > deadline:
-                raise EvaluationTimeout()
-            sl = slice(lo, lo + chunk)
-            c_part = jax.tree_util.tree_map(lambda v, sl=sl: v[sl], carry)
-            res = kern(dparams, c_part, rest_rows[sl], cols_c, pp)
-            if pending is not None:  # copy the previous chunk while this one computes
-                _store(target, pending, r_off, c_off, n_r, n_c, progress)
-            pending = (lo, res)
-        _store(target, pending, r_off, c_off, n_r, n_c, progress)
+        total = (-(-n_r // tile_r)) * (n_cp // tile_c)
+        pending, done = None, 0
+        for lo in range(0, n_r, tile_r):
+            blk, off = divmod(lo, _PREFIX_TILE)
+            c_rows = jax.tree_util.tree_map(lambda v, off=off: v[off : off + tile_r], carry[blk])
+            for clo in range(0, n_c, tile_c):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise EvaluationTimeout()
+                res = kern(dparams, c_rows, rest_rows[lo : lo + tile_r], cols_c[clo : clo + tile_c], pp)
+                if pending is not None:  # copy the previous tile while this one computes
+                    _store(target, pending, r_off, c_off, n_r, n_c)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+                pending = (lo, clo, res)
+        _store(target, pending, r_off, c_off, n_r, n_c)
+        if progress is not None:
+            progress(total, total)
     return out
 
 
-def _bucket(n: int) -> int:
-    """``n`` rounded up to a multiple of 512 (of 64 below 512)."""
-    q = 64 if n <= 512 else 512
-    return -(-n // q) * q
+#: column tile widths of the pair kernel (the narrow one for small blocks)
+_COL_TILES = (512, 4096)
+#: rows per prefix call
+_PREFIX_TILE = 512
 
 
-def _store(target, pending, r_off, c_off, n_r, n_c, progress):
-    lo, res = pending
+def _row_tile(cell, tile_c: int) -> int:
+    """Rows per kernel call: a multiple of 8 that divides the prefix tile, within the chunk memory budget."""
+    rows = max(8, min(_PREFIX_TILE, _chunk_rows(cell, tile_c)))
+    while _PREFIX_TILE % rows:
+        rows -= 1
+    return rows
+
+
+def _store(target, pending, r_off, c_off, n_r, n_c):
+    lo, clo, res = pending
     hi = min(n_r, lo + res.shape[0])
-    target[r_off + lo : r_off + hi, c_off : c_off + n_c] = np.asarray(res)[: hi - lo, :n_c]
-    if progress is not None:
-        progress(hi, n_r)
+    chi = min(n_c, clo + res.shape[1])
+    target[r_off + lo : r_off + hi, c_off + clo : c_off + chi] = np.asarray(res)[: hi - lo, : chi - clo]
 
 
 def _pad(x, n: int):
