@@ -279,3 +279,39 @@ def test_numpy_modular_matches_python():
     W = np.array([[1, 96], [50, 3]])
     v = np.array([[5, 7]])
     assert ar.matvec(W, v).tolist() == [[(5 + 96 * 7) % 97, (250 + 21) % 97]]
+
+
+def test_tolerance_overrides_do_not_leak():
+    from tnrnn.testing import TOLERANCES, tolerance
+
+    before = dict(TOLERANCES["float64"])
+    assert_close(1.0, 1.0 + 1e-3, rtol=1e-2)  # an override for this call only
+    assert tolerance("float64") == before == TOLERANCES["float64"]
+    with pytest.raises(AssertionError):
+        assert_close(1.0, 1.0 + 1e-3)
+
+
+def test_cell_protocol_float_rac_equals_the_version1_forward():
+    import jax
+    import jax.numpy as jnp
+
+    from tnrnn.rac import init_rac, rac_forward, rac_outputs
+
+    model = init_rac(3, 4, 3, key=jax.random.PRNGKey(5), K=2)
+    xs = jax.random.normal(jax.random.PRNGKey(6), (7, 3))
+
+    def v1_forward(model, xs):  # the version-1 recurrence, written out here independently
+        g = [jnp.ones(model.R) for _ in range(model.L)]
+        outs = []
+        for x in xs:
+            inp = x
+            for l in range(model.L):
+                h = g[l] * (model.W_I[l] @ inp)
+                g[l] = model.W_H[l] @ h
+                inp = h
+            outs.append(model.W_O @ inp)
+        return jnp.stack(outs)
+
+    expected = v1_forward(model, xs)
+    assert_close(rac_outputs(model, xs), expected)
+    assert_close(rac_forward(model, xs), expected[-1])

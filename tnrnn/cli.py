@@ -49,9 +49,21 @@ def _json_flag(p):
 
 
 def _enable_x64():
+    import os
+
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    # the CLI (not the library) keeps compiled kernels between runs: a rank kernel then loads instead of compiling
+    cache = os.environ.get("TNRNN_JAX_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tnrnn", "jax"
+    )
+    if cache != "off":
+        try:
+            jax.config.update("jax_compilation_cache_dir", cache)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        except (AttributeError, ValueError):  # pragma: no cover - older JAX
+            pass
 
 
 # --- rank ---------------------------------------------------------------------------------------------------
