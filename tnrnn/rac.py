@@ -105,26 +105,19 @@ def rac_step(model: RAC, carry: tuple[Array, ...], x: Array) -> tuple[tuple[Arra
     return _cell(model).step(model, tuple(carry), x, _JNP)
 
 
+def _scan(model: RAC, xs: Array):
+    """``(final carry, h^{T,L})`` and the top states ``h^{t,L}`` of every step, by `jax.lax.scan` over `rac_step`."""
+    return jax.lax.scan(lambda carry, x: rac_step(model, carry, x), initial_carry(model), xs)
+
+
 def rac_outputs(model: RAC, xs: Array) -> Array:
     """Outputs ``y^t = W^O h^{t,L}`` at every step, shape ``(T, K)``."""
-
-    def body(carry, x):
-        carry, h = rac_step(model, carry, x)
-        return carry, model.W_O @ h
-
-    _, ys = jax.lax.scan(body, initial_carry(model), xs)
-    return ys
+    return _scan(model, xs)[1] @ model.W_O.T
 
 
 def rac_forward(model: RAC, xs: Array) -> Array:
     """The output at the last step, shape ``(K,)``, for ``xs`` of shape ``(T, M)``."""
-
-    def body(carry, x):
-        carry, h = rac_step(model, carry, x)
-        return carry, h
-
-    _, hs = jax.lax.scan(body, initial_carry(model), xs)
-    return model.W_O @ hs[-1]
+    return model.W_O @ _scan(model, xs)[1][-1]
 
 
 def rac_forward_batch(model: RAC, xs: Array) -> Array:
