@@ -304,8 +304,21 @@ _VERBS.append(_add_linear)
 _VERBS.append(_add_figures)
 
 
+def _version() -> str:
+    """The installed distribution's version (no JAX import), else the package's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tnrnn")
+    except PackageNotFoundError:
+        from tnrnn import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tnrnn {_version()}")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
     for add in _VERBS:
         add(sub)
