@@ -835,7 +835,7 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §1.2 (the deep RAC) and §5 (figure F1).
+    The theory page, section 'The model: recurrent arithmetic circuits'.
     """
     from tnrnn._types import check_positive_int
 

@@ -313,7 +313,7 @@ FIGURES: dict[str, Figure] = {
             fig_tn_onehot,
             "Depth-2 network over a discrete alphabet: copy tensors join the copies of each input; the "
             "min-cut goes through copy tensors.",
-            "notes §2.6, DESIGN decision 5",
+            "theory: the two input domains; cutting through a copy tensor",
         ),
         Figure(
             "rank_vs_T",
