@@ -1,8 +1,7 @@
 """Closed-form values and bounds for the separation rank of RACs: pure Python integers, no JAX.
 
-Every function names the result it encodes and its assumptions. Tags follow the paper notes
-(papers/long_term_memory_deep_rnn.md): a *theorem* of the paper, a *proven* bound derived in the notes (§3.4),
-or a *conjecture*.
+Every function names the result it encodes and its assumptions: a *theorem* of the paper (reconstructed from it),
+a bound *proven* on the theory page (section 'Bounds the toolkit proves'), or a *conjecture*.
 
 Notation: ``((n; k)) = C(n + k - 1, k)``, the number of size-``k`` multisets from ``n`` symbols.
 """
@@ -49,7 +48,8 @@ def input_degree(t: int, T: int, L: int) -> int:
     """Degree ``n_t = C(T - t + L - 1, L - 1)`` of a depth-``L`` RAC's output in ``f(x^t)``.
 
     ``n_t`` counts the monotone lattice paths from node ``(t, 1)`` to ``(T, L)`` of the unrolled grid, which is
-    also the number of copies of ``x^t`` in the deep tensor network (notes §1.5, §4.3).
+    also the number of copies of ``x^t`` in the deep tensor network (theory page, sections 'Input degrees' and 'The tree
+    of copies').
     """
     return comb(T - t + L - 1, L - 1)
 
@@ -60,7 +60,8 @@ def shallow_rank(M: int, R: int, T: int) -> int:
     References
     ----------
     Levine, Sharir, Ziv, Shashua, "On the Long-Term Memory of Deep Recurrent Networks", Theorem 1 (1)
-    (notes §3.1): equality for all weights except a Lebesgue-null set; ``<=`` for all weights.
+    (theory page, section 'Theorem 1(1): shallow RACs'): equality for all weights except a Lebesgue-null set;
+    ``<=`` for all weights.
 
     Notes
     -----
@@ -75,8 +76,8 @@ def depth2_lower_bound(M: int, R: int, T: int) -> int:
 
     References
     ----------
-    Levine et al., Theorem 1 (2) of arXiv 1710.09431v2 (notes §3.1, recalled with medium-high confidence and never
-    violated by exact computation, §3.4 D4).
+    Levine et al., Theorem 1 (2) of arXiv 1710.09431v2, reconstructed from the paper with medium-high confidence
+    and never violated by exact computation (theory page, section 'Theorem 1(2): depth 2').
 
     Notes
     -----
@@ -91,12 +92,13 @@ def conjectured_lower_bound(M: int, R: int, L: int, T: int) -> int:
 
     References
     ----------
-    Levine et al., the conjecture following Theorem 1 (notes §3.2, form recalled with low-medium confidence).
+    Levine et al., the conjecture following Theorem 1; its form is reconstructed with low-medium confidence
+    (theory page, section 'The depth-L conjecture').
 
     Notes
     -----
     For ``L = 2`` it is `depth2_lower_bound`. It can exceed ``M^{T/2}`` (``M=R=3, T=4, L=3`` gives 10 > 9), so it
-    cannot hold in the one-hot domain; measured continuous-domain ranks never fell below it (notes §3.4 D4).
+    cannot hold in the one-hot domain; measured continuous-domain ranks never fell below it.
     """
     M, R, L, T = check_sizes(M, R, L, T)
     return multiset(min(M, R), comb(_half(T) + L - 2, L - 1))
@@ -126,8 +128,9 @@ def state_upper_bound(R: int, L: int, T: int) -> int:
 
     References
     ----------
-    Notes §3.4, fact D1 (state bound): with the Start inputs fixed, the output is a polynomial of degree ``d_l`` in
-    the layer-``l`` state ``h^{T/2,l}``, so the rank is at most the dimension of the symmetric powers.
+    Theory page, section 'State bound' (with its proof): with the End inputs fixed, the output is a polynomial of
+    degree ``d_l`` in the layer-``l`` state ``h^{T/2,l}``, so the rank is at most the dimension of the symmetric
+    powers.
 
     Notes
     -----
@@ -150,8 +153,9 @@ def degree_upper_bound(M: int, L: int, T: int, partition="start-end", *, side: s
 
     References
     ----------
-    Notes §3.4, fact D2: the output is homogeneous of degree ``n_j = C(T - j + L - 1, L - 1)`` in ``f(x^j)``; the
-    polynomials in the inputs of one side with those degrees span a space of that dimension.
+    Theory page, section 'Input-degree bound' (with its proof): the output is homogeneous of degree
+    ``n_j = C(T - j + L - 1, L - 1)`` in ``f(x^j)``; the monomials in the inputs of one side with those degrees
+    number that many.
     """
     M, _, L, T = check_sizes(M, 1, L, T)
     part = parse_partition(partition, T)
@@ -171,7 +175,8 @@ def alphabet_upper_bound(M: int, T: int, partition="start-end") -> int:
 
     Notes
     -----
-    One-hot (discrete alphabet) domain only: a deep RAC over continuous inputs can exceed it (notes §2.6).
+    One-hot (discrete alphabet) domain only: a deep RAC over continuous inputs can exceed it (theory page,
+    sections 'Alphabet bound' and 'The two input domains').
     For the Start-End partition it is ``M^{T/2}``.
     """
     M, _, _, T = check_sizes(M, 1, 1, T)

@@ -1,6 +1,6 @@
 """Compile a RAC into an explicit tensor network (`tnrnn.network.TNGraph`), structure apart from data.
 
-The construction (papers/long_term_memory_deep_rnn.md §4.2-4.3, DESIGN decision 4)::
+The construction (theory page, section 'The tree of copies')::
 
     TN(t, 0) = a fresh copy of the input f(x^t)                                 (leg dim M)
     TN(t, l) = δ_R( W^{H,l} · TN(t-1, l),  W^{I,l} · TN(t, l-1) ),   W^{H,l} TN(0, l) := ones
@@ -11,10 +11,10 @@ computing it, down to fresh copies of the inputs; Hadamard products are order-3 
 the matrix product state of the shallow RAC (bond ``R``, physical ``M``) with each core factored as
 ``W^H -- δ -- W^I``.
 
-Two variants, named by domain (DESIGN decision 2):
+Two variants, named by domain (theory page, section 'The two input domains'):
 
 * ``"continuous"``: every input copy is its own input node ``x{t}.{c}``; the network is a tree and represents the
-  order ``C(T+L-1, L)`` tensor ``A^{dup}`` (notes §1.5).
+  order ``C(T+L-1, L)`` tensor ``A^{dup}``.
 * ``"onehot"``: the copies of ``x^t`` are joined by one copy tensor ``dx{t}`` (dimension ``M``) fed by a single
   input node ``x{t}``, so the represented tensor has exactly ``T`` open legs of dimension ``M``: the order-``T``
   coefficient (grid) tensor of the discrete domain. Where ``x^t`` has a single copy (``t = T``, or ``L = 1``) no
@@ -43,12 +43,12 @@ __all__ = ["build_network", "compile_rac", "network_arrays", "closed_form_counts
 
 
 def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
-    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (notes §1.5 / §4.3)."""
+    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (theory page, section 'Input degrees')."""
     return tuple(comb(T - t + L - 1, L - 1) for t in range(1, T + 1))
 
 
 def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
-    """Closed-form node counts of the compiled network (notes §4.3).
+    """Closed-form node counts of the compiled network (theory page, section 'Node counts').
 
     Returns
     -------
@@ -59,7 +59,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.3 (counts derived there and verified with networkx).
+    Theory page, section 'Node counts' (the tests check them against the built graphs).
     """
     domain = check_domain(domain)
     inputs = comb(T + L - 1, L)
@@ -109,8 +109,8 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.2 (shallow RAC = MPS) and §4.3 (deep RAC tensor network); DESIGN.md
-    decision 4.
+    Theory page, section 'The tree of copies' (shallow RAC = matrix product state; deep RAC = tree of
+    copies).
     """
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)

@@ -210,6 +210,24 @@ def _run_cut(args):
     return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **res.to_dict()}
 
 
+def _add_draw(sub):
+    p = sub.add_parser("draw", help="draw the RAC tensor network with its min-cut (SVG, PDF or PNG by extension)")
+    _sizes(p)
+    p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
+    p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
+    p.add_argument("--no-cut", action="store_true", help="draw no min-cut")
+    p.add_argument("--out", required=True, help="output file: .svg (editable text), .pdf or .png")
+    _json_flag(p)
+    p.set_defaults(func=_run_draw)
+
+
+def _run_draw(args):
+    from tnrnn.draw import draw_to_file
+
+    return draw_to_file(args.M, args.R, args.L, args.T, out=args.out, domain=args.domain,
+                        partition=args.partition, cut=not args.no_cut)
+
+
 # --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
 
 
@@ -331,14 +349,27 @@ def _run_figures(args):
 
 _VERBS = [_add_rank, _add_bounds, _add_table]
 _VERBS.append(_add_experiment)
-_VERBS += [_add_network, _add_cut]
+_VERBS += [_add_network, _add_cut, _add_draw]
 
 _VERBS.append(_add_linear)
 _VERBS.append(_add_figures)
 
 
+def _version() -> str:
+    """The installed distribution's version (no JAX import), else the package's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tnrnn")
+    except PackageNotFoundError:
+        from tnrnn import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tnrnn {_version()}")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
     for add in _VERBS:
         add(sub)

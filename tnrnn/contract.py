@@ -274,7 +274,7 @@ def network_forward(
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.2-4.3, §4.5.
+    The theory page, sections 'Tensor networks and copy tensors' and 'The tree of copies'.
     """
     if M is None or R is None or L is None:
         raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the RAC")

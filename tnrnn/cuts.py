@@ -158,7 +158,7 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
     ----------
     Levine, Yakira, Cohen & Shashua, "Deep Learning and Quantum Entanglement: Fundamental Connections with
     Implications to Network Design", ICLR 2018 (rank of a matricization <= min-cut);
-    papers/long_term_memory_deep_rnn.md §4.4; DESIGN.md decision 5.
+    Theory page, section 'Min-cut bound' (with its proof; cutting through a copy tensor costs one index).
 
     Notes
     -----
@@ -191,7 +191,7 @@ def start_end_min_cut(
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.4 (shallow: ``min(R, M^{T/2})``; depth 2, continuous, ``M >= R``:
+    Theory page, section 'Min-cut bound' (shallow: ``min(R, M^{T/2})``; depth 2, continuous, ``M >= R``:
     ``R^{T/2+1}``).
     """
     from tnrnn.build import build_network

@@ -44,11 +44,18 @@ class Figure:
     source: str
 
 
-def _save(fig, out_dir: str, name: str) -> list[str]:
+def _save(fig, out_dir: str, name: str, *, tight: bool = False) -> list[str]:
     import matplotlib.pyplot as plt
 
     os.makedirs(out_dir, exist_ok=True)
     paths = [os.path.join(out_dir, f"{name}.png"), os.path.join(out_dir, f"{name}.pdf")]
+    if tight:  # diagrams: tight bounding box, written by tnrnn.draw.save_figure
+        from tnrnn.draw import save_figure
+
+        for path in paths:
+            save_figure(fig, path, dpi=DPI)
+        plt.close(fig)
+        return paths
     # no time stamps, so that regenerating an unchanged figure rewrites identical files
     fig.savefig(paths[0], dpi=DPI, metadata={"Software": None})
     fig.savefig(paths[1], metadata={"CreationDate": None, "Producer": None, "Creator": None})
@@ -73,7 +80,7 @@ def fig_tn_shallow_deep(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=3, R=2, L=1, T=6), dict(M=3, R=2, L=2, T=4)])
-    return _save(fig, out_dir, "fig_tn_shallow_deep")
+    return _save(fig, out_dir, "fig_tn_shallow_deep", tight=True)
 
 
 def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
@@ -81,7 +88,7 @@ def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=3, R=2, L=3, T=4)])
-    return _save(fig, out_dir, "fig_tn_depth3")
+    return _save(fig, out_dir, "fig_tn_depth3", tight=True)
 
 
 def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
@@ -89,7 +96,7 @@ def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=2, R=2, L=3, T=10)])
-    return _save(fig, out_dir, "fig_tn_large")
+    return _save(fig, out_dir, "fig_tn_large", tight=True)
 
 
 def fig_tn_onehot(out_dir, quick=False, **context) -> list[str]:
@@ -97,7 +104,7 @@ def fig_tn_onehot(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=3, R=2, L=2, T=4, domain="onehot")])
-    return _save(fig, out_dir, "fig_tn_onehot")
+    return _save(fig, out_dir, "fig_tn_onehot", tight=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -306,7 +313,7 @@ FIGURES: dict[str, Figure] = {
             fig_tn_onehot,
             "Depth-2 network over a discrete alphabet: copy tensors join the copies of each input; the "
             "min-cut goes through copy tensors.",
-            "notes §2.6, DESIGN decision 5",
+            "theory: the two input domains; cutting through a copy tensor",
         ),
         Figure(
             "rank_vs_T",

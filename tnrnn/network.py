@@ -82,6 +82,17 @@ class TNGraph:
             if len(getattr(self, attr)) != n:
                 raise ArgumentError(attr, len(getattr(self, attr)), f"one entry per node ({n} nodes)")
 
+    def __repr__(self) -> str:
+        """One line: sizes (for compiled RACs), counts and open legs, never the full index lists."""
+        keys = ("M", "R", "L", "T", "K")
+        sizes = ", ".join(f"{k}={self.meta[k]}" for k in keys if k in self.meta)
+        domain = self.meta.get("domain")
+        head = ", ".join(p for p in (sizes, domain) if p)
+        copies = sum(r == "copy" for r in self.roles)
+        legs = ", ".join(self.output[:3]) + (", ..." if len(self.output) > 3 else "")
+        return (f"TNGraph({head + ': ' if head else ''}{self.n_nodes} nodes, {self.n_edges} edges, "
+                f"{copies} copy tensors, open legs ({legs}))")
+
     # ---------------------------------------------------------------------------------------------------------
     # basic views
 

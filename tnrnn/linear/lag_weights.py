@@ -2,7 +2,7 @@
 
 Pure Python arithmetic (no JAX): every function works in the number type it is given, so passing
 `fractions.Fraction` values (or ``exact=True``) gives exact rational results, which is what the tests compare with
-the hand-derived values of papers/implicit_bias_linear_rnn.md §5.
+the values stated on the theory page, section 'Memory lags'.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def lag_weight(j: int, *, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_s
     rho2, sigma_c2, sigma_f2 : number
         Initial variances ``σ_W² = ρ²``, ``σ_C²``, ``σ_F²`` (each ``>= 0``).
     param : {"ntk", "standard"}
-        Parameterisation. Under ``"standard"`` the step is ``η₀/n`` and the ``F`` term vanishes (notes §2.7).
+        Parameterisation. Under ``"standard"`` the step is ``η₀/n`` and the ``F`` term vanishes (the theory page,
+        section 'The model and its impulse response').
     lr_scale : (λ_W, λ_F, λ_C)
         Relative learning rates of the three parameter groups.
     exact : bool
@@ -80,12 +81,14 @@ def lag_weight(j: int, *, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_s
     Notes
     -----
     Wide limit ``n → ∞`` with ``T, n_x, n_y`` fixed, iid Gaussian initialisation, squared loss, lag ``j`` using
-    ``W^j`` with no feed-through term (notes §1.1, §2.8). The lag-NTK is then diagonal in the lag with these
+    ``W^j`` with no feed-through term (the theory page, sections 'The model and its impulse response' and
+    'Assumptions'). The lag-NTK is then diagonal in the lag with these
     entries (times ``1/n_x``). ``q = 0`` is allowed (``0⁰ = 1``).
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1 (lag weights), §2.7 (per-group rates, standard parameterisation),
+    the theory page, sections 'Lag weights' and 'The model and its impulse response' (per-group rates,
+    standard parameterisation),
     Appendix A (derivation); Emami et al., "Implicit Bias of Linear RNNs", ICML 2021.
     """
     j = check_lag("j", j)
@@ -143,7 +146,7 @@ def peak_lag(*, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_scale=(1, 1
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.5.
+    the theory page, section 'Memory lags'
     """
     q, sc, sf, lw, lf, lc = _checked(rho2, sigma_c2, sigma_f2, param, lr_scale, exact)
     if J is not None:
@@ -190,7 +193,7 @@ def memory_lag(
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.5 (1 %-memory lag).
+    the theory page, section 'Memory lags' (1 %-memory lag).
     """
     q, sc, sf, lw, lf, lc = _checked(rho2, sigma_c2, sigma_f2, param, lr_scale, exact)
     threshold = _as_fraction(threshold) if exact else threshold
@@ -219,7 +222,7 @@ def memory_constant(rho2) -> float:
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.5 (τ = 0.72, 1.44, 4.75, 9.49 for ρ² = 0.25, 0.5, 0.81, 0.9).
+    the theory page, section 'Memory lags' (τ = 0.72, 1.44, 4.75, 9.49 for ρ² = 0.25, 0.5, 0.81, 0.9).
     """
     q = float(check_variance("rho2", rho2))
     if q >= 1:

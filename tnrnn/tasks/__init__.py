@@ -1,6 +1,6 @@
 """Memory tasks: Copying Memory and Start-End Similarity data, stacked RNNs (RAC, tanh RNN, GRU) and training.
 
-See papers/long_term_memory_deep_rnn.md §6 for the protocols. Nothing here imports matplotlib; the plot of a
+See the user guide 'Memory experiments' for the protocols. Nothing here imports matplotlib; the plot of a
 results file is `tnrnn.plots.plot_memory_accuracy`.
 """
 
