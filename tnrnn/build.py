@@ -36,10 +36,21 @@ from __future__ import annotations
 
 from math import comb
 
-from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes
+from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
 from tnrnn.network import TNGraph
 
-__all__ = ["build_network", "compile_rac", "network_arrays", "closed_form_counts", "input_copy_counts"]
+__all__ = [
+    "build_network",
+    "compile_rac",
+    "network_arrays",
+    "closed_form_counts",
+    "input_copy_counts",
+    "BYTES_PER_NODE",
+]
+
+#: memory taken per node by a built network and a min-cut over it (measured peak: about 750 bytes), used to refuse
+#: a network that would not fit before building it
+BYTES_PER_NODE = 1024
 
 
 def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
@@ -62,6 +73,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     papers/long_term_memory_deep_rnn.md §4.3 (counts derived there and verified with networkx).
     """
     domain = check_domain(domain)
+    T, L = check_positive_int("T", T), check_positive_int("L", L)
     inputs = comb(T + L - 1, L)
     had = comb(T + L, L) - 1
     ones = comb(T - 1 + L, L - 1)
@@ -71,7 +83,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
         copy_tensors = had
         edges = nodes - 1
     else:
-        joined = sum(n >= 2 for n in input_copy_counts(T, L))
+        joined = T - 1 if L >= 2 else 0  # n_t >= 2 except at t = T (and everywhere for L = 1)
         nodes = core + T + joined
         copy_tensors = had + joined
         # every W^{I,1} leg, plus one leg per copy tensor dx{t}, plus the core tree's other edges
@@ -115,6 +127,8 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)
     domain = check_domain(domain)
+    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    refuse_count("L" if L > T else "T", L if L > T else T, f"nodes of the {domain} network", nodes, BYTES_PER_NODE)
     onehot = domain == "onehot"
     n_copies = input_copy_counts(T, L)
 
