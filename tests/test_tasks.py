@@ -319,7 +319,7 @@ def test_cli_quick_writes_a_results_file(tmp_path, capsys):
         (["experiment", "ses", "--T", "8", "--m", "5"], "m"),
         (["experiment", "ses", "--T", "8", "--depths", "0"], "depths"),
         (["experiment", "ses", "--T", "8", "--cell", "lstm9"], "cell"),
-        (["experiment", "ses"], "T"),
+        (["experiment", "ses", "--T", "8", "--lr", "inf"], "lr"),
         (["experiment", "copy", "--T", "8"], "B"),
     ],
 )

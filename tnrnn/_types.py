@@ -16,6 +16,7 @@ __all__ = [
     "MemoryRefusal",
     "Partition",
     "DOMAINS",
+    "MAX_PARTITION_T",
     "check_choice",
     "check_domain",
     "check_positive_int",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 DOMAINS = ("onehot", "continuous")
+
+#: the longest sequence a `Partition` may cover (its sides are tuples of time steps)
+MAX_PARTITION_T = 2**22
 
 
 class ArgumentError(ValueError):
@@ -166,6 +170,8 @@ def parse_partition(partition, T: int) -> Partition:
         Sequence length.
     """
     T = check_positive_int("T", T)
+    if T > MAX_PARTITION_T:
+        raise ArgumentError("T", T, f"at most {MAX_PARTITION_T} time steps in a partition")
     if isinstance(partition, Partition):
         if partition.T != T:
             raise ArgumentError("partition", partition.spec(), f"a partition of 1..{T}")

@@ -264,7 +264,7 @@ def check_closed_form_size(M: int, R: int, L: int, T: int, partition="start-end"
     """Refuse sizes whose exact closed forms would take more than `EXACT_BITS` bits; return the estimate.
 
     The estimate (a lower bound on the bits of every value computed, plus one per factor) takes a time linear in
-    ``T + L`` and never computes a big integer; ``T / 2 > EXACT_BITS`` or ``L > EXACT_BITS`` is refused at once.
+    ``T + L`` and never computes a big integer; ``T > MAX_PARTITION_T`` or ``L > EXACT_BITS`` is refused at once.
     """
     M, R, L, T = check_sizes(M, R, L, T)
     part = parse_partition(partition, T)

@@ -46,6 +46,7 @@ __all__ = [
     "closed_form_counts",
     "input_copy_counts",
     "BYTES_PER_NODE",
+    "refuse_large_network",
 ]
 
 #: memory taken per node by a built network and a min-cut over it (measured peak: about 750 bytes), used to refuse
@@ -100,6 +101,18 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     }
 
 
+def refuse_large_network(L: int, T: int, *, domain: str = "continuous") -> int:
+    """Refuse, from its closed-form node count, a network that would not fit in memory; return the count.
+
+    Raises `tnrnn.MemoryRefusal` naming ``T`` (or ``L`` when it is the larger) with the count, the memory it needs
+    (`BYTES_PER_NODE` each) and the limit. Costs no more than the closed forms.
+    """
+    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    name, value = ("L", L) if L > T else ("T", T)
+    refuse_count(name, value, f"nodes of the {domain} network", nodes, BYTES_PER_NODE)
+    return nodes
+
+
 def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1) -> TNGraph:
     """The structure-only tensor network of a depth-``L`` RAC on ``T`` steps (no arrays).
 
@@ -127,8 +140,7 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)
     domain = check_domain(domain)
-    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
-    refuse_count("L" if L > T else "T", L if L > T else T, f"nodes of the {domain} network", nodes, BYTES_PER_NODE)
+    refuse_large_network(L, T, domain=domain)
     onehot = domain == "onehot"
     n_copies = input_copy_counts(T, L)
 

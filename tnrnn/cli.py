@@ -251,11 +251,9 @@ def _add_network(sub):
 
 
 def _refuse_large_network(args):
-    from tnrnn._types import refuse_count
-    from tnrnn.build import BYTES_PER_NODE, closed_form_counts
+    from tnrnn.build import refuse_large_network
 
-    nodes = closed_form_counts(args.T, args.L, domain=args.domain)["nodes"]
-    refuse_count("T", args.T, f"nodes of the {args.domain} network", nodes, BYTES_PER_NODE)
+    refuse_large_network(args.L, args.T, domain=args.domain)
 
 
 def _check_network(args):
@@ -288,12 +286,13 @@ def _add_cut(sub):
 def _check_cut(args):
     from tnrnn.cuts import ENGINES, MAX_DIM
 
+    _check_sizes_domain(args)
+    _refuse_large_network(args)
     _check_sizes_domain(args, partition=True)
     check_choice("engine", args.engine, ENGINES)
     for name in ("M", "R"):
         if getattr(args, name) > MAX_DIM:
             raise ArgumentError(name, getattr(args, name), "an integer <= 2^62 for a min-cut (int64 bond dimensions)")
-    _refuse_large_network(args)
 
 
 def _run_cut(args):

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from tnrnn._types import ArgumentError, check_choice, check_domain, check_seed, check_sizes, refuse_count
+from tnrnn._types import ArgumentError, check_choice, check_domain, check_seed, check_sizes
 from tnrnn.bounds import (
     alphabet_upper_bound,
     check_closed_form_size,
@@ -88,7 +88,7 @@ def rank_table(
 
 def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True) -> None:
     """Validate a `rank_table` request up front (no JAX): raise `ArgumentError` on the first bad value."""
-    from tnrnn.build import BYTES_PER_NODE, closed_form_counts
+    from tnrnn.build import refuse_large_network
 
     for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts), ("domain", domains)):
         if isinstance(values, str) or not values:
@@ -105,8 +105,7 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
                         raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
                     check_closed_form_size(M, R, L, T)
                     for d in domains if min_cut else ():
-                        nodes = closed_form_counts(T, L, domain=d)["nodes"]
-                        refuse_count("T", T, f"nodes of the {d} network (min_cut column)", nodes, BYTES_PER_NODE)
+                        refuse_large_network(L, T, domain=d)
 
 
 def _cell(v) -> str:
