@@ -128,7 +128,7 @@ BAD = [
     ([*EXP, "--lr", "5"], "lr=5"),
     (["experiment", "ses", "--out", "o"], "T=None"),
     (["experiment", "ses", "--T", "7", "--out", "o"], "T=7"),
-    (["experiment", "ses", "--T", "4", "--out", "o"], "T=4"),
+    (["experiment", "ses", "--T", "4", "--out", "o"], "m=3"),
     (["experiment", "ses", "--B", "5", "--out", "o"], "B=[5]"),
     (["experiment", "copy", "--B", "-1", "--out", "o"], "B=-1"),
     (["experiment", "maze", "--T", "8", "--out", "o"], "task='maze'"),
@@ -400,19 +400,12 @@ def test_unexpected_error_is_one_line_and_debug_shows_it(monkeypatch, capsys):
     def boom(args):
         raise ZeroDivisionError("deliberate")
 
-    monkeypatch.setattr(cli, "_run_bounds", boom)
-    argv = ["bounds", *S]
-    parser_calls = cli.build_parser
-    monkeypatch.setattr(cli, "build_parser", parser_calls)
-    # the runner is bound at parser build time: rebuild through set_defaults
-    args_func = {"func": boom}
-    orig = cli._add_bounds
-
-    def add_bounds(sub):
-        orig(sub)
-        sub.choices["bounds"].set_defaults(**args_func)
+    def add_bounds(sub):  # the bounds verb with a runner that fails
+        cli._add_bounds(sub)
+        sub.choices["bounds"].set_defaults(func=boom)
 
     monkeypatch.setattr(cli, "_VERBS", [add_bounds])
+    argv = ["bounds", *S]
     assert cli.main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "internal error: ZeroDivisionError: deliberate" in err[0] and "--debug" in err[0]

@@ -154,3 +154,27 @@ def test_computation_graph_figure_side_by_side():
 def test_import_tnrnn_does_not_import_matplotlib():
     code = "import tnrnn, tnrnn.draw, tnrnn.figures, tnrnn.plots, sys; assert 'matplotlib' not in sys.modules, 1"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- validation (issue 10) --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", ["graph", None, 3, {"names": ()}])
+def test_draw_network_refuses_non_graphs(graph):
+    from tnrnn._types import ArgumentError
+
+    with pytest.raises(ArgumentError) as info:
+        draw_network(graph)
+    assert info.value.name == "graph"
+
+
+def test_draw_network_refuses_a_bad_cut_and_labels():
+    from tnrnn._types import ArgumentError
+
+    g = build_network(2, 2, 1, 4)
+    with pytest.raises(ArgumentError) as info:
+        draw_network(g, cut="the cut")
+    assert info.value.name == "cut"
+    with pytest.raises(ArgumentError) as info:
+        draw_network(g, labels="yes")
+    assert info.value.name == "labels"

@@ -67,7 +67,7 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
     file object
         Write to it; when the ``with`` block ends normally the data is flushed, synced and renamed into place.
         On any exception (``KeyboardInterrupt`` included) the temporary file is removed, ``path`` is left as it
-        was, and the exception propagates.
+        was, and the exception propagates (an ``OSError`` without a file name gets ``path`` as its ``filename``).
     """
     if mode not in ("w", "wb"):
         raise ArgumentError("mode", mode, "'w' or 'wb'")
@@ -81,11 +81,13 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
             os.fsync(fh.fileno())
         os.chmod(tmp, _default_mode(path))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = path  # a failed write names the file it was for
         raise
 
 

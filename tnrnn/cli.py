@@ -360,8 +360,10 @@ def _check_experiment(args):
         raise ArgumentError(sweep, values, f"a list of {what}, required for {args.task} without --quick")
     for v in values or ():
         check_positive_int(sweep, v, minimum=4 if sweep == "T" else 0)
-        if sweep == "T" and (v % 2 or v // 2 < args.m):
-            raise ArgumentError("T", v, f"an even length with T/2 >= m = {args.m}")
+        if sweep == "T" and v % 2:
+            raise ArgumentError("T", v, "an even integer (two halves of T/2 steps)")
+        if sweep == "T" and v // 2 < args.m:
+            raise ArgumentError("m", args.m, f"a word length 2 <= m <= T/2 = {v // 2} (T={v})")
     for d in args.depths:
         check_positive_int("depths", d)
     for s in args.seeds:
