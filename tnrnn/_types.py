@@ -7,7 +7,9 @@ This module imports neither JAX nor matplotlib, so that the structure-only modul
 from __future__ import annotations
 
 import math
+import numbers
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,7 +56,7 @@ class MemoryRefusal(ArgumentError):
 
 def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer ``>= minimum``, else raise `ArgumentError`."""
-    if isinstance(value, bool) or not isinstance(value, (int, *_np_integer_types())):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # numpy integers are Integral
         raise ArgumentError(name, value, f"an integer >= {minimum}")
     if int(value) < minimum:
         raise ArgumentError(name, value, f"an integer >= {minimum}")
@@ -63,7 +65,7 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
 
 def check_seed(value, name: str = "seed") -> int:
     """Validate a random seed: a non-negative integer (numpy and JAX both refuse negative seeds)."""
-    if isinstance(value, bool) or not isinstance(value, (int, *_np_integer_types())) or int(value) < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
         raise ArgumentError(name, value, "a non-negative integer")
     if int(value) >= 2**63:
         raise ArgumentError(name, value, "a non-negative integer below 2**63")
@@ -92,14 +94,6 @@ def check_float(
     if maximum is not None and (f > maximum or (open_max and f == maximum)):
         raise ArgumentError(name, value, allowed)
     return f
-
-
-def _np_integer_types():
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        return ()
-    return (np.integer,)
 
 
 def check_choice(name: str, value, choices: Sequence[str]) -> str:
@@ -205,11 +199,7 @@ def parse_partition(partition, T: int) -> Partition:
 def _partition_pair(partition) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The two sides of a partition given as a pair of sequences of integer time steps (strictly typed)."""
     allowed = "'start-end', 'interleaved', 'A;B' text or a pair (A, B) of sequences of integer time steps"
-    ints = (int, *_np_integer_types())
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None
+    np = sys.modules.get("numpy")  # an array can only be given once numpy is imported
     if np is not None and isinstance(partition, np.ndarray):
         if partition.ndim != 2 or partition.shape[0] != 2 or partition.dtype.kind not in "iu":
             raise ArgumentError("partition", f"array of shape {partition.shape} ({partition.dtype})", allowed)
@@ -224,7 +214,7 @@ def _partition_pair(partition) -> tuple[tuple[int, ...], tuple[int, ...]]:
             side = side.tolist()
         if not isinstance(side, (tuple, list, range)):
             raise ArgumentError("partition", partition, allowed)
-        if any(isinstance(v, bool) or not isinstance(v, ints) for v in side):
+        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in side):
             raise ArgumentError("partition", partition, allowed + " (an entry is not an integer)")
         sides.append(tuple(int(v) for v in side))
     return sides[0], sides[1]
