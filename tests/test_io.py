@@ -7,8 +7,6 @@ import json
 import math
 import os
 import random
-import resource
-import signal
 import stat
 import subprocess
 import sys
@@ -103,9 +101,15 @@ def test_atomic_savefig_writes_the_format_of_the_extension(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
-def _limit_file_size():  # runs in the child before exec: writes past 200 bytes fail with EFBIG
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+#: run ``python -m tnrnn ARGS`` with writes past 200 bytes failing with EFBIG (set in the child itself: a
+#: ``preexec_fn`` would fork a multithreaded JAX process)
+LIMITED = (
+    "import resource, runpy, signal, sys\n"
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))\n"
+    "sys.argv = ['tnrnn', *sys.argv[1:]]\n"
+    "runpy.run_module('tnrnn', run_name='__main__')\n"
+)
 
 
 def test_cli_write_beyond_the_file_size_limit_keeps_the_previous_table(tmp_path):
@@ -114,8 +118,8 @@ def test_cli_write_beyond_the_file_size_limit_keeps_the_previous_table(tmp_path)
     path.write_text(previous)
     argv = ["table", "--L", "1,2", "--M", "2", "--R", "2", "--T", "2,4", "--format", "csv", "--no-progress",
             "--out", str(path)]
-    proc = subprocess.run([sys.executable, "-m", "tnrnn", *argv], env=ENV, capture_output=True, text=True,
-                          timeout=300, preexec_fn=_limit_file_size)
+    proc = subprocess.run([sys.executable, "-c", LIMITED, *argv], env=ENV, capture_output=True, text=True,
+                          timeout=300)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 1, proc.stderr
     assert len(lines) == 1 and "could not be written" in lines[0] and "Traceback" not in proc.stderr

@@ -221,13 +221,16 @@ def bounds_report(M: int, R: int, L: int, T: int, *, partition="start-end") -> d
     The Start-End partition gets every result (lower bound and its theorem, conjecture, state, degree and alphabet
     bounds). Another partition gets the bounds that hold for any partition (``degree_upper``, ``alphabet_upper``);
     the Start-End-only keys are ``None``. Sizes whose exact values would exceed `EXACT_BITS` are refused first
-    (`check_closed_form_size`). ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here it is
-    ``None``.
+    (`check_closed_form_size`). ``partition`` is ``{"name": ...}`` for a named partition and the full
+    `Partition.to_dict` for a custom one. ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here
+    it is ``None``.
     """
     M, R, L, T = check_sizes(M, R, L, T)
     part = parse_partition(partition, T)
     check_closed_form_size(M, R, L, T, part)
-    out = {"M": M, "R": R, "L": L, "T": T, "partition": part.to_dict()}
+    # a named partition is given by its name (its sides can be long), a custom one in full
+    named = {"name": part.name} if part.name != "custom" else part.to_dict()
+    out = {"M": M, "R": R, "L": L, "T": T, "partition": named}
     if not part.is_start_end:
         return {
             **out,
