@@ -239,3 +239,48 @@ def test_cli_bounds_has_min_cut(capsys):
     assert main(["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["min_cut"] == 8 and res["min_cut_onehot"] == 4  # notes §7.1
+
+
+# --- validation, huge bonds, sizes (issue 10) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", ["a graph", None, {"nodes": []}, 3])
+def test_min_cut_refuses_non_graphs(graph):
+    with pytest.raises(ArgumentError) as info:
+        min_cut(graph)
+    assert info.value.name == "graph"
+
+
+def test_min_cut_refuses_a_networkx_graph():
+    import networkx as nx
+
+    with pytest.raises(ArgumentError, match="TNGraph"):
+        min_cut(nx.path_graph(4))
+
+
+@pytest.mark.parametrize("R", [10**18, 2**62, 3**39])
+def test_huge_bond_dimensions_do_not_overflow_the_flow_engines(R):
+    # shallow: min(R, M^{T/2}) (Theorem 1(1) / notes §4.4); every engine agrees on deep ones
+    assert start_end_min_cut(2, R, 1, 8).bound == min(R, 2**4)
+    assert start_end_min_cut(5, R, 1, 4, domain="onehot", engine="scipy").bound == min(R, 5**2)
+    bounds = {e: start_end_min_cut(3, R, 2, 6, domain="onehot", engine=e).bound for e in ("scipy", "networkx")}
+    bounds["auto"] = start_end_min_cut(3, R, 2, 6, engine="auto").bound
+    assert bounds["scipy"] == bounds["networkx"] <= bounds["auto"]  # one-hot <= continuous
+
+
+def test_bonds_beyond_int64_are_refused():
+    with pytest.raises(ArgumentError) as info:
+        start_end_min_cut(2, 2**70, 2, 4)
+    assert info.value.name == "R"
+
+
+def test_min_cut_or_reason_skips_huge_networks_without_building():
+    import time
+
+    from tnrnn.cuts import min_cut_or_reason
+
+    t0 = time.perf_counter()
+    cut, reason = min_cut_or_reason(2, 2, 1000, 1000)
+    assert cut is None and "nodes" in reason and time.perf_counter() - t0 < 2
+    cut, reason = min_cut_or_reason(2, 2, 2, 6)
+    assert reason is None and cut.bound == start_end_min_cut(2, 2, 2, 6).bound

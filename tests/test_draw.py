@@ -330,3 +330,27 @@ def test_graph_repr_is_short():
     text = repr(g)
     assert len(text) < 160 and "\n" not in text
     assert f"{g.n_nodes} nodes" in text and f"{g.n_edges} edges" in text and "L=3" in text
+
+
+# --- validation (issue 10) --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", ["graph", None, 3, {"names": ()}])
+def test_draw_network_refuses_non_graphs(graph):
+    from tnrnn._types import ArgumentError
+
+    with pytest.raises(ArgumentError) as info:
+        draw_network(graph)
+    assert info.value.name == "graph"
+
+
+def test_draw_network_refuses_a_bad_cut_and_labels():
+    from tnrnn._types import ArgumentError
+
+    g = build_network(2, 2, 1, 4)
+    with pytest.raises(ArgumentError) as info:
+        draw_network(g, cut="the cut")
+    assert info.value.name == "cut"
+    with pytest.raises(ArgumentError) as info:
+        draw_network(g, labels="yes")
+    assert info.value.name == "labels"

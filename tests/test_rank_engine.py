@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tnrnn import ArgumentError
+from tnrnn._types import parse_partition
 from tnrnn.cells import Cell, NumpyModular, make_cell
 from tnrnn.cells.arith import residue_width_limit
 from tnrnn.rac import ModularRAC, _is_prime
@@ -23,7 +24,6 @@ from tnrnn.rank import (
 from tnrnn.rank._blas import gemm_update, have_inplace_gemm
 from tnrnn.rank.engine import _primes_below
 from tnrnn.testing import assert_close
-from tnrnn._types import parse_partition
 
 P21 = _primes_below(BLAS_PRIME_BOUND, 1)[0]
 P31 = 2**31 - 1  # int64 mode: width * (p-1)^2 < 2^63 for width <= 2

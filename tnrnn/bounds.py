@@ -8,9 +8,10 @@ Notation: ``((n; k)) = C(n + k - 1, k)``, the number of size-``k`` multisets fro
 
 from __future__ import annotations
 
-from math import comb, prod
+import math
+from math import comb
 
-from tnrnn._types import Partition, check_domain, check_sizes, parse_partition
+from tnrnn._types import ArgumentError, Partition, check_choice, check_domain, check_sizes, parse_partition
 
 __all__ = [
     "multiset",
@@ -24,7 +25,30 @@ __all__ = [
     "alphabet_upper_bound",
     "proven_upper_bounds",
     "bounds_report",
+    "check_closed_form_size",
+    "EXACT_BITS",
+    "SIDES",
 ]
+
+#: the closed forms are computed exactly (Python ints) when their estimated total size is at most this many bits
+#: (about 1.26 million decimal digits); larger requests are refused up front by `check_closed_form_size`
+EXACT_BITS = 2**22
+
+#: the ``side=`` choices of `degree_upper_bound`
+SIDES = ("A", "B", "both")
+
+
+def prod(values) -> int:
+    """Exact product of Python ints by balanced halving (fast for many big factors, unlike a running product)."""
+    values = list(values)
+    if not values:
+        return 1
+    while len(values) > 1:
+        pairs = [values[i] * values[i + 1] for i in range(0, len(values) - 1, 2)]
+        if len(values) % 2:
+            pairs.append(values[-1])
+        values = pairs
+    return values[0]
 
 
 def multiset(n: int, k: int) -> int:
@@ -38,8 +62,6 @@ def multiset(n: int, k: int) -> int:
 
 def _half(T: int) -> int:
     if T % 2:
-        from tnrnn._types import ArgumentError
-
         raise ArgumentError("T", T, "an even integer (the Start-End partition splits 1..T in halves)")
     return T // 2
 
@@ -158,6 +180,7 @@ def degree_upper_bound(M: int, L: int, T: int, partition="start-end", *, side: s
     number that many.
     """
     M, _, L, T = check_sizes(M, 1, L, T)
+    side = check_choice("side", side, SIDES)
     part = parse_partition(partition, T)
 
     def side_bound(steps):
@@ -197,18 +220,36 @@ def proven_upper_bounds(M: int, R: int, L: int, T: int, *, domain: str, partitio
     return out
 
 
-def bounds_report(M: int, R: int, L: int, T: int) -> dict:
-    """All closed forms for the Start-End partition, as the ``tnrnn bounds --json`` object.
+def bounds_report(M: int, R: int, L: int, T: int, *, partition="start-end") -> dict:
+    """All closed forms for ``partition`` (default Start-End), as the ``tnrnn bounds --json`` object.
 
-    ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here it is ``None``.
+    The Start-End partition gets every result (lower bound and its theorem, conjecture, state, degree and alphabet
+    bounds). Another partition gets the bounds that hold for any partition (``degree_upper``, ``alphabet_upper``);
+    the Start-End-only keys are ``None``. Sizes whose exact values would exceed `EXACT_BITS` are refused first
+    (`check_closed_form_size`). ``partition`` is ``{"name": ...}`` for a named partition and the full
+    `Partition.to_dict` for a custom one. ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here
+    it is ``None``.
     """
     M, R, L, T = check_sizes(M, R, L, T)
+    part = parse_partition(partition, T)
+    check_closed_form_size(M, R, L, T, part)
+    # a named partition is given by its name (its sides can be long), a custom one in full
+    named = {"name": part.name} if part.name != "custom" else part.to_dict()
+    out = {"M": M, "R": R, "L": L, "T": T, "partition": named}
+    if not part.is_start_end:
+        return {
+            **out,
+            "lower": None,
+            "theorem": "no proven lower bound for a partition other than Start-End (Theorem 1 is about Start-End)",
+            "conjecture": None,
+            "state_upper": None,
+            "degree_upper": degree_upper_bound(M, L, T, part),
+            "alphabet_upper": alphabet_upper_bound(M, T, part),
+            "min_cut": None,
+        }
     low, theorem = lower_bound(M, R, L, T)
     return {
-        "M": M,
-        "R": R,
-        "L": L,
-        "T": T,
+        **out,
         "lower": low,
         "theorem": theorem,
         "conjecture": conjectured_lower_bound(M, R, L, T) if L >= 2 else None,
@@ -217,3 +258,59 @@ def bounds_report(M: int, R: int, L: int, T: int) -> dict:
         "alphabet_upper": alphabet_upper_bound(M, T),
         "min_cut": None,
     }
+
+
+def _comb_bits(a: int, b: int) -> float:
+    """A lower bound ``k log2(a / k)``, ``k = min(b, a - b)``, on ``log2 C(a, b)``, from Python ints of any size."""
+    k = min(b, a - b)
+    if k <= 0:
+        return 0.0
+    return k * (math.log2(a) - math.log2(k))
+
+
+def check_closed_form_size(M: int, R: int, L: int, T: int, partition="start-end") -> float:
+    """Refuse sizes whose exact closed forms would take more than `EXACT_BITS` bits; return the estimate.
+
+    The estimate (a lower bound on the bits of every value computed, plus one per factor) takes a time linear in
+    ``T + L`` and never computes a big integer; ``T > MAX_PARTITION_T`` or ``L > EXACT_BITS`` is refused at once.
+    """
+    M, R, L, T = check_sizes(M, R, L, T)
+    part = parse_partition(partition, T)
+    name, value = ("L", L) if L > T else ("T", T)
+
+    def refuse(bits, what):
+        raise ArgumentError(
+            name, value,
+            f"sizes whose exact bounds fit in 2^{math.log2(EXACT_BITS):.0f} bits (with M={M}, R={R}, L={L}, T={T} "
+            f"{what} at least 2^{math.log2(max(bits, 1)):.1f} bits)",
+        )
+
+    if min(len(part.A), len(part.B)) > EXACT_BITS:
+        refuse(min(len(part.A), len(part.B)), "the degree bound has one factor per time step:")
+    if L > EXACT_BITS:
+        refuse(L, "the state bound has one factor per layer:")
+    bits = min(len(part.A), len(part.B)) * math.log2(max(M, 2))  # alphabet bound (and the shallow lower bound)
+    for steps in (part.A, part.B):  # degree bound: both sides are computed
+        for j in steps:
+            bits += 1 + _comb_bits(T - j + L - 1, L - 1)
+            if bits > EXACT_BITS:
+                refuse(bits, "the degree bound needs")
+            bits += _comb_bits(input_degree(j, T, L) + M - 1, M - 1)
+        if bits > EXACT_BITS:
+            refuse(bits, "the degree bound needs")
+    if part.is_start_end:
+        half = T // 2
+        for l in range(1, L + 1):  # state bound
+            bits += 1 + _comb_bits(half - 1 + L - l, L - l)
+            if bits > EXACT_BITS:
+                refuse(bits, "the state bound needs")
+            bits += _comb_bits(comb(half - 1 + L - l, L - l) + R - 1, R - 1)
+            if bits > EXACT_BITS:
+                refuse(bits, "the state bound needs")
+        m = min(M, R)
+        bits += _comb_bits(half + L - 2, L - 1)  # conjecture
+        if bits <= EXACT_BITS:
+            bits += _comb_bits(comb(half + L - 2, max(L - 1, 0)) + m - 1, m - 1)
+        if bits > EXACT_BITS:
+            refuse(bits, "the conjecture needs")
+    return bits

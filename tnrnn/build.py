@@ -36,10 +36,22 @@ from __future__ import annotations
 
 from math import comb
 
-from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes
+from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
 from tnrnn.network import TNGraph
 
-__all__ = ["build_network", "compile_rac", "network_arrays", "closed_form_counts", "input_copy_counts"]
+__all__ = [
+    "build_network",
+    "compile_rac",
+    "network_arrays",
+    "closed_form_counts",
+    "input_copy_counts",
+    "BYTES_PER_NODE",
+    "refuse_large_network",
+]
+
+#: memory taken per node by a built network and a min-cut over it (measured peak: about 750 bytes), used to refuse
+#: a network that would not fit before building it
+BYTES_PER_NODE = 1024
 
 
 def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
@@ -62,6 +74,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     Theory page, section 'Node counts' (the tests check them against the built graphs).
     """
     domain = check_domain(domain)
+    T, L = check_positive_int("T", T), check_positive_int("L", L)
     inputs = comb(T + L - 1, L)
     had = comb(T + L, L) - 1
     ones = comb(T - 1 + L, L - 1)
@@ -71,7 +84,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
         copy_tensors = had
         edges = nodes - 1
     else:
-        joined = sum(n >= 2 for n in input_copy_counts(T, L))
+        joined = T - 1 if L >= 2 else 0  # n_t >= 2 except at t = T (and everywhere for L = 1)
         nodes = core + T + joined
         copy_tensors = had + joined
         # every W^{I,1} leg, plus one leg per copy tensor dx{t}, plus the core tree's other edges
@@ -86,6 +99,18 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
         "nodes": nodes,
         "edges": edges,
     }
+
+
+def refuse_large_network(L: int, T: int, *, domain: str = "continuous") -> int:
+    """Refuse, from its closed-form node count, a network that would not fit in memory; return the count.
+
+    Raises `tnrnn.MemoryRefusal` naming ``T`` (or ``L`` when it is the larger) with the count, the memory it needs
+    (`BYTES_PER_NODE` each) and the limit. Costs no more than the closed forms.
+    """
+    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    name, value = ("L", L) if L > T else ("T", T)
+    refuse_count(name, value, f"nodes of the {domain} network", nodes, BYTES_PER_NODE)
+    return nodes
 
 
 def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1) -> TNGraph:
@@ -115,6 +140,7 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)
     domain = check_domain(domain)
+    refuse_large_network(L, T, domain=domain)
     onehot = domain == "onehot"
     n_copies = input_copy_counts(T, L)
 

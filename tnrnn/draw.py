@@ -438,6 +438,16 @@ def draw_network(
     Bond dimensions: ``M`` on the input legs (thin grey lines), ``R`` on every other bond (dark lines); with
     labels, small networks (up to 60 nodes) also write the dimension on every edge.
     """
+    from tnrnn.cuts import CutResult
+    from tnrnn.network import TNGraph
+
+    if not isinstance(graph, TNGraph):
+        raise ArgumentError("graph", f"a {type(graph).__name__}", "a tnrnn.TNGraph (tnrnn.build_network)")
+    if cut is not None and not isinstance(cut, CutResult):
+        raise ArgumentError("cut", f"a {type(cut).__name__}", "None or a tnrnn.CutResult (tnrnn.min_cut)")
+    if labels is not None and not isinstance(labels, bool):
+        raise ArgumentError("labels", labels, "None, True or False")
+
     from matplotlib.collections import LineCollection
 
     from tnrnn._types import parse_partition

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tnrnn._io import atomic_savefig, check_output_dir
 from tnrnn._types import ArgumentError
 
 __all__ = ["FIGURES", "FigureUnavailable", "make_figures", "figure_names", "run_script", "DPI"]
@@ -57,8 +58,8 @@ def _save(fig, out_dir: str, name: str, *, tight: bool = False) -> list[str]:
         plt.close(fig)
         return paths
     # no time stamps, so that regenerating an unchanged figure rewrites identical files
-    fig.savefig(paths[0], dpi=DPI, metadata={"Software": None})
-    fig.savefig(paths[1], metadata={"CreationDate": None, "Producer": None, "Creator": None})
+    atomic_savefig(fig, paths[0], dpi=DPI, metadata={"Software": None})
+    atomic_savefig(fig, paths[1], metadata={"CreationDate": None, "Producer": None, "Creator": None})
     plt.close(fig)
     return paths
 
@@ -386,9 +387,12 @@ def make_figures(
     from tqdm.auto import tqdm
 
     names = figure_names() if only is None else tuple(only)
+    if not names:
+        raise ArgumentError("only", only, f"a non-empty list of figure names from {', '.join(FIGURES)}")
     for name in names:
         if name not in FIGURES:
             raise ArgumentError("only", name, f"figure names from {', '.join(FIGURES)}")
+    check_output_dir("out_dir", out_dir)
     log = log or (lambda line: print(line, file=sys.stderr))
     context = {"ranks": {}, "results_dir": results_dir}
     files, made, skipped = [], [], []

@@ -8,16 +8,17 @@ import json
 import sys
 from collections.abc import Sequence
 
-from tnrnn._types import ArgumentError, check_choice, check_domain, check_sizes
+from tnrnn._types import ArgumentError, check_choice, check_domain, check_seed, check_sizes
 from tnrnn.bounds import (
     alphabet_upper_bound,
+    check_closed_form_size,
     conjectured_lower_bound,
     degree_upper_bound,
     lower_bound,
     state_upper_bound,
 )
 
-__all__ = ["rank_table", "format_table", "COLUMNS", "FORMATS"]
+__all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS"]
 
 COLUMNS = (
     "L", "M", "R", "T", "domain", "rank", "lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper",
@@ -49,20 +50,15 @@ def rank_table(
 ) -> list[dict]:
     """One row per (L, M, R, T, domain): the exact rank and every bound.
 
-    Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written.
-    ``alphabet_upper`` applies to the one-hot domain only and is ``None`` for continuous rows.
+    Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written:
+    the sizes, the seed, the size of the closed forms (`tnrnn.bounds.check_closed_form_size`) and of each
+    min-cut network (its closed-form node count against the memory budget). ``alphabet_upper`` applies to the
+    one-hot domain only and is ``None`` for continuous rows.
     """
+    check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
     from tnrnn.rank import separation_rank
 
-    for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts)):
-        if not values:
-            raise ArgumentError(name, values, "a non-empty list of integers >= 1")
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
-    for L, M, R, T, d in cells:
-        check_sizes(M, R, L, T)
-        check_domain(d)
-        if T % 2:
-            raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -88,6 +84,28 @@ def rank_table(
     if bar is not None:
         bar.close()
     return rows
+
+
+def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True) -> None:
+    """Validate a `rank_table` request up front (no JAX): raise `ArgumentError` on the first bad value."""
+    from tnrnn.build import refuse_large_network
+
+    for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts), ("domain", domains)):
+        if isinstance(values, str) or not values:
+            raise ArgumentError(name, values, "a non-empty list" + (" of integers >= 1" if name != "domain" else ""))
+    check_seed(seed)
+    for d in domains:
+        check_domain(d)
+    for L in Ls:
+        for M in Ms:
+            for R in Rs:
+                for T in Ts:
+                    check_sizes(M, R, L, T)
+                    if T % 2:
+                        raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
+                    check_closed_form_size(M, R, L, T)
+                    for d in domains if min_cut else ():
+                        refuse_large_network(L, T, domain=d)
 
 
 def _cell(v) -> str:

@@ -25,6 +25,7 @@ import time
 import jax
 import numpy as np
 
+from tnrnn._io import atomic_write, check_file_name, check_output_dir
 from tnrnn._types import ArgumentError
 from tnrnn.linear.lag_weights import lag_weights
 from tnrnn.linear.model import init_linear_rnn
@@ -469,11 +470,16 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
     dict
         The results, as written (plus ``"path"``).
     """
-    _require_x64()
     parts = list(_PARTS if parts is None else parts)
+    if not parts:
+        raise ArgumentError("parts", parts, "a non-empty list of " + ", ".join(_PARTS))
     for p in parts:
         if p not in _PARTS:
             raise ArgumentError("parts", p, "one of " + ", ".join(_PARTS))
+    if filename is not None:
+        check_file_name("filename", filename)
+    check_output_dir("out_dir", out_dir)
+    _require_x64()
     mode = "quick" if quick else "full"
     cfg = SETTINGS[mode]
     fns = {
@@ -494,7 +500,7 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
         results["seconds"][p] = time.perf_counter() - t0
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, filename or ("linear_quick.json" if quick else "linear.json"))
-    with open(path, "w") as fh:
+    with atomic_write(path) as fh:
         json.dump(results, fh, indent=1, allow_nan=False)
     results["path"] = path
     return results

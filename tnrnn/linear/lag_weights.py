@@ -23,7 +23,11 @@ __all__ = [
     "memory_lag",
     "memory_constant",
     "lag_weight_summary",
+    "MAX_SUMMARY_LAG",
 ]
+
+#: the largest ``J`` of `lag_weight_summary` (the ``tnrnn linear lag-weights`` command lists every lag)
+MAX_SUMMARY_LAG = 100_000
 
 
 def _as_fraction(value) -> Fraction:
@@ -235,13 +239,25 @@ def memory_constant(rho2) -> float:
 def lag_weight_summary(J: int, *, rho2, sigma_c2=1.0, sigma_f2=1.0, param: str = "ntk", lr_scale=(1.0, 1.0, 1.0)):
     """Everything the ``tnrnn linear lag-weights`` command prints, as a JSON-ready dict.
 
+    Every value is finite (strict JSON): settings whose β_j² overflow float64 are refused (`ArgumentError` naming
+    ``rho2``), as is ``J > MAX_SUMMARY_LAG``. ``ρ² = 1`` and above are allowed (the weights do not decay: the
+    memory lag and constant are ``None``); ``J = 0`` lists β_0² alone.
+
     Keys: ``beta2`` (list of β_0²..β_J²), ``peak_lag`` (over ``0..J``), ``memory_lag_1pct`` (within ``0..J``, or
     ``None``), ``decay_rate`` (ρ², the asymptotic ratio β_{j+1}²/β_j²), ``memory_constant`` (τ, or ``None`` when
     infinite) and the settings.
     """
     J = check_lag("J", J)
+    if J > MAX_SUMMARY_LAG:
+        raise ArgumentError("J", J, f"an integer 0 <= J <= {MAX_SUMMARY_LAG} (one lag weight per lag is listed)")
     kw = dict(rho2=rho2, sigma_c2=sigma_c2, sigma_f2=sigma_f2, param=param, lr_scale=lr_scale)
     beta2 = lag_weights(J, **kw)
+    if not np.isfinite(beta2).all():
+        j = int(np.flatnonzero(~np.isfinite(beta2))[0])
+        raise ArgumentError(
+            "rho2", rho2, f"a value whose lag weights up to J={J} fit in float64 (beta_{j}^2 overflows; lower rho2, "
+            "the variances, the rates or J)",
+        )
     tau = memory_constant(rho2)
     return {
         "beta2": [float(b) for b in beta2],

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
+from tnrnn._io import atomic_savefig, atomic_write, check_file_name, check_output_dir
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
@@ -38,6 +39,9 @@ RESULTS_FORMAT = "tnrnn-memory-experiment/1"
 
 #: training settings of ``quick=True``: a smoke run of a few seconds
 QUICK_CONFIG = TrainConfig(batch=32, max_steps=40, eval_every=20, patience=2, n_val=64, n_test=64)
+
+#: the swept values of ``quick=True`` when none are given (SES lengths ``T``, Copying Memory delays ``B``)
+QUICK_VALUES = {"ses": [8, 12], "copy": [5, 10]}
 
 
 def _check_list(name: str, values, minimum: int) -> list[int]:
@@ -196,7 +200,7 @@ def summarize(results: dict) -> list[dict]:
 def save_results(results: dict, path) -> str:
     """Write ``results`` as JSON (indented, keys in insertion order); returns the path."""
     path = str(path)
-    with open(path, "w") as fh:
+    with atomic_write(path) as fh:
         json.dump(results, fh, indent=1, allow_nan=True, default=_jsonable)
         fh.write("\n")
     return path
@@ -270,6 +274,8 @@ def run_cli_experiment(
 
     check_choice("task", task, TASKS)
     sweep, values, other = ("T", T, B) if task == "ses" else ("B", B, T)
+    if values is None and quick:
+        values = QUICK_VALUES[task]
     if values is None:
         what = "even sequence lengths" if task == "ses" else "delays"
         raise ArgumentError(sweep, values, f"a comma-separated list of {what}, required for {task}")
@@ -279,7 +285,8 @@ def run_cli_experiment(
     base = QUICK_CONFIG if quick else TrainConfig()
     overrides = {"max_steps": steps, "batch": batch, "lr": lr, "optimizer": optimizer, "patience": patience}
     config = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
-    stem = name or task
+    stem = check_file_name("name", name) if name is not None else task
+    check_output_dir("out", out)
     command = _command_line(task, sweep, values, out, stem, plot, quick, overrides, kwargs)
     results = run_experiment(task, values=values, config=config, quick=quick, command=command, **kwargs)
     os.makedirs(out, exist_ok=True)
@@ -289,8 +296,7 @@ def run_cli_experiment(
         from tnrnn.plots import plot_memory_accuracy
 
         fig, _ = plot_memory_accuracy(results)
-        png = os.path.join(out, f"{stem}.png")
-        fig.savefig(png, dpi=150, bbox_inches="tight")
+        png = atomic_savefig(fig, os.path.join(out, f"{stem}.png"), dpi=150, bbox_inches="tight")
         files.append(png)
         import matplotlib.pyplot as plt
 
