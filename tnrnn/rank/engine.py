@@ -29,7 +29,9 @@ from tnrnn._types import (
     ArgumentError,
     check_choice,
     check_domain,
+    check_float,
     check_positive_int,
+    check_seed,
     check_sizes,
     parse_partition,
     refuse_if_too_large,
@@ -68,10 +70,6 @@ _SVD_WARNING = (
 
 def _seed_seq(seed: int, purpose: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, purpose])
-
-
-def _check_seed(seed) -> int:
-    return check_positive_int("seed", seed, minimum=0)
 
 
 def _is_prime(n: int) -> bool:
@@ -258,12 +256,11 @@ def separation_rank(
     confidence = check_choice("confidence", confidence, CONFIDENCES)
     elimination = check_choice("elimination", elimination, ELIMINATIONS)
     evaluation = check_choice("evaluation", evaluation, EVALUATIONS)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     n_seeds = check_positive_int("n_seeds", n_seeds)
     N0 = check_positive_int("N0", N0)
     if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (0 < timeout < math.inf):
-            raise ArgumentError("timeout", timeout, "a finite number of seconds > 0, or None")
+        timeout = check_float("timeout", timeout, minimum=0, open_min=True)
     cellobj = make_cell(cell, M, R, L)
     part = parse_partition(partition, T)
     info = plan(M, R, L, T, domain=domain, partition=part, cell=cellobj, max_N=max_N)
