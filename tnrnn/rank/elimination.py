@@ -19,7 +19,7 @@ update the trailing columns S_J <- S_J - G S_I (one in-place BLAS call, `tnrnn.r
 rows I and add k to the rank: rank [[P_I, X_I], [G P_I, X_J]] = k + rank(X_J - G X_I) when P_I has full row rank
 k = rank(P).
 
-Exactness. Every float64 value is an integer. G and S_I are centred residues, |x| <= H = (p-1)/2 + 2 (`_reduce`),
+Exactness. Every float64 value is an integer. G and S_I are centred residues, ``|x| <= H = (p-1)/2 + 2`` (`_reduce`),
 so one update adds at most k H^2 to an entry. The trailing block is not reduced after every update: a bound on its
 entries is tracked, and it is reduced (np.fmod, exact) only when the next update could push it past 2^52. Every
 partial sum of a matmul is then an integer of magnitude < 2^53, hence exact in any summation order. p < 2^21 gives
