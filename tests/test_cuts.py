@@ -24,6 +24,7 @@ def check_certificate(graph, res: CutResult, partition="start-end"):
         prod *= graph.size_dict[graph.indices[graph.node_id[name]][0]]
     assert res.bound == prod
     assert separates(graph, partition, res.cut_edges, res.cut_copies)
+    assert _separates_by_reachability(graph, partition, res.cut_edges, res.cut_copies)
     assert res.log2_bound == pytest.approx(math.log2(res.bound))
     A, B = res.sides
     assert not set(A) & set(B)
@@ -32,6 +33,39 @@ def check_certificate(graph, res: CutResult, partition="start-end"):
     for name in graph.input_nodes:
         t = graph.times[graph.node_id[name]]
         assert name in (A if t in part.A else B)
+
+
+def _separates_by_reachability(graph, partition, cut_edges, cut_copies) -> bool:
+    """Independent of the library: networkx reachability after removing the cut bonds and copy nodes."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(graph.names)
+    holders: dict[str, list[str]] = {}
+    for name, idx in zip(graph.names, graph.indices, strict=True):
+        for i in idx:
+            holders.setdefault(i, []).append(name)
+    removed = set(cut_edges)
+    for i, names in holders.items():
+        if i in removed:
+            continue
+        for a in names[1:]:  # an index on several nodes joins them all
+            g.add_edge(names[0], a)
+    g.remove_nodes_from(cut_copies)
+    part = parse_partition(partition, graph.meta["T"])
+    side = {name: graph.times[graph.node_id[name]] in part.A for name in graph.input_nodes}
+    for comp in nx.connected_components(g):
+        if len({side[n] for n in comp if n in side}) > 1:
+            return False
+    return True
+
+
+def test_reachability_check_can_fail():
+    g = build_network(2, 2, 2, 4)
+    assert not _separates_by_reachability(g, "start-end", (), ())
+    res = min_cut(g, "start-end")
+    assert _separates_by_reachability(g, "start-end", res.cut_edges, res.cut_copies)
+    assert not _separates_by_reachability(g, "start-end", res.cut_edges[1:], res.cut_copies) or not res.cut_edges
 
 
 @pytest.mark.parametrize("M", range(1, 6))
@@ -104,7 +138,9 @@ def test_engines_agree_on_seeded_sweep(case):
         assert len({r.bound for r in results}) == 1, [(r.engine, r.bound) for r in results]
         for r in results:
             check_certificate(g, r, partition)
-            assert r.exact or r.log2_slack > 0
+            # exact means: no integer product lies between the proven floor bound / 2^slack and the bound
+            floor = math.ceil(r.bound / 2**r.log2_slack) if r.log2_slack else r.bound
+            assert r.log2_slack >= 0 and r.exact == (floor == r.bound), (r.bound, r.log2_slack, r.exact)
         if domain == "onehot":
             # cutting every input leg of the smaller side costs M^{|side|}
             assert results[0].bound <= M ** min(len(partition[0]), len(partition[1]))

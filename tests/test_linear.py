@@ -326,8 +326,14 @@ def test_cli_lag_weights_bad_argument(capsys):
     assert "param" in err and "foo" in err and len(err.splitlines()) == 1
 
 
-def test_linear_rnn_dataclass_fields():
-    assert [f for f in LinearRNN.__dataclass_fields__] == ["W", "F", "C", "param"]
+def test_linear_rnn_is_a_pytree_with_static_param():
+    model = init_linear_rnn(4, key=jax.random.PRNGKey(0))
+    leaves, treedef = jax.tree_util.tree_flatten(model)
+    assert [leaf.shape for leaf in leaves] == [model.W.shape, model.F.shape, model.C.shape]
+    assert isinstance(model, LinearRNN) and model.param == "ntk"
+    doubled = jax.tree_util.tree_map(lambda a: 2 * a, model)
+    assert doubled.param == "ntk"  # static: not touched by tree maps
+    assert_close(doubled.W, 2 * model.W)
 
 
 # --- plots (read a results dict; never retrain) -------------------------------------------------------------------
