@@ -315,3 +315,18 @@ def test_cell_protocol_float_rac_equals_the_version1_forward():
     expected = v1_forward(model, xs)
     assert_close(rac_outputs(model, xs), expected)
     assert_close(rac_forward(model, xs), expected[-1])
+
+
+@pytest.mark.parametrize("w", [32, 64, 200, 256])
+def test_blockwise_inverse_mod_p(w):
+    from tnrnn.rank.elimination import _inverse, _reduce
+
+    rng = np.random.default_rng(w)
+    A = _reduce(rng.integers(0, P21, (w, w)).astype(float), P21)
+    X = _inverse(A, P21)
+    np.testing.assert_array_equal(_reduce(A @ X, P21), np.eye(w))
+    S = np.zeros((w, w))  # singular leading blocks: the FLINT fallback
+    S[: w // 2, w // 2 :] = np.eye(w // 2)
+    S[w // 2 :, : w // 2] = np.eye(w - w // 2)[:, : w // 2] if w % 2 == 0 else 0
+    if w % 2 == 0:
+        np.testing.assert_array_equal(_reduce(S @ _inverse(S, P21), P21), np.eye(w))

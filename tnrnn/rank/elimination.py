@@ -246,6 +246,86 @@ def _panel(P: np.ndarray, p: int):
 
 
 
+#: extra candidate rows tried by the fast panel path beyond the panel's width
+_SPARE = 8
+
+
+def _panel_fast(P: np.ndarray, p: int):
+    """`_panel` for the generic case: pivots among the first ``width + 8`` rows, multipliers by one matmul.
+
+    When those rows already have full column rank (always, for generic matrices, until the live block runs out of
+    rank), the pivot rows ``I`` and the inverse of ``P[I]`` (FLINT) give every other row's multipliers as
+    ``G = P[J] P[I]^{-1}`` in one float64 matmul (centred residues: ``w ((p+1)/2)^2 < 2^52``, exact). Otherwise,
+    or for a short panel, this is `_panel`. Same return as `_panel`.
+    """
+    n, w = P.shape
+    c = w + _SPARE
+    if n < 4 * c or w < _BASE:
+        return _panel(P, p)
+    piv_c, _, _ = _panel(P[:c], p)
+    if piv_c.size < w:
+        return _panel(P, p)
+    Pinv = _inverse(P[piv_c], p)
+    mask = np.ones(n, bool)
+    mask[piv_c] = False
+    rest = np.flatnonzero(mask)
+    G = P[rest] @ Pinv
+    return piv_c, rest, _reduce(G, p)
+
+
+def _inverse(A: np.ndarray, p: int) -> np.ndarray:
+    """Inverse modulo ``p`` of an invertible square matrix of centred residues (float64), centred.
+
+    Blockwise by Schur complements with float64 matmuls (each sums at most ``width`` products of centred residues:
+    exact), down to Gauss-Jordan below `_BASE`; when a leading block is singular it asks FLINT instead.
+    """
+    out = _inverse_blocks(A, p)
+    if out is not None:
+        return out
+    import flint
+
+    w = A.shape[0]
+    inv = flint.nmod_mat(w, w, np.remainder(A.astype(np.int64), p).ravel().tolist(), p).inv()
+    return _reduce(np.array(list(map(int, inv.entries())), dtype=np.float64).reshape(w, w), p)
+
+
+def _inverse_blocks(A: np.ndarray, p: int):
+    w = A.shape[0]
+    if w <= _BASE:
+        W = np.hstack([A, np.eye(w)])
+        for q in range(w):
+            hits = np.flatnonzero(W[q:, q] != 0)
+            if hits.size == 0:
+                return None
+            r = q + int(hits[0])
+            if r != q:
+                W[[q, r]] = W[[r, q]]
+            W[q] *= float(pow(int(W[q, q]) % p, -1, p))
+            _reduce(W[q], p)
+            g = W[:, q].copy()
+            g[q] = 0.0
+            W -= np.outer(g, W[q])
+            _reduce(W, p)
+        return W[:, w:].copy()
+    h = -(-(w // 2) // _BASE) * _BASE
+    A11, A12, A21, A22 = A[:h, :h], A[:h, h:], A[h:, :h], A[h:, h:]
+    X = _inverse_blocks(A11, p)
+    if X is None:
+        return None
+    XA12 = _reduce(X @ A12, p)
+    A21X = _reduce(A21 @ X, p)
+    Y = _inverse_blocks(_reduce(A22 - _reduce(A21 @ XA12, p), p), p)
+    if Y is None:
+        return None
+    B12 = _reduce(-(XA12 @ Y), p)
+    out = np.empty_like(A)
+    out[:h, :h] = _reduce(X - _reduce(B12 @ A21X, p), p)
+    out[:h, h:] = B12
+    out[h:, :h] = _reduce(-(Y @ A21X), p)
+    out[h:, h:] = Y
+    return out
+
+
 def _check_block_prime(p: int, panel: int) -> int:
     H = (p - 1) // 2 + 2
     if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
@@ -310,7 +390,7 @@ def blas_modular_rank(
             raise EliminationTimeout(r0)
         c1 = min(c0 + panel, m)
         Pv = _reduce(S[r0:, c0:c1], p)
-        piv, rest, G = _panel(Pv, p)
+        piv, rest, G = _panel_fast(Pv, p)
         k = piv.size
         c0 = c1
         if progress is not None:
@@ -338,9 +418,8 @@ def blas_modular_rank(
         trail = S[r0:, c1:]
         if bound + k * H * H > _EXACT:
             for lo in range(0, n - r0, 1024):
-                blk = trail[lo : lo + 1024]
-                np.fmod(blk, p, out=blk)
-            bound = float(p)
+                _reduce(trail[lo : lo + 1024], p)
+            bound = float(H)
         bound += k * H * H
         gemm_update(trail, G, SI)
     if progress is not None:
