@@ -156,6 +156,14 @@ class Cell:
             carry, h = self.step(params, carry, xs[..., t, :], ar)
         return carry, h
 
+    def forward(self, params, xs, *, xp=None):
+        """The ``K`` outputs in floating point for inputs ``xs`` ``(..., T, M)`` (`FloatArith`; numpy by default)."""
+        from tnrnn.cells.arith import FloatArith
+
+        ar = FloatArith(np if xp is None else xp)
+        _, h = self.run(params, xs, ar)
+        return self.readout(params, h, ar)
+
     def modular_forward(self, params, xs, p: int):
         """The first output modulo ``p`` for residue inputs ``xs`` ``(..., T, M)``, by `NumpyModular` (int64)."""
         ar = NumpyModular(p)
@@ -178,6 +186,17 @@ class Cell:
         for _ in range(T):
             carry, h = self.step(params, carry, input_degree, ar)
         return ar.first(self.readout(params, h, ar))
+
+    def proven_upper_bounds(self, T: int, *, domain: str, partition="start-end") -> dict[str, int]:
+        """Upper bounds on the separation rank that hold for all weights, by name.
+
+        Derived from the step itself (`tnrnn.cells.bounds.derived_upper_bounds`: input-degree, state and
+        total-degree bounds), so every cell written against the arithmetic operations has them. Override (and call
+        this) to add sharper bounds of your own; the rank engine caps its samples at the smallest value.
+        """
+        from tnrnn.cells.bounds import derived_upper_bounds
+
+        return derived_upper_bounds(self, T, domain=domain, partition=partition)
 
 
 def make_cell(cell, M: int, R: int, L: int, K: int = 1) -> Cell:
