@@ -279,3 +279,101 @@ def test_float_step_runs_under_jax(name):
     y = jax.jit(lambda p, x: cell.forward(p, x, xp=jnp))(params, xs)
     assert y.shape == (4, 1)
     assert_close(np.asarray(y), cell.forward(jax.tree_util.tree_map(np.asarray, params), np.asarray(xs)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# tensor networks of the cells with a product form
+
+
+NETWORK_CASES = [(1, 3), (2, 3), (3, 2), (2, 4)]
+
+
+@pytest.mark.parametrize("domain", ["continuous", "onehot"])
+@pytest.mark.parametrize("name", ["bilinear", "mi", "quad"])
+def test_contraction_equals_forward_pass(name, domain):
+    from tnrnn.build import build_cell_network, cell_network_arrays, cell_network_inputs, cell_network_size
+    from tnrnn.contract import cell_network_forward, contract
+
+    g = rng(2)
+    for L, T in NETWORK_CASES:
+        if name == "quad" and T * L > 6:
+            continue
+        cell = make_cell(name, 2, 3, L)
+        params = cell.make_params(**cell._arrays(lambda s: g.standard_normal(s)))
+        graph = build_cell_network(cell, T=T, domain=domain).check()
+        assert graph.n_nodes == cell_network_size(cell, T, domain=domain)
+        assert graph.is_tree() == (domain == "continuous" or (L == 1 and name != "quad"))  # joined copies: cycles
+        xs = g.standard_normal((T, 2)) if domain == "continuous" else np.eye(2)[g.integers(0, 2, T)]
+        y = contract(graph, cell_network_arrays(graph, cell, params), cell_network_inputs(graph, xs))
+        expected = cell.forward(params, xs)
+        assert_close(np.asarray(y) / np.abs(expected).max(), expected / np.abs(expected).max())
+        last = (cell, T, params, xs, expected)
+    import jax
+
+    cell, T, params, xs, expected = last  # jitted, with JAX parameters, on the largest case
+    f = cell_network_forward(cell, T, domain=domain)
+    y = f(jax.tree_util.tree_map(jnp.asarray, params), jnp.asarray(xs))
+    assert_close(np.asarray(y) / np.abs(expected).max(), expected / np.abs(expected).max())
+
+
+@pytest.mark.parametrize("name", ["bilinear", "mi", "quad"])
+def test_min_cut_bounds_the_exact_rank(name):
+    from tnrnn.cuts import start_end_min_cut
+
+    for M, R in ((2, 2), (3, 2), (2, 3)):
+        for L, T in ((1, 2), (1, 4), (2, 2), (2, 4), (3, 2)):
+            for domain in ("continuous", "onehot"):
+                for partition in ("start-end", "interleaved"):
+                    cut = start_end_min_cut(M, R, L, T, domain=domain, partition=partition, cell=name)
+                    res = separation_rank(
+                        M, R, L, T, domain=domain, partition=partition, cell=name, max_N=min(cut.bound, 1024)
+                    )
+                    assert res.rank <= cut.bound, (M, R, L, T, domain, partition)
+
+
+def test_rac_network_unchanged_and_refusals():
+    from tnrnn.build import MAX_CELL_NODES, build_cell_network, build_network
+
+    assert build_network(2, 3, 2, 4, domain="onehot") == build_network(2, 3, 2, 4, domain="onehot", cell="rac")
+    assert build_network(2, 3, 2, 4, cell=Rac(2, 3, 2)).to_json() == build_network(2, 3, 2, 4).to_json()
+    with pytest.raises(ArgumentError, match="no tensor network"):
+        build_network(2, 2, 2, 4, cell="linear")
+    with pytest.raises(ArgumentError, match=f"at most {MAX_CELL_NODES} nodes") as info:
+        build_cell_network("quad", 2, 2, 3, 16)
+    assert "\n" not in str(info.value)
+    mi = build_network(2, 2, 2, 4, cell="mi")
+    assert mi.size_dict["h2_4.0"] == 3 and mi.size_dict["x1.0"] == 3  # bond R + 1, input (x, 1)
+    assert build_network(2, 2, 2, 4, cell="mi", domain="onehot").size_dict["x1"] == 2
+
+
+def _cli(*argv):
+    import json
+
+    from tnrnn.cli import main
+
+    buf = __import__("io").StringIO()
+    from contextlib import redirect_stdout
+
+    with redirect_stdout(buf):
+        code = main([*argv, "--json"])
+    return code, (json.loads(buf.getvalue()) if code == 0 else None)
+
+
+def test_cli_cell_flag():
+    code, out = _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "mi")
+    assert code == 0 and out["cell"] == "mi" and out["rank"] == separation_rank(2, 2, 1, 4, domain="continuous",
+                                                                                 cell="mi").rank
+    code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", "linear")
+    assert out["min_cut"] is None and "no tensor network" in out["min_cut_reason"] and out["lower"] == 2
+    code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", "bilinear")
+    assert out["min_cut"] >= out["lower"]
+    code, out = _cli("network", "--M", "2", "--R", "2", "--L", "2", "--T", "3", "--cell", "quad")
+    from tnrnn.build import cell_network_size
+
+    assert out["nodes"] == cell_network_size(make_cell("quad", 2, 2, 2), 3) and out["is_tree"]
+    code, out = _cli("cut", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "bilinear")
+    assert out["bound"] == 2
+    code, out = _cli("table", "--M", "2", "--R", "2", "--L", "1", "--T", "2", "--cell", "quad", "--no-progress")
+    assert [r["rank"] for r in out["rows"]] == [separation_rank(2, 2, 1, 2, domain=d, cell="quad").rank
+                                                for d in ("onehot", "continuous")]
+    assert _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "lstm")[0] == 2

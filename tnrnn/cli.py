@@ -44,6 +44,10 @@ def _sizes(p, *, T_required=True):
     p.add_argument("--T", type=int, required=T_required, help="sequence length")
 
 
+def _cell_flag(p):
+    p.add_argument("--cell", default="rac", help="recurrent cell: rac (default) | bilinear | mi | quad | linear")
+
+
 def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
@@ -65,6 +69,8 @@ def _add_rank(sub):
     p.add_argument("--seed", type=int, default=0, help="first seed of the random weights")
     p.add_argument("--seeds", type=int, default=2, help="number of seeds (the maximum rank is reported)")
     p.add_argument("--method", default="modp", help="modp (exact, default) | svd (float diagnostic)")
+    _cell_flag(p)
+    p.add_argument("--max-N", dest="max_N", type=int, default=None, help="largest continuous sample side")
     _json_flag(p)
     p.set_defaults(func=_run_rank)
 
@@ -74,7 +80,7 @@ def _run_rank(args):
 
     res = separation_rank(
         args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
-        n_seeds=args.seeds, method=args.method,
+        n_seeds=args.seeds, method=args.method, cell=args.cell, max_N=args.max_N,
     )
     return res.to_dict()
 
@@ -85,6 +91,7 @@ def _run_rank(args):
 def _add_bounds(sub):
     p = sub.add_parser("bounds", help="closed-form bounds on the Start-End separation rank")
     _sizes(p)
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_bounds)
 
@@ -93,6 +100,10 @@ def _run_bounds(args):
     from tnrnn.bounds import bounds_report
     from tnrnn.cuts import start_end_min_cut
 
+    if args.cell != "rac":
+        from tnrnn.cuts import cell_min_cuts
+
+        return cell_min_cuts(args.cell, args.M, args.R, args.L, args.T)
     out = bounds_report(args.M, args.R, args.L, args.T)
     # the continuous network's min-cut bounds both domains (one-hot rank <= continuous rank)
     out["min_cut"] = start_end_min_cut(args.M, args.R, args.L, args.T, domain="continuous").bound
@@ -114,6 +125,7 @@ def _add_table(sub):
     p.add_argument("--format", default="markdown", help="markdown | csv | json")
     p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_table)
 
@@ -125,7 +137,7 @@ def _run_table(args):
     check_choice("format", args.format, FORMATS)
     rows = rank_table(
         args.L, args.M, args.R, args.T, domains=args.domains.split(","), seed=args.seed,
-        progress=not args.no_progress,
+        progress=not args.no_progress, cell=args.cell,
     )
     text = format_table(rows, args.format)
     if args.out:
@@ -144,6 +156,7 @@ def _add_network(sub):
     _sizes(p)
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--out", default=None, help="also write the network's JSON (tnrnn.TNGraph) to this file")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_network)
 
@@ -151,11 +164,12 @@ def _add_network(sub):
 def _run_network(args):
     from tnrnn.build import build_network
 
-    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain)
+    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain, cell=args.cell)
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(graph.to_json())
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **graph.summary()}
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
+            **graph.summary()}
 
 
 def _add_cut(sub):
@@ -164,6 +178,7 @@ def _add_cut(sub):
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--engine", default="auto", help="auto | networkx | scipy | tree")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_cut)
 
@@ -172,9 +187,11 @@ def _run_cut(args):
     from tnrnn.cuts import start_end_min_cut
 
     res = start_end_min_cut(
-        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine
+        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine,
+        cell=args.cell,
     )
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **res.to_dict()}
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
+            **res.to_dict()}
 
 
 # --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------

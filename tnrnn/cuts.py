@@ -44,7 +44,7 @@ import numpy as np
 from tnrnn._types import ArgumentError, Partition, check_choice, parse_partition
 from tnrnn.network import ROLES, TNGraph
 
-__all__ = ["ENGINES", "CutResult", "min_cut", "start_end_min_cut", "cut_bound", "separates"]
+__all__ = ["ENGINES", "CutResult", "min_cut", "start_end_min_cut", "cut_bound", "separates", "cell_min_cuts"]
 
 ENGINES = ("auto", "networkx", "scipy", "tree")
 
@@ -185,9 +185,11 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
 
 
 def start_end_min_cut(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto"
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto",
+    cell="rac",
 ) -> CutResult:
-    """Build the structure-only RAC network (`tnrnn.build.build_network`) and return its `min_cut`.
+    """Build the structure-only network of ``cell`` (default the RAC; `tnrnn.build.build_network`) and return its
+    `min_cut`.
 
     References
     ----------
@@ -197,8 +199,25 @@ def start_end_min_cut(
     from tnrnn.build import build_network
 
     check_choice("engine", engine, ENGINES)
-    graph = build_network(M, R, L, T, domain=domain)
+    graph = build_network(M, R, L, T, domain=domain, cell=cell)
     return min_cut(graph, partition, engine=engine)
+
+
+def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
+    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts (``min_cut`` from the continuous
+    network, ``min_cut_onehot`` from the one-hot one), or ``None`` and ``min_cut_reason`` where the cell has no
+    tensor network or it is too large to build."""
+    from tnrnn.bounds import cell_bounds_report
+
+    out = cell_bounds_report(cell, M, R, L, T)
+    out["min_cut_reason"] = None
+    try:
+        out["min_cut"] = start_end_min_cut(M, R, L, T, domain="continuous", cell=cell).bound
+        out["min_cut_onehot"] = start_end_min_cut(M, R, L, T, domain="onehot", cell=cell).bound
+    except ArgumentError as exc:
+        out["min_cut"] = out["min_cut_onehot"] = None
+        out["min_cut_reason"] = str(exc)
+    return out
 
 
 def cut_bound(graph: TNGraph, cut_edges, cut_copies=()) -> int:
