@@ -1,5 +1,6 @@
 """Cells beyond the RAC: exact ranks against a straightforward evaluation, bounds, the kernel, user cells."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import pytest
 
 from tnrnn import ArgumentError, parse_partition
 from tnrnn.bounds import cell_bounds_report, cell_upper_bounds, proven_upper_bounds
-from tnrnn.cells import NumpyModular, Rac, cell_names, make_cell
+from tnrnn.cells import Cell, NumpyModular, Rac, cell_names, make_cell
 from tnrnn.cells.bounds import cell_lower_bound, derived_upper_bounds
 from tnrnn.rank import evaluation_matrix, one_hot_grid, reference_matrix, residue_matrix, separation_rank
 from tnrnn.rank.engine import _Adapter
@@ -377,3 +378,64 @@ def test_cli_cell_flag():
     assert [r["rank"] for r in out["rows"]] == [separation_rank(2, 2, 1, 2, domain=d, cell="quad").rank
                                                 for d in ("onehot", "continuous")]
     assert _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "lstm")[0] == 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# a cell defined outside the package
+
+
+@dataclasses.dataclass(frozen=True)
+class CubicInput(Cell):
+    """h = (W^H u) ⊙ (W^I v) ⊙ (W^J v): degree 2 in the layer input; first step W^H u := 1."""
+
+    name = "test-cubic-input"
+
+    def param_shapes(self):
+        R, L = self.R, self.L
+        D = [self.M if l == 0 else R for l in range(L)]
+        return {"W_H": tuple((R, R) for _ in range(L)), "W_I": tuple((R, d) for d in D),
+                "W_J": tuple((R, d) for d in D), "W_O": (self.K, R)}
+
+    def initial_carry(self, params, ar, like):
+        return tuple(ar.ones(self.R, like) for _ in range(self.L))  # the carry is W^H h^{t-1}
+
+    def step(self, params, carry, x, ar):
+        v, new = x, []
+        for l, g in enumerate(carry):
+            v = ar.mul(g, ar.mul(ar.matvec(params["W_I"][l], v), ar.matvec(params["W_J"][l], v)))
+            new.append(ar.matvec(params["W_H"][l], v))
+        return tuple(new), v
+
+    def readout(self, params, h, ar):
+        return ar.matvec(params["W_O"], h)
+
+
+def test_a_cell_defined_outside_the_package():
+    from math import comb
+
+    for L, T in ((1, 4), (2, 4)):
+        cell = CubicInput(2, 2, L)
+        for domain in ("onehot", "continuous"):
+            for partition in ("start-end", "interleaved"):
+                res = separation_rank(2, 2, L, T, domain=domain, partition=partition, cell=cell, max_N=1024)
+                assert res.cell == "test-cubic-input" and res.status != "partial"
+                assert res.rank == _reference_rank(cell, T, domain, partition, res.rank + 5)
+                assert res.rank <= min(cell.proven_upper_bounds(T, domain=domain, partition=partition).values())
+    # derived bounds follow the degrees: shallow, y is homogeneous of degree 2 in every input
+    b = CubicInput(3, 5, 1).proven_upper_bounds(4, domain="continuous")
+    assert b["degree_upper"] == comb(3 + 1, 2) ** 2 and b["state_upper"] == 5
+    _three_paths(CubicInput(2, 3, 2), "1,3,4;2,5", 5, ("float64",))  # the jitted kernel runs it too
+    with pytest.raises(ArgumentError, match="cell"):
+        separation_rank(2, 2, 1, 4, domain="onehot", cell="test-cubic-input")  # not registered by name
+
+
+def test_the_worked_example_script():
+    import pathlib
+    import runpy
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "custom_cell.py"
+    ns = runpy.run_path(str(path))
+    assert "affine-rac" in cell_names()
+    cell = ns["AffineRAC"](2, 2, 2)
+    res = separation_rank(2, 2, 2, 4, domain="continuous", cell="affine-rac")
+    assert res.rank == _reference_rank(cell, 4, "continuous", "start-end", res.rank + 5)

@@ -11,6 +11,16 @@ outputs) and four methods written once against an arithmetic (`tnrnn.cells.arith
 Parameters are a pytree (`make_params` builds it from arrays named as in `param_shapes`); random float weights
 (`init`), random residues modulo a prime (`random_residues`) and the output's total degree (`output_degree`) are
 derived from those four methods for every cell, so a new polynomial cell needs nothing else to get exact ranks.
+
+**Your own cell.** Subclass `Cell` as a frozen dataclass, give it a ``name`` (and, to use it by name, decorate it
+with `register_cell`), declare ``param_shapes`` and write ``initial_carry``, ``step`` and ``readout`` with the
+arithmetic operations only (``ar.matvec``, ``ar.mul``, ``ar.add``, ``ar.scale``, ``ar.param``, ``ar.bilinear``,
+``ar.ones``, ``ar.zeros``, ``ar.first``; never index a vector, never branch on a value). Then
+``tnrnn.rank.separation_rank(M, R, L, T, domain=..., cell=MyCell(M, R, L))`` gives certified exact ranks, and
+`Cell.proven_upper_bounds` gives upper bounds derived from the step (`tnrnn.cells.bounds`), which the engine uses
+to cap its samples and to prove ranks; override it to add sharper bounds, and override `Cell.width` if the cell
+sums more products in one operation than its widest matrix has columns. A worked example:
+``examples/custom_cell.py`` in the repository.
 """
 
 from __future__ import annotations
