@@ -439,3 +439,21 @@ def test_the_worked_example_script():
     cell = ns["AffineRAC"](2, 2, 2)
     res = separation_rank(2, 2, 2, 4, domain="continuous", cell="affine-rac")
     assert res.rank == _reference_rank(cell, 4, "continuous", "start-end", res.rank + 5)
+
+
+def test_cells_figure_draws_the_engine_ranks():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnrnn.plots_cells import CELL_STYLE, plot_cells_rank_vs_T
+
+    exact_T = {cell: [2, 4] for cell in CELL_STYLE}
+    fig, ax = plot_cells_rank_vs_T(2, "continuous", exact_T=exact_T, T_max=4)
+    lines = {ln.get_gid(): ln for ln in ax.get_lines() if ln.get_gid()}
+    assert set(lines) == {f"measured-{c}-continuous" for c in CELL_STYLE}
+    for cell in CELL_STYLE:
+        ys = list(lines[f"measured-{cell}-continuous"].get_ydata())
+        assert ys == [separation_rank(2, 2, 2, T, domain="continuous", cell=cell).rank for T in (2, 4)]
+    plt.close(fig)
