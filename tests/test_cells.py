@@ -197,6 +197,10 @@ def test_bilinear_contains_every_rac_by_the_gauge():
     assert_close(bil.forward(bil.make_params(A=tuple(A), W_O=W_O), xs), rac.forward(prm, xs))
     for d in ("onehot", "continuous"):  # hence rank(bilinear) >= rank(RAC)
         assert separation_rank(2, 2, 2, 6, domain=d, cell="bilinear").rank >= separation_rank(2, 2, 2, 6, domain=d).rank
+    # where the RAC stays below its state bound R ((R; T/2)) (M=2, R=3, T=8), the full cores reach it
+    bil = separation_rank(2, 3, 2, 8, domain="continuous", cell="bilinear")
+    assert bil.status == "proven" and bil.rank == proven_upper_bounds(2, 3, 2, 8, domain="continuous")["state_upper"]
+    assert bil.rank > separation_rank(2, 3, 2, 8, domain="continuous").rank
 
 
 class _WidthArith:
