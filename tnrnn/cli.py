@@ -97,6 +97,10 @@ def _sizes(p, *, T_required=True):
     p.add_argument("--T", type=int, required=T_required, help="sequence length")
 
 
+def _cell_flag(p):
+    p.add_argument("--cell", default="rac", help="recurrent cell: rac (default) | bilinear | mi | quad | linear")
+
+
 def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
@@ -128,6 +132,10 @@ def _check_sizes_domain(args, *, partition: bool = False):
     check_sizes(args.M, args.R, args.L, args.T)
     if getattr(args, "domain", None) is not None:
         check_domain(args.domain)
+    if getattr(args, "cell", None) is not None:
+        from tnrnn.cells import cell_names
+
+        check_choice("cell", args.cell, cell_names())
     if partition:
         parse_partition(args.partition, args.T)
 
@@ -157,6 +165,9 @@ def _add_rank(sub):
                    help="seconds; stop cleanly with the best certified lower bound (status partial, exit 3)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar per stage on stderr (default: when stderr is a terminal)")
+    _cell_flag(p)
+    p.add_argument("--max-N", dest="max_N", type=int, default=None,
+                   help="largest continuous sample side (needed for cells without a proven upper bound)")
     _json_flag(p)
     p.set_defaults(func=_run_rank, check=_check_rank, jax=True)
 
@@ -165,6 +176,10 @@ def _check_rank(args):
     _check_sizes_domain(args, partition=True)
     check_seed(args.seed)
     check_positive_int("seeds", args.seeds)
+    if args.max_N is not None:
+        check_positive_int("max_N", args.max_N)
+    if args.timeout is not None:
+        check_float("timeout", args.timeout, minimum=0, open_min=True)
 
 
 def _print_plan(info):
@@ -181,7 +196,7 @@ def _run_rank(args):
     res = separation_rank(
         args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
         n_seeds=args.seeds, method=args.method, confidence="rigorous" if args.rigorous else "standard",
-        timeout=args.timeout, progress=progress, on_plan=_print_plan,
+        timeout=args.timeout, progress=progress, on_plan=_print_plan, cell=args.cell, max_N=args.max_N,
     )
     out = res.to_dict()
     if not args.json:
@@ -199,6 +214,7 @@ def _add_bounds(sub):
     p = sub.add_parser("bounds", help="closed-form bounds on the separation rank (Start-End or --partition)")
     _sizes(p)
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_bounds, check=_check_bounds, jax=False)
 
@@ -214,6 +230,12 @@ def _run_bounds(args):
     from tnrnn.bounds import bounds_report
     from tnrnn.cuts import min_cut_or_reason
 
+    if args.cell != "rac":
+        from tnrnn.cuts import cell_min_cuts
+
+        if args.partition != "start-end":
+            raise ArgumentError("partition", args.partition, "'start-end' for cells other than 'rac'")
+        return cell_min_cuts(args.cell, args.M, args.R, args.L, args.T)
     out = bounds_report(args.M, args.R, args.L, args.T, partition=args.partition)
     # the continuous network's min-cut bounds both domains (one-hot rank <= continuous rank)
     for key, domain in (("min_cut", "continuous"), ("min_cut_onehot", "onehot")):
@@ -239,14 +261,17 @@ def _add_table(sub):
     p.add_argument("--format", default="markdown", help="markdown | csv | json")
     p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_table, check=_check_table, jax=True)
 
 
 def _check_table(args):
+    from tnrnn.cells import cell_names
     from tnrnn.table import FORMATS, check_table_request
 
     domains = args.domains if args.domains is not None else args.domain
+    check_choice("cell", args.cell, cell_names())
     check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
     check_choice("format", args.format, FORMATS)
     _check_out_file(args)
@@ -260,7 +285,8 @@ def _run_table(args):
     from tnrnn.table import format_table, rank_table
 
     rows = rank_table(
-        args.L, args.M, args.R, args.T, domains=args.domain, seed=args.seed, progress=not args.no_progress
+        args.L, args.M, args.R, args.T, domains=args.domain, seed=args.seed, progress=not args.no_progress,
+        cell=args.cell,
     )
     text = format_table(rows, args.format)
     if args.out:
@@ -279,6 +305,7 @@ def _add_network(sub):
     _sizes(p)
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--out", default=None, help="also write the network's JSON (tnrnn.TNGraph) to this file")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_network, check=_check_network, jax=False)
 
@@ -299,11 +326,12 @@ def _run_network(args):
     from tnrnn._io import atomic_write
     from tnrnn.build import build_network
 
-    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain)
+    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain, cell=args.cell)
     if args.out:
         with atomic_write(args.out) as fh:
             fh.write(graph.to_json())
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **graph.summary()}
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
+            **graph.summary()}
 
 
 def _add_cut(sub):
@@ -312,6 +340,7 @@ def _add_cut(sub):
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--engine", default="auto", help="auto | networkx | scipy | tree")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_cut, check=_check_cut, jax=False)
 
@@ -332,9 +361,11 @@ def _run_cut(args):
     from tnrnn.cuts import start_end_min_cut
 
     res = start_end_min_cut(
-        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine
+        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine,
+        cell=args.cell,
     )
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **res.to_dict()}
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
+            **res.to_dict()}
 
 
 def _add_draw(sub):

@@ -52,6 +52,7 @@ __all__ = [
     "min_cut_or_reason",
     "cut_bound",
     "separates",
+    "cell_min_cuts",
     "MAX_DIM",
 ]
 
@@ -198,9 +199,11 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
 
 
 def start_end_min_cut(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto"
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto",
+    cell="rac",
 ) -> CutResult:
-    """Build the structure-only RAC network (`tnrnn.build.build_network`) and return its `min_cut`.
+    """Build the structure-only network of ``cell`` (default the RAC; `tnrnn.build.build_network`) and return its
+    `min_cut`.
 
     References
     ----------
@@ -213,7 +216,7 @@ def start_end_min_cut(
     for name, value in (("M", M), ("R", R)):
         if isinstance(value, int) and value > MAX_DIM:
             raise ArgumentError(name, value, "an integer <= 2^62 for a min-cut (bond dimensions are int64)")
-    graph = build_network(M, R, L, T, domain=domain)
+    graph = build_network(M, R, L, T, domain=domain, cell=cell)
     return min_cut(graph, partition, engine=engine)
 
 
@@ -245,6 +248,23 @@ def _check_graph(graph) -> None:
     big = max(graph.size_dict.values(), default=1)
     if big > MAX_DIM:
         raise ArgumentError("graph", f"a bond dimension of {big}", "bond dimensions <= 2^62 (int64 arrays)")
+
+
+def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
+    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts (``min_cut`` from the continuous
+    network, ``min_cut_onehot`` from the one-hot one), or ``None`` and ``min_cut_reason`` where the cell has no
+    tensor network or it is too large to build."""
+    from tnrnn.bounds import cell_bounds_report
+
+    out = cell_bounds_report(cell, M, R, L, T)
+    out["min_cut_reason"] = None
+    try:
+        out["min_cut"] = start_end_min_cut(M, R, L, T, domain="continuous", cell=cell).bound
+        out["min_cut_onehot"] = start_end_min_cut(M, R, L, T, domain="onehot", cell=cell).bound
+    except ArgumentError as exc:
+        out["min_cut"] = out["min_cut_onehot"] = None
+        out["min_cut_reason"] = str(exc)
+    return out
 
 
 def cut_bound(graph: TNGraph, cut_edges, cut_copies=()) -> int:

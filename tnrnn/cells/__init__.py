@@ -2,6 +2,7 @@
 
 from tnrnn.cells.arith import DegreeArith, FloatArith, NumpyModular, ResidueArith
 from tnrnn.cells.base import CELL_REGISTRY, Cell, cell_names, jax_pytrees, make_cell, register_cell, register_params
+from tnrnn.cells.polynomial import Bilinear, Linear, MultiplicativeIntegration, Quadratic
 from tnrnn.cells.rac import RAC, Rac, rac_layer
 
 __all__ = [
@@ -15,6 +16,10 @@ __all__ = [
     "Rac",
     "RAC",
     "rac_layer",
+    "Bilinear",
+    "MultiplicativeIntegration",
+    "Quadratic",
+    "Linear",
     "FloatArith",
     "NumpyModular",
     "ResidueArith",

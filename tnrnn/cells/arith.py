@@ -78,7 +78,7 @@ class FloatArith:
         return u + v
 
     def scale(self, c, v):
-        return c * v
+        return self.param(c, v) * v  # broadcast explicitly (strict rank promotion)
 
     def param(self, c, like):
         return self.xp.broadcast_to(c, (*self._batch(like), c.shape[-1]))

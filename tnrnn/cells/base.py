@@ -11,6 +11,16 @@ outputs) and four methods written once against an arithmetic (`tnrnn.cells.arith
 Parameters are a pytree (`make_params` builds it from arrays named as in `param_shapes`); random float weights
 (`init`), random residues modulo a prime (`random_residues`) and the output's total degree (`output_degree`) are
 derived from those four methods for every cell, so a new polynomial cell needs nothing else to get exact ranks.
+
+**Your own cell.** Subclass `Cell` as a frozen dataclass, give it a ``name`` (and, to use it by name, decorate it
+with `register_cell`), declare ``param_shapes`` and write ``initial_carry``, ``step`` and ``readout`` with the
+arithmetic operations only (``ar.matvec``, ``ar.mul``, ``ar.add``, ``ar.scale``, ``ar.param``, ``ar.bilinear``,
+``ar.ones``, ``ar.zeros``, ``ar.first``; never index a vector, never branch on a value). Then
+``tnrnn.rank.separation_rank(M, R, L, T, domain=..., cell=MyCell(M, R, L))`` gives certified exact ranks, and
+`Cell.proven_upper_bounds` gives upper bounds derived from the step (`tnrnn.cells.bounds`), which the engine uses
+to cap its samples and to prove ranks; override it to add sharper bounds, and override `Cell.width` if the cell
+sums more products in one operation than its widest matrix has columns. A worked example:
+``examples/custom_cell.py`` in the repository.
 """
 
 from __future__ import annotations
@@ -156,6 +166,14 @@ class Cell:
             carry, h = self.step(params, carry, xs[..., t, :], ar)
         return carry, h
 
+    def forward(self, params, xs, *, xp=None):
+        """The ``K`` outputs in floating point for inputs ``xs`` ``(..., T, M)`` (`FloatArith`; numpy by default)."""
+        from tnrnn.cells.arith import FloatArith
+
+        ar = FloatArith(np if xp is None else xp)
+        _, h = self.run(params, xs, ar)
+        return self.readout(params, h, ar)
+
     def modular_forward(self, params, xs, p: int):
         """The first output modulo ``p`` for residue inputs ``xs`` ``(..., T, M)``, by `NumpyModular` (int64)."""
         ar = NumpyModular(p)
@@ -178,6 +196,17 @@ class Cell:
         for _ in range(T):
             carry, h = self.step(params, carry, input_degree, ar)
         return ar.first(self.readout(params, h, ar))
+
+    def proven_upper_bounds(self, T: int, *, domain: str, partition="start-end") -> dict[str, int]:
+        """Upper bounds on the separation rank that hold for all weights, by name.
+
+        Derived from the step itself (`tnrnn.cells.bounds.derived_upper_bounds`: input-degree, state and
+        total-degree bounds), so every cell written against the arithmetic operations has them. Override (and call
+        this) to add sharper bounds of your own; the rank engine caps its samples at the smallest value.
+        """
+        from tnrnn.cells.bounds import derived_upper_bounds
+
+        return derived_upper_bounds(self, T, domain=domain, partition=partition)
 
 
 def make_cell(cell, M: int, R: int, L: int, K: int = 1) -> Cell:

@@ -27,6 +27,7 @@ import numpy as np
 
 from tnrnn._types import (
     ArgumentError,
+    MemoryRefusal,
     check_choice,
     check_domain,
     check_float,
@@ -121,7 +122,11 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
             raise ArgumentError("max_N", None, "a sample-size limit (no proven upper bound is known for this cell)")
         side = min(v for v in (cap, max_N) if v is not None)
         shape = (side, side)
-        refuse_if_too_large("T", T, "evaluation matrix", shape, _BYTES_PEAK)
+        try:
+            refuse_if_too_large("T", T, "evaluation matrix", shape, _BYTES_PEAK)
+        except MemoryRefusal as exc:
+            hint = "" if max_N is not None else " (max_N / --max-N caps the sample: a certified lower bound)"
+            raise MemoryRefusal(exc.name, exc.value, exc.allowed + hint) from None
         peak = _BYTES_PEAK * side * side
     n = min(shape)
     steps = T - part.prefix_side[1]
