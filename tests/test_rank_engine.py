@@ -330,3 +330,20 @@ def test_blockwise_inverse_mod_p(w):
     S[w // 2 :, : w // 2] = np.eye(w - w // 2)[:, : w // 2] if w % 2 == 0 else 0
     if w % 2 == 0:
         np.testing.assert_array_equal(_reduce(S @ _inverse(S, P21), P21), np.eye(w))
+
+
+@pytest.mark.parametrize("partition", ["start-end", "interleaved"])
+def test_kernel_long_schedules_split_into_calls(partition):
+    from tnrnn.rank import evaluation
+
+    T = 2 * evaluation._GROUP + 6  # more remaining steps than one fused call takes
+    part = parse_partition(partition, T)
+    cell = make_cell("rac", 2, 2, 2)
+    params = cell.random_residues(P21, 7)
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, P21, (5, len(part.A), 2))
+    b = rng.integers(0, P21, (6, len(part.B), 2))
+    ref = reference_matrix(cell, params, part, a, b, P21)
+    got = residue_matrix(cell, params, part, a, b, P21)
+    np.testing.assert_array_equal(np.mod(got.astype(np.int64), P21), ref)
+    assert len(evaluation._groups(("c",) * (evaluation._GROUP + 3))) == 4

@@ -144,6 +144,9 @@ def _device_params(params, p: int, dtype: str):
     import jax
     import jax.numpy as jnp
 
+    from tnrnn.cells.base import jax_pytrees
+
+    jax_pytrees()  # parameter dataclasses become pytrees once JAX is in use
     return jax.tree_util.tree_map(lambda w: jnp.asarray(_centre(w, p, dtype)), params)
 
 
@@ -184,30 +187,58 @@ def _prefix_fn(cell, k: int, dtype: str):
     return _KERNELS[key]
 
 
-def _pair_fn(cell, schedule: tuple[str, ...], dtype: str):
-    key = ("pairs", cell, schedule, dtype)
+#: steps fused into the last kernel call. XLA's compile time grows much faster than linearly in the number of
+#: unrolled steps (16: about 6 s on the 2-core CPU; 24: over 5 minutes), and a fused kernel with several outputs
+#: (a carry) recomputes their shared work once per output (8x slower for a depth-2, width-4 carry). So a longer
+#: schedule runs its first steps one per call (a one-step cone is cheap to recompute), then the last
+#: ``_GROUP`` steps in one fused call with a single output.
+_GROUP = 16
+
+
+def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
+    """A jitted kernel running ``steps`` ("r"/"c" per step) for a tile of pairs.
+
+    ``first``: the carry comes from the prefix (leaves of shape ``(rows,)``); otherwise it is a full ``(rows,
+    cols)`` carry from the previous call. ``last``: return the first output; otherwise the carry.
+    """
+    key = ("pairs", cell, steps, dtype, first, last)
     if key not in _KERNELS:
         import jax
         import jax.numpy as jnp
 
-        def pairs(params, carry, rows, cols, pp):  # carry leaves (c,), rows (c, nr, M), cols (n, nc, M)
+        M = cell.M
+
+        def pairs(params, carry, rows, cols, pp):  # rows (c, nr, M), cols (n, nc, M): this call's inputs only
             ar = _arith(pp, dtype)
-            c = jax.tree_util.tree_map(lambda v: v[:, None], carry)
+            shape = (rows.shape[0], cols.shape[0])
+            c = jax.tree_util.tree_map(lambda v: v[:, None], carry) if first else carry
             ir = ic = 0
             h = None
-            for side in schedule:
+            for side in steps:
                 if side == "r":
-                    x = [rows[:, ir, m][:, None] for m in range(cell.M)]
+                    x = [rows[:, ir, m][:, None] for m in range(M)]
                     ir += 1
                 else:
-                    x = [cols[:, ic, m][None, :] for m in range(cell.M)]
+                    x = [cols[:, ic, m][None, :] for m in range(M)]
                     ic += 1
                 c, h = cell.step(params, c, x, ar)
-            y = ar.first(cell.readout(params, h, ar))
-            return jnp.broadcast_to(y, (rows.shape[0], cols.shape[0]))
+            if last:
+                return jnp.broadcast_to(ar.first(cell.readout(params, h, ar)), shape)
+            return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), shape), c)
 
         _KERNELS[key] = jax.jit(pairs)
     return _KERNELS[key]
+
+
+def _groups(schedule: tuple[str, ...]):
+    """The kernel calls of a schedule: ``(steps, first row index, first column index)``; see `_GROUP`."""
+    head = len(schedule) - _GROUP
+    cuts = [(i, i + 1) for i in range(max(0, head))] + [(max(0, head), len(schedule))]
+    out = []
+    for lo, hi in cuts:
+        steps = schedule[lo:hi]
+        out.append((steps, schedule[:lo].count("r"), schedule[:lo].count("c")))
+    return out
 
 
 def _chunk_rows(cell, n_cols: int) -> int:
@@ -282,7 +313,8 @@ def residue_matrix(
         prefix = _prefix_fn(cell, k, dtype)
         carry = [prefix(dparams, rows_c[lo : lo + _PREFIX_TILE, :k, :], pp) for lo in range(0, n_rp, _PREFIX_TILE)]
         rest_rows = rows_c[:, k:, :]
-        kern = _pair_fn(cell, schedule, dtype)
+        groups = _groups(schedule)
+        kerns = [_pair_fn(cell, steps, dtype, g == 0, g == len(groups) - 1) for g, (steps, _, _) in enumerate(groups)]
         total = (-(-n_r // tile_r)) * (n_cp // tile_c)
         pending, done = None, 0
         for lo in range(0, n_r, tile_r):
@@ -291,7 +323,11 @@ def residue_matrix(
             for clo in range(0, n_c, tile_c):
                 if deadline is not None and time.monotonic() > deadline:
                     raise EvaluationTimeout()
-                res = kern(dparams, c_rows, rest_rows[lo : lo + tile_r], cols_c[clo : clo + tile_c], pp)
+                res = c_rows
+                for kern, (steps, ir, ic) in zip(kerns, groups, strict=True):
+                    nr, nc = steps.count("r"), steps.count("c")
+                    res = kern(dparams, res, rest_rows[lo : lo + tile_r, ir : ir + nr],
+                               cols_c[clo : clo + tile_c, ic : ic + nc], pp)
                 if pending is not None:  # copy the previous tile while this one computes
                     _store(target, pending, r_off, c_off, n_r, n_c)
                     done += 1
