@@ -53,7 +53,7 @@ SECTIONS = ("headline", "elimination", "sweep", "reach", "memory", "rigorous")
 
 
 def load() -> str:
-    return "load %.1f %.1f %.1f" % os.getloadavg()
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
 def lu_seconds(n: int, repeat: int = 3) -> float:
@@ -149,7 +149,7 @@ def sweep(quick: bool) -> dict:
     if not quick:
         out["large"] = []
         for L, M, R, T in sorted(big):
-            res, sec = timed(separation_rank, M, R, L, T, domain="continuous")
+            res, sec = timed(separation_rank, M, R, L, T, domain="continuous", timeout=600)
             out["large"].append({"L": L, "M": M, "R": R, "T": T, "rank": res.rank, "status": res.status,
                                  "N": res.N[0], "s": sec, "load": load()})
             print(f"  large cell L={L} M={M} R={R} T={T}: rank {res.rank} ({res.status}), N={res.N[0]}, "
@@ -164,7 +164,7 @@ def reach(quick: bool) -> list[dict]:
     cases = [((4, 4, 2, 20), 60), ((2, 2, 4, 8), 60)] if quick else REACH
     rows = []
     for (M, R, L, T), goal in cases:
-        res, sec = timed(separation_rank, M, R, L, T, domain="continuous", n_seeds=1)
+        res, sec = timed(separation_rank, M, R, L, T, domain="continuous", n_seeds=1, timeout=3 * goal)
         rows.append({"M": M, "R": R, "L": L, "T": T, "rank": res.rank, "status": res.status, "N": res.N[0],
                      "upper_bound": res.upper_bound, "seconds": sec, "goal": goal, "timing": res.timing,
                      "load": load()})
