@@ -61,8 +61,13 @@ BYTES_PER_NODE = 1024
 
 
 def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
-    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (theory page, section 'Input degrees')."""
-    return tuple(comb(T - t + L - 1, L - 1) for t in range(1, T + 1))
+    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (theory page, section 'Input degrees').
+
+    The copy count is the output's degree in that input, so this is `tnrnn.bounds.input_degree` at every step.
+    """
+    from tnrnn.bounds import input_degree
+
+    return tuple(input_degree(t, T, L) for t in range(1, T + 1))
 
 
 def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
