@@ -183,21 +183,38 @@ def _run_cut(args):
 def _add_experiment(sub):
     p = sub.add_parser("experiment", help="train RNNs of several depths on Copying Memory or SES")
     p.add_argument("task", help="ses (sweep over --T) | copy (sweep over the delay --B)")
-    p.add_argument("--cell", default="rac", help="rac | rnn | gru (default rac)")
-    p.add_argument("--depths", type=_int_list, default=[1, 2, 3], help="depths, e.g. 1,2,3")
+    p.add_argument("--preset", default=None,
+                   help="cpu (about 30 min per task on one core) | paper (the authors' scale; needs a GPU)")
+    p.add_argument("--cell", default=None, help="rac | rnn | gru | scornn (default rac; paper preset scornn)")
+    p.add_argument("--depths", type=_int_list, default=None, help="depths, e.g. 1,2,3")
     p.add_argument("--T", type=_int_list, default=None, help="SES: even sequence lengths, e.g. 20,40,60")
     p.add_argument("--B", type=_int_list, default=None, help="copy: delays, e.g. 10,20,40")
-    p.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="seed values, e.g. 0,1,2")
-    p.add_argument("--n", type=int, default=4, help="number of data symbols (default 4)")
-    p.add_argument("--m", type=int, default=3, help="SES word length (default 3)")
-    p.add_argument("--M-c", dest="M_c", type=int, default=5, help="copy: symbols to memorise (default 5)")
-    p.add_argument("--params", type=int, default=3000, help="parameter budget matched across depths")
+    p.add_argument("--seeds", type=_int_list, default=None, help="seed values, e.g. 0,1,2")
+    p.add_argument("--n", type=int, default=None, help="number of data symbols (default 4)")
+    p.add_argument("--m", type=int, default=None, help="SES word length (default 3)")
+    p.add_argument("--M-c", dest="M_c", type=int, default=None, help="copy: symbols to memorise (default 5)")
+    p.add_argument("--params", type=_int_list, default=None,
+                   help="parameter budget(s) matched across depths, e.g. 2000 or 500,2000,8000 (default 3000)")
     p.add_argument("--width", type=int, default=None, help="one width for every depth (overrides --params)")
     p.add_argument("--steps", type=int, default=None, help="maximum training steps per run")
+    p.add_argument("--min-steps", dest="min_steps", type=int, default=None,
+                   help="no early stop and no lr decay before this many steps")
+    p.add_argument("--schedule", default=None,
+                   help="patience (stop at the first stall) | plateau (lr x0.1 at the first stall, stop at the second)")
     p.add_argument("--batch", type=int, default=None, help="training batch size")
-    p.add_argument("--lr", type=float, default=None, help="learning rate")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (without tuning)")
+    p.add_argument("--lr-A", dest="lr_A", type=float, default=None, help="scoRNN: learning rate of A")
     p.add_argument("--optimizer", default=None, help="adam | rmsprop")
-    p.add_argument("--patience", type=int, default=None, help="validation checks without improvement to stop")
+    p.add_argument("--patience", type=int, default=None, help="validation checks without improvement make a stall")
+    p.add_argument("--tune", action=argparse.BooleanOptionalAction, default=None,
+                   help="tune the lr per depth and budget on validation data (default on with --preset)")
+    p.add_argument("--lr-grid", dest="lr_grid", type=_float_list, default=None,
+                   help="learning rates tried by the tuning, e.g. 1e-3,3e-3,1e-2,3e-2 (implies --tune)")
+    p.add_argument("--pilot-steps", dest="pilot_steps", type=int, default=None, help="steps of each tuning run")
+    p.add_argument("--pilot-seeds", dest="pilot_seeds", type=_int_list, default=None,
+                   help="seeds of the tuning runs, disjoint from --seeds (default 1000,1001)")
+    p.add_argument("--tune-at", dest="tune_at", type=int, default=None,
+                   help="the T or B the tuning runs at (default the middle value)")
     p.add_argument("--out", required=True, help="directory for the results file (and the plot)")
     p.add_argument("--name", default=None, help="results file stem (default: the task name)")
     p.add_argument("--plot", action="store_true", help="also write the accuracy plot as PNG")
@@ -207,14 +224,18 @@ def _add_experiment(sub):
     p.set_defaults(func=_run_experiment)
 
 
+_EXPERIMENT_OPTIONS = ("cell", "depths", "seeds", "n", "m", "M_c", "params", "width", "steps", "min_steps",
+                       "schedule", "batch", "lr", "lr_A", "optimizer", "patience", "tune", "lr_grid", "pilot_steps",
+                       "pilot_seeds", "tune_at")
+
+
 def _run_experiment(args):
     from tnrnn.tasks.experiment import run_cli_experiment
 
-    options = {k: getattr(args, k) for k in ("steps", "batch", "lr", "optimizer", "patience")}
+    options = {k: getattr(args, k) for k in _EXPERIMENT_OPTIONS}
     res = run_cli_experiment(
-        args.task, cell=args.cell, depths=args.depths, T=args.T, B=args.B, seeds=args.seeds, n=args.n,
-        m=args.m, M_c=args.M_c, params=args.params, width=args.width, out=args.out, name=args.name,
-        plot=args.plot, quick=args.quick, progress=not args.no_progress, **options,
+        args.task, T=args.T, B=args.B, out=args.out, name=args.name, plot=args.plot, quick=args.quick,
+        preset=args.preset, progress=not args.no_progress, **options,
     )
     if not args.json:
         print(res.pop("table"))
