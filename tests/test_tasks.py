@@ -285,8 +285,12 @@ def test_plot_memory_accuracy(quick_results):
     before = dict(matplotlib.rcParams)
     fig, ax = plot_memory_accuracy(quick_results)
     assert dict(matplotlib.rcParams) == before
-    assert len(ax.get_legend().get_texts()) == 3  # two depths and the baseline
+    assert len(ax.get_legend().get_texts()) == 4  # two depths, the baseline and the solved threshold
     assert ax.get_xlabel() == "sequence length T"
+    assert len(fig.axes) == 2  # accuracy and, beside it, the largest T solved per seed
+    plt.close(fig)
+    fig, ax = plot_memory_accuracy(quick_results, ax=plt.subplots()[1])
+    assert len(fig.axes) == 1
     plt.close(fig)
 
 

@@ -173,12 +173,16 @@ def _skew_labels(params):
     return jax.tree_util.tree_map_with_path(lambda p, _: "A" if is_skew_leaf(p) else "rest", params)
 
 
-def _optimizer(config: TrainConfig):
-    def make(lr):
-        return optax.adam(lr) if config.optimizer == "adam" else optax.rmsprop(lr, decay=0.9)
+def _optimizer(optimizer: str, clip: float):
+    """The optimizer with unit learning rates: Adam and RMSProp steps are proportional to the learning rate, so
+    the compiled chunk multiplies them by the current rates (``lr``, ``lr_A`` for scoRNN ``A``, times the decay).
+    One compiled chunk then serves every learning rate of a tuning grid and every decay."""
 
-    opt = optax.multi_transform({"rest": make(config.lr), "A": make(config.lr_A)}, _skew_labels)
-    return optax.chain(optax.clip_by_global_norm(config.clip), opt) if config.clip > 0 else opt
+    def make():
+        return optax.adam(1.0) if optimizer == "adam" else optax.rmsprop(1.0, decay=0.9)
+
+    opt = optax.multi_transform({"rest": make(), "A": make()}, _skew_labels)
+    return optax.chain(optax.clip_by_global_norm(clip), opt) if clip > 0 else opt
 
 
 def loss_and_metrics(task, model, x, y):
@@ -202,25 +206,31 @@ def loss_and_metrics(task, model, x, y):
     return loss, {"loss": loss, "accuracy": jnp.mean(jnp.argmax(logits, axis=-1) == y)}
 
 
-@functools.lru_cache(maxsize=64)
 def _compiled(task, config: TrainConfig):
-    """Jitted (chunk, evaluate) functions for one task and config; reused across seeds of equal shape."""
-    opt = _optimizer(config)
+    """Jitted (chunk, evaluate) functions for one task; reused across seeds, learning rates and decays."""
+    return _compiled_for(task, config.batch, config.eval_every, config.optimizer, float(config.clip))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_for(task, batch: int, eval_every: int, optimizer: str, clip: float):
+    opt = _optimizer(optimizer, clip)
 
     def loss_fn(model, x, y):
         return loss_and_metrics(task, model, x, y)[0]
 
-    def chunk(model, opt_state, key, scale):
+    def chunk(model, opt_state, key, lr, lr_A):
+        def scale(path, u):
+            return u * (lr_A if is_skew_leaf(path) else lr).astype(u.dtype)
+
         def body(carry, k):
             model, opt_state = carry
-            x, y = task.sample(config.batch, key=k)
+            x, y = task.sample(batch, key=k)
             loss, grads = jax.value_and_grad(loss_fn)(model, x, y)
             updates, opt_state = opt.update(grads, opt_state, model)
-            # Adam and RMSProp steps are proportional to the learning rate: scaling them is the lr decay
-            updates = jax.tree_util.tree_map(lambda u: u * scale.astype(u.dtype), updates)
+            updates = jax.tree_util.tree_map_with_path(scale, updates)
             return (optax.apply_updates(model, updates), opt_state), loss
 
-        (model, opt_state), losses = jax.lax.scan(body, (model, opt_state), jax.random.split(key, config.eval_every))
+        (model, opt_state), losses = jax.lax.scan(body, (model, opt_state), jax.random.split(key, eval_every))
         return model, opt_state, jnp.mean(losses)
 
     def evaluate(model, x, y):
@@ -298,8 +308,8 @@ def train(
     try:
         for i in range(n_chunks):
             lr_now = config.lr * rule.scale
-            scale = jnp.asarray(rule.scale, jnp.float32)
-            model, opt_state, train_loss = chunk(model, opt_state, jax.random.fold_in(k_train, i), scale)
+            lrs = (jnp.asarray(lr_now, jnp.float32), jnp.asarray(config.lr_A * rule.scale, jnp.float32))
+            model, opt_state, train_loss = chunk(model, opt_state, jax.random.fold_in(k_train, i), *lrs)
             step += config.eval_every
             val = {k: float(v) for k, v in ev(model, x_val, y_val).items()}
             curves["step"].append(step)
