@@ -230,33 +230,35 @@ def _cli(argv, tmp_path, capsys):
     return rc, capsys.readouterr()
 
 
+def _cli_results(argv, tmp_path, capsys) -> dict:
+    """Run a CLI experiment that must succeed and load its results file."""
+    rc, out = _cli(argv, tmp_path, capsys)
+    assert rc == 0, out.err
+    return load_results(json.loads(out.out)["path"])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("task", ["ses", "copy"])
 def test_cpu_preset_quick_run(task, tmp_path, capsys):
-    rc, out = _cli(["experiment", task, "--preset", "cpu", "--quick"], tmp_path, capsys)
-    assert rc == 0, out.err
-    res = load_results(json.loads(out.out)["path"])
+    res = _cli_results(["experiment", task, "--preset", "cpu", "--quick"], tmp_path, capsys)
     assert res["preset"] == "cpu" and res["protocol"]["tuned"] and res["protocol"]["schedule"] == "plateau"
     assert len(res["tuning"]) == 2 and len(res["runs"]) == 2 * 2
     assert res["command"].startswith(f"tnrnn experiment {task} --preset cpu")
     assert {"curves", "largest_solved", "paired"} <= set(res["analysis"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{task}.json"]  # the partial file is gone
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("task", ["ses", "copy"])
 def test_paper_preset_quick_run(task, tmp_path, capsys):
-    rc, out = _cli(["experiment", task, "--preset", "paper", "--quick"], tmp_path, capsys)
-    assert rc == 0, out.err
-    res = load_results(json.loads(out.out)["path"])
+    res = _cli_results(["experiment", task, "--preset", "paper", "--quick"], tmp_path, capsys)
     assert res["cell"] == "scornn" and res["models"][0]["width"] == 64 and res["task_settings"]["n"] == 32
 
 
 @pytest.mark.slow
 def test_capacity_sweep_over_budgets(tmp_path, capsys):
-    rc, out = _cli(["experiment", "ses", "--T", "6", "--n", "3", "--m", "2", "--cell", "rnn", "--depths", "1,2",
-                    "--params", "200,400", "--seeds", "0", "--quick"], tmp_path, capsys)
-    assert rc == 0, out.err
-    res = load_results(json.loads(out.out)["path"])
+    res = _cli_results(["experiment", "ses", "--T", "6", "--n", "3", "--m", "2", "--cell", "rnn", "--depths", "1,2",
+                        "--params", "200,400", "--seeds", "0", "--quick"], tmp_path, capsys)
     assert res["budgets"] == [200, 400] and len(res["runs"]) == 4
     assert {(r["params_target"], r["depth"]) for r in res["runs"]} == {(b, d) for b in (200, 400) for d in (1, 2)}
 

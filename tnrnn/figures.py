@@ -214,7 +214,9 @@ def _memory_results(results_dir: str) -> list[str]:
 
 
 def fig_memory_accuracy(out_dir, quick=False, **context) -> list[str]:
-    """F6: test accuracy against sequence length / delay per depth, one figure per memory-task results file."""
+    """F6: test accuracy against sequence length / delay per depth (bootstrap intervals over seeds) beside the
+    largest length solved per seed, one figure per memory-task results file; a capacity sweep (one length, several
+    parameter budgets) is drawn against the budget."""
     from tnrnn.plots import plot_memory_accuracy
 
     paths = _memory_results(_results_dir(context))
@@ -326,7 +328,8 @@ FIGURES: dict[str, Figure] = {
             "memory_accuracy",
             fig_memory_accuracy,
             "Test accuracy of RNNs of depth 1, 2, 3 against sequence length (Start-End Similarity) or delay "
-            "(Copying Memory).",
+            "(Copying Memory), with 95 % bootstrap intervals over seeds, and the largest length solved per seed; "
+            "capacity sweeps against the parameter budget.",
             "paper Fig. F6 (§6)",
         ),
         Figure(

@@ -138,6 +138,7 @@ def run_experiment(
     pilot_seeds: Sequence[int] = (1000, 1001),
     tune_at: int | None = None,
     preset: str | None = None,
+    on_run=None,
 ) -> dict:
     """Train every (budget, value, depth, seed), after tuning the learning rate per (depth, budget) if asked.
 
@@ -183,6 +184,8 @@ def run_experiment(
         The value of the sweep the pilots run at (default the middle of ``values``).
     preset : str, optional
         Name of the preset the settings came from (recorded only).
+    on_run : callable, optional
+        Called with the results dict so far (settings, tuning, finished runs; no summary) after every run.
 
     Returns
     -------
@@ -225,15 +228,59 @@ def run_experiment(
     metric = "data_accuracy" if task == "copy" else "accuracy"
 
     start = time.perf_counter()
-    tuning, lrs = [], {}
+    results = {
+        "format": RESULTS_FORMAT,
+        "task": task,
+        "cell": cell,
+        "sweep": sweep,
+        "values": values,
+        "depths": depths,
+        "seeds": seeds,
+        "task_settings": settings,
+        "params_target": budgets[0] if len(budgets) == 1 else None,
+        "budgets": budgets,
+        "models": [],
+        "train_config": config.to_dict(),
+        "protocol": {
+            "tuned": tuning_on,
+            "lr_grid": lr_grid,
+            "pilot_steps": pilot_steps if tuning_on else None,
+            "pilot_seeds": pilot_seeds if tuning_on else None,
+            "pilot_value": tune_at if tuning_on else None,
+            "selection": (
+                "per (cell, depth, budget): highest mean validation " + metric + " of the best checkpoint over the "
+                "pilot seeds; ties to lower mean validation loss, then smaller lr; test data never scored"
+                if tuning_on else "one learning rate (train_config.lr) for every depth"
+            ),
+            "schedule": config.schedule,
+            "min_steps": config.min_steps,
+            "solved_threshold": SOLVED_THRESHOLD,
+        },
+        "tuning": [],
+        "preset": preset,
+        "quick": bool(quick),
+        "metric": metric,
+        "baselines": {str(v): tasks[v].baselines() for v in values},
+        "command": command,
+        "environment": {
+            "jax": jax.__version__,
+            "backend": jax.default_backend(),
+            "device": str(jax.devices()[0].device_kind),
+            "python": platform.python_version(),
+        },
+        "wall_s": None,
+        "runs": [],
+    }
+    lrs = {}
     if tuning_on:
         pilot_config = dataclasses.replace(config, max_steps=pilot_steps)
         for b, d, R, count in models:
             rec = tune_lr(pilot_task, cell, depth=d, width=R, lrs=lr_grid, config=pilot_config, seeds=pilot_seeds,
                           metric=metric, progress=progress, desc=f"tune {task} {sweep}={tune_at} L={d} P={b}")
             lrs[(b, d)] = rec["chosen_lr"]
-            tuning.append({"params": b, "depth": d, "width": R, "n_params": count, **rec})
-    runs = []
+            results["tuning"].append({"params": b, "depth": d, "width": R, "n_params": count, **rec})
+    results["models"] = [{"params": b, "depth": d, "width": R, "n_params": c, "lr": lrs.get((b, d), config.lr)}
+                         for b, d, R, c in models]
     for b in budgets:
         for v in values:
             t = tasks[v]
@@ -247,53 +294,12 @@ def run_experiment(
                     model = init_model(cell, width=R, depth=d, key=k_init, **sizes)
                     _, rec = train(t, model, cfg, key=k_data, progress=progress,
                                    desc=f"{task} {sweep}={v} L={d} P={b} s={s}")
-                    runs.append({"depth": d, sweep: v, "seed": s, "params_target": b, "width": R, "n_params": count,
-                                 "lr": lr, "task": t.settings(), **rec})
-    protocol = {
-        "tuned": tuning_on,
-        "lr_grid": lr_grid,
-        "pilot_steps": pilot_steps if tuning_on else None,
-        "pilot_seeds": pilot_seeds if tuning_on else None,
-        "pilot_value": tune_at if tuning_on else None,
-        "selection": (
-            "per (cell, depth, budget): highest mean validation " + metric + " of the best checkpoint over the "
-            "pilot seeds; ties to lower mean validation loss, then smaller lr; test data never scored"
-            if tuning_on else "one learning rate (train_config.lr) for every depth"
-        ),
-        "schedule": config.schedule,
-        "min_steps": config.min_steps,
-        "solved_threshold": SOLVED_THRESHOLD,
-    }
-    results = {
-        "format": RESULTS_FORMAT,
-        "task": task,
-        "cell": cell,
-        "sweep": sweep,
-        "values": values,
-        "depths": depths,
-        "seeds": seeds,
-        "task_settings": settings,
-        "params_target": budgets[0] if len(budgets) == 1 else None,
-        "budgets": budgets,
-        "models": [{"params": b, "depth": d, "width": R, "n_params": c, "lr": lrs.get((b, d), config.lr)}
-                   for b, d, R, c in models],
-        "train_config": config.to_dict(),
-        "protocol": protocol,
-        "tuning": tuning,
-        "preset": preset,
-        "quick": bool(quick),
-        "metric": metric,
-        "baselines": {str(v): tasks[v].baselines() for v in values},
-        "command": command,
-        "environment": {
-            "jax": jax.__version__,
-            "backend": jax.default_backend(),
-            "device": str(jax.devices()[0].device_kind),
-            "python": platform.python_version(),
-        },
-        "wall_s": time.perf_counter() - start,
-        "runs": runs,
-    }
+                    results["runs"].append({"depth": d, sweep: v, "seed": s, "params_target": b, "width": R,
+                                            "n_params": count, "lr": lr, "task": t.settings(), **rec})
+                    results["wall_s"] = time.perf_counter() - start
+                    if on_run is not None:
+                        on_run(results)
+    results["wall_s"] = time.perf_counter() - start
     results["summary"] = summarize(results)
     results["analysis"] = analyze(results)
     return results
@@ -480,10 +486,18 @@ def run_cli_experiment(
     given = {k: v for k, v in options.items() if v is not None}
     command = _command_line(task, sweep, values if T is not None or B is not None else None, out, stem, plot, quick,
                             preset, given)
+    partial = os.path.join(out, f"{stem}.partial.json")
+
+    def write_partial(res):  # what finished so far survives an interrupted sweep (settings are checked by now)
+        os.makedirs(out, exist_ok=True)
+        save_results({**res, "partial": True}, partial)
+
     results = run_experiment(task, values=values, config=config, quick=quick, command=command, progress=progress,
-                             preset=preset, **kw)
+                             preset=preset, on_run=write_partial, **kw)
     os.makedirs(out, exist_ok=True)
     path = save_results(results, os.path.join(out, f"{stem}.json"))
+    if os.path.exists(partial):
+        os.remove(partial)
     files = [path]
     if plot:
         from tnrnn.plots import plot_memory_accuracy
