@@ -58,12 +58,12 @@ _RMSPROP_GRID = [3e-4, 1e-3, 3e-3, 1e-2]
 #: GPU. The paper's grid of T and B is not in the authors' code (notes §6.5): the values here are this package's.
 PRESETS = {
     "cpu": {
-        "ses": {"values": [12, 20, 28, 36, 44], "n": 4, "m": 3},
+        "ses": {"values": [12, 20, 28, 36], "n": 4, "m": 3},
         "copy": {"values": [5, 10, 20, 40], "n": 4, "M_c": 3},
         "common": {
             "depths": [1, 2, 3], "seeds": [0, 1, 2, 3, 4], "params": [2000],
-            "pilot_steps": 1500, "pilot_seeds": [1000, 1001],
-            "train": {"batch": 128, "max_steps": 5000, "min_steps": 2000, "eval_every": 100, "patience": 10,
+            "pilot_steps": 1000, "pilot_seeds": [1000, 1001],
+            "train": {"batch": 128, "max_steps": 4000, "min_steps": 1500, "eval_every": 100, "patience": 8,
                       "schedule": "plateau", "n_val": 1000, "n_test": 2000},
         },
     },
