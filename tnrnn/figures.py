@@ -203,6 +203,8 @@ def _memory_results(results_dir: str) -> list[str]:
 
     found = []
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
+        if path.endswith(".partial.json"):  # a sweep still running (tnrnn experiment writes it after every run)
+            continue
         try:
             with open(path) as fh:
                 fmt = json.load(fh).get("format")
