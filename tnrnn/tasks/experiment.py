@@ -185,7 +185,8 @@ def run_experiment(
     preset : str, optional
         Name of the preset the settings came from (recorded only).
     on_run : callable, optional
-        Called with the results dict so far (settings, tuning, finished runs; no summary) after every run.
+        Called with the results dict so far (settings, tuning, finished runs; no summary) after every tuning
+        (depth, budget) and every final run.
 
     Returns
     -------
@@ -279,6 +280,8 @@ def run_experiment(
                           metric=metric, progress=progress, desc=f"tune {task} {sweep}={tune_at} L={d} P={b}")
             lrs[(b, d)] = rec["chosen_lr"]
             results["tuning"].append({"params": b, "depth": d, "width": R, "n_params": count, **rec})
+            if on_run is not None:
+                on_run(results)
     results["models"] = [{"params": b, "depth": d, "width": R, "n_params": c, "lr": lrs.get((b, d), config.lr)}
                          for b, d, R, c in models]
     for b in budgets:
