@@ -199,7 +199,7 @@ def _results_dir(context) -> str:
 
 
 def _memory_results(results_dir: str) -> list[str]:
-    from tnrnn.tasks.experiment import RESULTS_FORMAT
+    from tnrnn.tasks.experiment import READ_FORMATS
 
     found = []
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
@@ -210,7 +210,7 @@ def _memory_results(results_dir: str) -> list[str]:
                 fmt = json.load(fh).get("format")
         except (OSError, ValueError, AttributeError):
             continue
-        if fmt == RESULTS_FORMAT:
+        if fmt in READ_FORMATS:
             found.append(path)
     return found
 

@@ -191,8 +191,9 @@ def plot_memory_solved(results, ax=None):
     ax.set_yticks([0, *res["values"]], ["none", *map(str, res["values"])])
     ax.set_ylabel(f"largest {sweep} solved (test ≥ {an['threshold']:g})")
     tests = [p for p in an["paired_largest_solved"] if p["params"] == b]
-    txt = "; ".join(f"d{p['depth']}−d1 {p['mean']:+.1f}, p={p['p_two_sided']:.2f}" for p in tests)
-    ax.set_title("per seed (dots), mean and 95 % bootstrap CI (squares)\n" + txt + " (exact sign-flip)", fontsize=8)
+    lines = [f"depth {p['depth']} − depth 1: {p['mean']:+.1f}, exact sign-flip p = {p['p_two_sided']:.2f}"
+             for p in tests]
+    ax.set_title("\n".join(["per seed (dots); mean, 95 % bootstrap CI (squares)", *lines]), fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return fig, ax
 
