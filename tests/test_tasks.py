@@ -294,6 +294,32 @@ def test_plot_memory_accuracy(quick_results):
     plt.close(fig)
 
 
+def test_plot_memory_capacity_sweep(quick_results):
+    """One value and several budgets: accuracy against the budget, and seeds solved per budget beside it."""
+    import copy
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnrnn.plots import plot_memory_accuracy
+
+    res = copy.deepcopy(quick_results)
+    res.pop("analysis")
+    more = [{**r, "params_target": 800} for r in res["runs"]]
+    res["runs"] += more
+    res["budgets"] = [400, 800]
+    res["models"] += [{**m, "params": 800} for m in res["models"]]
+    res["partial"] = True
+    fig, ax = plot_memory_accuracy(res)
+    assert ax.get_xscale() == "log" and ax.get_xlabel().startswith("parameter budget")
+    assert "PARTIAL: 8 of 8 runs" in ax.get_title()
+    bars = fig.axes[1].patches
+    assert len(bars) == 2 * 2  # depths x budgets
+    plt.close(fig)
+
+
 def test_import_tnrnn_tasks_does_not_import_matplotlib():
     import subprocess
     import sys

@@ -31,8 +31,12 @@ def _memory_title(res) -> str:
     cfg = res["train_config"]
     sched = cfg.get("schedule", "patience")
     tuned = "lr tuned per depth" if res.get("protocol", {}).get("tuned") else f"lr {cfg['lr']:g}"
-    return (f"{task_name}, {res['cell'].upper()} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} "
-            f"steps, {sched}, {tuned})")
+    title = (f"{task_name}, {res['cell'].upper()} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} "
+             f"steps, {sched}, {tuned})")
+    if res.get("partial"):
+        n_all = len(res["seeds"]) * len(res["depths"]) * len(res["values"]) * len(res.get("budgets") or [None])
+        title += f"\nPARTIAL: {len(res['runs'])} of {n_all} runs finished"
+    return title
 
 
 def _memory_caption(ax, res):
