@@ -31,7 +31,8 @@ def _memory_title(res) -> str:
     cfg = res["train_config"]
     sched = cfg.get("schedule", "patience")
     tuned = "lr tuned per depth" if res.get("protocol", {}).get("tuned") else f"lr {cfg['lr']:g}"
-    title = (f"{task_name}, {res['cell'].upper()} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} "
+    cell = {"scornn": "scoRNN", "rnn": "tanh RNN"}.get(res["cell"], res["cell"].upper())
+    title = (f"{task_name}, {cell} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} "
              f"steps, {sched}, {tuned})")
     if res.get("partial"):
         n_all = len(res["seeds"]) * len(res["depths"]) * len(res["values"]) * len(res.get("budgets") or [None])
