@@ -1,196 +1,247 @@
-"""Benchmark of the exact separation-rank engine (`tnrnn.rank.separation_rank`).
+"""Benchmark of the exact separation-rank engine (`tnrnn.rank.separation_rank`), ratios against peers in one run.
 
-Three measurements, all in one run so that ratios compare like with like:
+Sections (``--only`` picks some; all by default):
 
-1. **Sweep**: wall time to fill every cell of L <= 3, M, R in {2, 3, 4}, T in {2, 4, 6, 8}, both domains (the
-   issue's goal: under 2 minutes in total on a 2-core CPU). Each cell runs in a child process with a time limit;
-   cells over the limit are listed, not hidden.
-2. **Reach**: the largest even T whose continuous rank (one seed, ``--reach-seeds``) finishes within 60 s, for
-   (L=2, M=R=4) (goal T=32) and (L=3, M=R=3) (goal T=10).
-3. **Baseline ratio**: a plain numpy "evaluate everything, then eliminate" rank (every pair of points run through
-   the whole recurrence, no shared prefix; Gaussian elimination mod p with vectorised numpy row operations) on the
-   same matrices, at the sizes it can reach; the engine's time over the baseline's.
+``headline``
+    (M, R, L, T) = (3, 3, 3, 10), continuous, one seed (rank 8388, N = 8568): the engine's total time against
+    ``scipy.linalg.lu_factor`` of a random float64 matrix of the same side, and against the version-1 engine
+    (``--v1 REV``: the git revision whose ``tnrnn/`` is extracted to a temporary folder and run in a child
+    process; default the last version-1 commit).
+``elimination``
+    ``blas_modular_rank`` and ``jax_modular_rank`` (on JAX's default device) against ``lu_factor`` on matrices of
+    the same side (median of ``--repeat``).
+``sweep``
+    Every cell of L <= 3, M, R in {2,3,4}, T in {2,4,6,8}, both domains, 2 seeds, in this process (the
+    compilations are shared as in a user's session), with the two large continuous cells (3,3,4,8) and (3,4,4,8)
+    timed apart with their values (sample capped at 26000 points a side: their proven cap 40040 needs 18 GiB).
+``reach``
+    One seed: L=2, M=R=4, T=48 and L=4, M=R=2, T=10 (goal 60 s each); L=3, M=R=3, T=12 and L=4, M=R=2, T=12
+    (goal 120 s each).
+``memory``
+    Peak resident memory of a child process computing the largest reach case, minus its resident memory after
+    imports and a warm-up, over the matrix itself (N^2 x 8 bytes).
+``rigorous``
+    ``confidence="rigorous"`` against ``"standard"`` on a medium case.
 
 Usage::
 
-    python benchmarks/bench_rank.py            # full (about 10 minutes)
-    python benchmarks/bench_rank.py --quick    # small sizes only (well under a minute)
+    python benchmarks/bench_rank.py --json rank.json       # everything (about 15 minutes on an idle 2-core CPU)
+    python benchmarks/bench_rank.py --quick                 # small sizes (about a minute)
+    python benchmarks/bench_rank.py --only headline,elimination
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
+import os
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
+import scipy.linalg
 
-from tnrnn._types import parse_partition
-from tnrnn.rac import ModularRAC, largest_primes_below, max_safe_prime_bound
-from tnrnn.rank import _seed_seq, separation_rank
+from tnrnn.rank import blas_modular_rank, jax_modular_rank, separation_rank
+from tnrnn.rank.engine import _primes_below
+
+V1_REV = "868ee43"
+SECTIONS = ("headline", "elimination", "sweep", "reach", "memory", "rigorous")
 
 
-def _cell_worker(args, q):
-    M, R, L, T, domain, n_seeds = args
+def load() -> str:
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def lu_seconds(n: int, repeat: int = 3) -> float:
+    rng = np.random.default_rng(n)
+    F = rng.standard_normal((n, n))
+    times = []
+    for _ in range(repeat):
+        A = F.copy()
+        t0 = time.perf_counter()
+        scipy.linalg.lu_factor(A, overwrite_a=True, check_finite=False)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def timed(fn, *args, **kwargs):
     t0 = time.perf_counter()
-    try:
-        res = separation_rank(M, R, L, T, domain=domain, n_seeds=n_seeds)
-    except Exception as exc:  # a refusal (memory) counts as not finished; say why
-        print(f"  cell L={L} M={M} R={R} T={T} {domain}: {exc}", flush=True)
-        q.put((None, time.perf_counter() - t0))
-        return
-    q.put((res.rank, time.perf_counter() - t0))
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
 
 
-def timed_cell(M, R, L, T, domain, limit, n_seeds=2):
-    """Run one cell in a child process; return (rank, seconds) or (None, limit) past the limit."""
-    q = mp.Queue()
-    proc = mp.Process(target=_cell_worker, args=((M, R, L, T, domain, n_seeds), q))
-    t0 = time.perf_counter()
-    proc.start()
-    proc.join(limit)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join()
-        return None, time.perf_counter() - t0
-    return q.get(timeout=10)
+def v1_seconds(case: tuple, rev: str, limit: float) -> dict:
+    """Run the version-1 engine from git revision ``rev`` in a child process on ``case``."""
+    root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", root, "archive", rev, "tnrnn"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        M, R, L, T = case
+        code = (
+            "import time, json; from tnrnn.rank import separation_rank; t=time.perf_counter(); "
+            f"r=separation_rank({M},{R},{L},{T},domain='continuous',n_seeds=1); "
+            "print(json.dumps({'rank': r.rank, 'seconds': time.perf_counter()-t}))"
+        )
+        env = dict(os.environ, PYTHONPATH=tmp)
+        try:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=limit)
+        except subprocess.TimeoutExpired:
+            return {"rank": None, "seconds": limit, "note": f"over {limit} s"}
+        if out.returncode:
+            return {"rank": None, "seconds": None, "note": out.stderr.strip().splitlines()[-1:]}
+        return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def sweep(Ls, Ms, Rs, Ts, limit):
-    rows, total, over = [], 0.0, []
+def headline(quick: bool, rev: str, limit: float) -> dict:
+    case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
+    separation_rank(2, 2, 2, 8, domain="continuous", n_seeds=1, evaluation="jax")  # warm-up (imports)
+    res, sec = timed(separation_rank, *case, domain="continuous", n_seeds=1)
+    n = res.N[0]
+    lu = lu_seconds(n)
+    v1 = v1_seconds(case, rev, limit)
+    out = {
+        "case": case, "rank": res.rank, "status": res.status, "N": n, "seconds": sec, "timing": res.timing,
+        "lu_seconds": lu, "ratio_to_lu": sec / lu, "v1": v1, "load": load(),
+    }
+    if v1.get("seconds"):
+        out["speedup_over_v1"] = v1["seconds"] / sec
+        out["v1_same_rank"] = v1.get("rank") == res.rank
+    return out
+
+
+def elimination(quick: bool, repeat: int) -> list[dict]:
+    p = _primes_below(2**21, 1)[0]
+    rows = []
+    for n in (1024, 2048) if quick else (2048, 4096, 8568):
+        rng = np.random.default_rng(n)
+        A = rng.integers(0, p, (n, n), dtype=np.int64)
+        lu = lu_seconds(n, repeat)
+        blas = statistics.median(timed(blas_modular_rank, A, p)[1] for _ in range(repeat))
+        jx = statistics.median(timed(jax_modular_rank, A, p)[1] for _ in range(max(1, repeat - 1)))
+        rows.append({"n": n, "lu": lu, "blas_block": blas, "jax_block": jx, "blas_over_lu": blas / lu,
+                     "jax_over_lu": jx / lu, "load": load()})
+        print(f"  elimination n={n}: LU {lu:.2f} s, BLAS block {blas:.2f} s ({blas / lu:.2f}x), "
+              f"JAX block {jx:.2f} s ({jx / lu:.2f}x)", flush=True)
+    return rows
+
+
+def sweep(quick: bool) -> dict:
+    Ls, MRs, Ts = ((1, 2), (2, 3), (2, 4)) if quick else ((1, 2, 3), (2, 3, 4), (2, 4, 6, 8))
+    big = {(3, 3, 4, 8), (3, 4, 4, 8)}
+    rows, total = [], 0.0
     for L in Ls:
-        for M in Ms:
-            for R in Rs:
+        for M in MRs:
+            for R in MRs:
                 for T in Ts:
                     for domain in ("onehot", "continuous"):
-                        rank, sec = timed_cell(M, R, L, T, domain, limit)
+                        if domain == "continuous" and (L, M, R, T) in big:
+                            continue
+                        res, sec = timed(separation_rank, M, R, L, T, domain=domain)
                         total += sec
-                        rows.append({"L": L, "M": M, "R": R, "T": T, "domain": domain, "rank": rank, "s": sec})
-                        if rank is None:
-                            over.append((L, M, R, T, domain))
-    return rows, total, over
+                        rows.append({"L": L, "M": M, "R": R, "T": T, "domain": domain, "rank": res.rank,
+                                     "status": res.status, "s": sec})
+    out = {"cells": len(rows), "seconds": total, "rows": rows, "load": load()}
+    print(f"  sweep: {len(rows)} cells in {total:.1f} s ({load()})", flush=True)
+    if not quick:
+        out["large"] = []
+        for L, M, R, T in sorted(big):
+            res, sec = timed(separation_rank, M, R, L, T, domain="continuous", timeout=600, max_N=26000)
+            out["large"].append({"L": L, "M": M, "R": R, "T": T, "rank": res.rank, "status": res.status,
+                                 "N": res.N[0], "s": sec, "load": load()})
+            print(f"  large cell L={L} M={M} R={R} T={T}: rank {res.rank} ({res.status}), N={res.N[0]}, "
+                  f"{sec:.1f} s", flush=True)
+    return out
 
 
-def reach(M, R, L, budget, T_max, n_seeds=1):
-    """Largest even T whose continuous rank (``n_seeds`` seeds) finishes within ``budget`` s; stops at a failure."""
-    best, log = None, []
-    for T in range(2, T_max + 1, 2):
-        rank, sec = timed_cell(M, R, L, T, "continuous", budget, n_seeds)
-        log.append({"T": T, "rank": rank, "s": round(sec, 2)})
-        print(f"  reach L={L} M={M} R={R} T={T}: rank={rank} {sec:.1f}s", flush=True)
-        if rank is None:
-            break
-        best = T
-    return best, log
+REACH = [((4, 4, 2, 48), 60), ((2, 2, 4, 10), 60), ((3, 3, 3, 12), 120), ((2, 2, 4, 12), 120)]
 
 
-# --- the baseline ----------------------------------------------------------------------------------------------
-
-
-def numpy_rank_mod_p(A: np.ndarray, p: int) -> int:
-    """Gaussian elimination modulo p with vectorised numpy row operations (p < 2^31 keeps products in int64)."""
-    A = np.array(A, dtype=np.int64) % p
-    rows, cols = A.shape
-    r = 0
-    for c in range(cols):
-        if r == rows:
-            break
-        nz = np.nonzero(A[r:, c])[0]
-        if nz.size == 0:
-            continue
-        piv = r + nz[0]
-        A[[r, piv]] = A[[piv, r]]
-        inv = pow(int(A[r, c]), p - 2, p)
-        A[r] = A[r] * inv % p
-        below = A[r + 1 :, c].copy()
-        A[r + 1 :] = (A[r + 1 :] - below[:, None] * A[r][None, :]) % p
-        r += 1
-    return r
-
-
-def baseline_rank(M, R, L, T, N, seed=0):
-    """Evaluate y on all N x N full sequences (no shared prefix), then eliminate with numpy."""
-    part = parse_partition("start-end", T)
-    p = largest_primes_below(min(max_safe_prime_bound(max(M, R)), 2**31) + 1, 1)[0]
-    model = ModularRAC.random(M, R, L, p=p, seed=_seed_seq(seed, 0))
-    rng = np.random.default_rng(seed)
-    a = rng.integers(0, p, (N, len(part.A), M), dtype=np.int64)
-    b = rng.integers(0, p, (N, len(part.B), M), dtype=np.int64)
-    Y = np.empty((N, N), dtype=np.int64)
-    for i in range(N):
-        seqs = np.concatenate([np.broadcast_to(a[i], (N, *a[i].shape)), b], axis=1)
-        Y[i] = model(seqs)[:, 0]
-    return numpy_rank_mod_p(Y, p)
-
-
-def median_time(fn, args, repeat, **kwargs):
-    times = []
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn(*args, **kwargs)
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
-
-
-def compare_baseline(cases, repeat):
+def reach(quick: bool) -> list[dict]:
+    cases = [((4, 4, 2, 20), 60), ((2, 2, 4, 8), 60)] if quick else REACH
     rows = []
-    for M, R, L, T in cases:
-        separation_rank(M, R, L, T, domain="continuous", n_seeds=1)  # warm-up (imports, caches)
-        res, t_engine = median_time(separation_rank, (M, R, L, T), repeat, domain="continuous", n_seeds=1)
-        N = res.N[0]
-        r_base, t_base = median_time(baseline_rank, (M, R, L, T, N), repeat)
-        rows.append(
-            {"M": M, "R": R, "L": L, "T": T, "N": N, "rank": res.rank, "baseline_rank": r_base,
-             "engine_s": t_engine, "baseline_s": t_base, "speedup": t_base / t_engine}
-        )
-        print(f"  baseline M={M} R={R} L={L} T={T} N={N}: engine {t_engine:.3f}s (rank {res.rank}), "
-              f"numpy baseline {t_base:.3f}s (rank {r_base}), speed-up x{t_base / t_engine:.1f}", flush=True)
+    for (M, R, L, T), goal in cases:
+        res, sec = timed(separation_rank, M, R, L, T, domain="continuous", n_seeds=1, timeout=3 * goal)
+        rows.append({"M": M, "R": R, "L": L, "T": T, "rank": res.rank, "status": res.status, "N": res.N[0],
+                     "upper_bound": res.upper_bound, "seconds": sec, "goal": goal, "timing": res.timing,
+                     "load": load()})
+        print(f"  reach M={M} R={R} L={L} T={T}: rank {res.rank} ({res.status}, cap {res.upper_bound}), "
+              f"N={res.N[0]}, {sec:.1f} s (goal {goal} s)", flush=True)
     return rows
+
+
+_MEM_CHILD = """
+import json, resource, sys
+from tnrnn.rank import separation_rank
+separation_rank(2, 2, 2, 8, domain="continuous", n_seeds=1, evaluation="jax")
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+M, R, L, T = map(int, sys.argv[1:5])
+r = separation_rank(M, R, L, T, domain="continuous", n_seeds=1)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"base_kib": base, "peak_kib": peak, "N": r.N[0], "rank": r.rank}))
+"""
+
+
+def memory(quick: bool) -> dict:
+    M, R, L, T = (2, 2, 3, 10) if quick else (3, 3, 3, 12)
+    out = subprocess.run([sys.executable, "-c", _MEM_CHILD, str(M), str(R), str(L), str(T)], capture_output=True,
+                         text=True, check=True)
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    matrix = 8 * d["N"] ** 2
+    d.update(case=(M, R, L, T), matrix_bytes=matrix, extra_bytes=(d["peak_kib"] - d["base_kib"]) * 1024,
+             ratio=(d["peak_kib"] - d["base_kib"]) * 1024 / matrix, load=load())
+    print(f"  memory {d['case']}: N={d['N']}, peak - base = {d['extra_bytes'] / 2**30:.2f} GiB, "
+          f"matrix {matrix / 2**30:.2f} GiB, ratio {d['ratio']:.2f}", flush=True)
+    return d
+
+
+def rigorous(quick: bool) -> dict:
+    case = (2, 2, 3, 8) if quick else (2, 2, 3, 10)
+    std, s_sec = timed(separation_rank, *case, domain="continuous")
+    rig, r_sec = timed(separation_rank, *case, domain="continuous", confidence="rigorous")
+    d = {"case": case, "standard": {"rank": std.rank, "failure_bound": std.failure_bound, "seconds": s_sec},
+         "rigorous": {"rank": rig.rank, "failure_bound": rig.failure_bound, "seconds": r_sec, "primes": rig.primes},
+         "cost": r_sec / s_sec, "load": load()}
+    print(f"  rigorous {case}: rank {rig.rank} (standard {std.rank}); failure bound {rig.failure_bound:.2g} vs "
+          f"{std.failure_bound:.2g}; {r_sec:.2f} s vs {s_sec:.2f} s ({r_sec / s_sec:.1f}x)", flush=True)
+    return d
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only")
-    ap.add_argument("--limit", type=float, default=60.0, help="seconds per cell / per reach step")
+    ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: " + ", ".join(SECTIONS))
+    ap.add_argument("--repeat", type=int, default=3, help="repetitions for medians")
+    ap.add_argument("--v1", default=V1_REV, help="git revision of the version-1 engine (headline baseline)")
+    ap.add_argument("--v1-limit", type=float, default=900.0, help="seconds allowed to the version-1 engine")
     ap.add_argument("--json", default=None, help="also write the results to this file")
-    ap.add_argument("--baseline-only", action="store_true", help="only the numpy-baseline comparison")
-    ap.add_argument("--reach-seeds", type=int, default=1, help="seeds per reach step (default 1)")
     args = ap.parse_args(argv)
-
-    if args.baseline_only:
-        compare_baseline([(4, 4, 2, 10), (4, 4, 2, 16), (4, 4, 2, 20), (3, 3, 3, 6)], repeat=3)
-        return
-    if args.quick:
-        sw = sweep([1, 2], [2, 3], [2, 3], [2, 4], args.limit)
-        reaches = {"L2_M4_R4": reach(4, 4, 2, args.limit, 12), "L3_M3_R3": reach(3, 3, 3, args.limit, 4)}
-        base = compare_baseline([(2, 2, 2, 8), (2, 3, 2, 8)], repeat=3)
-    else:
-        sw = sweep([1, 2, 3], [2, 3, 4], [2, 3, 4], [2, 4, 6, 8], args.limit)
-        reaches = {
-            "L2_M4_R4": reach(4, 4, 2, args.limit, 40, args.reach_seeds),
-            "L3_M3_R3": reach(3, 3, 3, args.limit, 12, args.reach_seeds),
-        }
-        base = compare_baseline(
-            [(2, 3, 2, 8), (3, 3, 2, 8), (2, 2, 3, 8), (4, 4, 2, 10), (4, 4, 2, 16), (4, 4, 2, 20)], repeat=3
-        )
-
-    rows, total, over = sw
-    print(f"\nsweep: {len(rows)} cells in {total:.1f} s (cells over {args.limit:.0f} s: {over or 'none'})")
-    slowest = sorted(rows, key=lambda r: -r["s"])[:5]
-    for r in slowest:
-        print(f"  slowest: L={r['L']} M={r['M']} R={r['R']} T={r['T']} {r['domain']}: rank {r['rank']} {r['s']:.1f}s")
-    for name, (best, _) in reaches.items():
-        print(f"reach {name}: largest T within {args.limit:.0f}s = {best}")
-    for b in base:
-        print(f"baseline ratio M={b['M']} R={b['R']} L={b['L']} T={b['T']} N={b['N']}: x{b['speedup']:.1f}")
+    only = [s for s in args.only.split(",") if s]
+    bad = [s for s in only if s not in SECTIONS]
+    if bad:
+        ap.error(f"--only {','.join(bad)}: not a section (allowed: {', '.join(SECTIONS)})")
+    results = {"load_start": load(), "quick": args.quick}
+    for name in only:
+        print(f"[{name}] ({load()})", flush=True)
+        if name == "headline":
+            results[name] = headline(args.quick, args.v1, args.v1_limit)
+            h = results[name]
+            print(f"  headline {h['case']}: rank {h['rank']} ({h['status']}), N={h['N']}: {h['seconds']:.2f} s = "
+                  f"{h['ratio_to_lu']:.2f}x LU ({h['lu_seconds']:.2f} s); v1 {h['v1'].get('seconds')} s "
+                  f"(speed-up {h.get('speedup_over_v1', float('nan')):.1f}x); stages {h['timing']}", flush=True)
+        elif name == "elimination":
+            results[name] = elimination(args.quick, args.repeat)
+        else:
+            results[name] = globals()[name](args.quick)
+    results["load_end"] = load()
+    results["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"sweep": rows, "sweep_total_s": total, "over_limit": over,
-                       "reach": {k: {"best_T": v[0], "log": v[1]} for k, v in reaches.items()},
-                       "baseline": base}, fh, indent=1)
+        with open(args.json + ".tmp", "w") as fh:
+            json.dump(results, fh, indent=1, default=str)
+        os.replace(args.json + ".tmp", args.json)
 
 
 if __name__ == "__main__":

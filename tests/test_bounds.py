@@ -62,8 +62,9 @@ def test_input_degree_counts_paths():
 
 
 def test_lower_bound_names_the_result():
-    assert lower_bound(2, 3, 1, 8) == (3, lower_bound(2, 3, 1, 8)[1])
-    assert "Theorem 1(1)" in lower_bound(2, 3, 1, 8)[1]
+    value, text = lower_bound(2, 3, 1, 8)
+    assert value == min(3, 2 ** (8 // 2)) and isinstance(text, str) and text
+    assert "Theorem 1(1)" in text
     assert "Theorem 1(2)" in lower_bound(2, 3, 2, 8)[1]
     value, text = lower_bound(3, 3, 3, 4)
     assert value is None and "conjecture" in text and "10" in text
@@ -94,3 +95,54 @@ def test_bounds_report_keys():
 def test_bad_arguments(args, name):
     with pytest.raises(ArgumentError, match=f"{name}="):
         bounds_report(*args)
+
+
+# --- validation and size refusal (issue 10) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side", ["C", "start", None, 1, "a"])
+def test_degree_bound_side_is_a_checked_choice(side):
+    with pytest.raises(ArgumentError) as info:
+        degree_upper_bound(2, 2, 4, side=side)
+    assert info.value.name == "side" and "'both'" in str(info.value)
+
+
+def test_bounds_report_other_partitions_give_the_partition_free_bounds():
+    from tnrnn.bounds import alphabet_upper_bound
+
+    part = ((1, 3, 5), (2, 4))
+    rep = bounds_report(2, 3, 2, 5, partition=part)
+    assert rep["state_upper"] is None and rep["lower"] is None and rep["conjecture"] is None
+    assert rep["degree_upper"] == degree_upper_bound(2, 2, 5, part)
+    assert rep["alphabet_upper"] == alphabet_upper_bound(2, 5, part) == 2**2
+    assert rep["partition"] == {"name": "custom", "A": [1, 3, 5], "B": [2, 4]}
+    assert bounds_report(2, 3, 2, 4)["partition"]["name"] == "start-end"
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [((2, 2, 2, 10**7), "T"), ((2, 2, 1000, 100_000), "T"), ((1, 1, 10**18, 2), "L"), ((2, 2, 2000, 1200), "L"),
+     ((10**18, 2, 3, 1000), "T")],
+)
+def test_closed_forms_beyond_the_exact_size_are_refused_fast(args, name):
+    import time
+
+    from tnrnn.bounds import check_closed_form_size
+
+    t0 = time.perf_counter()
+    with pytest.raises(ArgumentError, match="bits|at most") as info:
+        bounds_report(*args)
+    assert info.value.name == name
+    with pytest.raises(ArgumentError):
+        check_closed_form_size(*args)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_size_estimate_is_a_lower_bound_of_the_exact_sizes():
+    from tnrnn.bounds import check_closed_form_size
+
+    for M, R, L, T in [(2, 2, 1000, 1000), (3, 3, 5, 40), (5, 2, 3, 12), (2, 7, 1, 30)]:
+        rep = bounds_report(M, R, L, T)
+        exact = sum(v.bit_length() for k, v in rep.items()
+                    if k in ("state_upper", "degree_upper", "alphabet_upper") and v is not None)
+        assert 0 < check_closed_form_size(M, R, L, T) and exact <= 3 * check_closed_form_size(M, R, L, T)

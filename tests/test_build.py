@@ -141,3 +141,28 @@ def test_bad_sizes():
     with pytest.raises(ArgumentError) as exc:
         network_arrays(g, model)
     assert exc.value.name == "model"
+
+
+# --- size refusal from the closed forms (issue 10) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("L", "T", "name"), [(2, 10**7, "T"), (1000, 1000, "T"), (1000, 100, "L")])
+def test_huge_networks_are_refused_before_building(L, T, name):
+    import time
+
+    from tnrnn._types import MemoryRefusal
+
+    t0 = time.perf_counter()
+    for domain in ("continuous", "onehot"):
+        with pytest.raises(MemoryRefusal, match="nodes of the") as info:
+            build_network(2, 2, L, T, domain=domain)
+        assert info.value.name == name
+    assert time.perf_counter() - t0 < 2
+
+
+@pytest.mark.parametrize(("L", "T"), [(1, 5), (2, 5), (3, 4), (2, 1), (4, 3)])
+def test_onehot_joined_count_matches_the_built_network(L, T):
+    graph = build_network(2, 2, L, T, domain="onehot")
+    counts = closed_form_counts(T, L, domain="onehot")
+    assert counts["nodes"] == graph.n_nodes and counts["edges"] == graph.n_edges
+    assert counts["copy_tensors"] == sum(r == "copy" for r in graph.roles)

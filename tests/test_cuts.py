@@ -24,6 +24,7 @@ def check_certificate(graph, res: CutResult, partition="start-end"):
         prod *= graph.size_dict[graph.indices[graph.node_id[name]][0]]
     assert res.bound == prod
     assert separates(graph, partition, res.cut_edges, res.cut_copies)
+    assert _separates_by_reachability(graph, partition, res.cut_edges, res.cut_copies)
     assert res.log2_bound == pytest.approx(math.log2(res.bound))
     A, B = res.sides
     assert not set(A) & set(B)
@@ -32,6 +33,39 @@ def check_certificate(graph, res: CutResult, partition="start-end"):
     for name in graph.input_nodes:
         t = graph.times[graph.node_id[name]]
         assert name in (A if t in part.A else B)
+
+
+def _separates_by_reachability(graph, partition, cut_edges, cut_copies) -> bool:
+    """Independent of the library: networkx reachability after removing the cut bonds and copy nodes."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(graph.names)
+    holders: dict[str, list[str]] = {}
+    for name, idx in zip(graph.names, graph.indices, strict=True):
+        for i in idx:
+            holders.setdefault(i, []).append(name)
+    removed = set(cut_edges)
+    for i, names in holders.items():
+        if i in removed:
+            continue
+        for a in names[1:]:  # an index on several nodes joins them all
+            g.add_edge(names[0], a)
+    g.remove_nodes_from(cut_copies)
+    part = parse_partition(partition, graph.meta["T"])
+    side = {name: graph.times[graph.node_id[name]] in part.A for name in graph.input_nodes}
+    for comp in nx.connected_components(g):
+        if len({side[n] for n in comp if n in side}) > 1:
+            return False
+    return True
+
+
+def test_reachability_check_can_fail():
+    g = build_network(2, 2, 2, 4)
+    assert not _separates_by_reachability(g, "start-end", (), ())
+    res = min_cut(g, "start-end")
+    assert _separates_by_reachability(g, "start-end", res.cut_edges, res.cut_copies)
+    assert not _separates_by_reachability(g, "start-end", res.cut_edges[1:], res.cut_copies) or not res.cut_edges
 
 
 @pytest.mark.parametrize("M", range(1, 6))
@@ -104,7 +138,9 @@ def test_engines_agree_on_seeded_sweep(case):
         assert len({r.bound for r in results}) == 1, [(r.engine, r.bound) for r in results]
         for r in results:
             check_certificate(g, r, partition)
-            assert r.exact or r.log2_slack > 0
+            # exact means: no integer product lies between the proven floor bound / 2^slack and the bound
+            floor = math.ceil(r.bound / 2**r.log2_slack) if r.log2_slack else r.bound
+            assert r.log2_slack >= 0 and r.exact == (floor == r.bound), (r.bound, r.log2_slack, r.exact)
         if domain == "onehot":
             # cutting every input leg of the smaller side costs M^{|side|}
             assert results[0].bound <= M ** min(len(partition[0]), len(partition[1]))
@@ -239,3 +275,48 @@ def test_cli_bounds_has_min_cut(capsys):
     assert main(["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["min_cut"] == 8 and res["min_cut_onehot"] == 4  # notes §7.1
+
+
+# --- validation, huge bonds, sizes (issue 10) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", ["a graph", None, {"nodes": []}, 3])
+def test_min_cut_refuses_non_graphs(graph):
+    with pytest.raises(ArgumentError) as info:
+        min_cut(graph)
+    assert info.value.name == "graph"
+
+
+def test_min_cut_refuses_a_networkx_graph():
+    import networkx as nx
+
+    with pytest.raises(ArgumentError, match="TNGraph"):
+        min_cut(nx.path_graph(4))
+
+
+@pytest.mark.parametrize("R", [10**18, 2**62, 3**39])
+def test_huge_bond_dimensions_do_not_overflow_the_flow_engines(R):
+    # shallow: min(R, M^{T/2}) (Theorem 1(1) / notes §4.4); every engine agrees on deep ones
+    assert start_end_min_cut(2, R, 1, 8).bound == min(R, 2**4)
+    assert start_end_min_cut(5, R, 1, 4, domain="onehot", engine="scipy").bound == min(R, 5**2)
+    bounds = {e: start_end_min_cut(3, R, 2, 6, domain="onehot", engine=e).bound for e in ("scipy", "networkx")}
+    bounds["auto"] = start_end_min_cut(3, R, 2, 6, engine="auto").bound
+    assert bounds["scipy"] == bounds["networkx"] <= bounds["auto"]  # one-hot <= continuous
+
+
+def test_bonds_beyond_int64_are_refused():
+    with pytest.raises(ArgumentError) as info:
+        start_end_min_cut(2, 2**70, 2, 4)
+    assert info.value.name == "R"
+
+
+def test_min_cut_or_reason_skips_huge_networks_without_building():
+    import time
+
+    from tnrnn.cuts import min_cut_or_reason
+
+    t0 = time.perf_counter()
+    cut, reason = min_cut_or_reason(2, 2, 1000, 1000)
+    assert cut is None and "nodes" in reason and time.perf_counter() - t0 < 2
+    cut, reason = min_cut_or_reason(2, 2, 2, 6)
+    assert reason is None and cut.bound == start_end_min_cut(2, 2, 2, 6).bound

@@ -19,6 +19,7 @@ from tnrnn.draw import (  # noqa: E402
     computation_graph_figure,
     draw_computation_graph,
     draw_network,
+    drawing_layout,
     network_layout,
 )
 
@@ -81,10 +82,10 @@ def test_drawn_nodes_and_cut_match_the_graph(M, R, L, T, domain):
     # the highlighted edges are exactly the cut edges, drawn between their endpoints
     (cut_coll,) = _drawn(ax, "tn-cut-edges")
     assert sorted(cut_coll.tnrnn_edges) == sorted(cut.cut_edges)
-    pos = network_layout(g)
+    pos = drawing_layout(g).pos
     for seg, index in zip(cut_coll.get_segments(), cut_coll.tnrnn_edges, strict=True):
         u, v = g.edge_nodes(index)
-        assert {tuple(seg[0]), tuple(seg[1])} == {pos[u], pos[v]}
+        assert {tuple(seg[0]), tuple(seg[-1])} == {pos[u], pos[v]}
     others = [e for c in _drawn(ax, "tn-edges") for e in c.tnrnn_edges]
     assert sorted(others + list(cut_coll.tnrnn_edges)) == sorted(g.edge_indices)
     (ring,) = _drawn(ax, "tn-cut-copies")
@@ -139,7 +140,6 @@ def test_computation_graph_nodes(L, T):
     assert len(names) == len(coll.get_offsets()) == T * (L + 1) + L + 1
     assert {n for n in names if n.startswith("h")} == {f"h{t},{l}" for t in range(1, T + 1) for l in range(1, L + 1)}
     # one recurrent and one input arrow into every hidden node, one output arrow
-    assert len([p for p in ax.patches]) + len(ax.texts) > 0
     arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
     assert len(arrows) == 2 * T * L + 1
     assert sum(t.get_text() == r"$\odot$" for t in ax.texts) == T * L
@@ -154,3 +154,202 @@ def test_computation_graph_figure_side_by_side():
 def test_import_tnrnn_does_not_import_matplotlib():
     code = "import tnrnn, tnrnn.draw, tnrnn.figures, tnrnn.plots, sys; assert 'matplotlib' not in sys.modules, 1"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- the size rule, folding and the cut annotation -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("M,R,L,T", [(2, 2, 4, 4), (2, 2, 3, 8)])
+def test_wide_trees_are_folded_into_legible_bands(M, R, L, T):
+    from tnrnn.draw import MAX_WIDTH_INCHES, UNIT_INCHES
+
+    g = build_network(M, R, L, T)
+    straight = network_layout(g)
+    lay = drawing_layout(g)
+    assert lay.kind == "folded" and len(lay.bands) >= 2
+    assert len(lay.wraps) == len(lay.bands) - 1
+    # the folded drawing is narrower than the straight one, and no two nodes share a place
+    width = lambda p: max(x for x, _ in p.values()) - min(x for x, _ in p.values())  # noqa: E731
+    assert width(lay.pos) < width(straight)
+    pts = np.array(list(lay.pos.values()))
+    d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+    d[np.diag_indices(len(pts))] = np.inf
+    assert d.min() >= 0.5
+    # each wrap line joins the two nodes of its edge and passes through no node on the way
+    for index, line in lay.wraps.items():
+        u, v = g.edge_nodes(index)
+        assert {line[0], line[-1]} == {lay.pos[u], lay.pos[v]}
+        for (ax_, ay), (bx, by) in itertools.pairwise(line[1:-1]):
+            for x, y in lay.pos.values():
+                on_x = min(ax_, bx) - 0.3 <= x <= max(ax_, bx) + 0.3
+                on_y = min(ay, by) - 0.3 <= y <= max(ay, by) + 0.3
+                assert not (on_x and on_y)
+    # drawn at the legible scale: every label's font size is at least 5 pt
+    fig, ax = draw_network(g, cut=min_cut(g))
+    assert fig.get_figwidth() >= width(lay.pos) * UNIT_INCHES  # at least the legible scale ...
+    assert fig.get_figwidth() <= (width(lay.pos) + 8) * UNIT_INCHES  # ... with margins only
+    assert width(lay.pos) * UNIT_INCHES < max(MAX_WIDTH_INCHES, width(straight) * UNIT_INCHES / 2)
+    assert min(t.get_fontsize() for t in ax.texts) >= 5
+
+
+def test_small_networks_are_not_folded():
+    lay = drawing_layout(build_network(3, 2, 2, 4))
+    assert lay.kind == "straight" and not lay.wraps
+
+
+@pytest.mark.parametrize("M,R,L,T,domain", CASES)
+def test_cut_arrows_cross_no_node(M, R, L, T, domain):
+    g = build_network(M, R, L, T, domain=domain)
+    _, ax = draw_network(g, cut=min_cut(g))
+    pos = drawing_layout(g).pos
+    arrows = [a for a in ax.texts if a.get_gid() == "tn-cut-arrow"]
+    for a in arrows:
+        (px, py), (qx, qy) = a.xy, a.xyann
+        assert px == qx  # vertical drops from the annotation row
+        for x, y in pos.values():
+            assert not (abs(x - px) < 0.4 and min(py, qy) + 0.3 < y < max(py, qy))
+    bound = [t for t in ax.texts if t.get_gid() == "tn-cut-bound"]
+    assert len(bound) == 1
+    # the annotation sits above every node
+    assert bound[0].get_position()[1] > max(y for _, y in pos.values())
+
+
+def test_shallow_cut_gets_an_arrow():
+    g = build_network(3, 2, 1, 6)
+    _, ax = draw_network(g, cut=min_cut(g))
+    assert [a for a in ax.texts if a.get_gid() == "tn-cut-arrow"]
+
+
+# --- files: formats, editable SVG text, the draw verb ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf", "png"])
+def test_save_figure_writes_each_format(tmp_path, fmt):
+    from tnrnn.draw import save_figure
+
+    fig, _ = draw_network(build_network(3, 2, 2, 4), cut=None)
+    path = tmp_path / f"net.{fmt}"
+    assert save_figure(fig, path) == fmt
+    data = path.read_bytes()
+    magic = {"svg": b"<?xml", "pdf": b"%PDF", "png": b"\x89PNG"}[fmt]
+    assert data.startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+    if fmt == "svg":
+        text = data.decode()
+        assert text.count("<text") >= 10  # labels are text elements ...
+        assert "Start input" in text  # ... holding their characters (not outlined glyph paths)
+        assert "<use xlink:href=\"#DejaVuSans" not in text
+
+
+def test_save_figure_leaves_global_rcparams_alone(tmp_path):
+    from tnrnn.draw import save_figure
+
+    before = matplotlib.rcParams["svg.fonttype"]
+    fig, _ = draw_network(build_network(2, 2, 1, 4), cut=None)
+    save_figure(fig, tmp_path / "a.svg")
+    assert matplotlib.rcParams["svg.fonttype"] == before
+
+
+def test_saved_figure_has_tight_margins(tmp_path):
+    from matplotlib.image import imread
+
+    from tnrnn.draw import save_figure
+
+    def margin(path):  # the widest blank border, in inches
+        img = imread(path)[..., :3]
+        ink = np.argwhere(img.min(axis=-1) < 0.9)
+        h, w = img.shape[:2]
+        (top, left), (bottom, right) = ink.min(0), ink.max(0)
+        return max(top, left, h - 1 - bottom, w - 1 - right) / 150
+
+    g = build_network(3, 2, 1, 6)  # a small network in a figure whose legend sets its width
+    fig, _ = draw_network(g, cut=min_cut(g))
+    save_figure(fig, tmp_path / "tight.png", pad=0.04)
+    fig.savefig(tmp_path / "plain.png", dpi=150)
+    assert margin(tmp_path / "tight.png") < margin(tmp_path / "plain.png")
+    assert margin(tmp_path / "tight.png") <= 0.3  # inches: the pad, plus text boxes and the row-name column
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tnrnn", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf", "png"])
+def test_draw_verb_writes_each_format(tmp_path, fmt):
+    import json
+
+    out = tmp_path / f"net.{fmt}"
+    res = _cli("draw", "--M", "3", "--R", "2", "--L", "2", "--T", "4", "--out", str(out), "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    g = build_network(3, 2, 2, 4)
+    assert data == {"out": str(out), "format": fmt, "nodes": g.n_nodes, "edges": g.n_edges,
+                    "cut_bound": min_cut(g).bound}
+    assert out.stat().st_size > 0
+
+
+def test_draw_verb_options(tmp_path):
+    import json
+
+    out = tmp_path / "net.svg"
+    res = _cli("draw", "--M", "2", "--R", "2", "--L", "2", "--T", "6", "--domain", "onehot", "--partition",
+               "interleaved", "--out", str(out), "--json")
+    assert res.returncode == 0, res.stderr
+    g = build_network(2, 2, 2, 6, domain="onehot")
+    assert json.loads(res.stdout)["cut_bound"] == min_cut(g, "interleaved").bound
+    res = _cli("draw", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--no-cut", "--out", str(out), "--json")
+    assert res.returncode == 0 and json.loads(res.stdout)["cut_bound"] is None
+
+
+@pytest.mark.parametrize(
+    "args,name",
+    [
+        (["--out", "net.jpg"], "out"),
+        (["--out", "net"], "out"),
+        (["--out", "net.svg", "--domain", "discrete"], "domain"),
+        (["--out", "net.svg", "--partition", "1,2;2,3"], "partition"),
+        (["--out", "net.svg", "--T", "5"], "T"),
+        (["--out", "net.svg", "--M", "0"], "M"),
+    ],
+)
+def test_draw_verb_bad_arguments_exit_2_in_one_line(tmp_path, args, name):
+    base = {"--M": "3", "--R": "2", "--L": "2", "--T": "4"}
+    for k in args[::2]:
+        base.pop(k, None)
+    argv = ["draw", *[x for kv in base.items() for x in kv], *args]
+    res = _cli(*argv, cwd=tmp_path)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{name}=" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_graph_repr_is_short():
+    g = build_network(2, 2, 3, 8)
+    text = repr(g)
+    assert len(text) < 160 and "\n" not in text
+    assert f"{g.n_nodes} nodes" in text and f"{g.n_edges} edges" in text and "L=3" in text
+
+
+# --- validation (issue 10) --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", ["graph", None, 3, {"names": ()}])
+def test_draw_network_refuses_non_graphs(graph):
+    from tnrnn._types import ArgumentError
+
+    with pytest.raises(ArgumentError) as info:
+        draw_network(graph)
+    assert info.value.name == "graph"
+
+
+def test_draw_network_refuses_a_bad_cut_and_labels():
+    from tnrnn._types import ArgumentError
+
+    g = build_network(2, 2, 1, 4)
+    with pytest.raises(ArgumentError) as info:
+        draw_network(g, cut="the cut")
+    assert info.value.name == "cut"
+    with pytest.raises(ArgumentError) as info:
+        draw_network(g, labels="yes")
+    assert info.value.name == "labels"

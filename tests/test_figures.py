@@ -166,3 +166,17 @@ def test_linear_figures_from_the_committed_results(tmp_path):
     paths = FIGURES["linear_experiments"].func(str(tmp_path), quick=True, results_dir=results)
     assert paths and all(os.path.getsize(p) > 1000 for p in paths)
     assert {os.path.splitext(p)[1] for p in paths} == {".png", ".pdf"}
+
+
+def test_empty_figure_list_and_bad_out_fail_before_any_work(tmp_path):
+    from tnrnn import ArgumentError
+
+    with pytest.raises(ArgumentError) as info:
+        make_figures(str(tmp_path / "a"), only=[], progress=False)
+    assert info.value.name == "only"
+    (tmp_path / "file").write_text("")
+    calls = []
+    with pytest.raises(ArgumentError) as info:
+        make_figures(str(tmp_path / "file"), only=["computation_graph"], progress=False, log=calls.append)
+    assert info.value.name == "out_dir" and calls == []
+    assert sorted(os.listdir(tmp_path)) == ["file"]

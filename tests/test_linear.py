@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from fractions import Fraction as Fr
 
 import jax
@@ -325,8 +326,14 @@ def test_cli_lag_weights_bad_argument(capsys):
     assert "param" in err and "foo" in err and len(err.splitlines()) == 1
 
 
-def test_linear_rnn_dataclass_fields():
-    assert [f for f in LinearRNN.__dataclass_fields__] == ["W", "F", "C", "param"]
+def test_linear_rnn_is_a_pytree_with_static_param():
+    model = init_linear_rnn(4, key=jax.random.PRNGKey(0))
+    leaves, treedef = jax.tree_util.tree_flatten(model)
+    assert [leaf.shape for leaf in leaves] == [model.W.shape, model.F.shape, model.C.shape]
+    assert isinstance(model, LinearRNN) and model.param == "ntk"
+    doubled = jax.tree_util.tree_map(lambda a: 2 * a, model)
+    assert doubled.param == "ntk"  # static: not touched by tree maps
+    assert_close(doubled.W, 2 * model.W)
 
 
 # --- plots (read a results dict; never retrain) -------------------------------------------------------------------
@@ -380,3 +387,46 @@ def test_plots_read_a_tiny_results_dict(tmp_path):
         fig.savefig(tmp_path / "f.png")
         plt.close(fig)
     assert ex.summarise_results(res)["sweep"][0]["teacher"] == "spike d=3"
+
+
+# --- strict JSON: out-of-range lag weights are refused (issue 10) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kw", "J"), [({"rho2": 1e308}, 20), ({"rho2": 4.0}, 600), ({"rho2": 0.5, "sigma_c2": 1e308, "sigma_f2": 10.0}, 3)]
+)
+def test_summary_refuses_overflowing_lag_weights(kw, J):
+    from tnrnn.linear import lag_weight_summary
+
+    assert not np.isfinite(lag_weights(J, **kw)).all()  # the float weights really overflow
+    with pytest.raises(ArgumentError) as info:
+        lag_weight_summary(J, **kw)
+    assert info.value.name == "rho2" and "float64" in str(info.value)
+
+
+def test_summary_lag_limit_and_edge_values():
+    from tnrnn.linear import lag_weight_summary
+    from tnrnn.linear.lag_weights import MAX_SUMMARY_LAG
+
+    with pytest.raises(ArgumentError) as info:
+        lag_weight_summary(MAX_SUMMARY_LAG + 1, rho2=0.5)
+    assert info.value.name == "J"
+    one = lag_weight_summary(0, rho2=1.0)
+    assert one["beta2"] == [2.0] and one["memory_constant"] is None
+    assert json.loads(json.dumps(lag_weight_summary(30, rho2=1.0), allow_nan=False))["J"] == 30
+
+
+def test_run_linear_experiments_refuses_empty_parts_and_bad_out(tmp_path):
+    from tnrnn.linear.experiments import run_linear_experiments
+
+    with pytest.raises(ArgumentError) as info:
+        run_linear_experiments(str(tmp_path), parts=[])
+    assert info.value.name == "parts"
+    (tmp_path / "f").write_text("")
+    with pytest.raises(ArgumentError) as info:
+        run_linear_experiments(str(tmp_path / "f"), quick=True, parts=["ntk"])
+    assert info.value.name == "out_dir"
+    with pytest.raises(ArgumentError) as info:
+        run_linear_experiments(str(tmp_path), quick=True, parts=["ntk"], filename="../x.json")
+    assert info.value.name == "filename"
+    assert os.listdir(tmp_path) == ["f"]

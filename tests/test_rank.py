@@ -284,7 +284,8 @@ def test_modular_rank_dispatch_and_engine_note():
         expected = _flint_rank(B, P21)
         assert blas_modular_rank(B, P21, overwrite=True) == expected == min(150, B.shape[1])
     small = separation_rank(2, 2, 2, 8, domain="continuous")
-    assert small.extra["elimination"] == "flint" and small.primes[0] > 2**30
+    assert small.extra["elimination"] == "flint" and small.primes[0] < BLAS_PRIME_BOUND
+    assert small.status == "proven" and small.failure_bound == 0.0
     big = separation_rank(2, 2, 3, 10, domain="continuous")  # cap 192: the last matrices use the block path
     assert big.rank == 188 and "blas-block" in big.extra["elimination"]
     assert all(p < BLAS_PRIME_BOUND for p in big.primes) and len(set(big.primes)) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import jax
 import jax.numpy as jnp
@@ -349,8 +350,8 @@ def test_cli_quick_writes_a_results_file(tmp_path, capsys):
         (["experiment", "ses", "--T", "8", "--m", "5"], "m"),
         (["experiment", "ses", "--T", "8", "--depths", "0"], "depths"),
         (["experiment", "ses", "--T", "8", "--cell", "lstm9"], "cell"),
-        (["experiment", "ses"], "T"),
-        (["experiment", "copy", "--T", "8"], "B"),
+        (["experiment", "ses", "--T", "8", "--lr", "inf"], "lr"),
+        (["experiment", "copy", "--T", "8"], "T"),  # with --quick the delays B have defaults: T is the bad one
     ],
 )
 def test_cli_bad_settings_exit_2_with_one_line(argv, name, tmp_path, capsys):
@@ -375,3 +376,25 @@ def test_ses_short_sequences_are_learned():
         task, model, TrainConfig(max_steps=1500, n_val=500, n_test=1000), key=jax.random.key(1), progress=False
     )
     assert rec["test"]["accuracy"] > 0.9
+
+
+@pytest.mark.parametrize(("kw", "name"), [({"name": "../escaped"}, "name"), ({"name": "a/b"}, "name"),
+                                          ({"name": ".."}, "name")])
+def test_cli_experiment_refuses_a_name_that_is_a_path_before_training(kw, name, tmp_path):
+    from tnrnn.tasks.experiment import run_cli_experiment
+
+    out = tmp_path / "out"
+    with pytest.raises(ArgumentError) as info:
+        run_cli_experiment("ses", T=[8], out=str(out), quick=True, progress=False, seeds=[0], depths=[1], **kw)
+    assert info.value.name == name
+    assert os.listdir(tmp_path) == []
+
+
+def test_cli_experiment_quick_has_default_values():
+    from tnrnn.tasks.data import make_task
+    from tnrnn.tasks.experiment import QUICK_VALUES
+
+    for task, values in QUICK_VALUES.items():
+        assert values
+        for v in values:  # every default is a valid setting of the default task sizes
+            make_task(task, **({"n": 4, "m": 3, "T": v} if task == "ses" else {"n": 4, "M_c": 5, "B": v}))

@@ -1,27 +1,44 @@
 """tnrnn: tensor-network analysis of the long-term memory of recurrent networks.
 
-The curated public API. ``import tnrnn`` does not import matplotlib; drawing and plotting functions live in
-`tnrnn.draw` and `tnrnn.plots` and import it lazily.
+The curated public API, loaded lazily: ``import tnrnn`` imports no submodule until one of the names below is
+used (``tnrnn.min_cut`` imports `tnrnn.cuts`, ``tnrnn.RAC`` imports `tnrnn.rac` and JAX). ``import tnrnn`` never
+imports matplotlib; drawing and plotting functions live in `tnrnn.draw` and `tnrnn.plots` and import it lazily.
 """
 
-from tnrnn._types import ArgumentError, MemoryRefusal, Partition, parse_partition
-from tnrnn.build import build_network, compile_rac
-from tnrnn.contract import make_contractor, network_forward, network_grid_tensor, plan_contraction
-from tnrnn.cuts import CutResult, min_cut, start_end_min_cut
-from tnrnn.linear import (
-    LinearRNN,
-    causal_convolution,
-    empirical_lag_ntk,
-    impulse_response,
-    init_linear_rnn,
-    lag_weights,
-    lag_weights_exact,
-    memory_lag,
-    peak_lag,
-    rnn_outputs,
-)
-from tnrnn.network import TNGraph
-from tnrnn.rac import RAC, ModularRAC, init_rac, one_hot, rac_forward, rac_forward_batch, rac_outputs, rac_step
+from __future__ import annotations
+
+import importlib
+
+#: public name -> the module that defines it; imported on first use (`__getattr__`), so that ``import tnrnn`` and
+#: ``import tnrnn.network`` / ``tnrnn.bounds`` / ``tnrnn.cuts`` load neither JAX nor matplotlib
+_LAZY = {
+    **dict.fromkeys(["ArgumentError", "MemoryRefusal", "Partition", "parse_partition"], "tnrnn._types"),
+    **dict.fromkeys(["build_network", "compile_rac"], "tnrnn.build"),
+    **dict.fromkeys(
+        ["make_contractor", "network_forward", "network_grid_tensor", "plan_contraction"], "tnrnn.contract"
+    ),
+    **dict.fromkeys(["CutResult", "min_cut", "start_end_min_cut"], "tnrnn.cuts"),
+    **dict.fromkeys(
+        [
+            "LinearRNN",
+            "causal_convolution",
+            "empirical_lag_ntk",
+            "impulse_response",
+            "init_linear_rnn",
+            "lag_weights",
+            "lag_weights_exact",
+            "memory_lag",
+            "peak_lag",
+            "rnn_outputs",
+        ],
+        "tnrnn.linear",
+    ),
+    "TNGraph": "tnrnn.network",
+    **dict.fromkeys(
+        ["RAC", "ModularRAC", "init_rac", "one_hot", "rac_forward", "rac_forward_batch", "rac_outputs", "rac_step"],
+        "tnrnn.rac",
+    ),
+}
 
 __version__ = "0.1.0"
 
@@ -59,3 +76,16 @@ __all__ = [
     "memory_lag",
     "empirical_lag_ntk",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tnrnn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

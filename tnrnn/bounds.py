@@ -1,17 +1,21 @@
 """Closed-form values and bounds for the separation rank of RACs: pure Python integers, no JAX.
 
-Every function names the result it encodes and its assumptions. Tags follow the paper notes
-(papers/long_term_memory_deep_rnn.md): a *theorem* of the paper, a *proven* bound derived in the notes (§3.4),
-or a *conjecture*.
+Every function names the result it encodes and its assumptions: a *theorem* of the paper (reconstructed from it),
+a bound *proven* on the theory page (section 'Bounds the toolkit proves'), or a *conjecture*.
 
 Notation: ``((n; k)) = C(n + k - 1, k)``, the number of size-``k`` multisets from ``n`` symbols.
+
+Other cells (`tnrnn.cells`: ``bilinear``, ``mi``, ``quad``, ``linear`` or a cell of your own) go through
+`cell_upper_bounds` and `cell_bounds_report`; their bounds are derived from the cell's step by the degree
+arithmetic of `tnrnn.cells.bounds` (derivations there), still pure integers. The RAC keeps the closed forms below.
 """
 
 from __future__ import annotations
 
-from math import comb, prod
+import math
+from math import comb
 
-from tnrnn._types import Partition, check_domain, check_sizes, parse_partition
+from tnrnn._types import ArgumentError, Partition, check_choice, check_domain, check_sizes, parse_partition
 
 __all__ = [
     "multiset",
@@ -25,7 +29,32 @@ __all__ = [
     "alphabet_upper_bound",
     "proven_upper_bounds",
     "bounds_report",
+    "check_closed_form_size",
+    "EXACT_BITS",
+    "SIDES",
+    "cell_upper_bounds",
+    "cell_bounds_report",
 ]
+
+#: the closed forms are computed exactly (Python ints) when their estimated total size is at most this many bits
+#: (about 1.26 million decimal digits); larger requests are refused up front by `check_closed_form_size`
+EXACT_BITS = 2**22
+
+#: the ``side=`` choices of `degree_upper_bound`
+SIDES = ("A", "B", "both")
+
+
+def prod(values) -> int:
+    """Exact product of Python ints by balanced halving (fast for many big factors, unlike a running product)."""
+    values = list(values)
+    if not values:
+        return 1
+    while len(values) > 1:
+        pairs = [values[i] * values[i + 1] for i in range(0, len(values) - 1, 2)]
+        if len(values) % 2:
+            pairs.append(values[-1])
+        values = pairs
+    return values[0]
 
 
 def multiset(n: int, k: int) -> int:
@@ -39,8 +68,6 @@ def multiset(n: int, k: int) -> int:
 
 def _half(T: int) -> int:
     if T % 2:
-        from tnrnn._types import ArgumentError
-
         raise ArgumentError("T", T, "an even integer (the Start-End partition splits 1..T in halves)")
     return T // 2
 
@@ -49,7 +76,8 @@ def input_degree(t: int, T: int, L: int) -> int:
     """Degree ``n_t = C(T - t + L - 1, L - 1)`` of a depth-``L`` RAC's output in ``f(x^t)``.
 
     ``n_t`` counts the monotone lattice paths from node ``(t, 1)`` to ``(T, L)`` of the unrolled grid, which is
-    also the number of copies of ``x^t`` in the deep tensor network (notes §1.5, §4.3).
+    also the number of copies of ``x^t`` in the deep tensor network (theory page, sections 'Input degrees' and 'The tree
+    of copies').
     """
     return comb(T - t + L - 1, L - 1)
 
@@ -60,7 +88,8 @@ def shallow_rank(M: int, R: int, T: int) -> int:
     References
     ----------
     Levine, Sharir, Ziv, Shashua, "On the Long-Term Memory of Deep Recurrent Networks", Theorem 1 (1)
-    (notes §3.1): equality for all weights except a Lebesgue-null set; ``<=`` for all weights.
+    (theory page, section 'Theorem 1(1): shallow RACs'): equality for all weights except a Lebesgue-null set;
+    ``<=`` for all weights.
 
     Notes
     -----
@@ -75,8 +104,8 @@ def depth2_lower_bound(M: int, R: int, T: int) -> int:
 
     References
     ----------
-    Levine et al., Theorem 1 (2) of arXiv 1710.09431v2 (notes §3.1, recalled with medium-high confidence and never
-    violated by exact computation, §3.4 D4).
+    Levine et al., Theorem 1 (2) of arXiv 1710.09431v2, reconstructed from the paper with medium-high confidence
+    and never violated by exact computation (theory page, section 'Theorem 1(2): depth 2').
 
     Notes
     -----
@@ -91,12 +120,13 @@ def conjectured_lower_bound(M: int, R: int, L: int, T: int) -> int:
 
     References
     ----------
-    Levine et al., the conjecture following Theorem 1 (notes §3.2, form recalled with low-medium confidence).
+    Levine et al., the conjecture following Theorem 1; its form is reconstructed with low-medium confidence
+    (theory page, section 'The depth-L conjecture').
 
     Notes
     -----
     For ``L = 2`` it is `depth2_lower_bound`. It can exceed ``M^{T/2}`` (``M=R=3, T=4, L=3`` gives 10 > 9), so it
-    cannot hold in the one-hot domain; measured continuous-domain ranks never fell below it (notes §3.4 D4).
+    cannot hold in the one-hot domain; measured continuous-domain ranks never fell below it.
     """
     M, R, L, T = check_sizes(M, R, L, T)
     return multiset(min(M, R), comb(_half(T) + L - 2, L - 1))
@@ -126,8 +156,9 @@ def state_upper_bound(R: int, L: int, T: int) -> int:
 
     References
     ----------
-    Notes §3.4, fact D1 (state bound): with the Start inputs fixed, the output is a polynomial of degree ``d_l`` in
-    the layer-``l`` state ``h^{T/2,l}``, so the rank is at most the dimension of the symmetric powers.
+    Theory page, section 'State bound' (with its proof): with the End inputs fixed, the output is a polynomial of
+    degree ``d_l`` in the layer-``l`` state ``h^{T/2,l}``, so the rank is at most the dimension of the symmetric
+    powers.
 
     Notes
     -----
@@ -150,10 +181,12 @@ def degree_upper_bound(M: int, L: int, T: int, partition="start-end", *, side: s
 
     References
     ----------
-    Notes §3.4, fact D2: the output is homogeneous of degree ``n_j = C(T - j + L - 1, L - 1)`` in ``f(x^j)``; the
-    polynomials in the inputs of one side with those degrees span a space of that dimension.
+    Theory page, section 'Input-degree bound' (with its proof): the output is homogeneous of degree
+    ``n_j = C(T - j + L - 1, L - 1)`` in ``f(x^j)``; the monomials in the inputs of one side with those degrees
+    number that many.
     """
     M, _, L, T = check_sizes(M, 1, L, T)
+    side = check_choice("side", side, SIDES)
     part = parse_partition(partition, T)
 
     def side_bound(steps):
@@ -171,7 +204,8 @@ def alphabet_upper_bound(M: int, T: int, partition="start-end") -> int:
 
     Notes
     -----
-    One-hot (discrete alphabet) domain only: a deep RAC over continuous inputs can exceed it (notes §2.6).
+    One-hot (discrete alphabet) domain only: a deep RAC over continuous inputs can exceed it (theory page,
+    sections 'Alphabet bound' and 'The two input domains').
     For the Start-End partition it is ``M^{T/2}``.
     """
     M, _, _, T = check_sizes(M, 1, 1, T)
@@ -192,23 +226,150 @@ def proven_upper_bounds(M: int, R: int, L: int, T: int, *, domain: str, partitio
     return out
 
 
-def bounds_report(M: int, R: int, L: int, T: int) -> dict:
-    """All closed forms for the Start-End partition, as the ``tnrnn bounds --json`` object.
+def bounds_report(M: int, R: int, L: int, T: int, *, partition="start-end") -> dict:
+    """All closed forms for ``partition`` (default Start-End), as the ``tnrnn bounds --json`` object.
 
-    ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here it is ``None``.
+    The Start-End partition gets every result (lower bound and its theorem, conjecture, state, degree and alphabet
+    bounds). Another partition gets the bounds that hold for any partition (``degree_upper``, ``alphabet_upper``);
+    the Start-End-only keys are ``None``. Sizes whose exact values would exceed `EXACT_BITS` are refused first
+    (`check_closed_form_size`). ``partition`` is ``{"name": ...}`` for a named partition and the full
+    `Partition.to_dict` for a custom one. ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here
+    it is ``None``.
     """
     M, R, L, T = check_sizes(M, R, L, T)
+    part = parse_partition(partition, T)
+    check_closed_form_size(M, R, L, T, part)
+    # a named partition is given by its name (its sides can be long), a custom one in full
+    named = {"name": part.name} if part.name != "custom" else part.to_dict()
+    out = {"M": M, "R": R, "L": L, "T": T, "partition": named}
+    if not part.is_start_end:
+        return {
+            **out,
+            "lower": None,
+            "theorem": "no proven lower bound for a partition other than Start-End (Theorem 1 is about Start-End)",
+            "conjecture": None,
+            "state_upper": None,
+            "degree_upper": degree_upper_bound(M, L, T, part),
+            "alphabet_upper": alphabet_upper_bound(M, T, part),
+            "min_cut": None,
+        }
     low, theorem = lower_bound(M, R, L, T)
     return {
-        "M": M,
-        "R": R,
-        "L": L,
-        "T": T,
+        **out,
         "lower": low,
         "theorem": theorem,
         "conjecture": conjectured_lower_bound(M, R, L, T) if L >= 2 else None,
         "state_upper": state_upper_bound(R, L, T),
         "degree_upper": degree_upper_bound(M, L, T),
+        "alphabet_upper": alphabet_upper_bound(M, T),
+        "min_cut": None,
+    }
+
+
+def _comb_bits(a: int, b: int) -> float:
+    """A lower bound ``k log2(a / k)``, ``k = min(b, a - b)``, on ``log2 C(a, b)``, from Python ints of any size."""
+    k = min(b, a - b)
+    if k <= 0:
+        return 0.0
+    return k * (math.log2(a) - math.log2(k))
+
+
+def check_closed_form_size(M: int, R: int, L: int, T: int, partition="start-end") -> float:
+    """Refuse sizes whose exact closed forms would take more than `EXACT_BITS` bits; return the estimate.
+
+    The estimate (a lower bound on the bits of every value computed, plus one per factor) takes a time linear in
+    ``T + L`` and never computes a big integer; ``T > MAX_PARTITION_T`` or ``L > EXACT_BITS`` is refused at once.
+    """
+    M, R, L, T = check_sizes(M, R, L, T)
+    part = parse_partition(partition, T)
+    name, value = ("L", L) if L > T else ("T", T)
+
+    def refuse(bits, what):
+        raise ArgumentError(
+            name, value,
+            f"sizes whose exact bounds fit in 2^{math.log2(EXACT_BITS):.0f} bits (with M={M}, R={R}, L={L}, T={T} "
+            f"{what} at least 2^{math.log2(max(bits, 1)):.1f} bits)",
+        )
+
+    if min(len(part.A), len(part.B)) > EXACT_BITS:
+        refuse(min(len(part.A), len(part.B)), "the degree bound has one factor per time step:")
+    if L > EXACT_BITS:
+        refuse(L, "the state bound has one factor per layer:")
+    bits = min(len(part.A), len(part.B)) * math.log2(max(M, 2))  # alphabet bound (and the shallow lower bound)
+    for steps in (part.A, part.B):  # degree bound: both sides are computed
+        for j in steps:
+            bits += 1 + _comb_bits(T - j + L - 1, L - 1)
+            if bits > EXACT_BITS:
+                refuse(bits, "the degree bound needs")
+            bits += _comb_bits(input_degree(j, T, L) + M - 1, M - 1)
+        if bits > EXACT_BITS:
+            refuse(bits, "the degree bound needs")
+    if part.is_start_end:
+        half = T // 2
+        for l in range(1, L + 1):  # state bound
+            bits += 1 + _comb_bits(half - 1 + L - l, L - l)
+            if bits > EXACT_BITS:
+                refuse(bits, "the state bound needs")
+            bits += _comb_bits(comb(half - 1 + L - l, L - l) + R - 1, R - 1)
+            if bits > EXACT_BITS:
+                refuse(bits, "the state bound needs")
+        m = min(M, R)
+        bits += _comb_bits(half + L - 2, L - 1)  # conjecture
+        if bits <= EXACT_BITS:
+            bits += _comb_bits(comb(half + L - 2, max(L - 1, 0)) + m - 1, m - 1)
+        if bits > EXACT_BITS:
+            refuse(bits, "the conjecture needs")
+    return bits
+
+
+def _is_rac(cell) -> bool:
+    return cell == "rac" or getattr(cell, "name", None) == "rac"
+
+
+def cell_upper_bounds(cell, M: int, R: int, L: int, T: int, *, domain: str, partition="start-end") -> dict[str, int]:
+    """Every proven upper bound for ``cell`` (a registered name or a `tnrnn.cells.Cell`), by name.
+
+    The RAC gets `proven_upper_bounds` (the closed forms of this module, unchanged); every other cell gets its
+    ``proven_upper_bounds`` method, by default the bounds derived from its step (`tnrnn.cells.bounds`: input
+    degrees, state degrees at the boundary of a prefix partition, total degree; all weights, both domains).
+    """
+    M, R, L, T = check_sizes(M, R, L, T)
+    domain = check_domain(domain)
+    if _is_rac(cell):
+        return proven_upper_bounds(M, R, L, T, domain=domain, partition=partition)
+    from tnrnn.cells.base import make_cell
+
+    return dict(make_cell(cell, M, R, L).proven_upper_bounds(T, domain=domain, partition=partition))
+
+
+def cell_bounds_report(cell, M: int, R: int, L: int, T: int) -> dict:
+    """`bounds_report` for any cell (Start-End partition): the same keys, plus ``cell`` and ``total_degree_upper``.
+
+    ``lower``/``theorem`` name the proven generic lower bound where one is known (`tnrnn.cells.bounds`); the upper
+    bounds are those of the continuous domain (which bound the one-hot ranks too), ``alphabet_upper`` the one-hot
+    ``M^{T/2}``. ``min_cut`` is filled by the caller from the cell's tensor network, or stays ``None``.
+    """
+    M, R, L, T = check_sizes(M, R, L, T)
+    if _is_rac(cell):
+        return {**bounds_report(M, R, L, T), "cell": "rac"}
+    from tnrnn.cells.base import make_cell
+    from tnrnn.cells.bounds import cell_lower_bound
+
+    cellobj = make_cell(cell, M, R, L)
+    ups = dict(cellobj.proven_upper_bounds(T, domain="continuous", partition="start-end"))
+    low, theorem = cell_lower_bound(cellobj, T, domain="continuous")
+    return {
+        "M": M,
+        "R": R,
+        "L": L,
+        "T": T,
+        "cell": cellobj.name,
+        "lower": low,
+        "theorem": theorem,
+        "conjecture": None,
+        "state_upper": ups.get("state_upper"),
+        "degree_upper": ups["degree_upper"],
+        "total_degree_upper": ups.get("total_degree_upper"),
         "alphabet_upper": alphabet_upper_bound(M, T),
         "min_cut": None,
     }

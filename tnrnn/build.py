@@ -1,6 +1,6 @@
 """Compile a RAC into an explicit tensor network (`tnrnn.network.TNGraph`), structure apart from data.
 
-The construction (papers/long_term_memory_deep_rnn.md §4.2-4.3, DESIGN decision 4)::
+The construction (theory page, section 'The tree of copies')::
 
     TN(t, 0) = a fresh copy of the input f(x^t)                                 (leg dim M)
     TN(t, l) = δ_R( W^{H,l} · TN(t-1, l),  W^{I,l} · TN(t, l-1) ),   W^{H,l} TN(0, l) := ones
@@ -11,10 +11,10 @@ computing it, down to fresh copies of the inputs; Hadamard products are order-3 
 the matrix product state of the shallow RAC (bond ``R``, physical ``M``) with each core factored as
 ``W^H -- δ -- W^I``.
 
-Two variants, named by domain (DESIGN decision 2):
+Two variants, named by domain (theory page, section 'The two input domains'):
 
 * ``"continuous"``: every input copy is its own input node ``x{t}.{c}``; the network is a tree and represents the
-  order ``C(T+L-1, L)`` tensor ``A^{dup}`` (notes §1.5).
+  order ``C(T+L-1, L)`` tensor ``A^{dup}``.
 * ``"onehot"``: the copies of ``x^t`` are joined by one copy tensor ``dx{t}`` (dimension ``M``) fed by a single
   input node ``x{t}``, so the represented tensor has exactly ``T`` open legs of dimension ``M``: the order-``T``
   coefficient (grid) tensor of the discrete domain. Where ``x^t`` has a single copy (``t = T``, or ``L = 1``) no
@@ -36,19 +36,42 @@ from __future__ import annotations
 
 from math import comb
 
-from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes
+from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
 from tnrnn.network import TNGraph
 
-__all__ = ["build_network", "compile_rac", "network_arrays", "closed_form_counts", "input_copy_counts"]
+__all__ = [
+    "build_network",
+    "compile_rac",
+    "network_arrays",
+    "closed_form_counts",
+    "input_copy_counts",
+    "BYTES_PER_NODE",
+    "refuse_large_network",
+    "build_cell_network",
+    "cell_network_arrays",
+    "cell_network_inputs",
+    "cell_network_size",
+    "NETWORK_FORMS",
+    "MAX_CELL_NODES",
+]
+
+#: memory taken per node by a built network and a min-cut over it (measured peak: about 750 bytes), used to refuse
+#: a network that would not fit before building it
+BYTES_PER_NODE = 1024
 
 
 def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
-    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (notes §1.5 / §4.3)."""
-    return tuple(comb(T - t + L - 1, L - 1) for t in range(1, T + 1))
+    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (theory page, section 'Input degrees').
+
+    The copy count is the output's degree in that input, so this is `tnrnn.bounds.input_degree` at every step.
+    """
+    from tnrnn.bounds import input_degree
+
+    return tuple(input_degree(t, T, L) for t in range(1, T + 1))
 
 
 def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
-    """Closed-form node counts of the compiled network (notes §4.3).
+    """Closed-form node counts of the compiled network (theory page, section 'Node counts').
 
     Returns
     -------
@@ -59,9 +82,10 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.3 (counts derived there and verified with networkx).
+    Theory page, section 'Node counts' (the tests check them against the built graphs).
     """
     domain = check_domain(domain)
+    T, L = check_positive_int("T", T), check_positive_int("L", L)
     inputs = comb(T + L - 1, L)
     had = comb(T + L, L) - 1
     ones = comb(T - 1 + L, L - 1)
@@ -71,7 +95,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
         copy_tensors = had
         edges = nodes - 1
     else:
-        joined = sum(n >= 2 for n in input_copy_counts(T, L))
+        joined = T - 1 if L >= 2 else 0  # n_t >= 2 except at t = T (and everywhere for L = 1)
         nodes = core + T + joined
         copy_tensors = had + joined
         # every W^{I,1} leg, plus one leg per copy tensor dx{t}, plus the core tree's other edges
@@ -88,7 +112,21 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     }
 
 
-def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1) -> TNGraph:
+def refuse_large_network(L: int, T: int, *, domain: str = "continuous") -> int:
+    """Refuse, from its closed-form node count, a network that would not fit in memory; return the count.
+
+    Raises `tnrnn.MemoryRefusal` naming ``T`` (or ``L`` when it is the larger) with the count, the memory it needs
+    (`BYTES_PER_NODE` each) and the limit. Costs no more than the closed forms.
+    """
+    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    name, value = ("L", L) if L > T else ("T", T)
+    refuse_count(name, value, f"nodes of the {domain} network", nodes, BYTES_PER_NODE)
+    return nodes
+
+
+def build_network(
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1, cell="rac"
+) -> TNGraph:
     """The structure-only tensor network of a depth-``L`` RAC on ``T`` steps (no arrays).
 
     Parameters
@@ -100,6 +138,8 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
         by a copy tensor (``T`` input nodes). See the module notes.
     K : int
         Dimension of the output leg ``y`` (number of classes).
+    cell : str or `tnrnn.cells.Cell`
+        ``"rac"`` (default) builds the RAC network described here; any other cell goes to `build_cell_network`.
 
     Returns
     -------
@@ -109,12 +149,15 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.2 (shallow RAC = MPS) and §4.3 (deep RAC tensor network); DESIGN.md
-    decision 4.
+    Theory page, section 'The tree of copies' (shallow RAC = matrix product state; deep RAC = tree of
+    copies).
     """
+    if not (cell == "rac" or getattr(cell, "name", None) == "rac"):
+        return build_cell_network(cell, M, R, L, T, domain=domain, K=K)
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)
     domain = check_domain(domain)
+    refuse_large_network(L, T, domain=domain)
     onehot = domain == "onehot"
     n_copies = input_copy_counts(T, L)
 
@@ -241,3 +284,254 @@ def compile_rac(model, T: int, *, domain: str = "continuous") -> tuple[TNGraph, 
     graph = build_network(model.M, model.R, model.L, T, domain=domain, K=model.K)
     return graph, network_arrays(graph, model)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# cells of bilinear form (tnrnn.cells): bilinear, mi, quad, and user cells that declare a network form
+
+#: ``network_form`` of a cell -> (factors per state, homogenised): ``bilinear``: one full core ``(R, R, D)`` per
+#: state; ``homogenised``: one full core on vectors with a constant channel appended (bond ``R + 1``, input legs
+#: ``M + 1``); ``squared``: a copy tensor joining two copies of a homogenised core (``h = z ⊙ z``)
+NETWORK_FORMS = {"bilinear": (1, False), "homogenised": (1, True), "squared": (2, True)}
+
+#: cell networks above this many nodes are refused before they are built
+MAX_CELL_NODES = 2_000_000
+
+
+def _cell_form(cell):
+    form = getattr(cell, "network_form", None)
+    if form not in NETWORK_FORMS:
+        raise ArgumentError(
+            "cell", cell.name, "a cell with a product form (rac, bilinear, mi, quad): "
+            f"{cell.name!r} has no tensor network (its update is not a product of linear maps of its inputs)"
+        )
+    return form
+
+
+def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
+    """Number of nodes of `build_cell_network` for ``cell`` (a `tnrnn.cells.Cell`), without building it.
+
+    ``N(t, l)``, the copies of the state ``h^{t,l}``, satisfy ``N(T, L) = 1`` and ``N(t, l) = f (N(t+1, l) +
+    N(t, l+1))`` with ``f`` cores per state (2 for ``squared``: each copy of a square needs two copies of
+    everything below it), so ``N(t, l) = f^{(T-t)+(L-l)} C((T-t)+(L-l), L-l)``.
+    """
+    f, _ = NETWORK_FORMS[_cell_form(cell)]
+    L = cell.L
+    N = {(t, l): f ** ((T - t) + (L - l)) * comb((T - t) + (L - l), L - l) for t in range(1, T + 1)
+         for l in range(1, L + 1)}
+    cores = f * sum(N.values())
+    copies = sum(N.values()) if f == 2 else 0
+    inits = f * sum(N[(1, l)] for l in range(1, L + 1))
+    uses = [f * N[(t, 1)] for t in range(1, T + 1)]  # copies of each input
+    if domain == "continuous":
+        inputs = sum(uses)
+    else:
+        inputs = T + sum(n >= 2 for n in uses)
+    return 1 + cores + copies + inits + inputs
+
+
+def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "continuous", K: int = 1) -> TNGraph:
+    """The structure-only tensor network of a cell of bilinear form (``bilinear``, ``mi``, ``quad``).
+
+    Parameters
+    ----------
+    cell : str or `tnrnn.cells.Cell`
+        A registered name (then ``M, R, L`` are required) or an instance; its ``network_form`` says how to build.
+    T : int
+        Sequence length.
+    domain : {"continuous", "onehot"}
+        As for `build_network`: a tree of input copies, or the copies of each input joined by a copy tensor.
+
+    Returns
+    -------
+    TNGraph
+        Nodes (``c`` the copy number, depth-first from the root)::
+
+            WO                        (y, h{L}_{T}.0)            W^O, padded with a zero column if homogenised
+            A{l}_{t}.{c}              (h, u, v)  role "core"     one core per state (bilinear, homogenised)
+            h{l}_{t}.{c}, A{l}_{t}.{c}a, A{l}_{t}.{c}b            squared: copy (a, b, h) and its two cores
+            one{l}.{c}                (h{l}_0.{c},)  role "ones"  the first step's u (ones, or e_{R+1} = h^0 = 0)
+            x{t}.{c} / x{t}, dx{t}                                  inputs as in `build_network`
+
+        Bond ``R`` (``R + 1`` homogenised) on state legs, ``M`` on input legs (``M + 1`` homogenised and
+        continuous: feed ``(x, 1)``, `cell_network_inputs`; in the one-hot domain ``sum_d x_d = 1`` lets the
+        constant be folded into the layer-1 cores); ``meta`` holds the cell name, the form, ``homogenised`` and
+        ``input_constant``.
+
+    Raises
+    ------
+    ArgumentError
+        For a cell without a product form (one line), or a network above `MAX_CELL_NODES` nodes (with the count).
+    """
+    from tnrnn.cells.base import Cell, make_cell
+
+    if not isinstance(cell, Cell):
+        if M is None or R is None or L is None:
+            raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the cell")
+        cell = make_cell(cell, *check_sizes(M, R, L, 1)[:3])
+    M, R, L = cell.M, cell.R, cell.L
+    T = check_positive_int("T", T)
+    K = check_positive_int("K", K)
+    domain = check_domain(domain)
+    form = _cell_form(cell)
+    f, hom = NETWORK_FORMS[form]
+    n_nodes = cell_network_size(cell, T, domain=domain)
+    if n_nodes > MAX_CELL_NODES:
+        raise ArgumentError(
+            "T", T, f"a length whose {cell.name!r} network has at most {MAX_CELL_NODES} nodes (L={L}, T={T} "
+            f"would have {n_nodes})"
+        )
+    onehot = domain == "onehot"
+    # one-hot inputs satisfy sum_d x_d = 1, so the constant channel of (x, 1) is folded into the layer-1 cores and
+    # the input legs stay one-hot of dimension M (a copy tensor only copies one-hot vectors faithfully)
+    B, X = (R + 1, M + 1 if not onehot else M) if hom else (R, M)
+    uses = [f * f ** ((T - t) + (L - 1)) * comb((T - t) + (L - 1), L - 1) for t in range(1, T + 1)]
+
+    names: list[str] = []
+    indices: list[tuple[str, ...]] = []
+    roles: list[str] = []
+    tags: list[tuple[int, int, int]] = []
+    size: dict[str, int] = {"y": K}
+
+    def node(name, idx, role, t, l, c):
+        names.append(name), indices.append(idx), roles.append(role), tags.append((t, l, c))
+
+    counter = [[0] * (T + 1) for _ in range(L + 1)]  # next copy number of state (t, l); l = 0: inputs
+    top = f"h{L}_{T}.0"
+    counter[L][T] = 1
+    node("WO", ("y", top), "W_O", T, L, 0)
+    stack = [(T, L, 0)]
+    while stack:
+        t, l, c = stack.pop()
+        h = f"h{l}_{t}.{c}"
+        size[h] = B
+        if f == 1:
+            cores = [(f"A{l}_{t}.{c}", h)]
+        else:
+            a, b = f"a{l}_{t}.{c}", f"b{l}_{t}.{c}"
+            size[a] = size[b] = B
+            node(h, (a, b, h), "copy", t, l, c)
+            cores = [(f"A{l}_{t}.{c}a", a), (f"A{l}_{t}.{c}b", b)]
+        for name, out in cores:
+            cu = counter[l][t - 1] if t > 1 else counter[l][0]
+            if t > 1:
+                counter[l][t - 1] += 1
+                u = f"h{l}_{t - 1}.{cu}"
+            else:
+                counter[l][0] += 1
+                u = f"h{l}_0.{cu}"
+                size[u] = B
+            cv = counter[l - 1][t]
+            counter[l - 1][t] += 1
+            if l == 1:
+                v = f"x{t}" if (onehot and uses[t - 1] == 1) else f"x{t}.{cv}"
+                size[v] = X
+            else:
+                v = f"h{l - 1}_{t}.{cv}"
+            node(name, (out, u, v), "core", t, l, c)
+            if t == 1:
+                node(f"one{l}.{cu}", (u,), "ones", 1, l, cu)
+            else:
+                stack.append((t - 1, l, cu))
+            if l == 1:
+                if not onehot:
+                    node(v, (v,), "input", t, 0, cv)
+            else:
+                stack.append((t, l - 1, cv))
+    if onehot:
+        for t in range(1, T + 1):
+            x = f"x{t}"
+            size[x] = X
+            if uses[t - 1] >= 2:
+                node(f"dx{t}", (x, *(f"x{t}.{c}" for c in range(uses[t - 1]))), "copy", t, 0, 0)
+            node(x, (x,), "input", t, 0, 0)
+    times, layers, copies = (tuple(v) for v in zip(*tags, strict=True))
+    return TNGraph(
+        names=tuple(names), indices=tuple(indices), roles=tuple(roles), times=times, layers=layers, copies=copies,
+        size_dict=size, output=("y",),
+        meta={"M": M, "R": R, "L": L, "T": T, "K": K, "domain": domain, "cell": cell.name, "form": form,
+              "homogenised": hom, "input_constant": hom and not onehot},
+    )
+
+
+def _homogenised_core(cell, params, l: int, xp):
+    """The core ``(R+1, R+1, D+1)`` of layer ``l`` acting on ``(u, 1)`` and ``(v, 1)`` (see `build_cell_network`)."""
+    R = cell.R
+    W_H, W_I = params["W_H"][l], params["W_I"][l]
+    D = W_I.shape[1]
+    dtype = W_I.dtype
+    if cell.network_form == "homogenised":  # mi: α a b + β1 a + β2 b + bias
+        alpha, b1, b2, bias = (params[k][l] for k in ("alpha", "beta1", "beta2", "b"))
+        block = [
+            [alpha[:, None, None] * W_H[:, :, None] * W_I[:, None, :], (b1[:, None] * W_H)[:, :, None]],
+            [(b2[:, None] * W_I)[:, None, :], bias[:, None, None]],
+        ]
+    else:  # squared: z = W^H u + W^I v + b, affine, as a core on (u, 1) and (v, 1)
+        block = [
+            [xp.zeros((R, R, D), dtype), W_H[:, :, None]],
+            [W_I[:, None, :], params["b"][l][:, None, None]],
+        ]
+    top = xp.concatenate([xp.concatenate(row, axis=2) for row in block], axis=1)
+    const = xp.zeros((1, R + 1, D + 1), dtype)
+    const = const.at[0, R, D].set(1) if hasattr(const, "at") else _set(const, (0, R, D), 1)
+    return xp.concatenate([top, const], axis=0)
+
+
+def _set(a, where, value):
+    a = a.copy()
+    a[where] = value
+    return a
+
+
+def cell_network_arrays(graph: TNGraph, cell, params) -> dict:
+    """Node name -> array for `build_cell_network` (cores, initial vectors, ``W^O``); copy and input nodes get none.
+
+    Works with numpy or JAX parameters (the array module follows ``W^O``); differentiable in ``params`` under JAX.
+    """
+    import numpy as np
+
+    if graph.meta.get("cell") != cell.name or (graph.meta["M"], graph.meta["R"], graph.meta["L"]) != (
+        cell.M, cell.R, cell.L
+    ):
+        raise ArgumentError("cell", cell.name, f"the cell and sizes of the network ({graph.meta.get('cell')}, "
+                            f"M={graph.meta['M']}, R={graph.meta['R']}, L={graph.meta['L']})")
+    W_O = params["W_O"]
+    if isinstance(W_O, np.ndarray):
+        xp = np
+    else:
+        import jax.numpy as xp
+    hom = graph.meta["homogenised"]
+    R = cell.R
+    if hom:
+        cores = [_homogenised_core(cell, params, l, xp) for l in range(cell.L)]
+        if not graph.meta["input_constant"]:  # one-hot: (x, 1) = (x, sum_d x_d), fold the constant column in
+            c0 = cores[0]
+            cores[0] = c0[:, :, : cell.M] + c0[:, :, cell.M :]
+        init = xp.zeros((R + 1,), W_O.dtype)
+        init = init.at[R].set(1) if hasattr(init, "at") else _set(init, R, 1)
+        W_O = xp.concatenate([W_O, xp.zeros((W_O.shape[0], 1), W_O.dtype)], axis=1)
+    else:
+        cores = list(params["A"])
+        init = xp.ones((R,), W_O.dtype)
+    out = {}
+    for name, role, l in zip(graph.names, graph.roles, graph.layers, strict=True):
+        if role == "core":
+            out[name] = cores[l - 1]
+        elif role == "ones":
+            out[name] = init
+        elif role == "W_O":
+            out[name] = W_O
+    return out
+
+
+def cell_network_inputs(graph: TNGraph, xs):
+    """The data for the input nodes: ``xs`` ``(T, M)``, with a constant 1 appended where the network asks for it
+    (homogenised cells, continuous domain)."""
+    if not graph.meta.get("input_constant"):
+        return xs
+    import numpy as np
+
+    xp = np
+    if not isinstance(xs, np.ndarray):
+        import jax.numpy as xp
+    return xp.concatenate([xs, xp.ones((*xs.shape[:-1], 1), xs.dtype)], axis=-1)

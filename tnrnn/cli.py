@@ -1,40 +1,93 @@
 """The ``tnrnn`` command: a thin layer over the public API (no logic of its own).
 
 Each verb has an ``_add_<verb>(sub)`` function that declares its arguments and sets ``func`` to a runner
-``_run_<verb>(args) -> dict``. With ``--json`` the runner's dict is printed as exactly one JSON object; without it,
-a readable rendering. A bad argument exits 2 with one line on stderr naming the argument, the value and what is
-allowed (`tnrnn.ArgumentError`).
+``_run_<verb>(args) -> dict``, ``check`` to a validator run before any work (and before JAX is imported) and
+``jax`` to whether the verb needs JAX. With ``--json`` the runner's dict is printed as exactly one strict JSON object
+(`tnrnn._io.strict_json`: no NaN/Infinity; integers beyond 4000 digits as ``{"log2", "digits", "sign"}``); without
+it, a readable rendering.
+
+Errors (DESIGN.md): a bad argument exits 2 with one line on stderr naming the argument, the value and what is
+allowed (`tnrnn.ArgumentError`), before any work and before any file is touched. An ``OSError`` while writing
+exits 1 with one line; SIGINT exits 130 and SIGTERM 143 with one line; any other failure exits 1 with a one-line
+internal-error message (``--debug`` shows the traceback). Lists of integers take ``2,4,6`` or ranges
+``start:stop[:step]`` with an inclusive stop (``2:12:2`` is ``2,4,...,12``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import signal
 import sys
 
-from tnrnn._types import ArgumentError
+from tnrnn._types import DOMAINS, ArgumentError, check_choice, check_float, check_positive_int, check_seed
+
+#: the longest list a ``start:stop:step`` range may expand to
+MAX_RANGE = 10_000
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in one line and exits 2."""
+    """argparse that reports usage errors in one line and exits 2; help texts show the defaults."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):  # noqa: D401 - argparse API
-        print(f"tnrnn: error: {message}", file=sys.stderr)
+        print(f"{self.prog}: error: {_one_line(message)}", file=sys.stderr)
         raise SystemExit(2)
 
 
+def _one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+def _items(text: str, what: str) -> list[str]:
+    items = [v.strip() for v in text.split(",")]
+    if not text.strip() or any(not v for v in items):
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: a non-empty comma-separated list of {what}")
+    return items
+
+
 def _int_list(text: str) -> list[int]:
-    try:
-        return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+    """``2,4,6``, a range ``start:stop[:step]`` (inclusive stop) or a mix: ``1,4:8:2`` is ``[1, 4, 6, 8]``."""
+    what = "integers or start:stop[:step] ranges with an inclusive stop, e.g. 2,4,6 or 2:12:2"
+    out: list[int] = []
+    for item in _items(text, what):
+        try:
+            parts = [int(v) for v in item.split(":")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: a comma-separated list of {what}") from None
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        if len(parts) > 3 or (len(parts) == 3 and parts[2] < 1) or parts[1] < parts[0]:
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not allowed: a range start:stop[:step] with start <= stop and step >= 1"
+            )
+        start, stop, step = (*parts, 1) if len(parts) == 2 else parts
+        if (stop - start) // step + 1 + len(out) > MAX_RANGE:
+            raise argparse.ArgumentTypeError(f"{item!r} is not allowed: lists of at most {MAX_RANGE} values")
+        out += range(start, stop + 1, step)
+    return out
 
 
 def _float_list(text: str) -> list[float]:
+    what = "finite numbers"
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        values = [float(v) for v in _items(text, what)]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: a comma-separated list of {what}") from None
+    for v in values:
+        try:
+            check_float("value", v)
+        except ArgumentError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: a comma-separated list of {what}") from None
+    return values
+
+
+def _name_list(text: str) -> list[str]:
+    return _items(text, "names")
 
 
 def _sizes(p, *, T_required=True):
@@ -44,59 +97,152 @@ def _sizes(p, *, T_required=True):
     p.add_argument("--T", type=int, required=T_required, help="sequence length")
 
 
+def _cell_flag(p):
+    p.add_argument("--cell", default="rac", help="recurrent cell: rac (default) | bilinear | mi | quad | linear")
+
+
 def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
 
 def _enable_x64():
+    import os
+
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    # the CLI (not the library) keeps compiled kernels between runs: a rank kernel then loads instead of compiling
+    cache = os.environ.get("TNRNN_JAX_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tnrnn", "jax"
+    )
+    if cache != "off":
+        try:
+            jax.config.update("jax_compilation_cache_dir", cache)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        except (AttributeError, ValueError):  # pragma: no cover - older JAX
+            pass
+
+
+# --- shared validators (no JAX) ---------------------------------------------------------------------------
+
+
+def _check_sizes_domain(args, *, partition: bool = False):
+    from tnrnn._types import check_domain, check_sizes, parse_partition
+
+    check_sizes(args.M, args.R, args.L, args.T)
+    if getattr(args, "domain", None) is not None:
+        check_domain(args.domain)
+    if getattr(args, "cell", None) is not None:
+        from tnrnn.cells import cell_names
+
+        check_choice("cell", args.cell, cell_names())
+    if partition:
+        parse_partition(args.partition, args.T)
+
+
+def _check_out_file(args, attr: str = "out"):
+    from tnrnn._io import check_output_file
+
+    if getattr(args, attr) is not None:
+        check_output_file(attr, getattr(args, attr))
 
 
 # --- rank ---------------------------------------------------------------------------------------------------
 
 
 def _add_rank(sub):
-    p = sub.add_parser("rank", help="exact Start-End (or any) separation rank of a RAC")
+    p = sub.add_parser("rank", help="separation rank of a cell (certified lower bound; proven when it meets a bound)")
     _sizes(p)
-    p.add_argument("--domain", default="continuous", help="onehot | continuous (default continuous)")
+    p.add_argument("--domain", default="continuous", help="onehot | continuous")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
-    p.add_argument("--seed", type=int, default=0, help="first seed of the random weights")
-    p.add_argument("--seeds", type=int, default=2, help="number of seeds (the maximum rank is reported)")
-    p.add_argument("--method", default="modp", help="modp (exact, default) | svd (float diagnostic)")
+    p.add_argument("--seed", type=int, default=0, help="first seed of the random weights (an integer >= 0)")
+    p.add_argument("--seeds", type=int, default=2,
+                   help="how many seeds: seed, seed+1, ... (a count; the maximum rank is reported)")
+    p.add_argument("--method", default="modp", help="modp (exact) | svd (float diagnostic)")
+    p.add_argument("--rigorous", action="store_true",
+                   help="word-size primes and repetitions until the failure bound is <= 1e-6 (slower)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds; stop cleanly with the best certified lower bound (status partial, exit 3)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar per stage on stderr (default: when stderr is a terminal)")
+    _cell_flag(p)
+    p.add_argument("--max-N", dest="max_N", type=int, default=None,
+                   help="largest continuous sample side (needed for cells without a proven upper bound)")
     _json_flag(p)
-    p.set_defaults(func=_run_rank)
+    p.set_defaults(func=_run_rank, check=_check_rank, jax=True)
+
+
+def _check_rank(args):
+    _check_sizes_domain(args, partition=True)
+    check_seed(args.seed)
+    check_positive_int("seeds", args.seeds)
+    if args.max_N is not None:
+        check_positive_int("max_N", args.max_N)
+    if args.timeout is not None:
+        check_float("timeout", args.timeout, minimum=0, open_min=True)
+
+
+def _print_plan(info):
+    if info["estimate_seconds"] >= 2 or max(info["shape"]) >= 2048:
+        rows, cols = info["shape"]
+        print(f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
+              f"rough estimate {info['estimate_seconds']:.0f} s per repetition", file=sys.stderr)
 
 
 def _run_rank(args):
     from tnrnn.rank import separation_rank
 
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
     res = separation_rank(
         args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
-        n_seeds=args.seeds, method=args.method,
+        n_seeds=args.seeds, method=args.method, confidence="rigorous" if args.rigorous else "standard",
+        timeout=args.timeout, progress=progress, on_plan=_print_plan, cell=args.cell, max_N=args.max_N,
     )
-    return res.to_dict()
+    out = res.to_dict()
+    if not args.json:
+        print(res.summary())
+        out["_quiet"] = True
+    if res.status == "partial":
+        out["_exit"] = 3
+    return out
 
 
 # --- bounds -------------------------------------------------------------------------------------------------
 
 
 def _add_bounds(sub):
-    p = sub.add_parser("bounds", help="closed-form bounds on the Start-End separation rank")
+    p = sub.add_parser("bounds", help="closed-form bounds on the separation rank (Start-End or --partition)")
     _sizes(p)
+    p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
+    _cell_flag(p)
     _json_flag(p)
-    p.set_defaults(func=_run_bounds)
+    p.set_defaults(func=_run_bounds, check=_check_bounds, jax=False)
+
+
+def _check_bounds(args):
+    from tnrnn.bounds import check_closed_form_size
+
+    _check_sizes_domain(args, partition=True)
+    check_closed_form_size(args.M, args.R, args.L, args.T, args.partition)
 
 
 def _run_bounds(args):
     from tnrnn.bounds import bounds_report
-    from tnrnn.cuts import start_end_min_cut
+    from tnrnn.cuts import min_cut_or_reason
 
-    out = bounds_report(args.M, args.R, args.L, args.T)
+    if args.cell != "rac":
+        from tnrnn.cuts import cell_min_cuts
+
+        if args.partition != "start-end":
+            raise ArgumentError("partition", args.partition, "'start-end' for cells other than 'rac'")
+        return cell_min_cuts(args.cell, args.M, args.R, args.L, args.T)
+    out = bounds_report(args.M, args.R, args.L, args.T, partition=args.partition)
     # the continuous network's min-cut bounds both domains (one-hot rank <= continuous rank)
-    out["min_cut"] = start_end_min_cut(args.M, args.R, args.L, args.T, domain="continuous").bound
-    out["min_cut_onehot"] = start_end_min_cut(args.M, args.R, args.L, args.T, domain="onehot").bound
+    for key, domain in (("min_cut", "continuous"), ("min_cut_onehot", "onehot")):
+        cut, reason = min_cut_or_reason(args.M, args.R, args.L, args.T, domain=domain, partition=args.partition)
+        out[key] = None if cut is None else cut.bound
+        if reason is not None:
+            out[key + "_note"] = reason
     return out
 
 
@@ -105,31 +251,46 @@ def _run_bounds(args):
 
 def _add_table(sub):
     p = sub.add_parser("table", help="exact ranks beside every bound, over lists of sizes and both domains")
-    p.add_argument("--L", type=_int_list, default=[1, 2, 3], help="depths, e.g. 1,2,3")
+    p.add_argument("--L", type=_int_list, default=[1, 2, 3], help="depths, e.g. 1,2,3 or 1:3")
     p.add_argument("--M", type=_int_list, default=[2, 3], help="input dimensions")
     p.add_argument("--R", type=_int_list, default=[2, 3], help="widths")
-    p.add_argument("--T", type=_int_list, default=[2, 4, 6], help="even lengths")
-    p.add_argument("--domains", default="onehot,continuous", help="comma-separated domains")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--T", type=_int_list, default=[2, 4, 6], help="even lengths, e.g. 2,4,6 or 2:12:2")
+    p.add_argument("--domain", type=_name_list, default=list(DOMAINS), help="comma-separated domains")
+    p.add_argument("--domains", type=_name_list, default=None, help="deprecated alias of --domain")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random weights (an integer >= 0)")
     p.add_argument("--format", default="markdown", help="markdown | csv | json")
     p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cell_flag(p)
     _json_flag(p)
-    p.set_defaults(func=_run_table)
+    p.set_defaults(func=_run_table, check=_check_table, jax=True)
+
+
+def _check_table(args):
+    from tnrnn.cells import cell_names
+    from tnrnn.table import FORMATS, check_table_request
+
+    domains = args.domains if args.domains is not None else args.domain
+    check_choice("cell", args.cell, cell_names())
+    check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
+    check_choice("format", args.format, FORMATS)
+    _check_out_file(args)
+    if args.domains is not None:
+        print("tnrnn table: warning: --domains is deprecated; use --domain", file=sys.stderr)
+        args.domain = args.domains
 
 
 def _run_table(args):
-    from tnrnn._types import check_choice
-    from tnrnn.table import FORMATS, format_table, rank_table
+    from tnrnn._io import atomic_write
+    from tnrnn.table import format_table, rank_table
 
-    check_choice("format", args.format, FORMATS)
     rows = rank_table(
-        args.L, args.M, args.R, args.T, domains=args.domains.split(","), seed=args.seed,
-        progress=not args.no_progress,
+        args.L, args.M, args.R, args.T, domains=args.domain, seed=args.seed, progress=not args.no_progress,
+        cell=args.cell,
     )
     text = format_table(rows, args.format)
     if args.out:
-        with open(args.out, "w") as fh:
+        with atomic_write(args.out) as fh:
             fh.write(text)
     elif not args.json:
         print(text)
@@ -144,18 +305,33 @@ def _add_network(sub):
     _sizes(p)
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--out", default=None, help="also write the network's JSON (tnrnn.TNGraph) to this file")
+    _cell_flag(p)
     _json_flag(p)
-    p.set_defaults(func=_run_network)
+    p.set_defaults(func=_run_network, check=_check_network, jax=False)
+
+
+def _refuse_large_network(args):
+    from tnrnn.build import refuse_large_network
+
+    refuse_large_network(args.L, args.T, domain=args.domain)
+
+
+def _check_network(args):
+    _check_sizes_domain(args)
+    _refuse_large_network(args)
+    _check_out_file(args)
 
 
 def _run_network(args):
+    from tnrnn._io import atomic_write
     from tnrnn.build import build_network
 
-    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain)
+    graph = build_network(args.M, args.R, args.L, args.T, domain=args.domain, cell=args.cell)
     if args.out:
-        with open(args.out, "w") as fh:
+        with atomic_write(args.out) as fh:
             fh.write(graph.to_json())
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **graph.summary()}
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
+            **graph.summary()}
 
 
 def _add_cut(sub):
@@ -164,20 +340,70 @@ def _add_cut(sub):
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--engine", default="auto", help="auto | networkx | scipy | tree")
+    _cell_flag(p)
     _json_flag(p)
-    p.set_defaults(func=_run_cut)
+    p.set_defaults(func=_run_cut, check=_check_cut, jax=False)
+
+
+def _check_cut(args):
+    from tnrnn.cuts import ENGINES, MAX_DIM
+
+    _check_sizes_domain(args)
+    _refuse_large_network(args)
+    _check_sizes_domain(args, partition=True)
+    check_choice("engine", args.engine, ENGINES)
+    for name in ("M", "R"):
+        if getattr(args, name) > MAX_DIM:
+            raise ArgumentError(name, getattr(args, name), "an integer <= 2^62 for a min-cut (int64 bond dimensions)")
 
 
 def _run_cut(args):
     from tnrnn.cuts import start_end_min_cut
 
     res = start_end_min_cut(
-        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine
+        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine,
+        cell=args.cell,
     )
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, **res.to_dict()}
+    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
+            **res.to_dict()}
+
+
+def _add_draw(sub):
+    p = sub.add_parser("draw", help="draw the RAC tensor network with its min-cut (SVG, PDF or PNG by extension)")
+    _sizes(p)
+    p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
+    p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
+    p.add_argument("--no-cut", action="store_true", help="draw no min-cut")
+    p.add_argument("--out", required=True, help="output file: .svg (editable text), .pdf or .png")
+    _json_flag(p)
+    p.set_defaults(func=_run_draw, check=_check_draw, jax=False)
+
+
+def _check_draw(args):
+    _check_sizes_domain(args, partition=True)
+    _refuse_large_network(args)
+    _check_out_file(args)
+
+
+def _run_draw(args):
+    from tnrnn.draw import draw_to_file
+
+    return draw_to_file(args.M, args.R, args.L, args.T, out=args.out, domain=args.domain,
+                        partition=args.partition, cut=not args.no_cut)
 
 
 # --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
+
+#: the choices of `tnrnn.tasks` (kept here so that a bad value is refused without importing JAX; a test checks
+#: that they match `tnrnn.tasks.TASKS`, `CELLS` and `tnrnn.tasks.train.OPTIMIZERS`)
+_TASKS, _CELLS, _OPTIMIZERS = ("copy", "ses"), ("rac", "rnn", "gru", "scornn"), ("adam", "rmsprop")
+_PRESETS, _SCHEDULES = ("cpu", "paper"), ("patience", "plateau")
+# what `_check_experiment` assumes when neither a flag nor a preset sets a value (tnrnn.tasks.experiment.DEFAULTS)
+_EXPERIMENT_DEFAULTS = {"cell": "rac", "depths": [1, 2, 3], "seeds": [0, 1, 2], "n": 4, "m": 3, "M_c": 5,
+                        "params": [3000]}
+
+#: the training-settings defaults used to size the memory check when an option is not given
+_TRAIN_DEFAULTS = {"batch": 128, "n_test": 2000}
 
 
 def _add_experiment(sub):
@@ -186,10 +412,12 @@ def _add_experiment(sub):
     p.add_argument("--preset", default=None,
                    help="cpu (about 30 min per task on one core) | paper (the authors' scale; needs a GPU)")
     p.add_argument("--cell", default=None, help="rac | rnn | gru | scornn (default rac; paper preset scornn)")
-    p.add_argument("--depths", type=_int_list, default=None, help="depths, e.g. 1,2,3")
-    p.add_argument("--T", type=_int_list, default=None, help="SES: even sequence lengths, e.g. 20,40,60")
-    p.add_argument("--B", type=_int_list, default=None, help="copy: delays, e.g. 10,20,40")
-    p.add_argument("--seeds", type=_int_list, default=None, help="seed values, e.g. 0,1,2")
+    p.add_argument("--depths", type=_int_list, default=None, help="depths, e.g. 1,2,3 or 1:3")
+    p.add_argument("--T", type=_int_list, default=None,
+                   help="SES: even sequence lengths, e.g. 20,40,60 or 20:60:20 (--quick: 8,12)")
+    p.add_argument("--B", type=_int_list, default=None, help="copy: delays, e.g. 10,20,40 (--quick: 5,10)")
+    p.add_argument("--seeds", type=_int_list, default=None,
+                   help="the seed values themselves, e.g. 0,1,2 (one run per seed; integers >= 0)")
     p.add_argument("--n", type=int, default=None, help="number of data symbols (default 4)")
     p.add_argument("--m", type=int, default=None, help="SES word length (default 3)")
     p.add_argument("--M-c", dest="M_c", type=int, default=None, help="copy: symbols to memorise (default 5)")
@@ -202,7 +430,7 @@ def _add_experiment(sub):
     p.add_argument("--schedule", default=None,
                    help="patience (stop at the first stall) | plateau (lr x0.1 at the first stall, stop at the second)")
     p.add_argument("--batch", type=int, default=None, help="training batch size")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (without tuning)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate, 0 < lr <= 1 (without tuning)")
     p.add_argument("--lr-A", dest="lr_A", type=float, default=None, help="scoRNN: learning rate of A")
     p.add_argument("--optimizer", default=None, help="adam | rmsprop")
     p.add_argument("--patience", type=int, default=None, help="validation checks without improvement make a stall")
@@ -216,12 +444,88 @@ def _add_experiment(sub):
     p.add_argument("--tune-at", dest="tune_at", type=int, default=None,
                    help="the T or B the tuning runs at (default the middle value)")
     p.add_argument("--out", required=True, help="directory for the results file (and the plot)")
-    p.add_argument("--name", default=None, help="results file stem (default: the task name)")
+    p.add_argument("--name", default=None, help="results file stem, a plain file name (default: the task name)")
     p.add_argument("--plot", action="store_true", help="also write the accuracy plot as PNG")
     p.add_argument("--quick", action="store_true", help="smoke-test settings (a few dozen steps)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     _json_flag(p)
-    p.set_defaults(func=_run_experiment)
+    p.set_defaults(func=_run_experiment, check=_check_experiment, jax=True)
+
+
+def _check_experiment(args):
+    import math
+
+    from tnrnn._io import check_file_name, check_output_dir, check_output_file
+    from tnrnn._types import refuse_if_too_large
+
+    check_choice("task", args.task, _TASKS)
+    if args.preset is not None:
+        check_choice("preset", args.preset, _PRESETS)
+    # flags left unset take the preset's values (checked again, resolved, in run_cli_experiment) or the defaults
+    defaults = {**_EXPERIMENT_DEFAULTS, "cell": "scornn" if args.preset == "paper" else "rac"}
+    args = argparse.Namespace(**{**vars(args), **{k: v for k, v in defaults.items() if getattr(args, k) is None}})
+    check_choice("cell", args.cell, _CELLS)
+    if args.schedule is not None:
+        check_choice("schedule", args.schedule, _SCHEDULES)
+    if args.min_steps is not None:
+        check_positive_int("min_steps", args.min_steps, minimum=0)
+    for name in ("pilot_steps", "tune_at"):
+        if getattr(args, name) is not None:
+            check_positive_int(name, getattr(args, name), minimum=0 if name == "tune_at" else 1)
+    for lr in args.lr_grid or ():
+        check_float("lr_grid", lr, minimum=0, maximum=1, open_min=True)
+    if args.lr_A is not None:
+        check_float("lr_A", args.lr_A, minimum=0, maximum=1, open_min=True)
+    for s in args.pilot_seeds or ():
+        check_seed(s, "pilot_seeds")
+    sweep, other = ("T", "B") if args.task == "ses" else ("B", "T")
+    if getattr(args, other) is not None:
+        raise ArgumentError(other, getattr(args, other), f"not used by {args.task}; sweep over --{sweep}")
+    values = getattr(args, sweep)
+    if values is None and not args.quick and args.preset is None:
+        what = "even sequence lengths" if args.task == "ses" else "delays"
+        raise ArgumentError(sweep, values, f"a list of {what}, required for {args.task} without --quick")
+    for v in values or ():
+        check_positive_int(sweep, v, minimum=4 if sweep == "T" else 0)
+        if sweep == "T" and v % 2:
+            raise ArgumentError("T", v, "an even integer (two halves of T/2 steps)")
+        if sweep == "T" and v // 2 < args.m:
+            raise ArgumentError("m", args.m, f"a word length 2 <= m <= T/2 = {v // 2} (T={v})")
+    for d in args.depths:
+        check_positive_int("depths", d)
+    for s in args.seeds:
+        check_seed(s, "seeds")
+    check_positive_int("n", args.n, minimum=2)
+    check_positive_int("m", args.m, minimum=2)
+    check_positive_int("M_c", args.M_c)
+    for budget in args.params:
+        check_positive_int("params", budget)
+    for name in ("width", "steps", "batch", "patience"):
+        if getattr(args, name) is not None:
+            check_positive_int(name, getattr(args, name))
+    if args.lr is not None:
+        check_float("lr", args.lr, minimum=0, maximum=1, open_min=True)
+    if args.optimizer is not None:
+        check_choice("optimizer", args.optimizer, _OPTIMIZERS)
+    stem = check_file_name("name", args.name) if args.name is not None else args.task
+    check_output_dir("out", args.out)
+    for ext in (".json", ".png") if args.plot else (".json",):
+        if os.path.exists(args.out):
+            check_output_file("name", os.path.join(args.out, stem + ext))
+    # memory: weights (and optimizer state), and the activations of one batch kept for back-propagation
+    refuse_if_too_large("params", max(args.params), "parameters and optimizer state", (max(args.params),), 16)
+    depth = max(args.depths)
+    width = args.width if args.width is not None else max(1, math.isqrt(max(args.params)))
+    refuse_if_too_large("width", width, "weights of one model", (depth, 3 * width, width), 16)
+    length = max(values or (16,)) + (2 * args.M_c + 1 if sweep == "B" else 0)
+    batch = max(args.batch or _TRAIN_DEFAULTS["batch"], _TRAIN_DEFAULTS["n_test"] // 8)
+    name, value = max(
+        (("batch", args.batch or 0, (args.batch or 0) / 128), (sweep, max(values or (0,)), length / 100),
+         ("width", width, width / 100)),
+        key=lambda t: t[2],
+    )[:2]
+    refuse_if_too_large(name, value, "training activations (batch x length x width x depth)",
+                        (batch, length, width, depth), 4 * 8)
 
 
 _EXPERIMENT_OPTIONS = ("cell", "depths", "seeds", "n", "m", "M_c", "params", "width", "steps", "min_steps",
@@ -248,25 +552,42 @@ def _run_experiment(args):
 
 # --- linear (tnrnn.linear: implicit bias of linear RNNs) ---------------------------------------------------
 
+#: `tnrnn.linear.experiments` parts and parameterisations (checked against the module by a test)
+_LINEAR_PARTS, _PARAMS = ("ntk", "equivalence", "sweep", "sunspots"), ("ntk", "standard")
+
 
 def _add_linear(sub):
     p = sub.add_parser("linear", help="implicit bias of linear RNNs: lag weights and experiments")
     lsub = p.add_subparsers(dest="linear_cmd", required=True, parser_class=_Parser)
     q = lsub.add_parser("lag-weights", help="analytic lag weights beta_j^2 and the memory lags they imply")
-    q.add_argument("--rho2", type=float, required=True, help="initial transition variance sigma_W^2 = rho^2")
-    q.add_argument("--sigma-c2", type=float, default=1.0, help="output-weight variance (default 1)")
-    q.add_argument("--sigma-f2", type=float, default=1.0, help="input-weight variance (default 1)")
-    q.add_argument("--J", type=int, default=20, help="largest lag (default 20)")
-    q.add_argument("--param", default="ntk", help="ntk | standard (default ntk)")
-    q.add_argument("--lr-scale", type=_float_list, default=[1.0, 1.0, 1.0], help="relative rates W,F,C")
+    q.add_argument("--rho2", type=float, required=True,
+                   help="initial transition variance sigma_W^2 = rho^2, finite >= 0 (>= 1: no decay)")
+    q.add_argument("--sigma-c2", type=float, default=1.0, help="output-weight variance, finite >= 0")
+    q.add_argument("--sigma-f2", type=float, default=1.0, help="input-weight variance, finite >= 0")
+    q.add_argument("--J", type=int, default=20, help="largest lag, 0 <= J <= 100000")
+    q.add_argument("--param", default="ntk", help="ntk | standard")
+    q.add_argument("--lr-scale", type=_float_list, default=[1.0, 1.0, 1.0], help="relative rates W,F,C, each >= 0")
     _json_flag(q)
-    q.set_defaults(func=_run_linear_lag_weights)
+    q.set_defaults(func=_run_linear_lag_weights, check=_check_lag_weights, jax=True)
     e = lsub.add_parser("experiment", help="run the linear-RNN experiments and write a results JSON")
     e.add_argument("--out", required=True, help="output folder (linear.json or linear_quick.json is written)")
     e.add_argument("--quick", action="store_true", help="smoke-sized settings (seconds)")
-    e.add_argument("--parts", default="ntk,equivalence,sweep,sunspots", help="comma-separated subset")
+    e.add_argument("--parts", type=_name_list, default=list(_LINEAR_PARTS), help="comma-separated subset")
     _json_flag(e)
-    e.set_defaults(func=_run_linear_experiment)
+    e.set_defaults(func=_run_linear_experiment, check=_check_linear_experiment, jax=True)
+
+
+def _check_lag_weights(args):
+    for name in ("rho2", "sigma_c2", "sigma_f2"):
+        check_float(name, getattr(args, name), minimum=0)
+    check_positive_int("J", args.J, minimum=0)
+    if args.J > 100_000:
+        raise ArgumentError("J", args.J, "an integer 0 <= J <= 100000 (one lag weight per lag is listed)")
+    check_choice("param", args.param, _PARAMS)
+    if len(args.lr_scale) != 3:
+        raise ArgumentError("lr_scale", args.lr_scale, "three relative learning rates (lr_W, lr_F, lr_C)")
+    for v in args.lr_scale:
+        check_float("lr_scale", v, minimum=0)
 
 
 def _run_linear_lag_weights(args):
@@ -278,10 +599,20 @@ def _run_linear_lag_weights(args):
     )
 
 
+def _check_linear_experiment(args):
+    from tnrnn._io import check_output_dir, check_output_file
+
+    for part in args.parts:
+        check_choice("parts", part, _LINEAR_PARTS)
+    check_output_dir("out", args.out)
+    if os.path.exists(args.out):
+        check_output_file("out", os.path.join(args.out, "linear_quick.json" if args.quick else "linear.json"))
+
+
 def _run_linear_experiment(args):
     from tnrnn.linear.experiments import run_linear_experiments, summarise_results
 
-    res = run_linear_experiments(args.out, quick=args.quick, parts=[v for v in args.parts.split(",") if v])
+    res = run_linear_experiments(args.out, quick=args.quick, parts=args.parts)
     return {"path": res["path"], "mode": res["mode"], "summary": summarise_results(res)}
 
 
@@ -290,20 +621,30 @@ def _run_linear_experiment(args):
 
 def _add_figures(sub):
     p = sub.add_parser("figures", help="regenerate every figure (PNG + PDF) into --out")
-    p.add_argument("--out", required=True, help="output directory, e.g. figures/")
+    p.add_argument("--out", required=True, help="output directory, e.g. figures/ (created if needed)")
     p.add_argument("--quick", action="store_true", help="small sizes (under a minute; used by the tests)")
-    p.add_argument("--only", default=None, help="comma-separated figure names (default: all)")
+    p.add_argument("--only", type=_name_list, default=None, help="comma-separated figure names (default: all)")
     p.add_argument("--results", default="results", help="folder of the experiments' results files")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _json_flag(p)
-    p.set_defaults(func=_run_figures)
+    p.set_defaults(func=_run_figures, check=_check_figures, jax=True)
+
+
+def _check_figures(args):
+    from tnrnn._io import check_output_dir
+    from tnrnn.figures import figure_names
+
+    for name in args.only or ():
+        check_choice("only", name, figure_names())
+    check_output_dir("out", args.out)
+    if os.path.exists(args.results) and not os.path.isdir(args.results):
+        raise ArgumentError("results", args.results, "a folder of results files")
 
 
 def _run_figures(args):
     from tnrnn.figures import make_figures
 
-    only = [v for v in args.only.split(",") if v] if args.only else None
-    res = make_figures(args.out, quick=args.quick, only=only, results_dir=args.results,
+    res = make_figures(args.out, quick=args.quick, only=args.only, results_dir=args.results,
                        progress=not args.no_progress)
     if not args.json:
         for fig in res["figures"]:
@@ -319,44 +660,150 @@ def _run_figures(args):
 
 _VERBS = [_add_rank, _add_bounds, _add_table]
 _VERBS.append(_add_experiment)
-_VERBS += [_add_network, _add_cut]
+_VERBS += [_add_network, _add_cut, _add_draw]
 
 _VERBS.append(_add_linear)
 _VERBS.append(_add_figures)
 
 
+def _version() -> str:
+    """The installed distribution's version (no JAX import), else the package's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tnrnn")
+    except PackageNotFoundError:
+        from tnrnn import __version__
+
+        return __version__
+
+
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` on a parser and on every sub-parser below it (verbs added by any issue get it too)."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the Python traceback of an unexpected error")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _add_debug(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tnrnn {_version()}")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
     for add in _VERBS:
         add(sub)
+    _add_debug(parser)
     return parser
 
 
+def _render_value(v) -> str:
+    from tnrnn._io import JSON_EXACT_DIGITS, decimal_digits
+
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 13000:
+        digits = decimal_digits(v)
+        if digits > JSON_EXACT_DIGITS:
+            import math
+
+            return f"about 2^{math.log2(abs(v)):.6g} ({digits} digits)"
+    return str(v)
+
+
 def _render(result: dict) -> str:
-    lines = []
-    for k, v in result.items():
-        if k.startswith("_"):
-            continue
-        lines.append(f"{k}: {v}")
-    return "\n".join(lines)
+    return "\n".join(f"{k}: {_render_value(v)}" for k, v in result.items() if not k.startswith("_"))
+
+
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler of `main`, so that writers clean up as for an interrupt."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+def _output_argument(args, filename) -> tuple[str, str] | None:
+    """The output argument (name, value) that an ``OSError`` on ``filename`` belongs to, if any."""
+    if not filename:
+        return None
+    target = os.path.abspath(os.fsdecode(filename))
+    for name in ("out",):
+        value = getattr(args, name, None)
+        if value:
+            path = os.path.abspath(value)
+            if target == path or target.startswith(path.rstrip(os.sep) + os.sep) or (
+                os.path.dirname(target) == os.path.dirname(path)
+            ):
+                return name, value
+    return None
+
+
+def _verb(args) -> str:
+    return " ".join(v for v in (getattr(args, "verb", None), getattr(args, "linear_cmd", None)) if v)
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _enable_x64()
+    """Run the ``tnrnn`` command line; returns the exit status (see the module notes for the error rules)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    previous = None
     try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread: leave signals alone
+        pass
+    try:
+        return _main(argv, debug)
+    except KeyboardInterrupt:
+        print("tnrnn: interrupted (SIGINT); files being written were left as they were", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("tnrnn: terminated (SIGTERM); files being written were left as they were", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str], debug: bool) -> int:
+    args = build_parser().parse_args(argv)
+    verb = _verb(args)
+    try:
+        args.check(args)
+        if args.jax:
+            _enable_x64()
         result = args.func(args)
+        quiet = result.pop("_quiet", False)
+        code = result.pop("_exit", 0)
+        if getattr(args, "json", False):
+            from tnrnn._io import strict_json
+
+            print(strict_json(result))
+        elif not quiet:
+            print(_render(result))
+        sys.stdout.flush()
     except ArgumentError as exc:
-        print(f"tnrnn {args.verb}: error: {exc}", file=sys.stderr)
+        print(f"tnrnn {verb}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    quiet = result.pop("_quiet", False)
-    if getattr(args, "json", False):
-        print(json.dumps(result))
-    elif not quiet:
-        print(_render(result))
-    return 0
+    except BrokenPipeError:  # stdout closed early (| head): nothing more to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        return 1
+    except OSError as exc:
+        if debug:
+            raise
+        where = _output_argument(args, exc.filename)
+        what = f"{where[0]}={where[1]!r} could not be written" if where else "input/output failed"
+        print(f"tnrnn {verb}: error: {what}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into one line
+        if debug:
+            raise
+        print(
+            f"tnrnn {verb}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,6 +37,7 @@ __all__ = [
     "network_forward",
     "network_grid_tensor",
     "to_tensornetwork",
+    "cell_network_forward",
 ]
 
 METHODS = ("einsum", "tensornetwork")
@@ -274,7 +275,7 @@ def network_forward(
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.2-4.3, §4.5.
+    The theory page, sections 'Tensor networks and copy tensors' and 'The tree of copies'.
     """
     if M is None or R is None or L is None:
         raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the RAC")
@@ -297,3 +298,23 @@ def network_grid_tensor(model, T: int, *, method: str = "einsum", optimize: str 
     graph = build_network(model.M, model.R, model.L, T, domain="onehot", K=model.K)
     plan = plan_contraction(graph, inputs=False, method=method, optimize=optimize)
     return make_contractor(plan)(network_arrays(graph, model))
+
+
+def cell_network_forward(cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy",
+                         jit: bool = True):
+    """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form (``bilinear``, ``mi``, ``quad``; a
+    `tnrnn.cells.Cell`) through its tensor network (`tnrnn.build.build_cell_network`).
+
+    Equal to ``cell.forward(params, xs)`` for every ``xs`` ``(T, M)`` with ``domain="continuous"``, and for one-hot
+    ``xs`` with ``domain="onehot"``.
+    """
+    from tnrnn.build import build_cell_network, cell_network_arrays, cell_network_inputs
+
+    graph = build_cell_network(cell, T=T, domain=domain, K=cell.K)
+    plan = plan_contraction(graph, inputs=True, method=method, optimize=optimize)
+    run = make_contractor(plan, jit=False)
+
+    def f(params, xs):
+        return run(cell_network_arrays(graph, cell, params), cell_network_inputs(graph, xs))
+
+    return jax.jit(f, compiler_options=_JIT_OPTIONS) if jit else f

@@ -41,10 +41,23 @@ from functools import cached_property
 
 import numpy as np
 
-from tnrnn._types import ArgumentError, Partition, check_choice, parse_partition
+from tnrnn._types import ArgumentError, MemoryRefusal, Partition, check_choice, parse_partition
 from tnrnn.network import ROLES, TNGraph
 
-__all__ = ["ENGINES", "CutResult", "min_cut", "start_end_min_cut", "cut_bound", "separates"]
+__all__ = [
+    "ENGINES",
+    "CutResult",
+    "min_cut",
+    "start_end_min_cut",
+    "min_cut_or_reason",
+    "cut_bound",
+    "separates",
+    "cell_min_cuts",
+    "MAX_DIM",
+]
+
+#: the largest bond dimension a cut accepts: dimensions live in int64 arrays
+MAX_DIM = 2**62
 
 ENGINES = ("auto", "networkx", "scipy", "tree")
 
@@ -158,13 +171,14 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
     ----------
     Levine, Yakira, Cohen & Shashua, "Deep Learning and Quantum Entanglement: Fundamental Connections with
     Implications to Network Design", ICLR 2018 (rank of a matricization <= min-cut);
-    papers/long_term_memory_deep_rnn.md §4.4; DESIGN.md decision 5.
+    Theory page, section 'Min-cut bound' (with its proof; cutting through a copy tensor costs one index).
 
     Notes
     -----
     Assumes every open leg that matters sits on an input node; other open legs (the class leg ``y``) are
     ignored. Copy nodes may be cut through at the cost of one index.
     """
+    _check_graph(graph)
     engine = check_choice("engine", engine, ENGINES)
     if engine in ("auto", "tree"):
         tree = graph.is_tree()
@@ -185,20 +199,72 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
 
 
 def start_end_min_cut(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto"
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto",
+    cell="rac",
 ) -> CutResult:
-    """Build the structure-only RAC network (`tnrnn.build.build_network`) and return its `min_cut`.
+    """Build the structure-only network of ``cell`` (default the RAC; `tnrnn.build.build_network`) and return its
+    `min_cut`.
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §4.4 (shallow: ``min(R, M^{T/2})``; depth 2, continuous, ``M >= R``:
+    Theory page, section 'Min-cut bound' (shallow: ``min(R, M^{T/2})``; depth 2, continuous, ``M >= R``:
     ``R^{T/2+1}``).
     """
     from tnrnn.build import build_network
 
     check_choice("engine", engine, ENGINES)
-    graph = build_network(M, R, L, T, domain=domain)
+    for name, value in (("M", M), ("R", R)):
+        if isinstance(value, int) and value > MAX_DIM:
+            raise ArgumentError(name, value, "an integer <= 2^62 for a min-cut (bond dimensions are int64)")
+    graph = build_network(M, R, L, T, domain=domain, cell=cell)
     return min_cut(graph, partition, engine=engine)
+
+
+def min_cut_or_reason(
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", max_nodes: int = 500_000
+) -> tuple[CutResult | None, str | None]:
+    """`start_end_min_cut` when the network is small enough, else ``(None, reason)`` without building it.
+
+    The network's size comes from its closed-form node count (`tnrnn.build.closed_form_counts`); more than
+    ``max_nodes`` nodes, a refusal by the memory budget or a bond dimension above `MAX_DIM` give the reason
+    instead of a cut. Used by ``tnrnn bounds``, whose closed forms need no structure.
+    """
+    from tnrnn.build import closed_form_counts
+
+    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    if nodes > max_nodes:
+        return None, f"the {domain} network has {nodes} nodes, more than the {max_nodes} this summary cuts (tnrnn cut)"
+    if max(M, R) > MAX_DIM:
+        return None, f"a bond dimension of {max(M, R)} is above 2^62 (bond dimensions are int64)"
+    try:
+        return start_end_min_cut(M, R, L, T, domain=domain, partition=partition), None
+    except MemoryRefusal as exc:
+        return None, str(exc)
+
+
+def _check_graph(graph) -> None:
+    if not isinstance(graph, TNGraph):
+        raise ArgumentError("graph", f"a {type(graph).__name__}", "a tnrnn.TNGraph (tnrnn.build_network)")
+    big = max(graph.size_dict.values(), default=1)
+    if big > MAX_DIM:
+        raise ArgumentError("graph", f"a bond dimension of {big}", "bond dimensions <= 2^62 (int64 arrays)")
+
+
+def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
+    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts (``min_cut`` from the continuous
+    network, ``min_cut_onehot`` from the one-hot one), or ``None`` and ``min_cut_reason`` where the cell has no
+    tensor network or it is too large to build."""
+    from tnrnn.bounds import cell_bounds_report
+
+    out = cell_bounds_report(cell, M, R, L, T)
+    out["min_cut_reason"] = None
+    try:
+        out["min_cut"] = start_end_min_cut(M, R, L, T, domain="continuous", cell=cell).bound
+        out["min_cut_onehot"] = start_end_min_cut(M, R, L, T, domain="onehot", cell=cell).bound
+    except ArgumentError as exc:
+        out["min_cut"] = out["min_cut_onehot"] = None
+        out["min_cut_reason"] = str(exc)
+    return out
 
 
 def cut_bound(graph: TNGraph, cut_edges, cut_copies=()) -> int:
@@ -213,6 +279,7 @@ def cut_bound(graph: TNGraph, cut_edges, cut_copies=()) -> int:
 
 def separates(graph: TNGraph, partition, cut_edges, cut_copies=()) -> bool:
     """True when removing ``cut_edges`` and ``cut_copies`` leaves no path from an ``A`` input to a ``B`` input."""
+    _check_graph(graph)
     part = parse_partition(partition, _graph_T(graph))
     keep = np.ones(graph.n_edges, dtype=bool)
     pos = [graph._edge_pos.get(name) for name in cut_edges]
@@ -320,6 +387,11 @@ class _Problem:
         self.ccap = lut_vals[np.searchsorted(lut_keys, self.copy_dims)] if len(self.copy_dims) else self.copy_dims
         trivial = int(self.ecap[incident].sum())
         self.inf = trivial + 1
+        # no minimum cut costs more than the trivial one, so a capacity above it acts as infinite: clipping keeps
+        # every minimum and every flow within the engine's integers (a huge bond next to a small one, R >> M)
+        np.minimum(self.ecap, self.inf, out=self.ecap)
+        if len(self.ccap):
+            self.ccap = np.minimum(self.ccap, self.inf)
         if self.inf > self.limit:  # pragma: no cover - guarded by the choice of S
             raise ArgumentError("graph", f"{self.graph.n_nodes} nodes", "a network whose cut capacities fit int32")
 

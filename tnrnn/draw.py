@@ -24,12 +24,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from tnrnn._types import ArgumentError
 
 __all__ = [
     "network_layout",
     "radial_layout",
+    "drawing_layout",
+    "DrawingLayout",
+    "save_figure",
+    "figure_format",
+    "draw_to_file",
+    "FORMATS",
     "draw_network",
     "draw_computation_graph",
     "computation_graph_figure",
@@ -39,7 +46,18 @@ __all__ = [
 ]
 
 #: networks with more nodes than this are drawn compactly, without labels
-LABEL_LIMIT = 600
+LABEL_LIMIT = 700
+
+#: inches per layout unit of a labelled drawing: 15 pt, so node letters (7 pt) and time steps stay legible at the
+#: figure's printed size
+UNIT_INCHES = 0.21
+#: widest band of a labelled drawing, in inches; wider trees are folded into several bands
+MAX_WIDTH_INCHES = 15.0
+#: the width : height ratio a folded drawing aims at
+TARGET_ASPECT = 1.8
+
+#: file formats `save_figure` writes, by extension
+FORMATS = ("svg", "pdf", "png")
 
 #: colours of the two sides of a partition (colour-blind safe pair)
 SIDE_COLORS = ("#0072B2", "#E69F00")
@@ -221,6 +239,126 @@ def _spread(xs: list[float], gap: float) -> list[float]:
     return out
 
 
+@dataclass(frozen=True)
+class DrawingLayout:
+    """The positions a drawing uses: `network_layout`, folded into bands or wrapped around a circle.
+
+    Attributes
+    ----------
+    pos : dict
+        Node name -> ``(x, y)`` in layout units.
+    kind : str
+        ``"straight"`` (one band), ``"folded"`` (several bands stacked top to bottom) or ``"radial"``.
+    bands : tuple of (float, float)
+        The ``(top, bottom)`` rows of every band (one entry unless folded).
+    wraps : dict
+        Edge index -> polyline (tuple of points) for the edges that join one band to the next: they leave a band at
+        its left end, run through the gap below it and enter the next band from the right, crossing no node.
+    """
+
+    pos: dict
+    kind: str
+    bands: tuple = ()
+    wraps: dict = field(default_factory=dict)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """``(x0, x1, y0, y1)`` over every node and wrap line."""
+        pts = list(self.pos.values()) + [p for line in self.wraps.values() for p in line]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        return min(xs), max(xs), min(ys), max(ys)
+
+
+def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TARGET_ASPECT) -> DrawingLayout:
+    """The layout `draw_network` uses: the size rule that keeps labels legible.
+
+    Networks above `LABEL_LIMIT` nodes are wrapped around a circle (`radial_layout`). Otherwise the straight
+    `network_layout` is drawn at `UNIT_INCHES` per unit, and a tree wider than ``max_width`` inches (default
+    `MAX_WIDTH_INCHES`) is folded into bands, as many as the width needs and, beyond that, as bring the drawing's
+    width : height ratio closest to ``aspect``: the chain of the top layer is cut between two of its time steps,
+    where a single edge joins the two parts (every sub-network owns its own columns), and the bands are stacked,
+    right-aligned, with that edge drawn around the gap between them.
+
+    Parameters
+    ----------
+    graph : tnrnn.network.TNGraph
+    max_width : float, optional
+        Widest band in inches.
+    aspect : float
+        Target width : height ratio of a folded drawing.
+
+    Returns
+    -------
+    DrawingLayout
+    """
+    pos = network_layout(graph)
+    if graph.n_nodes > LABEL_LIMIT:
+        return DrawingLayout(radial_layout(pos), "radial")
+    max_units = (MAX_WIDTH_INCHES if max_width is None else max_width) / UNIT_INCHES
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    width, height = max(xs) - min(xs) + 2.0, max(ys) - min(ys) + 2.5
+    cuts = _fold_points(graph, pos) if graph.is_tree() else []
+    straight = DrawingLayout(pos, "straight", ((max(ys), min(ys)),))
+    if not cuts or width <= max_units:
+        return straight
+    # the number of bands: enough to respect the maximum width, more if that brings the aspect closer to the target
+    need = math.ceil(width / max_units)
+    best = min(range(need, len(cuts) + 2), key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)))
+    x_right = max(xs)
+    chosen = []
+    for i in range(1, best):  # the fold nearest to each of the k - 1 equally spaced boundaries
+        target = x_right - i * width / best
+        free = [c for c in cuts if not chosen or c[0] < chosen[-1][0]]
+        if free:
+            chosen.append(min(free, key=lambda c: abs(c[0] - target)))
+    if not chosen:
+        return straight
+    bounds = [x_right + 1.0] + [cx for cx, _ in chosen] + [min(xs) - 1.0]
+    band_of = {}
+    for name, (x, _) in pos.items():
+        band_of[name] = next(b for b in range(len(bounds) - 1) if bounds[b + 1] < x <= bounds[b])
+    shifts = []
+    y_top, y_bot = max(ys), min(ys)
+    pitch = (y_top - y_bot) + 3.0  # band height plus the gap holding labels and the wrap line
+    for b in range(len(bounds) - 1):
+        right = max(x for name, (x, _) in pos.items() if band_of[name] == b)
+        shifts.append((x_right - right, -b * pitch))
+    new = {name: (x + shifts[band_of[name]][0], y + shifts[band_of[name]][1]) for name, (x, y) in pos.items()}
+    wraps = {}
+    for b, (_, index) in enumerate(chosen):
+        u, v = graph.edge_nodes(index)
+        a, c = (u, v) if band_of[u] == b else (v, u)  # a: the left end of band b, c: the right end of band b + 1
+        (ax_, ay), (cx_, cy) = new[a], new[c]
+        gap_y = ay - (y_top - y_bot) - 1.9
+        wraps[index] = ((ax_, ay), (ax_ - 0.7, ay), (ax_ - 0.7, gap_y), (x_right + 0.9, gap_y), (x_right + 0.9, cy),
+                        (cx_, cy))
+    bands = tuple((y_top - b * pitch, y_bot - b * pitch) for b in range(len(bounds) - 1))
+    return DrawingLayout(new, "folded", bands, wraps)
+
+
+def _fold_points(graph, pos) -> list[tuple[float, str]]:
+    """Places to fold a tree: ``(x, index)`` of each top-row edge that alone joins the columns left and right of x."""
+    y_top = max(y for _, y in pos.values())
+    out = []
+    xs_sorted = sorted(x for x, _ in pos.values())
+    for u, v, index in graph.edges():
+        (xu, yu), (xv, yv) = pos[u], pos[v]
+        if not (yu == yv == y_top) or abs(xu - xv) < 0.5:
+            continue
+        cx = (xu + xv) / 2
+        lo, hi = min(xu, xv), max(xu, xv)
+        if any(lo < x < hi for x in xs_sorted):
+            continue  # another node shares the columns between the two ends
+        out.append((cx, index))
+    # keep the folds whose two sides are joined by this edge only
+    eu, ev, _ = graph.edge_arrays()
+    xs = [pos[n][0] for n in graph.names]
+    pairs = list(zip(eu.tolist(), ev.tolist(), strict=True))
+    good = [(cx, index) for cx, index in out if sum((xs[a] < cx) != (xs[b] < cx) for a, b in pairs) == 1]
+    return sorted(good, reverse=True)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # drawing the tensor network
 
@@ -300,24 +438,27 @@ def draw_network(
     Bond dimensions: ``M`` on the input legs (thin grey lines), ``R`` on every other bond (dark lines); with
     labels, small networks (up to 60 nodes) also write the dimension on every edge.
     """
+    from tnrnn.cuts import CutResult
+    from tnrnn.network import TNGraph
+
+    if not isinstance(graph, TNGraph):
+        raise ArgumentError("graph", f"a {type(graph).__name__}", "a tnrnn.TNGraph (tnrnn.build_network)")
+    if cut is not None and not isinstance(cut, CutResult):
+        raise ArgumentError("cut", f"a {type(cut).__name__}", "None or a tnrnn.CutResult (tnrnn.min_cut)")
+    if labels is not None and not isinstance(labels, bool):
+        raise ArgumentError("labels", labels, "None, True or False")
+
     from matplotlib.collections import LineCollection
 
     from tnrnn._types import parse_partition
 
-    pos = network_layout(graph)
-    big = graph.n_nodes > LABEL_LIMIT
-    if big:  # compact: the same layout wrapped around a circle (rows become rings, inputs outside)
-        pos = radial_layout(pos)
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    lay = drawing_layout(graph)
+    pos, big = lay.pos, lay.kind == "radial"
+    x0, x1, y0, y1 = lay.extent
     W, H = x1 - x0 + 2.0, y1 - y0 + 2.6
     if labels is None:
         labels = not big
-    if big:
-        figsize = (9.0, 10.0)
-    else:
-        figsize = (min(18.0, max(6.0, 0.28 * W + 1.0)), min(10.0, max(2.6, 0.55 * H + 1.2)))
+    figsize = _figure_size(lay, legend=legend, title=bool(title))
     fig, ax = _new_axes(ax, figsize)
     unit = _unit_points(fig, ax, W, H)
     T = graph.meta.get("T") or max(graph.times)
@@ -330,7 +471,7 @@ def draw_network(
     leg_dims = {int(graph.size_dict[i]) for i, r in _input_legs(graph)}
     segs_R, segs_M, names_R, names_M, segs_cut, names_cut = [], [], [], [], [], []
     for u, v, index in graph.edges():
-        seg = (pos[u], pos[v])
+        seg = lay.wraps.get(index, (pos[u], pos[v]))  # wrap lines join the bands of a folded drawing
         if index in cut_set:
             segs_cut.append(seg)
             names_cut.append(index)
@@ -418,6 +559,8 @@ def draw_network(
                 ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
         if graph.n_nodes <= 60 and unit >= 20:
             for u, v, index in graph.edges():
+                if index in lay.wraps:
+                    continue
                 (ux, uy), (vx, vy) = pos[u], pos[v]
                 mx, my = (ux + vx) / 2, (uy + vy) / 2
                 dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
@@ -433,7 +576,7 @@ def draw_network(
                 )
 
     # the cut: copy tensors cut through, the bound -----------------------------------------------------------
-    cut_pts = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in segs_cut]
+    cut_pts = [_midpoint(seg) for seg in segs_cut]
     if cut is not None:
         cc = [pos[c] for c in cut.cut_copies]
         ring = ax.scatter(
@@ -449,54 +592,51 @@ def draw_network(
         ring.tnrnn_names = tuple(cut.cut_copies)
         cut_pts += cc
         if cut_pts:
-            cx = sum(p[0] for p in cut_pts) / len(cut_pts)
+            # the bound above the drawing; arrows drop only where nothing lies between it and the cut
             ty = y1 + 0.9
-            txt = _format_bound(graph, cut)
+            cx = min(max(sum(p[0] for p in cut_pts) / len(cut_pts), x0 + 0.3 * W), x1 - 0.3 * W)
             if big:  # no room beside the cut: top left corner
                 cx, ty = x0, y1 + 0.5
             ax.text(
                 cx,
                 ty,
-                txt,
+                _format_bound(graph, cut),
                 ha="left" if big else "center",
                 va="bottom",
                 fontsize=_fs(unit, 10, lo=7) if not big else 9,
                 color=CUT_COLOR,
                 zorder=5,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+                gid="tn-cut-bound",
             )
-            if len(cut_pts) <= 12 and not big:
+            if not big:
                 for px, py in cut_pts:
-                    ax.annotate(
-                        "",
-                        xy=(px, py),
-                        xytext=(cx, ty),
-                        zorder=2,
-                        arrowprops={
-                            "arrowstyle": "-|>",
-                            "color": CUT_COLOR,
-                            "lw": 0.6,
-                            "alpha": 0.55,
-                            "shrinkA": 2,
-                            "shrinkB": 4,
-                        },
-                    )
+                    if _clear_above(pos, segs_R + segs_M, px, py, ty):
+                        ax.annotate(
+                            "",
+                            xy=(px, py),
+                            xytext=(px, ty - 0.05),
+                            zorder=2,
+                            gid="tn-cut-arrow",
+                            arrowprops={"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.7, "alpha": 0.7,
+                                        "shrinkA": 0, "shrinkB": 3},
+                        )
 
     margin = 1.0
     L = graph.meta.get("L")
-    if labels and L and graph.meta.get("T") and unit >= 9:  # row names of a RAC network, left of the drawing
+    if labels and L and graph.meta.get("T") and unit >= 9:  # row names of a RAC network, left of each band
         margin = 4.2
-        rows = {}
-        for l in range(L, 0, -1):
-            rows[y1 - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
-            rows[y1 - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
-        if graph.is_tree():
-            rows[y1 - 2 * L] = "inputs"
-        else:
-            rows[y1 - 2 * L - 0.5] = "input copies"
-            rows[y1 - 2 * L - 1.5] = "inputs"
-        for yy, text in rows.items():
-            ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
+        for top, _ in lay.bands:
+            rows = {}
+            for l in range(L, 0, -1):
+                rows[top - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
+                rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
+            if graph.is_tree():
+                rows[top - 2 * L] = "inputs"
+            else:
+                rows[top - 2 * L - 0.5] = "input copies"
+                rows[top - 2 * L - 1.5] = "inputs"
+            for yy, text in rows.items():
+                ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
     ax.set_xlim(x0 - margin, x1 + 1.2)
     ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
     ax.set_aspect("equal", adjustable="box")
@@ -516,7 +656,7 @@ def draw_network(
             handles=handles,
             loc="upper center",
             bbox_to_anchor=(0.5, 0.0),
-            ncols=min(3 if big else 5, len(handles)),
+            ncols=min(3 if big else max(2, min(5, int(fig.get_figwidth() / 2.1))), len(handles)),
             fontsize=7.5,
             frameon=False,
             handletextpad=0.4,
@@ -525,6 +665,41 @@ def draw_network(
     if title:
         ax.set_title(title, fontsize=10)
     return fig, ax
+
+
+def _midpoint(seg) -> tuple[float, float]:
+    """The middle of a segment, or of the middle piece of a wrap line."""
+    if len(seg) == 2:
+        (ax_, ay), (bx, by) = seg
+        return (ax_ + bx) / 2, (ay + by) / 2
+    (ax_, ay), (bx, by) = seg[len(seg) // 2 - 1], seg[len(seg) // 2]
+    return (ax_ + bx) / 2, (ay + by) / 2
+
+
+def _clear_above(pos, segments, px: float, py: float, top: float, half_width: float = 0.45) -> bool:
+    """True when no node and no edge lies in the vertical strip above ``(px, py)`` up to ``top``."""
+    for x, y in pos.values():
+        if abs(x - px) < half_width and py + 0.3 < y < top:
+            return False
+    for seg in segments:
+        for (ax_, ay), (bx, by) in zip(seg[:-1], seg[1:], strict=True):
+            crosses = min(ax_, bx) - half_width < px < max(ax_, bx) + half_width
+            if crosses and py + 0.3 < max(ay, by) and min(ay, by) < top:
+                return False
+    return True
+
+
+def _figure_size(lay: DrawingLayout, *, legend: bool, title: bool) -> tuple[float, float]:
+    """Figure inches for a drawing at `UNIT_INCHES` per unit (more for small networks, up to twice that, so that
+    the drawing is at least 6 inches wide); radial drawings get a fixed 9 x 10 inches."""
+    if lay.kind == "radial":
+        return 9.0, 10.0
+    x0, x1, y0, y1 = lay.extent
+    units_w, units_h = x1 - x0 + 5.4, y1 - y0 + 2.8  # with the row names on the left and the output leg
+    unit = UNIT_INCHES * min(2.0, max(1.0, 6.0 / (units_w * UNIT_INCHES)))
+    width = units_w * unit
+    legend_in = (0.75 if width >= 10.5 else 1.0) if legend else 0.1
+    return width, units_h * unit + legend_in + (0.3 if title else 0.0)
 
 
 def _fs(unit: float, target: float, lo: float = 5.0) -> float:
@@ -567,6 +742,90 @@ def _legend_line(color, lw, text):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# files
+
+
+def figure_format(path) -> str:
+    """The format of an output file from its extension (one of `FORMATS`), or `ArgumentError` naming ``out``."""
+    import os
+
+    ext = os.path.splitext(str(path))[1].lower().lstrip(".")
+    if ext not in FORMATS:
+        raise ArgumentError("out", str(path), "a file name ending in " + ", ".join("." + f for f in FORMATS))
+    return ext
+
+
+def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
+    """Write ``fig`` as SVG, PDF or PNG (by extension) with a tight bounding box; return the format.
+
+    SVG text stays text (``<text>`` elements with the font named, editable in a vector editor), set through
+    `matplotlib.rc_context` for this call only. No time stamps are written, so an unchanged figure rewrites an
+    identical file, and the file is written under a temporary name and renamed into place.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or path-like
+        Output file; its extension (``.svg``, ``.pdf`` or ``.png``) picks the format.
+    dpi : int
+        Resolution of PNG files.
+    pad : float
+        Margin around the tight bounding box, in inches.
+    """
+    import os
+
+    import matplotlib
+
+    fmt = figure_format(path)
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+                "png": {"Software": None}}[fmt]
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tnrnn"}):
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=pad, metadata=metadata)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return fmt
+
+
+def draw_to_file(M, R, L, T, *, out, domain: str = "continuous", partition="start-end", cut: bool = True) -> dict:
+    """Draw a RAC's tensor network with its min-cut into ``out`` (the ``tnrnn draw`` verb).
+
+    Every argument is checked before anything is built or written.
+
+    Returns
+    -------
+    dict
+        ``out``, ``format``, ``nodes``, ``edges`` and ``cut_bound`` (``None`` without a cut).
+    """
+    import matplotlib.pyplot as plt
+
+    from tnrnn._types import check_domain, check_sizes, parse_partition
+    from tnrnn.build import build_network
+    from tnrnn.cuts import min_cut
+
+    fmt = figure_format(out)
+    M, R, L, T = check_sizes(M, R, L, T)
+    domain = check_domain(domain)
+    part = parse_partition(partition, T)
+    graph = build_network(M, R, L, T, domain=domain)
+    res = min_cut(graph, part) if cut else None
+    kind = "shallow RAC = matrix product state" if L == 1 else f"depth-{L} RAC"
+    fig, _ = draw_network(graph, cut=res, partition=part,
+                          title=f"{kind}  (M = {M}, R = {R}, T = {T}, {domain} inputs; {graph.n_nodes} nodes)")
+    try:
+        save_figure(fig, out)
+    finally:
+        plt.close(fig)
+    return {"out": str(out), "format": fmt, "nodes": graph.n_nodes, "edges": graph.n_edges,
+            "cut_bound": res.bound if res is not None else None}
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # the unrolled computation graph
 
 
@@ -586,7 +845,7 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
 
     References
     ----------
-    papers/long_term_memory_deep_rnn.md §1.2 (the deep RAC) and §5 (figure F1).
+    The theory page, section 'The model: recurrent arithmetic circuits'.
     """
     from tnrnn._types import check_positive_int
 
@@ -711,32 +970,21 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
     from tnrnn.build import build_network
     from tnrnn.cuts import min_cut
 
-    drawn = []
-    widths, heights = [], []
+    drawn, sizes = [], []
     for spec in specs:
         if not isinstance(spec, Mapping):
             raise ArgumentError("specs", spec, "mappings with keys M, R, L, T (and domain)")
         g = build_network(spec["M"], spec["R"], spec["L"], spec["T"], domain=spec.get("domain", "continuous"))
         c = min_cut(g, engine=engine) if cut else None
-        pos = network_layout(g)
-        if g.n_nodes > LABEL_LIMIT:
-            pos = radial_layout(pos)
-        xs = [p[0] for p in pos.values()]
-        ys = [p[1] for p in pos.values()]
-        widths.append(max(xs) - min(xs) + 2.2)
-        heights.append(max(ys) - min(ys) + 2.6)
+        # each panel at the size `draw_network` would give it alone (the legend only under the last one)
+        sizes.append(_figure_size(drawing_layout(g), legend=len(drawn) == len(specs) - 1, title=True))
         drawn.append((g, c))
-    wmax = max(widths)
-    scale = min(0.32, 17.0 / wmax)  # inches per layout unit
-    if any(g.n_nodes > LABEL_LIMIT for g, _ in drawn):  # a radial drawing: a square figure of 9 inches
-        scale = 9.0 / max(wmax, max(heights))
-    fig_h = sum(h * scale + 0.9 for h in heights) + (0.4 if title else 0.0)
     fig, axes = plt.subplots(
         len(specs),
         1,
-        figsize=(wmax * scale + 0.6, fig_h),
+        figsize=(max(w for w, _ in sizes), sum(h for _, h in sizes) + (0.4 if title else 0.0)),
         layout="constrained",
-        gridspec_kw={"height_ratios": [h * scale + 0.9 for h in heights]},
+        gridspec_kw={"height_ratios": [h for _, h in sizes]},
     )
     axes = [axes] if len(specs) == 1 else list(axes)
     for i, (ax, spec, (g, c)) in enumerate(zip(axes, specs, drawn, strict=True)):

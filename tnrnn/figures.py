@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tnrnn._io import atomic_savefig, check_output_dir
 from tnrnn._types import ArgumentError
 
 __all__ = ["FIGURES", "FigureUnavailable", "make_figures", "figure_names", "run_script", "DPI"]
@@ -44,14 +45,21 @@ class Figure:
     source: str
 
 
-def _save(fig, out_dir: str, name: str) -> list[str]:
+def _save(fig, out_dir: str, name: str, *, tight: bool = False) -> list[str]:
     import matplotlib.pyplot as plt
 
     os.makedirs(out_dir, exist_ok=True)
     paths = [os.path.join(out_dir, f"{name}.png"), os.path.join(out_dir, f"{name}.pdf")]
+    if tight:  # diagrams: tight bounding box, written by tnrnn.draw.save_figure
+        from tnrnn.draw import save_figure
+
+        for path in paths:
+            save_figure(fig, path, dpi=DPI)
+        plt.close(fig)
+        return paths
     # no time stamps, so that regenerating an unchanged figure rewrites identical files
-    fig.savefig(paths[0], dpi=DPI, metadata={"Software": None})
-    fig.savefig(paths[1], metadata={"CreationDate": None, "Producer": None, "Creator": None})
+    atomic_savefig(fig, paths[0], dpi=DPI, metadata={"Software": None})
+    atomic_savefig(fig, paths[1], metadata={"CreationDate": None, "Producer": None, "Creator": None})
     plt.close(fig)
     return paths
 
@@ -73,7 +81,7 @@ def fig_tn_shallow_deep(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=3, R=2, L=1, T=6), dict(M=3, R=2, L=2, T=4)])
-    return _save(fig, out_dir, "fig_tn_shallow_deep")
+    return _save(fig, out_dir, "fig_tn_shallow_deep", tight=True)
 
 
 def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
@@ -81,7 +89,7 @@ def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=3, R=2, L=3, T=4)])
-    return _save(fig, out_dir, "fig_tn_depth3")
+    return _save(fig, out_dir, "fig_tn_depth3", tight=True)
 
 
 def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
@@ -89,7 +97,7 @@ def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=2, R=2, L=3, T=10)])
-    return _save(fig, out_dir, "fig_tn_large")
+    return _save(fig, out_dir, "fig_tn_large", tight=True)
 
 
 def fig_tn_onehot(out_dir, quick=False, **context) -> list[str]:
@@ -97,7 +105,7 @@ def fig_tn_onehot(out_dir, quick=False, **context) -> list[str]:
     from tnrnn.draw import network_figure
 
     fig, _, _ = network_figure([dict(M=3, R=2, L=2, T=4, domain="onehot")])
-    return _save(fig, out_dir, "fig_tn_onehot")
+    return _save(fig, out_dir, "fig_tn_onehot", tight=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -188,6 +196,39 @@ def fig_rank_ratio(out_dir, quick=False, **context) -> list[str]:
         fontsize=11,
     )
     return _save(fig, out_dir, "fig_rank_ratio")
+
+
+#: largest T of the exact ranks in the cell comparison (default, quick); M = R = 2. The continuous quad rank grows
+#: fastest (depth 2: 327 at T = 6, 3720 at T = 8 in about a minute), so its depth-2 markers stop at T = 6
+CELLS_T_MAX = {("quad", 2, "continuous"): (6, 4)}
+CELLS_T_DEFAULT = (10, 6)
+
+
+def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
+    """Start-End rank against T of five cells (RAC, bilinear, MI, quad, linear) at depth 1 and 2, M = R = 2."""
+    import matplotlib.pyplot as plt
+
+    from tnrnn.plots_cells import CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
+
+    T_max = CELLS_T_DEFAULT[1 if quick else 0]
+    fig, axes = plt.subplots(2, 2, figsize=(12.0, 9.6), layout="constrained", sharey="row")
+    cache = _rank_cache(context)
+    for row, d in zip(axes, ("continuous", "onehot"), strict=True):
+        for ax, L in zip(row, (1, 2), strict=True):
+            exact_T = {
+                cell: list(range(2, CELLS_T_MAX.get((cell, L, d), CELLS_T_DEFAULT)[1 if quick else 0] + 1, 2))
+                for cell in CELL_STYLE
+            }
+            plot_cells_rank_vs_T(L, d, exact_T=exact_T, T_max=T_max, ranks=cache, ax=ax, legend=False)
+            if L == 2:
+                ax.set_ylabel("")
+    fig.legend(handles=cells_legend_handles(), loc="outside lower center", ncols=5, fontsize=8, frameon=False)
+    fig.suptitle(
+        "Which cells carry information from the Start to the End of a sequence: exact Start-End separation ranks "
+        "(markers) and proven upper bounds (dashed)",
+        fontsize=10.5,
+    )
+    return _save(fig, out_dir, "fig_cells_rank_vs_T")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -310,7 +351,7 @@ FIGURES: dict[str, Figure] = {
             fig_tn_onehot,
             "Depth-2 network over a discrete alphabet: copy tensors join the copies of each input; the "
             "min-cut goes through copy tensors.",
-            "notes §2.6, DESIGN decision 5",
+            "theory: the two input domains; cutting through a copy tensor",
         ),
         Figure(
             "rank_vs_T",
@@ -325,6 +366,14 @@ FIGURES: dict[str, Figure] = {
             "Exact rank ÷ bound: Theorem 1(1) and the state bound are attained, the min-cut is loose for "
             "deep RACs, the one-hot rank falls below the depth-3 conjecture (9 < 10 at M = R = 3, T = 4).",
             "paper Theorem 1, conjecture (§3.2), §7.3",
+        ),
+        Figure(
+            "cells_rank_vs_T",
+            fig_cells_rank_vs_T,
+            "Start-End rank of five recurrent cells at depth 1 and 2 (M = R = 2): the linear RNN stays at 2, "
+            "the shallow RAC and bilinear cell at R, MI at R + 1; squaring grows the rank with T already at "
+            "depth 1; depth lets the multiplicative cells grow with T.",
+            "cells beyond the RAC (tnrnn.cells), bounds of tnrnn.cells.bounds",
         ),
         Figure(
             "memory_accuracy",
@@ -384,9 +433,12 @@ def make_figures(
     from tqdm.auto import tqdm
 
     names = figure_names() if only is None else tuple(only)
+    if not names:
+        raise ArgumentError("only", only, f"a non-empty list of figure names from {', '.join(FIGURES)}")
     for name in names:
         if name not in FIGURES:
             raise ArgumentError("only", name, f"figure names from {', '.join(FIGURES)}")
+    check_output_dir("out_dir", out_dir)
     log = log or (lambda line: print(line, file=sys.stderr))
     context = {"ranks": {}, "results_dir": results_dir}
     files, made, skipped = [], [], []

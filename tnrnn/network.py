@@ -36,8 +36,9 @@ from tnrnn._types import ArgumentError
 
 __all__ = ["ROLES", "TNGraph", "JSON_FORMAT"]
 
-#: the node roles of a compiled RAC network
-ROLES = ("input", "W_I", "W_H", "W_O", "ones", "copy")
+#: the node roles of a compiled network: RAC roles, then ``core`` (a full order-3 core of a bilinear-form cell,
+#: legs ``(out, u, v)``); ``ones`` also tags the initial-state vectors of other cells
+ROLES = ("input", "W_I", "W_H", "W_O", "ones", "copy", "core")
 
 #: the ``format`` field written by `TNGraph.to_json`
 JSON_FORMAT = "tnrnn.TNGraph/1"
@@ -81,6 +82,17 @@ class TNGraph:
         for attr in ("indices", "roles", "times", "layers", "copies"):
             if len(getattr(self, attr)) != n:
                 raise ArgumentError(attr, len(getattr(self, attr)), f"one entry per node ({n} nodes)")
+
+    def __repr__(self) -> str:
+        """One line: sizes (for compiled RACs), counts and open legs, never the full index lists."""
+        keys = ("M", "R", "L", "T", "K")
+        sizes = ", ".join(f"{k}={self.meta[k]}" for k in keys if k in self.meta)
+        domain = self.meta.get("domain")
+        head = ", ".join(p for p in (sizes, domain) if p)
+        copies = sum(r == "copy" for r in self.roles)
+        legs = ", ".join(self.output[:3]) + (", ..." if len(self.output) > 3 else "")
+        return (f"TNGraph({head + ': ' if head else ''}{self.n_nodes} nodes, {self.n_edges} edges, "
+                f"{copies} copy tensors, open legs ({legs}))")
 
     # ---------------------------------------------------------------------------------------------------------
     # basic views
@@ -208,16 +220,16 @@ class TNGraph:
     def summary(self) -> dict:
         """Counts used by the CLI: ``nodes``, ``edges``, ``copy_tensors``, ``input_copies``, ``is_tree``.
 
-        ``input_copies`` counts the uses of an input: the layer-1 ``W^I`` nodes (``C(T+L-1, L)`` for a depth-``L``
-        RAC, in both domains). ``copy_tensors`` counts every copy node (Hadamard products, plus in the one-hot
-        domain the copy tensors that join the copies of one input).
+        ``input_copies`` counts the uses of an input: the layer-1 ``W^I`` (or ``core``) nodes (``C(T+L-1, L)`` for
+        a depth-``L`` RAC, in both domains). ``copy_tensors`` counts every copy node (Hadamard products, plus in the
+        one-hot domain the copy tensors that join the copies of one input).
         """
         roles = self.roles
         return {
             "nodes": self.n_nodes,
             "edges": self.n_edges,
             "copy_tensors": sum(r == "copy" for r in roles),
-            "input_copies": sum(r == "W_I" and l == 1 for r, l in zip(roles, self.layers, strict=True)),
+            "input_copies": sum(r in ("W_I", "core") and l == 1 for r, l in zip(roles, self.layers, strict=True)),
             "input_nodes": sum(r == "input" for r in roles),
             "open_legs": len(self.output),
             "is_tree": self.is_tree(),

@@ -243,7 +243,8 @@ def plot_lag_weights(rho2s=(0.25, 0.5, 0.81, 0.9, 1.0), J=30, *, sigma_c2=1.0, s
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1, §2.5, §3 (Fig A).
+    Emami et al., Implicit Bias of Linear RNNs (ICML 2021); the theory page, sections 'Lag weights' and
+    'Memory lags'.
     """
     import numpy as np
 
@@ -523,14 +524,16 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
     -----
     Lines: solid, the theorem (Theorem 1(1): the shallow rank ``min(R, M^{T/2})``; Theorem 1(2): the depth-2
     lower bound ``((min(M,R); T/2))``); dotted, the depth-``L`` conjecture; dash-dotted, the proven state bound
-    ``prod_l ((R; d_l))`` (notes §3.4 D1); dashed, the proven min-cut bound of the continuous-input tensor network
+    ``prod_l ((R; d_l))`` (theory page, section 'State bound'); dashed, the proven min-cut bound of the continuous-input
+    tensor network
     (it leaves the axes quickly: it grows like ``R^{C(T/2+L-1, L-1)}``); thin grey dotted, ``M^{T/2}``, a proven
     cap for one-hot inputs only. The y axis is cut at a few times the largest non-min-cut value.
 
     References
     ----------
     Levine, Sharir, Ziv & Shashua, "On the Long-Term Memory of Deep Recurrent Networks" (arXiv 1710.09431v2),
-    Theorem 1 and the depth-L conjecture; papers/long_term_memory_deep_rnn.md §3, §4.4, §5 (figure F5), §7.
+    Theorem 1 and the depth-L conjecture; the theory page, sections 'The paper's statements' and 'Bounds the
+    toolkit proves'.
     """
     import matplotlib.pyplot as plt
 
@@ -664,7 +667,8 @@ def plot_rank_ratio(M, R, *, bound, depths=(1, 2, 3), T_values=(2, 4, 6, 8, 10, 
 
     References
     ----------
-    Levine et al., Theorem 1 and the depth-L conjecture; papers/long_term_memory_deep_rnn.md §3.2, §3.4, §7.3.
+    Levine et al., Theorem 1 and the depth-L conjecture; the theory page, sections 'The depth-L conjecture' and
+    'Bounds the toolkit proves'.
     """
     import math
 

@@ -1,23 +1,20 @@
 """Recurrent Arithmetic Circuits (RACs), shallow and deep, in JAX, plus an exact modular twin.
 
-The recurrence (papers/long_term_memory_deep_rnn.md §1.2)::
+The recurrence is defined once, in `tnrnn.cells.rac` (see there for the first-step convention
+``W^{H,l} h^{0,l} := 1``)::
 
     h^{t,0} = f(x^t) in R^M
     h^{t,l} = (W^{H,l} h^{t-1,l}) ⊙ (W^{I,l} h^{t,l-1}),   l = 1..L, t = 1..T
     y       = W^O h^{T,L}
 
-First step: ``W^{H,l} h^{0,l} := 1`` (the all-ones vector), so ``h^{1,l} = W^{I,l} h^{1,l-1}``.
-The RAC never reads ``h^0`` otherwise (the authors' code fills it with NaN), and a generic ``h^0`` gives the
-same separation ranks (notes §1.3, checked there on six size settings; `tests/test_rac.py` checks it again):
-``W^{H,l} h^{0,l}`` is then a generic vector ``v``, which scales the rows of ``W^{I,l}`` at ``t = 1`` by
-``diag(v)``, an invertible change that the generic-weight argument absorbs.
+This module runs it in float JAX: `rac_step` is one time step over all layers (`tnrnn.cells.Rac.step` on
+`tnrnn.cells.FloatArith`), and the sequence is a `jax.lax.scan` outside it. The carry of layer ``l`` is the
+*recurrent contribution* ``g^l = W^{H,l} h^{t,l}``, initialised to ones.
 
-The cell (`rac_step`) is one time step over all layers; the sequence is a `jax.lax.scan` outside it. The carry of
-layer ``l`` is the *recurrent contribution* ``g^l = W^{H,l} h^{t,l}``, initialised to ones.
-
-`ModularRAC` evaluates the same recurrence on integers modulo a prime ``p`` with numpy ``int64``. It is what the
-exact rank engine (`tnrnn.rank`) uses. Overflow is ruled out by requiring ``max(M, R, K) * (p - 1)**2 < 2**63``:
-every matrix-vector product sums at most ``max(M, R)`` products of two residues before it is reduced.
+`ModularRAC` runs the same step on integers modulo a prime ``p`` with numpy ``int64``
+(`tnrnn.cells.NumpyModular`): the independent reference path of the exact rank engine (`tnrnn.rank`). Overflow is
+ruled out by requiring ``max(M, R, K) * (p - 1)**2 < 2**63``: every matrix-vector product sums at most
+``max(M, R)`` products of two residues before it is reduced.
 """
 
 from __future__ import annotations
@@ -31,6 +28,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from tnrnn._types import ArgumentError, check_positive_int
+from tnrnn.cells.arith import FloatArith, NumpyModular
+from tnrnn.cells.base import jax_pytrees
+from tnrnn.cells.rac import RAC, Rac, _RACSizes
+
+jax_pytrees()
 
 __all__ = [
     "RAC",
@@ -46,55 +48,12 @@ __all__ = [
 ]
 
 Array = jax.Array
+RACSizes = _RACSizes  # kept for code that imported it from here
+_JNP = FloatArith(jnp)
 
 
-class RACSizes:
-    """Sizes read from the weight shapes (``W_I[0]: (R, M)``, ``W_O: (K, R)``): static under `jax.jit`."""
-
-    W_I: tuple
-    W_O: object
-
-    @property
-    def M(self) -> int:
-        return self.W_I[0].shape[1]
-
-    @property
-    def R(self) -> int:
-        return self.W_O.shape[1]
-
-    @property
-    def L(self) -> int:
-        return len(self.W_I)
-
-    @property
-    def K(self) -> int:
-        return self.W_O.shape[0]
-
-
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
-class RAC(RACSizes):
-    """A depth-``L`` Recurrent Arithmetic Circuit as an immutable JAX pytree.
-
-    Attributes
-    ----------
-    W_I : tuple of arrays
-        Input matrices, ``W_I[0]`` of shape ``(R, M)`` and ``W_I[l]`` of shape ``(R, R)`` for ``l >= 1``.
-    W_H : tuple of arrays
-        Hidden-to-hidden matrices, each ``(R, R)``.
-    W_O : array
-        Output matrix ``(K, R)``.
-
-    Sizes are read from the array shapes, so they are static under `jax.jit`.
-    """
-
-    W_I: tuple[Array, ...]
-    W_H: tuple[Array, ...]
-    W_O: Array
-
-    def __call__(self, xs: Array) -> Array:
-        """The output ``y = W^O h^{T,L}`` for one sequence ``xs`` of shape ``(T, M)``."""
-        return rac_forward(self, xs)
+def _cell(model) -> Rac:
+    return Rac(model.M, model.R, model.L, model.K)
 
 
 def init_rac(M: int, R: int, L: int, *, key: Array, K: int = 1, dtype=None) -> RAC:
@@ -120,7 +79,7 @@ def init_rac(M: int, R: int, L: int, *, key: Array, K: int = 1, dtype=None) -> R
 
     W_I = tuple(normal(keys[l], (R, M if l == 0 else R)) for l in range(L))
     W_H = tuple(normal(keys[L + l], (R, R)) for l in range(L))
-    return RAC(W_I=W_I, W_H=W_H, W_O=normal(keys[2 * L], (K, R)))
+    return RAC(W_I=W_I, W_H=W_H, W_O=normal(keys[2 * L], (K, R)))  # key order kept from version 1
 
 
 def initial_carry(model: RAC, batch_shape: tuple[int, ...] = ()) -> tuple[Array, ...]:
@@ -143,35 +102,22 @@ def rac_step(model: RAC, carry: tuple[Array, ...], x: Array) -> tuple[tuple[Arra
     (new_carry, h_top)
         The next carry and ``h^{t,L}``.
     """
-    inp = x
-    new = []
-    for W_I, W_H, g in zip(model.W_I, model.W_H, carry, strict=True):
-        h = g * (W_I @ inp)
-        new.append(W_H @ h)
-        inp = h
-    return tuple(new), inp
+    return _cell(model).step(model, tuple(carry), x, _JNP)
+
+
+def _scan(model: RAC, xs: Array):
+    """``(final carry, h^{T,L})`` and the top states ``h^{t,L}`` of every step, by `jax.lax.scan` over `rac_step`."""
+    return jax.lax.scan(lambda carry, x: rac_step(model, carry, x), initial_carry(model), xs)
 
 
 def rac_outputs(model: RAC, xs: Array) -> Array:
     """Outputs ``y^t = W^O h^{t,L}`` at every step, shape ``(T, K)``."""
-
-    def body(carry, x):
-        carry, h = rac_step(model, carry, x)
-        return carry, model.W_O @ h
-
-    _, ys = jax.lax.scan(body, initial_carry(model), xs)
-    return ys
+    return _scan(model, xs)[1] @ model.W_O.T
 
 
 def rac_forward(model: RAC, xs: Array) -> Array:
     """The output at the last step, shape ``(K,)``, for ``xs`` of shape ``(T, M)``."""
-
-    def body(carry, x):
-        carry, h = rac_step(model, carry, x)
-        return carry, h
-
-    _, hs = jax.lax.scan(body, initial_carry(model), xs)
-    return model.W_O @ hs[-1]
+    return model.W_O @ _scan(model, xs)[1][-1]
 
 
 def rac_forward_batch(model: RAC, xs: Array) -> Array:
@@ -234,7 +180,7 @@ def max_safe_prime(width: int) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class ModularRAC(RACSizes):
+class ModularRAC(_RACSizes):
     """The RAC recurrence over the integers modulo a prime ``p`` (numpy ``int64``), for exact ranks.
 
     Weights are residues in ``[0, p)``. Requires ``max(M, R, K) * (p - 1)**2 < 2**63`` (checked), so every
@@ -275,21 +221,14 @@ class ModularRAC(RACSizes):
 
     def matvec(self, W: np.ndarray, v: np.ndarray) -> np.ndarray:
         """``W @ v (mod p)`` over the last axis of ``v``, exact in int64."""
-        out = np.matmul(v, W.T)
-        return np.remainder(out, self.p, out=out)
+        return NumpyModular(self.p).matvec(W, v)
 
     def initial_carry(self, batch_shape: tuple[int, ...] = ()) -> tuple[np.ndarray, ...]:
         return tuple(np.ones((*batch_shape, self.R), np.int64) for _ in range(self.L))
 
     def step(self, carry: Sequence[np.ndarray], x: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         """One step over all layers; ``x`` has shape ``(..., M)`` and broadcasts against the carry."""
-        inp, new = x, []
-        for W_I, W_H, g in zip(self.W_I, self.W_H, carry, strict=True):
-            h = np.multiply(g, self.matvec(W_I, inp))
-            np.remainder(h, self.p, out=h)
-            new.append(self.matvec(W_H, h))
-            inp = h
-        return tuple(new), inp
+        return _cell(self).step(self, tuple(carry), x, NumpyModular(self.p))
 
     def run(self, xs: np.ndarray, carry=None) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         """Run over ``xs`` of shape ``(..., t, M)``; returns the final carry and ``h^{t,L}``."""

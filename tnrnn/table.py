@@ -8,16 +8,17 @@ import json
 import sys
 from collections.abc import Sequence
 
-from tnrnn._types import ArgumentError, check_choice, check_domain, check_sizes
+from tnrnn._types import ArgumentError, check_choice, check_domain, check_seed, check_sizes
 from tnrnn.bounds import (
     alphabet_upper_bound,
+    check_closed_form_size,
     conjectured_lower_bound,
     degree_upper_bound,
     lower_bound,
     state_upper_bound,
 )
 
-__all__ = ["rank_table", "format_table", "COLUMNS", "FORMATS"]
+__all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS"]
 
 COLUMNS = (
     "L", "M", "R", "T", "domain", "rank", "lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper",
@@ -46,28 +47,27 @@ def rank_table(
     n_seeds: int = 2,
     progress: bool = True,
     min_cut: bool = True,
+    cell: str = "rac",
 ) -> list[dict]:
     """One row per (L, M, R, T, domain): the exact rank and every bound.
 
-    Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written.
-    ``alphabet_upper`` applies to the one-hot domain only and is ``None`` for continuous rows.
+    Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written:
+    the sizes, the seed, the size of the closed forms (`tnrnn.bounds.check_closed_form_size`) and of each
+    min-cut network (its closed-form node count against the memory budget). ``alphabet_upper`` applies to the
+    one-hot domain only and is ``None`` for continuous rows. ``cell`` other than ``"rac"``: the bounds of
+    `tnrnn.bounds.cell_upper_bounds`, and ``min_cut`` from the cell's network (``None`` where it has none).
     """
+    check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
     from tnrnn.rank import separation_rank
 
-    for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts)):
-        if not values:
-            raise ArgumentError(name, values, "a non-empty list of integers >= 1")
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
-    for L, M, R, T, d in cells:
-        check_sizes(M, R, L, T)
-        check_domain(d)
-        if T % 2:
-            raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
+    if cell != "rac":
+        return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut)
     rows = []
     for L, M, R, T, d in cells:
         res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds)
@@ -81,6 +81,62 @@ def rank_table(
                 "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
                 "min_cut": _min_cut_or_none(M, R, L, T, d) if min_cut else None,
                 "seeds": len(res.seeds), "N": list(res.N),
+            }
+        )
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return rows
+
+
+def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True) -> None:
+    """Validate a `rank_table` request up front (no JAX): raise `ArgumentError` on the first bad value."""
+    from tnrnn.build import refuse_large_network
+
+    for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts), ("domain", domains)):
+        if isinstance(values, str) or not values:
+            raise ArgumentError(name, values, "a non-empty list" + (" of integers >= 1" if name != "domain" else ""))
+    check_seed(seed)
+    for d in domains:
+        check_domain(d)
+    for L in Ls:
+        for M in Ms:
+            for R in Rs:
+                for T in Ts:
+                    check_sizes(M, R, L, T)
+                    if T % 2:
+                        raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
+                    check_closed_form_size(M, R, L, T)
+                    for d in domains if min_cut else ():
+                        refuse_large_network(L, T, domain=d)
+
+
+def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut) -> list[dict]:
+    from tnrnn.bounds import cell_upper_bounds
+    from tnrnn.cells.base import make_cell
+    from tnrnn.cells.bounds import cell_lower_bound
+    from tnrnn.rank import separation_rank
+
+    rows = []
+    for L, M, R, T, d in cells:
+        res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds, cell=cell)
+        ups = cell_upper_bounds(cell, M, R, L, T, domain=d)
+        cut = None
+        if min_cut:
+            try:
+                from tnrnn.cuts import start_end_min_cut
+
+                cut = start_end_min_cut(M, R, L, T, domain=d, cell=cell).bound
+            except ArgumentError:  # no tensor network for this cell, or too large to build
+                cut = None
+        rows.append(
+            {
+                "L": L, "M": M, "R": R, "T": T, "domain": d, "rank": res.rank,
+                "lower": cell_lower_bound(make_cell(cell, M, R, L), T, domain=d)[0], "conjecture": None,
+                "state_upper": ups.get("state_upper"), "degree_upper": ups["degree_upper"],
+                "alphabet_upper": ups.get("alphabet_upper"), "min_cut": cut,
+                "seeds": len(res.seeds), "N": list(res.N), "cell": res.cell,
             }
         )
         if bar is not None:

@@ -1,13 +1,14 @@
 """Implicit bias of linear RNNs: the linear RNN, its weighted 1-D convolution twin, lag weights, empirical NTK.
 
-papers/implicit_bias_linear_rnn.md (Emami et al., ICML 2021). Modules:
+Emami et al., *Implicit Bias of Linear RNNs* (ICML 2021); see the theory page, section 'Linear RNNs and their
+implicit bias'. Modules:
 
 - `tnrnn.linear.model`: the linear RNN pytree (NTK and standard parameterisations), forward pass by `lax.scan`,
   impulse response, causal convolution;
 - `tnrnn.linear.lag_weights`: analytic β_j² (float and exact rational) and peak / 1 %-memory lags;
 - `tnrnn.linear.ntk`: the empirical lag-by-lag NTK of a finite-width RNN by JAX autodiff;
 - `tnrnn.linear.train`: the scaled convolution model, teachers, data and jitted full-batch gradient descent;
-- `tnrnn.linear.experiments`: the experiments of notes §4.2 and their results JSON.
+- `tnrnn.linear.experiments`: the experiments of the user guide 'Linear RNNs' and their results JSON.
 
 Library code never changes JAX's global configuration; callers that compare with β_j² down to 1e-5 enable
 ``jax_enable_x64`` themselves (the tests and the CLI do).

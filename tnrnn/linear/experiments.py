@@ -1,4 +1,4 @@
-"""The experiments of papers/implicit_bias_linear_rnn.md §4.2, and the results JSON they write.
+"""The experiments of the user guide 'Linear RNNs', and the results JSON they write.
 
 Four parts, each a function returning a JSON-ready dict with every setting, seed and metric:
 
@@ -25,6 +25,7 @@ import time
 import jax
 import numpy as np
 
+from tnrnn._io import atomic_write, check_file_name, check_output_dir
 from tnrnn._types import ArgumentError
 from tnrnn.linear.lag_weights import lag_weights
 from tnrnn.linear.model import init_linear_rnn
@@ -172,7 +173,7 @@ def ntk_width_experiment(*, widths, seeds, rho2s, J, sigma_c2=1.0, sigma_f2=1.0,
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1, §4.3 (a).
+    the theory page, section 'Lag weights'; the user guide 'Linear RNNs' (a).
     """
     _require_x64()
     runs = []
@@ -232,7 +233,7 @@ def equivalence_experiment(*, widths, rho2s, teachers, seeds, T, N, steps, lr, r
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.2 (equivalence), §4.2 (protocol), §4.3 (b) (values of the notes).
+    the theory page, section 'Lag weights' (equivalence); the user guide 'Linear RNNs' (protocol).
     """
     _require_x64()
     runs = []
@@ -327,7 +328,7 @@ def _summarise(runs, group_keys, metrics):
 
 
 def rho_sweep_experiment(*, rho2s, teachers, seeds, width, T, N, N_test, steps, lr, snr_db):
-    """Test error against ρ² for synthetic teachers (the bias–variance trade-off of notes §4.2).
+    """Test error against ρ² for synthetic teachers (the bias–variance trade-off of the user guide 'Linear RNNs').
 
     For each teacher and seed: ``N`` training sequences of length ``T`` with output noise at ``snr_db`` and
     ``N_test`` clean test sequences (keys ``fold_in(key(0), 2, teacher, seed)`` and ``(3, teacher, seed)``). For
@@ -339,7 +340,7 @@ def rho_sweep_experiment(*, rho2s, teachers, seeds, width, T, N, N_test, steps, 
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.3 (implicit bias), §4.2 (sweep protocol).
+    the theory page, section 'Lag weights' (implicit bias); the user guide 'Linear RNNs' (sweep protocol).
     """
     _require_x64()
     runs = []
@@ -402,7 +403,7 @@ def sunspots_experiment(*, rho2s, seeds, width, T, stride, train_until, steps, l
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §4.2 (real data: statsmodels datasets as system identification).
+    the user guide 'Linear RNNs' (real data: statsmodels datasets as system identification).
     """
     _require_x64()
     years, values = sunspots_series()
@@ -469,11 +470,16 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
     dict
         The results, as written (plus ``"path"``).
     """
-    _require_x64()
     parts = list(_PARTS if parts is None else parts)
+    if not parts:
+        raise ArgumentError("parts", parts, "a non-empty list of " + ", ".join(_PARTS))
     for p in parts:
         if p not in _PARTS:
             raise ArgumentError("parts", p, "one of " + ", ".join(_PARTS))
+    if filename is not None:
+        check_file_name("filename", filename)
+    check_output_dir("out_dir", out_dir)
+    _require_x64()
     mode = "quick" if quick else "full"
     cfg = SETTINGS[mode]
     fns = {
@@ -494,7 +500,7 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
         results["seconds"][p] = time.perf_counter() - t0
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, filename or ("linear_quick.json" if quick else "linear.json"))
-    with open(path, "w") as fh:
+    with atomic_write(path) as fh:
         json.dump(results, fh, indent=1, allow_nan=False)
     results["path"] = path
     return results

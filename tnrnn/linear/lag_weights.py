@@ -2,7 +2,7 @@
 
 Pure Python arithmetic (no JAX): every function works in the number type it is given, so passing
 `fractions.Fraction` values (or ``exact=True``) gives exact rational results, which is what the tests compare with
-the hand-derived values of papers/implicit_bias_linear_rnn.md §5.
+the values stated on the theory page, section 'Memory lags'.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ __all__ = [
     "memory_lag",
     "memory_constant",
     "lag_weight_summary",
+    "MAX_SUMMARY_LAG",
 ]
+
+#: the largest ``J`` of `lag_weight_summary` (the ``tnrnn linear lag-weights`` command lists every lag)
+MAX_SUMMARY_LAG = 100_000
 
 
 def _as_fraction(value) -> Fraction:
@@ -65,7 +69,8 @@ def lag_weight(j: int, *, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_s
     rho2, sigma_c2, sigma_f2 : number
         Initial variances ``σ_W² = ρ²``, ``σ_C²``, ``σ_F²`` (each ``>= 0``).
     param : {"ntk", "standard"}
-        Parameterisation. Under ``"standard"`` the step is ``η₀/n`` and the ``F`` term vanishes (notes §2.7).
+        Parameterisation. Under ``"standard"`` the step is ``η₀/n`` and the ``F`` term vanishes (the theory page,
+        section 'The model and its impulse response').
     lr_scale : (λ_W, λ_F, λ_C)
         Relative learning rates of the three parameter groups.
     exact : bool
@@ -80,12 +85,14 @@ def lag_weight(j: int, *, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_s
     Notes
     -----
     Wide limit ``n → ∞`` with ``T, n_x, n_y`` fixed, iid Gaussian initialisation, squared loss, lag ``j`` using
-    ``W^j`` with no feed-through term (notes §1.1, §2.8). The lag-NTK is then diagonal in the lag with these
+    ``W^j`` with no feed-through term (the theory page, sections 'The model and its impulse response' and
+    'Assumptions'). The lag-NTK is then diagonal in the lag with these
     entries (times ``1/n_x``). ``q = 0`` is allowed (``0⁰ = 1``).
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1 (lag weights), §2.7 (per-group rates, standard parameterisation),
+    the theory page, sections 'Lag weights' and 'The model and its impulse response' (per-group rates,
+    standard parameterisation),
     Appendix A (derivation); Emami et al., "Implicit Bias of Linear RNNs", ICML 2021.
     """
     j = check_lag("j", j)
@@ -143,7 +150,7 @@ def peak_lag(*, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_scale=(1, 1
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.5.
+    the theory page, section 'Memory lags'
     """
     q, sc, sf, lw, lf, lc = _checked(rho2, sigma_c2, sigma_f2, param, lr_scale, exact)
     if J is not None:
@@ -190,7 +197,7 @@ def memory_lag(
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.5 (1 %-memory lag).
+    the theory page, section 'Memory lags' (1 %-memory lag).
     """
     q, sc, sf, lw, lf, lc = _checked(rho2, sigma_c2, sigma_f2, param, lr_scale, exact)
     threshold = _as_fraction(threshold) if exact else threshold
@@ -219,7 +226,7 @@ def memory_constant(rho2) -> float:
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.5 (τ = 0.72, 1.44, 4.75, 9.49 for ρ² = 0.25, 0.5, 0.81, 0.9).
+    the theory page, section 'Memory lags' (τ = 0.72, 1.44, 4.75, 9.49 for ρ² = 0.25, 0.5, 0.81, 0.9).
     """
     q = float(check_variance("rho2", rho2))
     if q >= 1:
@@ -232,13 +239,25 @@ def memory_constant(rho2) -> float:
 def lag_weight_summary(J: int, *, rho2, sigma_c2=1.0, sigma_f2=1.0, param: str = "ntk", lr_scale=(1.0, 1.0, 1.0)):
     """Everything the ``tnrnn linear lag-weights`` command prints, as a JSON-ready dict.
 
+    Every value is finite (strict JSON): settings whose β_j² overflow float64 are refused (`ArgumentError` naming
+    ``rho2``), as is ``J > MAX_SUMMARY_LAG``. ``ρ² = 1`` and above are allowed (the weights do not decay: the
+    memory lag and constant are ``None``); ``J = 0`` lists β_0² alone.
+
     Keys: ``beta2`` (list of β_0²..β_J²), ``peak_lag`` (over ``0..J``), ``memory_lag_1pct`` (within ``0..J``, or
     ``None``), ``decay_rate`` (ρ², the asymptotic ratio β_{j+1}²/β_j²), ``memory_constant`` (τ, or ``None`` when
     infinite) and the settings.
     """
     J = check_lag("J", J)
+    if J > MAX_SUMMARY_LAG:
+        raise ArgumentError("J", J, f"an integer 0 <= J <= {MAX_SUMMARY_LAG} (one lag weight per lag is listed)")
     kw = dict(rho2=rho2, sigma_c2=sigma_c2, sigma_f2=sigma_f2, param=param, lr_scale=lr_scale)
     beta2 = lag_weights(J, **kw)
+    if not np.isfinite(beta2).all():
+        j = int(np.flatnonzero(~np.isfinite(beta2))[0])
+        raise ArgumentError(
+            "rho2", rho2, f"a value whose lag weights up to J={J} fit in float64 (beta_{j}^2 overflows; lower rho2, "
+            "the variances, the rates or J)",
+        )
     tau = memory_constant(rho2)
     return {
         "beta2": [float(b) for b in beta2],

@@ -1,6 +1,6 @@
 """The linear RNN in JAX: parameterisations, forward pass, impulse response and causal convolution.
 
-The recurrence (papers/implicit_bias_linear_rnn.md §1.1)::
+The recurrence (the theory page, section 'The model and its impulse response')::
 
     h[t] = a_W · W h[t-1] + a_F · F x[t],     h[-1] = 0
     ŷ[t] = a_C · C h[t]
@@ -8,7 +8,8 @@ The recurrence (papers/implicit_bias_linear_rnn.md §1.1)::
 with multipliers ``(a_W, a_F, a_C) = (1/√n, 1/√n_x, 1/√n)`` and unit-scale Gaussian entries
 ``W ~ N(0, σ_W²), F ~ N(0, σ_F²), C ~ N(0, σ_C²)`` in the **NTK parameterisation**, and multipliers
 ``(1, 1, 1)`` with entries ``W ~ N(0, σ_W²/n), F ~ N(0, σ_F²/n_x), C ~ N(0, σ_C²/n)`` in the **standard
-parameterisation** (notes §2.7). Both give the same random function at initialisation; they differ in how a
+parameterisation** (the theory page, section 'The model and its impulse response'). Both give the same random function
+at initialisation; they differ in how a
 gradient step moves it. `group_lr_scale` returns the per-group learning-rate factors that make one base step size
 ``η`` meaningful for both (``1`` under NTK, ``1/n`` under standard).
 
@@ -45,7 +46,7 @@ __all__ = [
 
 Array = jax.Array
 
-#: the two parameterisations of notes §2.7
+#: the two parameterisations of the theory page, section 'The model and its impulse response'
 PARAMETERISATIONS = ("ntk", "standard")
 
 
@@ -151,7 +152,7 @@ def init_linear_rnn(
         ``σ_W² = ρ²``, ``σ_F²`` and ``σ_C²``, each ``>= 0``. The effective transition matrix ``A = a_W W`` has
         entries of variance ``ρ²/n`` in both parameterisations, so its spectral radius tends to ``ρ``.
     param : {"ntk", "standard"}
-        Parameterisation (notes §2.7).
+        Parameterisation (the theory page, section 'The model and its impulse response').
     dtype : optional
         Floating dtype; defaults to JAX's default float (float64 under x64).
 
@@ -186,13 +187,13 @@ def group_lr_scale(model: LinearRNN, lr_scale=(1.0, 1.0, 1.0)) -> LinearRNN:
     ----------
     model : LinearRNN
     lr_scale : (λ_W, λ_F, λ_C)
-        Relative learning rates of the three groups (notes §2.7).
+        Relative learning rates of the three groups (the theory page, section 'The model and its impulse response').
 
     Returns
     -------
     LinearRNN
         Its ``W``, ``F``, ``C`` fields hold the scalar factors ``λ_g`` (NTK) or ``λ_g / n`` (standard: one step
-        ``η = η₀/n``, notes §1.2), so that gradient descent with base step ``η`` updates
+        ``η = η₀/n``, the theory page, section 'Assumptions'), so that gradient descent with base step ``η`` updates
         ``θ_g ← θ_g − η · factor_g · ∇_g ℒ``.
     """
     lw, lf, lc = (float(check_variance(nm, v)) for nm, v in zip(("lr_W", "lr_F", "lr_C"), lr_scale, strict=True))
@@ -241,7 +242,7 @@ def impulse_response(model: LinearRNN, J: int) -> Array:
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §1.1 (unrolled form).
+    the theory page, section 'The model and its impulse response' (unrolled form).
     """
     J = check_lag("J", J)
     A, B, C = model.effective()

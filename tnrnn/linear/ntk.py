@@ -6,7 +6,8 @@ parameters::
     K[(j,a,b), (k,a',b')] = Σ_g λ_g ⟨∂L_j[a,b]/∂θ_g, ∂L_k[a',b']/∂θ_g⟩
 
 (``g`` over the groups ``W, F, C`` with their learning-rate factors, `tnrnn.linear.model.group_lr_scale`). In the
-wide limit ``K → δ_jk δ_aa' δ_bb' β_j²/n_x`` (notes §2.1). `empirical_lag_ntk` returns the lag-by-lag matrix
+wide limit ``K → δ_jk δ_aa' δ_bb' β_j²/n_x`` (the theory page, section 'Lag weights'). `empirical_lag_ntk` returns the
+lag-by-lag matrix
 ``n_x · mean_{a,b} K[(j,a,b),(k,a,b)]``, which tends to ``diag(β_0², …, β_J²)``.
 """
 
@@ -56,7 +57,7 @@ def empirical_ntk_tensor(model: LinearRNN, J: int, *, lr_scale=(1.0, 1.0, 1.0), 
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1 and Appendix B.
+    the theory page, section 'Lag weights'.
     """
     J = check_lag("J", J)
     check_choice("method", method, NTK_METHODS)
@@ -107,7 +108,7 @@ def empirical_lag_ntk(model: LinearRNN, J: int, *, lr_scale=(1.0, 1.0, 1.0), met
     For a scalar RNN (``n_x = n_y = 1``) this is exactly ``⟨∂L_j/∂θ, ∂L_k/∂θ⟩`` (weighted by the group
     learning rates). As ``n → ∞`` it tends to ``diag(β_0², …, β_J²)`` (`tnrnn.linear.lag_weights`); at finite
     width the off-diagonal entries are ``O(1/√n)`` fluctuations and the diagonal has relative spread growing with
-    the lag (notes §2.8, §4.3).
+    the lag (the theory page, section 'Assumptions'; the user guide 'Linear RNNs').
 
     Parameters
     ----------
@@ -125,7 +126,7 @@ def empirical_lag_ntk(model: LinearRNN, J: int, *, lr_scale=(1.0, 1.0, 1.0), met
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1 (lag-diagonal kernel), §4.3 (validation values).
+    the theory page, section 'Lag weights' (lag-diagonal kernel).
     """
     K = empirical_ntk_tensor(model, J, lr_scale=lr_scale, method=method)
     diag_entries = jnp.einsum("jabkab->jk", K)

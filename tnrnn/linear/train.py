@@ -1,6 +1,6 @@
 """The scaled convolution model (SCM), synthetic teachers and jitted full-batch gradient descent.
 
-The SCM (papers/implicit_bias_linear_rnn.md §2.2) is ``ŷ[t] = Σ_j (β_j/√n_x) K_j x[t-j]`` with trainable
+The SCM (the theory page, section 'Lag weights') is ``ŷ[t] = Σ_j (β_j/√n_x) K_j x[t-j]`` with trainable
 ``K_j ∈ R^{n_y×n_x}`` and fixed β_j. It is linear in ``K`` and its NTK is the wide-limit NTK of the linear RNN, so
 gradient descent on both from matched initial functions (``β_j K_j(0)/√n_x = L_j(0)``) follows the same path as
 ``n → ∞``.
@@ -49,7 +49,7 @@ __all__ = [
 
 Array = jax.Array
 
-#: synthetic teachers (notes §4.2)
+#: synthetic teachers (the user guide 'Linear RNNs')
 TEACHERS = ("geometric", "spike", "ssm")
 
 
@@ -82,7 +82,7 @@ def gp_initial_filters(J: int, *, key, rho2=0.5, sigma_c2=1.0, sigma_f2=1.0, n_x
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §2.1 (the GP at initialisation).
+    the theory page, section 'Lag weights' (the GP at initialisation).
 
     Notes
     -----
@@ -135,7 +135,7 @@ def teacher_filters(
 
     References
     ----------
-    papers/implicit_bias_linear_rnn.md §4.2 (teachers of short and long memory).
+    the user guide 'Linear RNNs' (teachers of short and long memory).
     """
     check_choice("kind", kind, TEACHERS)
     J = check_lag("J", J)
@@ -329,7 +329,8 @@ def train_scm(scm: ScaledConvolution, xs, ys, *, lr: float, steps: int, **test):
 def stable_step(lr: float, xs, beta2, *, n_y: int = 1) -> float:
     """``min(lr, 1/λ_max)`` where ``λ_max`` is the largest eigenvalue of the SCM loss Hessian in ``K``.
 
-    GD on a quadratic is stable for ``η λ_max < 2`` (notes §1.2); capping at ``1/λ_max`` keeps a margin, which
+    GD on a quadratic is stable for ``η λ_max < 2`` (the theory page, section 'Assumptions'); capping at ``1/λ_max``
+    keeps a margin, which
     the finite-width RNN needs at ``ρ²`` near 1.
     """
     xs = jnp.asarray(xs)
@@ -343,7 +344,7 @@ def stable_step(lr: float, xs, beta2, *, n_y: int = 1) -> float:
 
 def relative_path_difference(L_rnn, L_scm, L0) -> float:
     """``‖L_rnn − L_scm‖ / ‖L_scm − L(0)‖`` (Frobenius over all lags): how far the RNN's learned change is from the
-    SCM's (notes §4.2)."""
+    SCM's (the user guide 'Linear RNNs')."""
     L_rnn, L_scm, L0 = (np.asarray(v, np.float64) for v in (L_rnn, L_scm, L0))
     denom = np.linalg.norm(L_scm - L0)
     return float(np.linalg.norm(L_rnn - L_scm) / (denom if denom else 1.0))

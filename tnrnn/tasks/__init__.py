@@ -3,8 +3,8 @@ training (patience or the authors' plateau schedule, a minimum number of steps),
 validation data, and the statistics of a depth sweep (largest length solved, bootstrap intervals, exact paired
 tests).
 
-Nothing here imports matplotlib; the plots of a results file are `tnrnn.plots.plot_memory_accuracy` and
-`tnrnn.plots.plot_memory_solved`.
+See the user guide 'Memory experiments' for the protocols. Nothing here imports matplotlib; the plots of a
+results file are `tnrnn.plots.plot_memory_accuracy` and `tnrnn.plots.plot_memory_solved`.
 """
 
 from tnrnn.tasks.data import (

@@ -4,7 +4,8 @@ Both generators are vectorised JAX functions of a PRNG ``key`` (keyword-only), s
 fresh
 batch inside its jit-compiled step. Symbols are integers (``int32``); the models one-hot encode them.
 
-Protocols follow the authors' code (papers/long_term_memory_deep_rnn.md §6.1, §6.2).
+Protocols follow the authors' public code (user guide 'Memory experiments', sections 'Copying Memory' and
+'Start-End Similarity').
 
 Copying Memory
     Alphabet: ``n`` data symbols ``0..n-1``, blank ``n``, recall marker ``n+1`` (``n + 2`` classes in and
@@ -243,7 +244,7 @@ def ses_batch(batch: int, *, n: int, m: int, T: int, C: int = 2, key):
 
 
 def copy_baselines(n: int, M_c: int, B: int) -> dict:
-    """The memoryless strategy for Copying Memory (notes §6.1).
+    """The memoryless strategy for Copying Memory (user guide 'Memory experiments', section 'Copying Memory').
 
     Predict blank everywhere except the last ``M_c`` steps, where the ``n`` data symbols are equally likely:
     loss ``M_c ln(n) / T``, accuracy ``(M_c + B + M_c/n) / T``, data accuracy ``1/n``.

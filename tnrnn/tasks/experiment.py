@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
+from tnrnn._io import atomic_savefig, atomic_write, check_file_name, check_output_dir
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
@@ -107,6 +108,10 @@ def preset_settings(preset: str, task: str, *, cell: str | None = None, quick: b
                    lr_grid=out["lr_grid"][1:3], pilot_steps=q.eval_every, pilot_seeds=out["pilot_seeds"][:1])
     out["config"] = TrainConfig(**train_kw)
     return out
+
+
+#: the swept values of ``quick=True`` when none are given (SES lengths ``T``, Copying Memory delays ``B``)
+QUICK_VALUES = {"ses": [8, 12], "copy": [5, 10]}
 
 
 def _check_list(name: str, values, minimum: int) -> list[int]:
@@ -332,7 +337,7 @@ def summarize(results: dict) -> list[dict]:
 def save_results(results: dict, path) -> str:
     """Write ``results`` as JSON (indented, keys in insertion order); returns the path."""
     path = str(path)
-    with open(path, "w") as fh:
+    with atomic_write(path) as fh:
         json.dump(results, fh, indent=1, allow_nan=True, default=_jsonable)
         fh.write("\n")
     return path
@@ -446,6 +451,8 @@ def run_cli_experiment(
 
     check_choice("task", task, TASKS)
     sweep, values, other = ("T", T, B) if task == "ses" else ("B", B, T)
+    if values is None and quick and preset is None:
+        values = QUICK_VALUES[task]
     if values is None and preset is None:
         what = "even sequence lengths" if task == "ses" else "delays"
         raise ArgumentError(sweep, values, f"a comma-separated list of {what}, required for {task} without --preset")
@@ -485,7 +492,8 @@ def run_cli_experiment(
         pass
     elif tune or "lr_grid" in base:
         kw["lr_grid"] = base.get("lr_grid") or list(_RMSPROP_GRID if config.optimizer == "rmsprop" else _ADAM_GRID)
-    stem = name or task
+    stem = check_file_name("name", name) if name is not None else task
+    check_output_dir("out", out)
     given = {k: v for k, v in options.items() if v is not None}
     command = _command_line(task, sweep, values if T is not None or B is not None else None, out, stem, plot, quick,
                             preset, given)
@@ -506,8 +514,7 @@ def run_cli_experiment(
         from tnrnn.plots import plot_memory_accuracy
 
         fig, _ = plot_memory_accuracy(results)
-        png = os.path.join(out, f"{stem}.png")
-        fig.savefig(png, dpi=150, bbox_inches="tight")
+        png = atomic_savefig(fig, os.path.join(out, f"{stem}.png"), dpi=150, bbox_inches="tight")
         files.append(png)
         import matplotlib.pyplot as plt
 

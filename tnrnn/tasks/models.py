@@ -38,6 +38,8 @@ import jax
 import jax.numpy as jnp
 
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
+from tnrnn.cells.arith import FloatArith
+from tnrnn.cells.rac import rac_layer
 
 __all__ = [
     "CELLS",
@@ -59,6 +61,11 @@ __all__ = [
 CELLS = ("rac", "rnn", "gru", "scornn")
 Array = jax.Array
 _EPS = 1e-6
+_FLOAT = FloatArith(jnp)
+
+
+def _rms_normalise(v: Array) -> Array:
+    return v * jax.lax.rsqrt(jnp.mean(v * v) + _EPS)
 
 
 def _orthogonal(key, R, dtype):
@@ -91,9 +98,8 @@ class RACCell:
         return jnp.ones((self.R,), self.W_H.dtype)
 
     def __call__(self, g: Array, x: Array) -> tuple[Array, Array]:
-        v = g * (self.W_I @ x)
-        h = v * jax.lax.rsqrt(jnp.mean(v * v) + _EPS)
-        return self.W_H @ h, h
+        # the one RAC definition (tnrnn.cells.rac_layer), with the RMS normalisation as its post-step
+        return rac_layer(_FLOAT, self.W_I, self.W_H, g, x, post=_rms_normalise)
 
     @staticmethod
     def init(D: int, R: int, *, key, dtype=jnp.float32, first: bool = True) -> RACCell:

@@ -1,0 +1,138 @@
+"""tnrnn.interop: quimb and cotengra exports contract to the RAC forward pass; tags; errors."""
+
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+import tnrnn
+from tnrnn import ArgumentError
+from tnrnn.build import build_network
+from tnrnn.interop import INTEROP_HINT, network_operands, to_cotengra, to_quimb
+from tnrnn.testing import assert_close, rng
+
+qtn = pytest.importorskip("quimb.tensor")
+ctg = pytest.importorskip("cotengra")
+
+CASES = [(3, 2, 1, 4, 1), (2, 3, 2, 4, 2), (3, 2, 3, 5, 1), (2, 2, 2, 7, 3)]
+
+
+def _model(M, R, L, K, seed=0):
+    return tnrnn.init_rac(M, R, L, key=jax.random.PRNGKey(seed), K=K)
+
+
+def _inputs(domain, M, T, seed=1):
+    g = rng(seed)
+    if domain == "onehot":
+        return np.eye(M)[g.integers(0, M, size=T)]
+    return g.normal(size=(T, M))
+
+
+def _assert_forward(actual, model, xs):
+    """Equal to the forward pass, compared on the scale of the output (deep RAC outputs are tiny)."""
+    expected = np.asarray(tnrnn.rac_forward(model, xs))
+    scale = np.abs(expected).max()
+    assert scale > 0
+    assert_close(np.asarray(actual) / scale, expected / scale)
+
+
+@pytest.mark.parametrize("domain", ["continuous", "onehot"])
+@pytest.mark.parametrize("hyper", [False, True])
+@pytest.mark.parametrize("M,R,L,T,K", CASES)
+def test_quimb_contraction_equals_forward(M, R, L, T, K, domain, hyper):
+    model, xs = _model(M, R, L, K), _inputs(domain, M, T)
+    tn = to_quimb(model, xs, domain=domain, hyper=hyper)
+    assert tn.outer_inds() == ("y",)
+    _assert_forward(tn.contract(output_inds=("y",), optimize="greedy").data, model, xs)
+
+
+@pytest.mark.parametrize("domain", ["continuous", "onehot"])
+@pytest.mark.parametrize("hyper", [False, True])
+@pytest.mark.parametrize("M,R,L,T,K", CASES)
+def test_cotengra_contraction_equals_forward(M, R, L, T, K, domain, hyper):
+    model, xs = _model(M, R, L, K), _inputs(domain, M, T)
+    inputs, output, size_dict, arrays = to_cotengra(model, xs, domain=domain, hyper=hyper)
+    assert output == ("y",) and len(inputs) == len(arrays)
+    for idx, a in zip(inputs, arrays, strict=True):
+        assert a.shape == tuple(size_dict[i] for i in idx)
+    _assert_forward(ctg.array_contract(arrays, inputs, output, size_dict=size_dict, optimize="greedy"), model, xs)
+    # cotengra.einsum on the same operands
+    ops = [x for pair in zip(arrays, inputs, strict=True) for x in pair]
+    _assert_forward(ctg.einsum(*ops, output, optimize="greedy"), model, xs)
+
+
+def test_onehot_network_differs_from_forward_on_real_inputs():
+    # the one-hot network collapses repeated inputs; on real inputs it is a different function (deep RAC)
+    model, xs = _model(2, 2, 2, 1), _inputs("continuous", 2, 4)
+    tn = to_quimb(model, xs, domain="onehot")
+    y = np.asarray(tn.contract(output_inds=("y",), optimize="greedy").data)
+    with pytest.raises(AssertionError):
+        _assert_forward(y, model, xs)
+
+
+@pytest.mark.parametrize("domain", ["continuous", "onehot"])
+def test_quimb_tags_match_the_graph(domain):
+    M, R, L, T = 2, 3, 3, 4
+    model = _model(M, R, L, 1)
+    tn = to_quimb(model, _inputs(domain, M, T), domain=domain)
+    g = build_network(M, R, L, T, domain=domain)
+    for role, tag in (("W_I", "WI"), ("W_H", "WH"), ("W_O", "WO"), ("ones", "ones"), ("input", "input")):
+        assert len(tn.select_tensors(tag)) == len(g.nodes_with_role(role))
+    for t in range(1, T + 1):
+        expected = sum(r == "W_H" and tt == t for r, tt in zip(g.roles, g.times, strict=True))
+        assert len(tn.select_tensors(["WH", f"t{t}"], which="all")) == expected
+    for l in range(1, L + 1):
+        expected = sum(r == "W_I" and ll == l for r, ll in zip(g.roles, g.layers, strict=True))
+        assert len(tn.select_tensors(["WI", f"l{l}"], which="all")) == expected
+    # every node name is a tag; every index joins at most two tensors (explicit copy tensors)
+    assert "WO" in tn.tag_map and "h3_4.0" in tn.tag_map
+    assert max(len(v) for v in tn.ind_map.values()) == 2
+
+
+def test_onehot_copy_tensors_are_chains_of_order_three():
+    model = _model(2, 2, 3, 1)
+    ops, _, size = network_operands(model, _inputs("onehot", 2, 4), domain="onehot")
+    copies = [(idx, a) for _, idx, a, role, *_ in ops if role == "copy"]
+    assert copies and all(a.ndim == 3 for _, a in copies)
+    for idx, a in copies:
+        assert a.shape == tuple(size[i] for i in idx)
+        assert a.sum() == a.shape[0]  # a δ tensor: ones on the diagonal only
+
+
+def test_bad_arguments_raise_one_line_errors():
+    model = _model(3, 2, 2, 1)
+    with pytest.raises(ArgumentError, match="xs="):
+        to_quimb(model, np.ones((4, 2)))
+    with pytest.raises(ArgumentError, match="xs="):
+        to_cotengra(model, np.ones(4))
+    with pytest.raises(ArgumentError, match="domain="):
+        to_quimb(model, np.ones((4, 3)), domain="discrete")
+    with pytest.raises(ArgumentError, match="model="):
+        to_cotengra("not a model", np.ones((4, 3)))
+
+
+def test_missing_extra_names_the_install_command():
+    code = (
+        "import sys; sys.modules['quimb'] = None; sys.modules['quimb.tensor'] = None; sys.modules['cotengra'] = None\n"
+        "import numpy as np, jax, tnrnn\n"
+        "from tnrnn.interop import to_quimb, to_cotengra\n"
+        "m = tnrnn.init_rac(2, 2, 1, key=jax.random.PRNGKey(0))\n"
+        "for f in (to_quimb, to_cotengra):\n"
+        "    try:\n"
+        "        f(m, np.ones((2, 2)))\n"
+        "    except ImportError as e:\n"
+        "        print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    lines = out.strip().splitlines()
+    assert len(lines) == 2
+    assert all(INTEROP_HINT in line for line in lines)
+    assert "quimb" in lines[0] and "cotengra" in lines[1]
+
+
+def test_interop_import_does_not_import_quimb():
+    code = "import sys, tnrnn.interop; print('quimb' in sys.modules, 'cotengra' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

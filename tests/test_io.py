@@ -1,0 +1,221 @@
+"""`tnrnn._io`: atomic writes leave the old file or the new one, never a truncated one; output paths are checked
+before any work; strict JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tnrnn import ArgumentError
+from tnrnn._io import (
+    JSON_EXACT_DIGITS,
+    TMP_SUFFIX,
+    atomic_savefig,
+    atomic_write,
+    check_file_name,
+    check_output_dir,
+    check_output_file,
+    decimal_digits,
+    jsonable,
+    strict_json,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def _leftovers(folder) -> list[str]:
+    return [f for f in os.listdir(folder) if f.endswith(TMP_SUFFIX)]
+
+
+def test_atomic_write_replaces_and_keeps_the_mode(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    with atomic_write(path) as fh:
+        fh.write("new text")
+        assert path.read_text() == "old"  # nothing visible before the rename
+    assert path.read_text() == "new text"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert _leftovers(tmp_path) == []
+
+
+def test_new_file_gets_the_umask_mode(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "b.bin", "wb") as fh:
+            fh.write(b"\x00\x01")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "b.bin").st_mode) == 0o644
+    assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
+
+
+@pytest.mark.parametrize("exc", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_failure_mid_write_keeps_the_old_file_and_removes_the_temporary(tmp_path, exc):
+    path = tmp_path / "table.csv"
+    path.write_text("L,M\n1,2\n")
+    with pytest.raises(type(exc)):
+        with atomic_write(path) as fh:
+            fh.write("L,M,R\n" * 1000)
+            raise exc
+    assert path.read_text() == "L,M\n1,2\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_atomic_savefig_failure_keeps_the_old_figure(tmp_path):
+    class Broken:
+        def savefig(self, fh, **kwargs):
+            fh.write(b"%PDF-1.4 half a file")
+            raise OSError(27, "File too large")
+
+    path = tmp_path / "f.pdf"
+    path.write_bytes(b"%PDF-old %%EOF")
+    with pytest.raises(OSError):
+        atomic_savefig(Broken(), path)
+    assert path.read_bytes() == b"%PDF-old %%EOF" and _leftovers(tmp_path) == []
+
+
+def test_atomic_savefig_writes_the_format_of_the_extension(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    atomic_savefig(fig, tmp_path / "f.png", dpi=20)
+    atomic_savefig(fig, tmp_path / "f.pdf")
+    atomic_savefig(fig, tmp_path / "f.svg")
+    plt.close(fig)
+    assert (tmp_path / "f.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "f.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+    assert b"<svg" in (tmp_path / "f.svg").read_bytes()
+    assert _leftovers(tmp_path) == []
+
+
+#: run ``python -m tnrnn ARGS`` with writes past 200 bytes failing with EFBIG (set in the child itself: a
+#: ``preexec_fn`` would fork a multithreaded JAX process)
+LIMITED = (
+    "import resource, runpy, signal, sys\n"
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))\n"
+    "sys.argv = ['tnrnn', *sys.argv[1:]]\n"
+    "runpy.run_module('tnrnn', run_name='__main__')\n"
+)
+
+
+def test_cli_write_beyond_the_file_size_limit_keeps_the_previous_table(tmp_path):
+    path = tmp_path / "t.csv"
+    previous = "L,M,R,T\nthe previous table\n"
+    path.write_text(previous)
+    argv = ["table", "--L", "1,2", "--M", "2", "--R", "2", "--T", "2,4", "--format", "csv", "--no-progress",
+            "--out", str(path)]
+    proc = subprocess.run([sys.executable, "-c", LIMITED, *argv], env=ENV, capture_output=True, text=True,
+                          timeout=300)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 1 and "could not be written" in lines[0] and "Traceback" not in proc.stderr
+    assert path.read_text() == previous
+    assert sorted(os.listdir(tmp_path)) == ["t.csv"]
+    # the same command without the limit writes the whole table (so the limit is what failed above)
+    proc = subprocess.run([sys.executable, "-m", "tnrnn", *argv], env=ENV, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert len(path.read_text()) > 200 and len(path.read_text().splitlines()) == 1 + 8
+
+
+# --- output paths, checked before any work ----------------------------------------------------------------------
+
+
+def test_check_output_file(tmp_path):
+    ok = tmp_path / "x.csv"
+    assert check_output_file("out", str(ok)) == str(ok)
+    (tmp_path / "sub").mkdir()
+    bad = {
+        "": "a file path",
+        str(tmp_path / "sub"): "not a directory",
+        str(tmp_path / "missing" / "x.csv"): "does not exist",
+        "/proc/tnrnn-x.csv": "not writable",
+    }
+    for path, words in bad.items():
+        with pytest.raises(ArgumentError, match=words) as info:
+            check_output_file("out", path)
+        assert info.value.name == "out" and info.value.value == path
+    assert os.listdir(tmp_path) == ["sub"]  # the checks write nothing
+
+
+def test_check_output_dir(tmp_path):
+    assert check_output_dir("out", str(tmp_path / "a" / "b")) == str(tmp_path / "a" / "b")
+    assert not (tmp_path / "a").exists()  # nothing is created by the check
+    (tmp_path / "f").write_text("")
+    for path, words in {"": "directory path", str(tmp_path / "f"): "existing file",
+                        str(tmp_path / "f" / "g"): "is a file", "/proc/tnrnn-d": "not writable"}.items():
+        with pytest.raises(ArgumentError, match=words):
+            check_output_dir("out", path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
+def test_read_only_directory_is_refused(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o500)
+    try:
+        with pytest.raises(ArgumentError, match="not writable"):
+            check_output_file("out", str(ro / "x.csv"))
+        with pytest.raises(ArgumentError, match="not writable"):
+            check_output_dir("out", str(ro / "figs"))
+    finally:
+        os.chmod(ro, 0o700)
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "", ".", "..", "x\0y", "/abs", 3, None])
+def test_check_file_name_refuses_paths(name):
+    with pytest.raises(ArgumentError):
+        check_file_name("name", name)
+
+
+@pytest.mark.parametrize("name", ["ses", "ses-2.run", "..hidden", "résultats"])
+def test_check_file_name_accepts_plain_names(name):
+    assert check_file_name("name", name) == name
+
+
+# --- strict JSON ------------------------------------------------------------------------------------------------
+
+
+def test_decimal_digits_match_the_text_of_the_number():
+    rng = random.Random(10)
+    for _ in range(300):
+        n = rng.getrandbits(rng.randrange(1, 13000))
+        assert decimal_digits(n) == len(str(n))
+    for k in (1, 2, 100, 3999):
+        assert decimal_digits(10**k) == k + 1 and decimal_digits(10**k - 1) == k
+
+
+def test_strict_json_rules():
+    huge = 3**20000
+    small = 3**100
+    out = json.loads(strict_json({"huge": huge, "small": small, "inf": math.inf, "nan": math.nan, "t": (1, 2),
+                                  "neg": -huge}))
+    assert out["small"] == small  # exact below the limit
+    assert out["huge"]["digits"] == decimal_digits(huge) > JSON_EXACT_DIGITS
+    assert out["huge"]["log2"] == pytest.approx(20000 * math.log2(3), rel=1e-12)
+    assert out["neg"]["sign"] == -1 and out["huge"]["sign"] == 1
+    assert out["inf"] is None and out["nan"] is None and out["t"] == [1, 2]
+
+
+def test_jsonable_numpy_and_limit_edge():
+    import numpy as np
+
+    assert jsonable({"a": np.int64(3), "b": np.array([1.5, np.inf])}) == {"a": 3, "b": [1.5, None]}
+    edge = 10**JSON_EXACT_DIGITS - 1  # exactly JSON_EXACT_DIGITS digits: stays exact
+    assert jsonable(edge) == edge and isinstance(jsonable(edge * 10), dict)
+    with pytest.raises(TypeError):
+        jsonable(object())

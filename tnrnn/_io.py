@@ -1,0 +1,230 @@
+"""Safe file output: atomic writes and up-front checks of output paths (no JAX, no matplotlib at import).
+
+Every file the toolkit writes goes through `atomic_write` (or `atomic_savefig` for matplotlib figures): the data
+goes to a temporary file in the destination's directory, is flushed to disk and then renamed over the destination
+(`os.replace`, atomic on POSIX). An interrupt, a full disk or a file-size limit therefore leaves either the old file
+or the new one, never a truncated one, and the temporary file is removed.
+
+`strict_json` writes the ``--json`` objects of the CLI: never NaN or Infinity, and integers beyond
+`JSON_EXACT_DIGITS` digits as their ``log2`` and digit count.
+
+Output paths are checked before any work starts (`check_output_file`, `check_output_dir`, `check_file_name`): a
+missing parent directory, an unwritable directory or a path that is a directory raises `ArgumentError` at once
+rather than after a long computation.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+
+from tnrnn._types import ArgumentError
+
+__all__ = [
+    "atomic_write",
+    "atomic_savefig",
+    "check_output_file",
+    "check_output_dir",
+    "check_file_name",
+    "TMP_SUFFIX",
+    "JSON_EXACT_DIGITS",
+    "decimal_digits",
+    "big_int",
+    "jsonable",
+    "strict_json",
+]
+
+#: suffix of the temporary files (``.<name>.<random>.tmp`` beside the destination)
+TMP_SUFFIX = ".tmp"
+
+
+def _default_mode(path: str) -> int:
+    """Permission bits for a new file: those of the file it replaces, else ``0o666`` less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
+    """Open a temporary file beside ``path`` for writing; on success rename it to ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file.
+    mode : {"w", "wb"}
+        Text or binary.
+    encoding : str, optional
+        Text encoding (ignored in binary mode).
+
+    Yields
+    ------
+    file object
+        Write to it; when the ``with`` block ends normally the data is flushed, synced and renamed into place.
+        On any exception (``KeyboardInterrupt`` included) the temporary file is removed, ``path`` is left as it
+        was, and the exception propagates (an ``OSError`` without a file name gets ``path`` as its ``filename``).
+    """
+    if mode not in ("w", "wb"):
+        raise ArgumentError("mode", mode, "'w' or 'wb'")
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=TMP_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _default_mode(path))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = path  # a failed write names the file it was for
+        raise
+
+
+def atomic_savefig(fig, path, **kwargs) -> str:
+    """``fig.savefig(path, **kwargs)`` through `atomic_write`; the format is the extension unless given."""
+    path = os.fspath(path)
+    fmt = kwargs.pop("format", None) or os.path.splitext(path)[1].lstrip(".").lower() or None
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format=fmt, **kwargs)
+    return path
+
+
+def _nearest_existing(folder: str) -> str:
+    while folder and not os.path.exists(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def _writable_dir(folder: str) -> bool:
+    """True when a file can be created in ``folder``: probed by creating and removing a temporary file, since
+    ``os.access`` answers yes to root even where writing fails (``/proc``, read-only mounts)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".tnrnn-probe-", suffix=TMP_SUFFIX, dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:  # pragma: no cover
+        pass
+    return True
+
+
+def check_output_file(name: str, path) -> str:
+    """Check before any work that ``path`` can be written as a file; return it.
+
+    Raises `ArgumentError` (naming the argument ``name``) when the path is empty, is a directory, lies in a
+    directory that does not exist or is not writable, or is an existing file that is not writable.
+    """
+    if path is None or not isinstance(path, (str, os.PathLike)) or os.fspath(path) == "":
+        raise ArgumentError(name, path, "a file path")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ArgumentError(name, path, "a file path, not a directory")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ArgumentError(name, path, f"a path in an existing directory ({folder} does not exist)")
+    if not _writable_dir(folder):
+        raise ArgumentError(name, path, f"a path in a writable directory ({folder} is not writable)")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ArgumentError(name, path, "a writable file (the existing file is read-only)")
+    return path
+
+
+def check_output_dir(name: str, path) -> str:
+    """Check before any work that ``path`` is, or can be created as, a writable directory; return it.
+
+    Nothing is created here: writers create the directory (``os.makedirs``) when they write their first file.
+    """
+    if path is None or not isinstance(path, (str, os.PathLike)) or os.fspath(path) == "":
+        raise ArgumentError(name, path, "a directory path")
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ArgumentError(name, path, "a directory (the path is an existing file)")
+    base = _nearest_existing(os.path.abspath(path))
+    if not os.path.isdir(base):
+        raise ArgumentError(name, path, f"a directory path ({base} is a file)")
+    if not _writable_dir(base):
+        raise ArgumentError(name, path, f"a writable directory ({base} is not writable)")
+    return path
+
+
+def check_file_name(name: str, value) -> str:
+    """A plain file name (no directory part, not ``.`` or ``..``, no NUL), e.g. a results-file stem."""
+    allowed = "a plain file name (no '/', not '.' or '..')"
+    if not isinstance(value, str) or value in ("", ".", "..") or "\0" in value or len(value) > 200:
+        raise ArgumentError(name, value, allowed)
+    seps = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    if any(s in value for s in seps):
+        raise ArgumentError(name, value, allowed)
+    return value
+
+
+#: integers with more decimal digits than this are written to JSON as ``{"log2": ..., "digits": ...}`` (Python's
+#: own int-to-text limit is 4300 digits)
+JSON_EXACT_DIGITS = 4000
+
+
+def decimal_digits(n: int) -> int:
+    """The number of decimal digits of ``|n|`` (exact, without converting ``n`` to text)."""
+    n = abs(int(n))
+    if n < 10:
+        return 1
+    d = int(n.bit_length() * 0.30102999566398120) + 1  # log10(2): within one of the truth
+    while 10 ** (d - 1) > n:
+        d -= 1
+    while 10**d <= n:
+        d += 1
+    return d
+
+
+def big_int(n: int) -> dict:
+    """The JSON form of an integer beyond `JSON_EXACT_DIGITS`: its base-2 logarithm and its digit count."""
+    import math
+
+    return {"log2": math.log2(abs(n)) if n else 0.0, "digits": decimal_digits(n), "sign": -1 if n < 0 else 1}
+
+
+def jsonable(obj):
+    """A copy of ``obj`` that `json.dumps` writes as strict JSON with ``allow_nan=False``.
+
+    Rules: integers up to `JSON_EXACT_DIGITS` digits stay exact, larger ones become `big_int` objects; a
+    non-finite float becomes ``null``; numpy scalars and arrays become Python numbers and lists; tuples become
+    lists; dict keys become strings.
+    """
+    import math
+
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj if obj.bit_length() <= 13000 or decimal_digits(obj) <= JSON_EXACT_DIGITS else big_int(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "tolist"):  # numpy scalars and arrays
+        return jsonable(obj.tolist())
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def strict_json(obj, **kwargs) -> str:
+    """``json.dumps(jsonable(obj), allow_nan=False)``: never NaN, Infinity or an int Python cannot print."""
+    import json
+
+    return json.dumps(jsonable(obj), allow_nan=False, **kwargs)

@@ -1,0 +1,222 @@
+"""The cell protocol: one definition of a recurrent cell serves the float model, the exact rank engine and more.
+
+A cell is a frozen dataclass holding static sizes (``M`` inputs, ``R`` channels per layer, ``L`` layers, ``K``
+outputs) and four methods written once against an arithmetic (`tnrnn.cells.arith`)::
+
+    param_shapes()                          -> {name: shape or tuple of shapes}
+    initial_carry(params, ar, like)         -> carry before step 1 (the cell's first-step convention)
+    step(params, carry, x, ar)              -> (carry, h_top)      one time step through all layers
+    readout(params, h_top, ar)              -> the K outputs
+
+Parameters are a pytree (`make_params` builds it from arrays named as in `param_shapes`); random float weights
+(`init`), random residues modulo a prime (`random_residues`) and the output's total degree (`output_degree`) are
+derived from those four methods for every cell, so a new polynomial cell needs nothing else to get exact ranks.
+
+**Your own cell.** Subclass `Cell` as a frozen dataclass, give it a ``name`` (and, to use it by name, decorate it
+with `register_cell`), declare ``param_shapes`` and write ``initial_carry``, ``step`` and ``readout`` with the
+arithmetic operations only (``ar.matvec``, ``ar.mul``, ``ar.add``, ``ar.scale``, ``ar.param``, ``ar.bilinear``,
+``ar.ones``, ``ar.zeros``, ``ar.first``; never index a vector, never branch on a value). Then
+``tnrnn.rank.separation_rank(M, R, L, T, domain=..., cell=MyCell(M, R, L))`` gives certified exact ranks, and
+`Cell.proven_upper_bounds` gives upper bounds derived from the step (`tnrnn.cells.bounds`), which the engine uses
+to cap its samples and to prove ranks; override it to add sharper bounds, and override `Cell.width` if the cell
+sums more products in one operation than its widest matrix has columns. A worked example:
+``examples/custom_cell.py`` in the repository.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import ClassVar
+
+import numpy as np
+
+from tnrnn._types import ArgumentError, check_positive_int
+from tnrnn.cells.arith import DegreeArith, NumpyModular
+
+__all__ = ["Cell", "register_cell", "register_params", "jax_pytrees", "make_cell", "cell_names", "CELL_REGISTRY"]
+
+#: name -> cell class, filled by `register_cell`
+CELL_REGISTRY: dict[str, type] = {}
+#: parameter dataclasses to register as JAX pytrees (done lazily so that importing a cell does not load JAX)
+_PARAM_CLASSES: list[type] = []
+_REGISTERED: set[type] = set()
+
+
+def register_params(cls):
+    """Class decorator for a cell's parameter dataclass: it becomes a JAX pytree once JAX is used.
+
+    Registration is deferred to `jax_pytrees` (called by every module that uses JAX), so that the structure-only
+    modules can import cells without importing JAX.
+    """
+    _PARAM_CLASSES.append(cls)
+    import sys
+
+    if "jax" in sys.modules:
+        jax_pytrees()
+    return cls
+
+
+def jax_pytrees() -> None:
+    """Register every parameter dataclass of `register_params` with JAX (idempotent)."""
+    import jax
+
+    for cls in _PARAM_CLASSES:
+        if cls not in _REGISTERED:
+            jax.tree_util.register_dataclass(cls)
+            _REGISTERED.add(cls)
+
+
+def register_cell(cls):
+    """Class decorator: make a cell usable by name (``make_cell(name, ...)``, ``cell="name"`` everywhere)."""
+    CELL_REGISTRY[cls.name] = cls
+    return cls
+
+
+def cell_names() -> tuple[str, ...]:
+    """Names of the registered cells, sorted."""
+    return tuple(sorted(CELL_REGISTRY))
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """Base class of recurrent cells (see the module docstring for the protocol).
+
+    Attributes
+    ----------
+    M, R, L, K : int
+        Input dimension, channels per layer, depth and number of outputs (static sizes).
+    name : str
+        Registry name (class attribute).
+    first_step : str
+        The cell's convention for the first step, in words (class attribute).
+    """
+
+    M: int
+    R: int
+    L: int
+    K: int = 1
+
+    name: ClassVar[str] = "cell"
+    first_step: ClassVar[str] = ""
+
+    def __post_init__(self):
+        for n in ("M", "R", "L", "K"):
+            check_positive_int(n, getattr(self, n))
+
+    # -- the protocol ---------------------------------------------------------------------------------------
+    def param_shapes(self) -> dict:
+        raise NotImplementedError
+
+    def make_params(self, **arrays):
+        """The parameter pytree from arrays named as in `param_shapes` (default: the dict itself)."""
+        return dict(arrays)
+
+    def initial_carry(self, params, ar, like):
+        raise NotImplementedError
+
+    def step(self, params, carry, x, ar):
+        raise NotImplementedError
+
+    def readout(self, params, h, ar):
+        raise NotImplementedError
+
+    # -- derived ----------------------------------------------------------------------------------------------
+    def _arrays(self, fill) -> dict:
+        out = {}
+        for name, shape in self.param_shapes().items():
+            if shape and isinstance(shape[0], tuple):
+                out[name] = tuple(fill(s) for s in shape)
+            else:
+                out[name] = fill(shape)
+        return out
+
+    def init(self, *, key, dtype=None):
+        """Random float parameters, Gaussian with variance ``1 / fan_in`` (fan-in: a shape's last axis)."""
+        import jax
+        import jax.numpy as jnp
+
+        dtype = dtype or jnp.result_type(float)
+        shapes = []
+        self._arrays(lambda s: shapes.append(s) or s)
+        keys = iter(jax.random.split(key, len(shapes)))
+
+        def normal(shape):
+            return jax.random.normal(next(keys), shape, dtype) / math.sqrt(shape[-1])
+
+        return self.make_params(**self._arrays(normal))
+
+    def random_residues(self, p: int, seed) -> object:
+        """Uniformly random residues in ``[0, p)`` (numpy ``int64``) for every parameter, from ``seed``."""
+        rng = np.random.default_rng(seed)
+        return self.make_params(**self._arrays(lambda s: rng.integers(0, p, s, dtype=np.int64)))
+
+    def width(self) -> int:
+        """The widest matrix-vector product of the cell (bounds the sums of the exact arithmetics)."""
+        widths = []
+        self._arrays(lambda s: widths.append(int(np.prod(s[1:])) if len(s) > 1 else 1) or s)
+        return max(widths + [self.M, self.R, self.K])
+
+    def run(self, params, xs, ar, carry=None):
+        """Run the cell over ``xs`` (time on axis ``-2``) with a Python loop; returns ``(carry, h_top)``."""
+        if carry is None:
+            carry = self.initial_carry(params, ar, xs[..., 0, :])
+        h = None
+        for t in range(xs.shape[-2]):
+            carry, h = self.step(params, carry, xs[..., t, :], ar)
+        return carry, h
+
+    def forward(self, params, xs, *, xp=None):
+        """The ``K`` outputs in floating point for inputs ``xs`` ``(..., T, M)`` (`FloatArith`; numpy by default)."""
+        from tnrnn.cells.arith import FloatArith
+
+        ar = FloatArith(np if xp is None else xp)
+        _, h = self.run(params, xs, ar)
+        return self.readout(params, h, ar)
+
+    def modular_forward(self, params, xs, p: int):
+        """The first output modulo ``p`` for residue inputs ``xs`` ``(..., T, M)``, by `NumpyModular` (int64)."""
+        ar = NumpyModular(p)
+        xs = np.remainder(np.asarray(xs, np.int64), p)
+        _, h = self.run(params, xs, ar)
+        return ar.first(self.readout(params, h, ar))
+
+    def output_degree(self, T: int, *, input_degree: int = 1) -> int:
+        """Total degree of the first output after ``T`` steps, as a polynomial in every weight and input.
+
+        Each weight counts as a variable of degree 1 and each input coordinate as ``input_degree`` (1 for random
+        continuous points, 0 for fixed one-hot points). Computed by running the step on `DegreeArith`; an upper
+        bound on the true degree (cancellations are not detected), which is what a Schwartz-Zippel bound needs.
+        """
+        T = check_positive_int("T", T)
+        ar = DegreeArith()
+        params = self.make_params(**self._arrays(lambda s: None))
+        carry = self.initial_carry(params, ar, None)
+        h = None
+        for _ in range(T):
+            carry, h = self.step(params, carry, input_degree, ar)
+        return ar.first(self.readout(params, h, ar))
+
+    def proven_upper_bounds(self, T: int, *, domain: str, partition="start-end") -> dict[str, int]:
+        """Upper bounds on the separation rank that hold for all weights, by name.
+
+        Derived from the step itself (`tnrnn.cells.bounds.derived_upper_bounds`: input-degree, state and
+        total-degree bounds), so every cell written against the arithmetic operations has them. Override (and call
+        this) to add sharper bounds of your own; the rank engine caps its samples at the smallest value.
+        """
+        from tnrnn.cells.bounds import derived_upper_bounds
+
+        return derived_upper_bounds(self, T, domain=domain, partition=partition)
+
+
+def make_cell(cell, M: int, R: int, L: int, K: int = 1) -> Cell:
+    """A cell instance from a registered name (``"rac"``, ...) or a `Cell` subclass or instance."""
+    if isinstance(cell, Cell):
+        if (cell.M, cell.R, cell.L, cell.K) != (M, R, L, K):
+            raise ArgumentError("cell", cell, f"a cell with sizes (M, R, L, K) = {(M, R, L, K)}")
+        return cell
+    if isinstance(cell, type) and issubclass(cell, Cell):
+        return cell(M, R, L, K)
+    if isinstance(cell, str) and cell in CELL_REGISTRY:
+        return CELL_REGISTRY[cell](M, R, L, K)
+    raise ArgumentError("cell", cell, "one of " + ", ".join(repr(n) for n in cell_names()) + " or a Cell subclass")

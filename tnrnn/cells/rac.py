@@ -1,0 +1,130 @@
+"""The Recurrent Arithmetic Circuit (RAC), defined once.
+
+::
+
+    h^{t,0} = f(x^t) in R^M
+    h^{t,l} = (W^{H,l} h^{t-1,l}) ⊙ (W^{I,l} h^{t,l-1}),   l = 1..L, t = 1..T
+    y       = W^O h^{T,L}
+
+First step: ``W^{H,l} h^{0,l} := 1`` (the all-ones vector), so ``h^{1,l} = W^{I,l} h^{1,l-1}``. The carry of layer
+``l`` is the *recurrent contribution* ``g^l = W^{H,l} h^{t,l}``, initialised to ones. A generic ``h^0`` gives the
+same separation ranks: ``W^{H,l} h^{0,l}`` is then a generic vector ``v`` that scales the rows of ``W^{I,l}`` at
+``t = 1`` by ``diag(v)``, an invertible change the generic-weight argument absorbs (tested).
+
+`rac_layer` is the recurrence itself; `Rac.step` stacks it over the layers, and every other user (the float model
+`tnrnn.rac`, the exact rank kernel, the trainable memory-task RAC with its RMS normalisation) calls one of the two.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tnrnn.cells.base import Cell, register_cell, register_params
+
+__all__ = ["Rac", "RAC", "rac_layer"]
+
+
+def rac_layer(ar, W_I, W_H, g, inp, post=None):
+    """One RAC layer at one step: ``h = g ⊙ (W^I inp)``, then the next carry ``g' = W^H h``.
+
+    Parameters
+    ----------
+    ar : arithmetic (`tnrnn.cells.arith`)
+    W_I, W_H : matrices ``(R, D)`` and ``(R, R)``
+    g : vector
+        The carry ``W^H h^{t-1}`` (all ones before the first step).
+    inp : vector
+        The layer's input ``h^{t,l-1}`` (``f(x^t)`` for the first layer).
+    post : callable, optional
+        Applied to ``h`` before it is stored and fed on (the trainable RAC's RMS normalisation).
+
+    Returns
+    -------
+    (g_next, h)
+    """
+    h = ar.mul(g, ar.matvec(W_I, inp))
+    if post is not None:
+        h = post(h)
+    return ar.matvec(W_H, h), h
+
+
+class _RACSizes:
+    """Sizes read from the weight shapes (``W_I[0]: (R, M)``, ``W_O: (K, R)``): static under `jax.jit`."""
+
+    @property
+    def M(self) -> int:
+        return self.W_I[0].shape[1]
+
+    @property
+    def R(self) -> int:
+        return self.W_O.shape[1]
+
+    @property
+    def L(self) -> int:
+        return len(self.W_I)
+
+    @property
+    def K(self) -> int:
+        return self.W_O.shape[0]
+
+
+@register_params
+@dataclasses.dataclass(frozen=True)
+class RAC(_RACSizes):
+    """The parameters of a depth-``L`` RAC as an immutable pytree (a JAX pytree when JAX is present).
+
+    Attributes
+    ----------
+    W_I : tuple of arrays
+        Input matrices, ``W_I[0]`` of shape ``(R, M)`` and ``W_I[l]`` of shape ``(R, R)`` for ``l >= 1``.
+    W_H : tuple of arrays
+        Hidden-to-hidden matrices, each ``(R, R)``.
+    W_O : array
+        Output matrix ``(K, R)``.
+
+    The arrays may be JAX or numpy arrays, floats or integer residues; sizes are read from their shapes, so they
+    are static under `jax.jit`. Calling a float model runs `tnrnn.rac.rac_forward`.
+    """
+
+    W_I: tuple
+    W_H: tuple
+    W_O: object
+
+    def __call__(self, xs):
+        """The output ``y = W^O h^{T,L}`` for one sequence ``xs`` of shape ``(T, M)``."""
+        from tnrnn.rac import rac_forward
+
+        return rac_forward(self, xs)
+
+
+@register_cell
+@dataclasses.dataclass(frozen=True)
+class Rac(Cell):
+    """The RAC on the cell protocol (`tnrnn.cells.base.Cell`); parameters are a `RAC`."""
+
+    name = "rac"
+    first_step = "W^{H,l} h^{0,l} := 1 (all ones), so h^{1,l} = W^{I,l} h^{1,l-1}"
+
+    def param_shapes(self) -> dict:
+        M, R, L, K = self.M, self.R, self.L, self.K
+        return {
+            "W_I": tuple((R, M if l == 0 else R) for l in range(L)),
+            "W_H": tuple((R, R) for _ in range(L)),
+            "W_O": (K, R),
+        }
+
+    def make_params(self, **arrays) -> RAC:
+        return RAC(W_I=tuple(arrays["W_I"]), W_H=tuple(arrays["W_H"]), W_O=arrays["W_O"])
+
+    def initial_carry(self, params, ar, like):
+        return tuple(ar.ones(self.R, like) for _ in range(self.L))
+
+    def step(self, params, carry, x, ar, post=None):
+        inp, new = x, []
+        for W_I, W_H, g in zip(params.W_I, params.W_H, carry, strict=True):
+            g, inp = rac_layer(ar, W_I, W_H, g, inp, post)
+            new.append(g)
+        return tuple(new), inp
+
+    def readout(self, params, h, ar):
+        return ar.matvec(params.W_O, h)

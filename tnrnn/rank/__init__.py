@@ -1,0 +1,84 @@
+"""Exact separation ranks of recurrent cells, in both input domains, with certificates.
+
+The package has four parts: `tnrnn.rank.evaluation` (the matrix ``[y(a_i, b_j)]`` modulo a prime, by a jitted JAX
+kernel on the default device), `tnrnn.rank.elimination` (exact rank modulo a prime: FLINT, BLAS block, JAX block),
+`tnrnn.rank.certificate` (`RankResult`: what the number means) and `tnrnn.rank.engine` (`separation_rank`).
+"""
+
+from tnrnn.rank.certificate import STATUSES, RankResult, failure_bound
+from tnrnn.rank.elimination import (
+    BLAS_PRIME_BOUND,
+    ELIMINATIONS,
+    EliminationTimeout,
+    blas_modular_rank,
+    elimination_engine,
+    flint_modular_rank,
+    jax_modular_rank,
+    modular_rank,
+)
+from tnrnn.rank.engine import (
+    CONFIDENCES,
+    EVALUATIONS,
+    METHODS,
+    _seed_seq,  # noqa: F401  (version-1 name, used by benchmarks)
+    plan,
+    separation_rank,
+)
+from tnrnn.rank.evaluation import (
+    EvaluationTimeout,
+    _one_hot_grid,  # noqa: F401  (version-1 name)
+    evaluation_matrix,
+    one_hot_grid,
+    reference_matrix,
+    residue_matrix,
+)
+
+__all__ = [
+    "RankResult",
+    "STATUSES",
+    "failure_bound",
+    "separation_rank",
+    "plan",
+    "METHODS",
+    "CONFIDENCES",
+    "EVALUATIONS",
+    "ELIMINATIONS",
+    "BLAS_PRIME_BOUND",
+    "EliminationTimeout",
+    "EvaluationTimeout",
+    "evaluation_matrix",
+    "reference_matrix",
+    "residue_matrix",
+    "one_hot_grid",
+    "modular_rank",
+    "blas_modular_rank",
+    "jax_modular_rank",
+    "flint_modular_rank",
+    "elimination_engine",
+    "grid_tensor",
+]
+
+
+def grid_tensor(model, T: int):
+    """The order-``T`` grid tensor ``G[d_1..d_T] = y(e_{d_1}, ..., e_{d_T})`` of a float `tnrnn.rac.RAC`.
+
+    The first output is used. Shape ``(M,) * T``. In the one-hot domain its Start-End matricization rank is the
+    separation rank.
+    """
+    import itertools
+
+    import jax
+    import jax.numpy as jnp
+
+    from tnrnn._types import ArgumentError, check_positive_int, refuse_if_too_large
+    from tnrnn.rac import rac_forward
+
+    T = check_positive_int("T", T)
+    M = model.M
+    if M**T > 2**24:
+        raise ArgumentError("T", T, f"M^T <= 2^24 grid entries (M={M})")
+    refuse_if_too_large("T", T, "grid tensor", (M,) * T, 8 * (T * M + 1))
+    idx = jnp.asarray(list(itertools.product(range(M), repeat=T)), dtype=jnp.int32).reshape(-1, T)
+    xs = jax.nn.one_hot(idx, M, dtype=model.W_O.dtype)
+    ys = jax.vmap(rac_forward, in_axes=(None, 0))(model, xs)[:, 0]
+    return ys.reshape((M,) * T)

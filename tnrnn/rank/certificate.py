@@ -1,0 +1,168 @@
+"""What a computed rank means: `RankResult`, its status and its Schwartz-Zippel failure bound.
+
+* A rank modulo a prime ``p`` of ``[y(a_i, b_j)]``, with integer weights and points, is a **certified lower bound**
+  on the generic separation rank (real weights outside a null set, and, in the continuous domain, generic points):
+  a nonzero ``r x r`` minor modulo ``p`` is a nonzero integer, so the minor is a nonzero polynomial in the weights
+  and points, nonzero almost everywhere. This holds whatever the random draws were.
+* It is **proven exact** (``status="proven"``) when it meets a proven upper bound (`tnrnn.bounds`).
+* Otherwise (``status="lower-bound"``) it equals the generic rank with high probability. If the generic rank
+  ``r*`` exceeded the reported ``r``, the leading ``(r+1) x (r+1)`` minor of every repetition's matrix (which has at
+  least ``r + 1`` rows and columns) would be a nonzero polynomial that vanished at that repetition's independent
+  uniform draw modulo ``p_i``. Its total degree is at most ``(r + 1) D``, with ``D`` the total degree of one entry
+  ``y(a, b)`` in all random quantities (every weight, plus every input coordinate in the continuous domain;
+  `tnrnn.cells.Cell.output_degree`). By the Schwartz-Zippel lemma::
+
+      failure_bound = prod_i min(1, (r + 1) D / p_i)
+
+  over the repetitions ``i`` whose matrix has at least ``r + 1`` rows and columns. Assumption: the minor, a
+  polynomial with integer coefficients, does not vanish identically modulo ``p_i`` (its coefficients are not all
+  multiples of ``p_i``); the bound is conditional on that.
+* ``status="partial"``: a deadline or a sample-size limit stopped the computation; the rank is still a certified
+  lower bound, but not the end of the computation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["RankResult", "STATUSES", "failure_bound", "rigorous_target"]
+
+STATUSES = ("proven", "lower-bound", "partial")
+
+#: the ``confidence="rigorous"`` target for the failure bound
+rigorous_target = 1e-6
+
+
+def failure_bound(rank: int, degree: int, primes, sizes) -> float:
+    """``prod_i min(1, (rank + 1) degree / p_i)`` over the repetitions whose matrix has ``rank + 1`` rows and columns.
+
+    Parameters
+    ----------
+    rank : int
+        The reported rank ``r``.
+    degree : int
+        Total degree ``D`` of one matrix entry in the random quantities.
+    primes : sequence of int
+        The prime of each repetition.
+    sizes : sequence of int
+        The smaller side of each repetition's matrix.
+    """
+    bound = 1.0
+    for p, n in zip(primes, sizes, strict=True):
+        if n >= rank + 1:
+            bound *= min(1.0, (rank + 1) * degree / p)
+    return bound
+
+
+@dataclass(frozen=True)
+class RankResult:
+    """A separation rank with the certificate of how it was computed.
+
+    Attributes
+    ----------
+    rank : int
+        ``modp``: the largest rank modulo the primes over the repetitions, a certified lower bound on the generic
+        rank (see `status`). ``svd``: the float numerical rank, a diagnostic that under-counts.
+    M, R, L, T : int
+        The sizes.
+    domain : str
+        ``"onehot"`` or ``"continuous"``.
+    method : str
+        ``"modp"`` (exact elimination modulo primes) or ``"svd"`` (float diagnostic).
+    partition : dict
+        The partition's name and its two sides ``A``, ``B`` (1-based time steps).
+    seeds, primes, ranks : list of int
+        One entry per repetition: the seed of weights and points, the prime, and the rank found.
+    N : tuple of int
+        Number of evaluation points on sides ``A`` and ``B`` (the matrix shape) of the last repetition.
+    upper_bound : int or None
+        The smallest proven upper bound that applies (the cap of the sample size); None when none is known.
+    status : str
+        ``"proven"`` (the rank meets ``upper_bound``: it is the generic rank), ``"lower-bound"`` (a certified lower
+        bound, equal to the generic rank except with probability at most ``failure_bound``) or ``"partial"`` (a
+        deadline or sample limit stopped the run: a certified lower bound only). ``svd``: ``"diagnostic"``.
+    failure_bound : float or None
+        Schwartz-Zippel bound on the probability that the generic rank exceeds ``rank`` (0 when proven; None when
+        partial or svd). See the module notes for the formula and its assumption.
+    degree : int or None
+        ``D``, the total degree of one matrix entry in the random quantities (weights and continuous inputs).
+    confidence : str
+        ``"standard"`` (primes below ``2^21``, fast) or ``"rigorous"`` (primes and repetitions chosen so that
+        ``failure_bound <= 1e-6``).
+    cell : str
+        The cell's name.
+    singular_values : list of float or None
+        The spectrum (``svd`` only), largest first.
+    extra : dict
+        ``"elimination"``/``"evaluation"`` engines, ``"device"``, ``"stopped"`` (why a partial run stopped) and
+        ``"bounds"`` (every proven upper bound by name).
+    timing : dict
+        Seconds per stage (``"evaluate"``, ``"eliminate"``, ``"total"``); not part of equality.
+    """
+
+    rank: int
+    M: int
+    R: int
+    L: int
+    T: int
+    domain: str
+    method: str
+    partition: dict
+    seeds: list[int]
+    primes: list[int]
+    ranks: list[int]
+    N: tuple[int, int]
+    upper_bound: int | None
+    status: str = "lower-bound"
+    failure_bound: float | None = None
+    degree: int | None = None
+    confidence: str = "standard"
+    cell: str = "rac"
+    singular_values: list[float] | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+    timing: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.N
+
+    @property
+    def proven(self) -> bool:
+        return self.status == "proven"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (the ``tnrnn rank --json`` object); big bounds stay exact Python ints."""
+        d = asdict(self)
+        d["N"] = list(self.N)
+        d["shape"] = list(self.N)
+        if d["failure_bound"] is not None and not math.isfinite(d["failure_bound"]):  # pragma: no cover
+            d["failure_bound"] = None
+        return d
+
+    def summary(self) -> str:
+        """A short readable summary: the value, what it is, and how it was computed."""
+        part = self.partition.get("name", "custom")
+        head = f"{self.cell} M={self.M} R={self.R} L={self.L} T={self.T}, {self.domain} domain, {part} partition"
+        if self.method == "svd":
+            return "\n".join([
+                head,
+                f"float SVD numerical rank {self.rank} (diagnostic: it under-counts; use method modp)",
+            ])
+        if self.status == "proven":
+            what = f"proven exact: the certified lower bound meets the proven upper bound {self.upper_bound}"
+        elif self.status == "lower-bound":
+            what = (
+                f"certified lower bound; exact with high probability (failure bound {self.failure_bound:.2g}); "
+                f"proven upper bound {self.upper_bound if self.upper_bound is not None else 'unknown'}"
+            )
+        else:
+            what = f"partial: certified lower bound only, stopped ({self.extra.get('stopped', 'limit')})"
+        secs = self.timing.get("total")
+        how = (
+            f"{len(self.ranks)} repetition(s) mod primes {self.primes}, matrix {self.N[0]} x {self.N[1]}, "
+            f"elimination {self.extra.get('elimination', '?')}"
+            + (f", {secs:.2f} s" if isinstance(secs, (int, float)) else "")
+        )
+        return "\n".join([head, f"rank {self.rank}: {what}", how])

@@ -1,0 +1,509 @@
+"""Exact rank of an integer matrix modulo a prime: FLINT, a float64 BLAS block elimination, a JAX block elimination.
+
+Engines (`ELIMINATIONS`; `elimination_engine` picks one by size, prime and device):
+
+* ``"flint"``: python-flint's ``nmod_mat`` (any word-size prime). Fastest below side 128, and the only engine for
+  primes above ``2^21`` (the ``rigorous`` confidence of `tnrnn.rank.separation_rank`).
+* ``"blas-block"``: right-looking block elimination in float64 with BLAS trailing updates, in place, for primes
+  below ``2^21``. Within about 1.3x of ``scipy.linalg.lu_factor`` on a float64 matrix of the same side (measured in
+  ``benchmarks/bench_rank.py``).
+* ``"jax-block"``: the same elimination with the trailing update as a jitted JAX matmul on the default device (a
+  GPU when present); the pivots of each narrow panel are found on the host. It updates every row each panel
+  (fixed shapes: one compilation), about 3x the flops of the BLAS path, which pays on a GPU, not on a CPU.
+
+Every engine is exact; they differ only in speed. A result of every engine is tested against FLINT.
+
+The block elimination. For each column panel of width b (``_PANEL``) of the live block: find the panel's k pivot
+rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I to the top, and
+update the trailing columns S_J <- S_J - G S_I (one in-place BLAS call, `tnrnn.rank._blas.gemm_update`); then drop
+rows I and add k to the rank: rank [[P_I, X_I], [G P_I, X_J]] = k + rank(X_J - G X_I) when P_I has full row rank
+k = rank(P).
+
+Exactness. Every float64 value is an integer. G and S_I are centred residues, ``|x| <= H = (p-1)/2 + 2`` (`_reduce`),
+so one update adds at most k H^2 to an entry. The trailing block is not reduced after every update: a bound on its
+entries is tracked, and it is reduced (np.fmod, exact) only when the next update could push it past 2^52. Every
+partial sum of a matmul is then an integer of magnitude < 2^53, hence exact in any summation order. p < 2^21 gives
+H^2 < 2^40.01, so a panel of 256 adds < 2^48.01 and the trailing block is reduced about once every 16 panels.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from tnrnn._types import ArgumentError, check_choice
+from tnrnn.rank._blas import gemm_update
+
+__all__ = [
+    "ELIMINATIONS",
+    "EliminationTimeout",
+    "modular_rank",
+    "blas_modular_rank",
+    "jax_modular_rank",
+    "flint_modular_rank",
+    "elimination_engine",
+    "BLAS_PRIME_BOUND",
+]
+
+#: engine names accepted by `modular_rank` (``"auto"`` picks by `elimination_engine`)
+ELIMINATIONS = ("auto", "flint", "blas-block", "jax-block")
+
+#: primes for the block paths are below this (exactness needs _PANEL * H^2 + p <= 2^52, see the module notes)
+BLAS_PRIME_BOUND = 2**21
+#: smallest side for which the block path is used (measured crossover against FLINT: 64: FLINT 1.4 ms, block
+#: 5 ms; 128: 4.7 / 3.7 ms; 512: 95 / 23 ms; 2048: 1.5 / 0.22 s)
+_BLAS_MIN_SIZE = 128
+_EXACT = 2.0**52
+#: panel width (inner dimension of the trailing updates)
+_PANEL = 256
+#: width below which a panel's pivots are found by Gauss-Jordan on candidate rows
+_BASE = 32
+
+
+class EliminationTimeout(Exception):
+    """Raised by an engine when its deadline passes; ``rank_so_far`` pivots were found (a certified lower bound)."""
+
+    def __init__(self, rank_so_far: int):
+        self.rank_so_far = rank_so_far
+        super().__init__(f"elimination stopped at its deadline after {rank_so_far} pivots")
+
+
+def elimination_engine(shape: tuple[int, int], p: int, *, device: str | None = None) -> str:
+    """The engine `modular_rank` uses for this shape, prime and device (``"cpu"``, ``"gpu"``, ...).
+
+    FLINT below side 128 or for primes of ``2^21`` and above; otherwise the BLAS block path on a CPU and the JAX
+    block path on an accelerator (``device`` defaults to JAX's default backend when JAX is loaded, else ``"cpu"``).
+    """
+    if min(shape) < _BLAS_MIN_SIZE or p >= BLAS_PRIME_BOUND:
+        return "flint"
+    if device is None:
+        device = _default_device()
+    return "blas-block" if device == "cpu" else "jax-block"
+
+
+def _default_device() -> str:
+    import sys
+
+    if "jax" not in sys.modules:
+        return "cpu"
+    import jax
+
+    return jax.default_backend()
+
+
+def modular_rank(matrix: np.ndarray, p: int, *, engine: str = "auto", overwrite: bool = False, deadline=None) -> int:
+    """Exact rank of an integer matrix modulo the prime ``p``.
+
+    Parameters
+    ----------
+    matrix : array of integers (any integer dtype, or float64 holding integers below ``2^52``)
+    p : int
+        A prime.
+    engine : {"auto", "flint", "blas-block", "jax-block"}
+        ``"auto"``: `elimination_engine`.
+    overwrite : bool
+        The block engines may eliminate in the memory of ``matrix`` (C-contiguous float64 or int64), destroying it.
+    deadline : float, optional
+        A ``time.monotonic()`` value; past it the block engines raise `EliminationTimeout` between panels.
+    """
+    return _rank_with_engine(matrix, p, engine=engine, overwrite=overwrite, deadline=deadline)[0]
+
+
+def _rank_with_engine(matrix, p, *, engine="auto", overwrite=False, deadline=None, progress=None):
+    engine = check_choice("engine", engine, ELIMINATIONS)
+    rows, cols = matrix.shape
+    if engine == "auto":
+        engine = elimination_engine((rows, cols), p)
+    if rows == 0 or cols == 0:
+        return 0, engine
+    if engine == "blas-block":
+        return blas_modular_rank(matrix, p, overwrite=overwrite, deadline=deadline, progress=progress), engine
+    if engine == "jax-block":
+        return jax_modular_rank(matrix, p, deadline=deadline, progress=progress), engine
+    return flint_modular_rank(matrix, p), engine
+
+
+def flint_modular_rank(matrix: np.ndarray, p: int) -> int:
+    """Rank modulo ``p`` by FLINT's ``nmod_mat`` (any prime below ``2^63``)."""
+    import flint
+
+    rows, cols = matrix.shape
+    if rows == 0 or cols == 0:
+        return 0
+    ints = np.mod(np.asarray(matrix).astype(np.int64) if np.asarray(matrix).dtype.kind == "f" else matrix, p)
+    return flint.nmod_mat(rows, cols, np.asarray(ints, np.int64).ravel().tolist(), p).rank()
+
+
+def _reduce(X: np.ndarray, p: int) -> np.ndarray:
+    """Centred residues of the float64 integers ``X`` (``|X| <= 2^52``), in place: ``|result| <= (p-1)/2 + 2``.
+
+    ``X * (1/p)`` is within ``2.1/p`` of ``X/p``, so the rounded quotient is the nearest integer or off by one near a
+    half; ``q p`` and ``X - q p`` are exact integers below ``2^53``. Large arrays are reduced a block of rows at a
+    time, so the temporary stays small (a whole-matrix temporary cost seconds of page faults at side 8568).
+    """
+    if X.ndim == 2 and X.size > _REDUCE_BLOCK:
+        step = max(1, _REDUCE_BLOCK // max(1, X.shape[1]))
+        for lo in range(0, X.shape[0], step):
+            _reduce(X[lo : lo + step], p)
+        return X
+    q = np.multiply(X, 1.0 / p)
+    np.rint(q, out=q)
+    q *= p
+    X -= q
+    return X
+
+
+#: entries per block of `_reduce` (a 16 MiB temporary)
+_REDUCE_BLOCK = 2**21
+
+
+def _panel_base(P: np.ndarray, p: int):
+    """Pivot rows of a narrow panel (width <= `_BASE`), by Gauss-Jordan on a few candidate rows at a time.
+
+    Keeps the reduced basis ``E = T P[piv]`` (``E[:, Q] = I``, so ``T = P[piv][:, Q]^-1``). Each round takes the
+    rows whose residual ``X - X[:, Q] E`` is nonzero, runs Gauss-Jordan on the first few of them together with
+    the basis (tracking ``T`` in extra columns), and stops when the panel has full column rank or no residual is
+    left. Generic panels need one round over ``width + 4`` rows, not the whole height.
+
+    Returns ``(piv, rest, G)``: pivot rows (in pivot order), the other rows (increasing), and centred ``G`` with
+    ``P[rest] = G @ P[piv] (mod p)``.
+    """
+    n, w = P.shape
+    E = np.zeros((w, w))
+    T = np.zeros((w, w))
+    Q: list[int] = []
+    piv: list[int] = []
+    active = np.ones(n, bool)
+    k = 0
+    while k < w:
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        X = P[idx]
+        if k:
+            X -= X[:, Q] @ E[:k]
+            _reduce(X, p)
+        nz = np.flatnonzero(np.any(X != 0, axis=1))
+        if nz.size == 0:
+            break
+        cand = nz[: w - k + 4]
+        k0, c = k, cand.size
+        W = np.zeros((k0 + c, 2 * w))  # rows: [E | T] of the basis, then [residual | its coefficients on P[piv]]
+        W[:k0, :w] = E[:k0]
+        W[:k0, w : w + k0] = T[:k0, :k0]
+        W[k0:, :w] = X[cand]
+        if k0:
+            W[k0:, w : w + k0] = -(P[idx[cand]][:, Q] @ T[:k0, :k0])
+            _reduce(W[k0:], p)
+        free = np.zeros(k0 + c, bool)
+        free[k0:] = True
+        slot_rows = list(range(k0))
+        for q in range(w):
+            if q in Q:
+                continue
+            hits = np.flatnonzero(free & (W[:, q] != 0))
+            if hits.size == 0:
+                continue
+            r = int(hits[0])
+            W[r, w + k] += 1.0  # the new pivot row's own coefficient
+            W[r] *= float(pow(int(W[r, q]) % p, -1, p))
+            _reduce(W[r], p)
+            g = W[:, q].copy()
+            g[r] = 0.0
+            W -= np.outer(g, W[r])
+            _reduce(W, p)
+            free[r] = False
+            slot_rows.append(r)
+            Q.append(q)
+            row = int(idx[cand[r - k0]])
+            piv.append(row)
+            active[row] = False
+            k += 1
+            if k == w:
+                break
+        E[:k] = W[slot_rows, :w]
+        T[:k, :k] = W[slot_rows, w : w + k]
+    rest = np.flatnonzero(active)
+    if k == 0:
+        return np.empty(0, np.intp), rest, np.zeros((rest.size, 0))
+    G = P[rest][:, Q] @ T[:k, :k]
+    return np.asarray(piv, np.intp), rest, _reduce(G, p)
+
+
+def _panel(P: np.ndarray, p: int):
+    """Pivot rows of a tall panel (centred residues, not modified), halving its columns down to `_BASE`.
+
+    Left half: ``P1[rest1] = G1 P1[piv1]``. Right half of the other rows after elimination,
+    ``R = P2[rest1] - G1 P2[piv1]``: ``R[rest2] = G2 R[piv2]``. Together ``P[rest] = [G1[rest2] - G2 G1[piv2], G2]
+    P[piv1 + piv2]`` with ``rank P = |piv1| + |piv2|``. Same return as `_panel_base`.
+    """
+    n, w = P.shape
+    if w <= _BASE or n == 0:
+        return _panel_base(P, p)
+    w1 = -(-(w // 2) // _BASE) * _BASE
+    piv1, rest1, G1 = _panel(P[:, :w1], p)
+    R = P[rest1, w1:]
+    if piv1.size:
+        R -= G1 @ P[piv1, w1:]
+        _reduce(R, p)
+    piv2, rest2, G2 = _panel(R, p)
+    G1r = G1[rest2]
+    if piv1.size and piv2.size:
+        G1r -= G2 @ G1[piv2]
+        _reduce(G1r, p)
+    return np.concatenate([piv1, rest1[piv2]]), rest1[rest2], np.hstack([G1r, G2])
+
+
+
+
+#: extra candidate rows tried by the fast panel path beyond the panel's width
+_SPARE = 8
+
+
+def _panel_fast(P: np.ndarray, p: int):
+    """`_panel` for the generic case: pivots among the first ``width + 8`` rows, multipliers by one matmul.
+
+    When those rows already have full column rank (always, for generic matrices, until the live block runs out of
+    rank), the pivot rows ``I`` and the inverse of ``P[I]`` (FLINT) give every other row's multipliers as
+    ``G = P[J] P[I]^{-1}`` in one float64 matmul (centred residues: ``w ((p+1)/2)^2 < 2^52``, exact). Otherwise,
+    or for a short panel, this is `_panel`. Same return as `_panel`.
+    """
+    n, w = P.shape
+    c = w + _SPARE
+    if n < 4 * c or w < _BASE:
+        return _panel(P, p)
+    piv_c, _, _ = _panel(P[:c], p)
+    if piv_c.size < w:
+        return _panel(P, p)
+    Pinv = _inverse(P[piv_c], p)
+    mask = np.ones(n, bool)
+    mask[piv_c] = False
+    rest = np.flatnonzero(mask)
+    G = P[rest] @ Pinv
+    return piv_c, rest, _reduce(G, p)
+
+
+def _inverse(A: np.ndarray, p: int) -> np.ndarray:
+    """Inverse modulo ``p`` of an invertible square matrix of centred residues (float64), centred.
+
+    Blockwise by Schur complements with float64 matmuls (each sums at most ``width`` products of centred residues:
+    exact), down to Gauss-Jordan below `_BASE`; when a leading block is singular it asks FLINT instead.
+    """
+    out = _inverse_blocks(A, p)
+    if out is not None:
+        return out
+    import flint
+
+    w = A.shape[0]
+    inv = flint.nmod_mat(w, w, np.remainder(A.astype(np.int64), p).ravel().tolist(), p).inv()
+    return _reduce(np.array(list(map(int, inv.entries())), dtype=np.float64).reshape(w, w), p)
+
+
+def _inverse_blocks(A: np.ndarray, p: int):
+    w = A.shape[0]
+    if w <= _BASE:
+        W = np.hstack([A, np.eye(w)])
+        for q in range(w):
+            hits = np.flatnonzero(W[q:, q] != 0)
+            if hits.size == 0:
+                return None
+            r = q + int(hits[0])
+            if r != q:
+                W[[q, r]] = W[[r, q]]
+            W[q] *= float(pow(int(W[q, q]) % p, -1, p))
+            _reduce(W[q], p)
+            g = W[:, q].copy()
+            g[q] = 0.0
+            W -= np.outer(g, W[q])
+            _reduce(W, p)
+        return W[:, w:].copy()
+    h = -(-(w // 2) // _BASE) * _BASE
+    A11, A12, A21, A22 = A[:h, :h], A[:h, h:], A[h:, :h], A[h:, h:]
+    X = _inverse_blocks(A11, p)
+    if X is None:
+        return None
+    XA12 = _reduce(X @ A12, p)
+    A21X = _reduce(A21 @ X, p)
+    Y = _inverse_blocks(_reduce(A22 - _reduce(A21 @ XA12, p), p), p)
+    if Y is None:
+        return None
+    B12 = _reduce(-(XA12 @ Y), p)
+    out = np.empty_like(A)
+    out[:h, :h] = _reduce(X - _reduce(B12 @ A21X, p), p)
+    out[:h, h:] = B12
+    out[h:, :h] = _reduce(-(Y @ A21X), p)
+    out[h:, h:] = Y
+    return out
+
+
+def _check_block_prime(p: int, panel: int) -> int:
+    H = (p - 1) // 2 + 2
+    if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
+        raise ArgumentError("p", p, f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52 (every p < 2^21)")
+    return H
+
+
+def _float_copy(matrix, p: int, overwrite: bool) -> np.ndarray:
+    """The matrix as C-contiguous float64 residues (in its own memory when allowed and possible)."""
+    if isinstance(matrix, np.ndarray) and overwrite:
+        if not matrix.flags.c_contiguous and matrix.flags.f_contiguous:
+            matrix = matrix.T  # same rank; a C-contiguous view of the same memory
+        if matrix.flags.c_contiguous and matrix.dtype == np.float64:
+            return _reduce(matrix, p)
+        if matrix.flags.c_contiguous and matrix.dtype == np.int64:
+            S = matrix.view(np.float64)
+            step = max(1, 2**22 // max(1, matrix.shape[1]))
+            for lo in range(0, matrix.shape[0], step):
+                S[lo : lo + step] = matrix[lo : lo + step] % p  # a temporary, then written over
+            return S
+    n, m = matrix.shape
+    S = np.empty((n, m))
+    step = max(1, 2**22 // max(1, m))
+    for lo in range(0, n, step):
+        blk = np.asarray(matrix[lo : lo + step])
+        S[lo : lo + step] = blk % p if blk.dtype.kind != "f" else np.fmod(blk, p)
+    return S
+
+
+def blas_modular_rank(
+    matrix: np.ndarray, p: int, *, panel: int = _PANEL, overwrite: bool = False, deadline=None, progress=None
+) -> int:
+    """Exact rank of an integer matrix modulo a prime ``p < 2^21`` by float64 block elimination (BLAS).
+
+    See the module notes for the algorithm and why it is exact. Works on one float64 copy of the matrix (8 bytes per
+    entry), or in the matrix's own memory when ``overwrite`` (a C-contiguous float64 or int64 array, destroyed).
+
+    Parameters
+    ----------
+    matrix : integer array, or float64 holding integers of magnitude below ``2^52``, of shape ``(rows, cols)``
+    p : int
+        A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel).
+    panel : int
+        Panel width (the inner dimension of the trailing matmuls).
+    overwrite : bool
+        Eliminate in the memory of ``matrix``, destroying it.
+    deadline : float, optional
+        ``time.monotonic()`` value after which `EliminationTimeout` is raised (checked between panels).
+    progress : callable, optional
+        Called as ``progress(columns_done, columns)`` after each panel.
+    """
+    H = _check_block_prime(p, panel)
+    n, m = matrix.shape
+    if n == 0 or m == 0:
+        return 0
+    S = _float_copy(matrix, p, overwrite)
+    n, m = S.shape
+    bound = float(p)  # bound on |entries| of the live trailing block
+    r0 = c0 = 0
+    while r0 < n and c0 < m:
+        if deadline is not None and time.monotonic() > deadline:
+            raise EliminationTimeout(r0)
+        c1 = min(c0 + panel, m)
+        Pv = _reduce(S[r0:, c0:c1], p)
+        piv, rest, G = _panel_fast(Pv, p)
+        k = piv.size
+        c0 = c1
+        if progress is not None:
+            progress(c1, m)
+        if k == 0:
+            continue
+        # move the pivot rows to the top of the live block (trailing columns only); at[pos] = local row there
+        nr = n - r0
+        at = np.arange(nr)
+        pos = np.arange(nr)
+        for s, i in enumerate(piv):
+            j = pos[i]
+            if j != s:
+                S[[r0 + s, r0 + j], c1:] = S[[r0 + j, r0 + s], c1:]
+                other = at[s]
+                at[s], at[j] = i, other
+                pos[i], pos[other] = s, j
+        grow = np.empty(nr, np.intp)
+        grow[rest] = np.arange(rest.size)
+        G = np.ascontiguousarray(G[grow[at[k:]]])
+        r0 += k
+        if c1 >= m or r0 >= n:
+            break
+        SI = _reduce(S[r0 - k : r0, c1:], p)
+        trail = S[r0:, c1:]
+        if bound + k * H * H > _EXACT:
+            for lo in range(0, n - r0, 1024):
+                _reduce(trail[lo : lo + 1024], p)
+            bound = float(H)
+        bound += k * H * H
+        gemm_update(trail, G, SI)
+    if progress is not None:
+        progress(m, m)
+    return r0
+
+
+def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadline=None, progress=None) -> int:
+    """Exact rank modulo ``p < 2^21`` by block elimination with the trailing update in JAX (GPU when present).
+
+    The matrix lives on JAX's default device as float64 centred residues (under a local ``jax.enable_x64``; the
+    global configuration is not changed). Each panel of ``panel`` columns is copied to the host, its pivot rows and
+    multipliers ``G`` are found there (`_panel`, as in `blas_modular_rank`), and every row is updated on the device
+    by one jitted, fixed-shape matmul ``S <- reduce(S - G_pad @ S[piv_pad])`` with the pivot rows zeroed after, so
+    eliminated columns of live rows are exactly 0 and one compilation serves every panel. Reducing after every
+    update keeps each entry a centred residue, so a matmul adds at most ``panel * H^2 < 2^48`` (exact, module
+    notes).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    _check_block_prime(p, panel)
+    n, m = matrix.shape
+    if n == 0 or m == 0:
+        return 0
+    b = min(panel, m)
+    with jax.enable_x64(True):
+        S = jnp.asarray(_float_copy(matrix, p, False))
+        update = _jax_update(p)
+        alive = np.ones(n, bool)
+        rank = 0
+        for c0 in range(0, m, b):
+            if deadline is not None and time.monotonic() > deadline:
+                raise EliminationTimeout(rank)
+            c1 = min(c0 + b, m)
+            live = np.flatnonzero(alive)
+            if live.size == 0:
+                break
+            Pv = np.asarray(S[:, c0:c1])[live]
+            piv, rest, G = _panel(_reduce(Pv, p), p)
+            k = piv.size
+            if progress is not None:
+                progress(c1, m)
+            if k == 0:
+                continue
+            rows_piv = live[piv]
+            G_full = np.zeros((n, b))
+            G_full[live[rest], :k] = G
+            idx = np.zeros(b, np.int32)
+            idx[:k] = rows_piv
+            mask = np.zeros(b)
+            mask[:k] = 1.0
+            S = update(S, jnp.asarray(G_full), jnp.asarray(idx), jnp.asarray(mask))
+            alive[rows_piv] = False
+            rank += k
+        return rank
+
+
+_JAX_UPDATES: dict = {}
+
+
+def _jax_update(p: int):
+    if p not in _JAX_UPDATES:
+        import jax
+        import jax.numpy as jnp
+
+        inv = 1.0 / p
+
+        def update(S, G, idx, mask):
+            SI = S[idx] * mask[:, None]  # padded pivot rows are masked out
+            S = S - G @ SI
+            S = S - p * jnp.rint(S * inv)
+            return S.at[idx].multiply(1.0 - mask[:, None])  # the pivot rows are done: zero them
+
+        _JAX_UPDATES[p] = jax.jit(update, donate_argnums=0)
+    return _JAX_UPDATES[p]

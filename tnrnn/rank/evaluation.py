@@ -1,0 +1,371 @@
+"""The evaluation matrix ``[y(a_i, b_j)]`` of a cell's first output, exactly modulo a prime.
+
+Three paths, one cell definition (`tnrnn.cells`):
+
+* `residue_matrix`: the engine's kernel. A jitted, fused JAX function on the default device (GPU when present,
+  CPU otherwise). The side that owns step 1 is the *row* side; its leading run of consecutive steps (the prefix)
+  is run once per row point, and the remaining steps once per pair, in tiles of rows x columns of fixed shape (one
+  or two compilations serve every size; tiles bound the memory). The cell's ``step`` runs on
+  `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
+  sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
+  (``width (p-1)^2 < 2^63``). x64 is enabled only inside the call (``jax.enable_x64``), never globally.
+* `evaluation_matrix`: the same sharing of the prefix in numpy ``int64`` (`tnrnn.rac.ModularRAC` or any model
+  with ``initial_carry``/``step``/``output``), kept as the version-1 reference.
+* `reference_matrix`: every pair run through the whole recurrence with `tnrnn.cells.NumpyModular`, no sharing: the
+  straightforward evaluation the tests compare the kernel with.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from tnrnn._types import Partition
+from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, ResidueArith, int64_prime_bound, residue_width_limit
+
+__all__ = [
+    "evaluation_matrix",
+    "reference_matrix",
+    "residue_matrix",
+    "one_hot_grid",
+    "EvaluationTimeout",
+]
+
+#: bytes of device memory a kernel call may use for its per-pair arrays
+_CHUNK_BYTES = 192 * 2**20
+#: bytes of working memory per pair chunk of the numpy path (int64 carries of all layers plus temporaries)
+_NUMPY_CHUNK_BYTES = 96 * 2**20
+
+
+class EvaluationTimeout(Exception):
+    """Raised when the deadline passes during an evaluation (checked between chunks)."""
+
+
+def one_hot_grid(M: int, steps: int) -> np.ndarray:
+    """All ``M^steps`` one-hot assignments, shape ``(M^steps, steps, M)``, lexicographic order."""
+    powers = M ** np.arange(steps - 1, -1, -1, dtype=np.int64)
+    idx = (np.arange(M**steps, dtype=np.int64)[:, None] // powers[None, :]) % M
+    return np.eye(M, dtype=np.int64)[idx]
+
+
+_one_hot_grid = one_hot_grid  # version-1 name
+
+
+def _orient(partition: Partition, a_points, b_points):
+    """(rows, cols, row steps, col steps, transposed): rows are the side owning step 1."""
+    side, _ = partition.prefix_side
+    if side == "A":
+        return a_points, b_points, partition.A, partition.B, False
+    return b_points, a_points, partition.B, partition.A, True
+
+
+def evaluation_matrix(model, partition: Partition, a_points: np.ndarray, b_points: np.ndarray) -> np.ndarray:
+    """The matrix ``[y(a_i, b_j)]`` of the first output, in numpy (version-1 path, prefix shared).
+
+    Parameters
+    ----------
+    model : `tnrnn.rac.ModularRAC` or a float twin with ``initial_carry``/``step``/``output`` methods
+    partition : Partition
+    a_points, b_points : arrays of shape ``(N_A, |A|, M)`` and ``(N_B, |B|, M)``
+        The inputs at the time steps of each side, in increasing time order.
+
+    Returns
+    -------
+    array of shape ``(N_A, N_B)``
+    """
+    rows, cols, row_steps, col_steps, transposed = _orient(partition, a_points, b_points)
+    _, k = partition.prefix_side
+    pos_r = {t: i for i, t in enumerate(row_steps)}
+    pos_c = {t: i for i, t in enumerate(col_steps)}
+    n_r, n_c = rows.shape[0], cols.shape[0]
+    carry = model.initial_carry((n_r,))
+    h = None
+    for t in range(1, k + 1):
+        carry, h = model.step(carry, rows[:, pos_r[t], :])
+    per_pair = model.L * model.R * 8 * 6
+    chunk = max(1, min(n_r, _NUMPY_CHUNK_BYTES // max(1, per_pair * n_c)))
+    out = np.empty((n_r, n_c), dtype=rows.dtype if rows.dtype.kind == "f" else np.int64)
+    for lo in range(0, n_r, chunk):
+        hi = min(n_r, lo + chunk)
+        c = _map_leaves(lambda g, lo=lo, hi=hi: g[lo:hi, None, :], carry)
+        for t in range(k + 1, partition.T + 1):
+            x = rows[lo:hi, None, pos_r[t], :] if t in pos_r else cols[None, :, pos_c[t], :]
+            c, h = model.step(c, x)
+        out[lo:hi] = model.output(h)[..., 0]
+    return out.T if transposed else out
+
+
+def _map_leaves(f, tree):
+    """``f`` on every array of a carry made of tuples and lists of arrays (no JAX needed)."""
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_map_leaves(f, t) for t in tree)
+    return f(tree)
+
+
+def reference_matrix(cell, params, partition: Partition, a_points, b_points, p: int) -> np.ndarray:
+    """``[y(a_i, b_j)] mod p`` with every pair run through the whole recurrence (numpy int64, no sharing)."""
+    T = partition.T
+    n_a, n_b = a_points.shape[0], b_points.shape[0]
+    xs = np.zeros((n_a, n_b, T, cell.M), np.int64)
+    for i, t in enumerate(partition.A):
+        xs[:, :, t - 1, :] = a_points[:, None, i, :]
+    for j, t in enumerate(partition.B):
+        xs[:, :, t - 1, :] = b_points[None, :, j, :]
+    return np.asarray(cell.modular_forward(params, xs, p))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the jitted kernel
+
+_KERNELS: dict = {}
+
+
+def check_residue_prime(cell, p: int, dtype: str) -> None:
+    """Refuse a prime the residue arithmetic cannot handle exactly for this cell."""
+    from tnrnn._types import ArgumentError
+
+    width = cell.width()
+    if dtype == "float64":
+        if p >= RESIDUE_PRIME_BOUND or width > residue_width_limit(p):
+            raise ArgumentError("p", p, f"a prime below 2^21 with width {width} <= {residue_width_limit(p)}")
+    elif p > int64_prime_bound(width):
+        raise ArgumentError("p", p, f"a prime <= {int64_prime_bound(width)} (so that {width} (p-1)^2 < 2^63)")
+
+
+def _centre(x: np.ndarray, p: int, dtype: str):
+    x = np.remainder(np.asarray(x, np.int64), p)
+    if dtype == "int64":
+        return x
+    return np.where(x > p // 2, x - p, x).astype(np.float64)
+
+
+def _device_params(params, p: int, dtype: str):
+    import jax
+    import jax.numpy as jnp
+
+    from tnrnn.cells.base import jax_pytrees
+
+    jax_pytrees()  # parameter dataclasses become pytrees once JAX is in use
+    return jax.tree_util.tree_map(lambda w: jnp.asarray(_centre(w, p, dtype)), params)
+
+
+def _arith(pp, dtype: str):
+    """The residue arithmetic of a kernel; ``pp = (p, 1/p)`` are traced, so one compilation serves every prime."""
+    import jax.numpy as jnp
+
+    if dtype == "int64":
+        return ResidueArith(pp[0], jnp, dtype, inv=0.0)
+    return ResidueArith(pp[0], jnp, dtype, inv=pp[1])
+
+
+def _pp(p: int, dtype: str):
+    import jax.numpy as jnp
+
+    if dtype == "int64":
+        return jnp.asarray([p, p], jnp.int64)
+    return jnp.asarray([float(p), 1.0 / p], jnp.float64)
+
+
+def _prefix_fn(cell, k: int, dtype: str):
+    key = ("prefix", cell, k, dtype)
+    if key not in _KERNELS:
+        import jax
+        import jax.numpy as jnp
+
+        def prefix(params, rows, pp):  # rows: (n, k, M)
+            ar = _arith(pp, dtype)
+            n = rows.shape[0]
+            carry = cell.initial_carry(params, ar, rows[:, 0, :])
+            for t in range(k):
+                x = [rows[:, t, m] for m in range(cell.M)]
+                carry, _ = cell.step(params, carry, x, ar)
+            # every leaf an (n,) array: constants of the carry are broadcast
+            return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), (n,)), carry)
+
+        _KERNELS[key] = jax.jit(prefix)
+    return _KERNELS[key]
+
+
+#: steps fused into the last kernel call. XLA's compile time grows much faster than linearly in the number of
+#: unrolled steps (16: about 6 s on the 2-core CPU; 24: over 5 minutes), and a fused kernel with several outputs
+#: (a carry) recomputes their shared work once per output (8x slower for a depth-2, width-4 carry). So a longer
+#: schedule runs its first steps one per call (a one-step cone is cheap to recompute), then the last
+#: ``_GROUP`` steps in one fused call with a single output.
+_GROUP = 16
+
+
+def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
+    """A jitted kernel running ``steps`` ("r"/"c" per step) for a tile of pairs.
+
+    ``first``: the carry comes from the prefix (leaves of shape ``(rows,)``); otherwise it is a full ``(rows,
+    cols)`` carry from the previous call. ``last``: return the first output; otherwise the carry.
+    """
+    key = ("pairs", cell, steps, dtype, first, last)
+    if key not in _KERNELS:
+        import jax
+        import jax.numpy as jnp
+
+        M = cell.M
+
+        def pairs(params, carry, rows, cols, pp):  # rows (c, nr, M), cols (n, nc, M): this call's inputs only
+            ar = _arith(pp, dtype)
+            shape = (rows.shape[0], cols.shape[0])
+            c = jax.tree_util.tree_map(lambda v: v[:, None], carry) if first else carry
+            ir = ic = 0
+            h = None
+            for side in steps:
+                if side == "r":
+                    x = [rows[:, ir, m][:, None] for m in range(M)]
+                    ir += 1
+                else:
+                    x = [cols[:, ic, m][None, :] for m in range(M)]
+                    ic += 1
+                c, h = cell.step(params, c, x, ar)
+            if last:
+                return jnp.broadcast_to(ar.first(cell.readout(params, h, ar)), shape)
+            return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), shape), c)
+
+        _KERNELS[key] = jax.jit(pairs)
+    return _KERNELS[key]
+
+
+def _groups(schedule: tuple[str, ...]):
+    """The kernel calls of a schedule: ``(steps, first row index, first column index)``; see `_GROUP`."""
+    head = len(schedule) - _GROUP
+    cuts = [(i, i + 1) for i in range(max(0, head))] + [(max(0, head), len(schedule))]
+    out = []
+    for lo, hi in cuts:
+        steps = schedule[lo:hi]
+        out.append((steps, schedule[:lo].count("r"), schedule[:lo].count("c")))
+    return out
+
+
+def _chunk_rows(cell, n_cols: int) -> int:
+    live = 3 * cell.L * cell.R + 2 * cell.M + 4  # per-pair arrays alive at once, generously
+    return max(1, _CHUNK_BYTES // (8 * live * max(1, n_cols)))
+
+
+def residue_matrix(
+    cell,
+    params,
+    partition: Partition,
+    a_points: np.ndarray,
+    b_points: np.ndarray,
+    p: int,
+    *,
+    dtype: str = "float64",
+    out: np.ndarray | None = None,
+    row_offset: int = 0,
+    col_offset: int = 0,
+    deadline: float | None = None,
+    progress=None,
+) -> np.ndarray:
+    """``[y(a_i, b_j)] mod p`` by the jitted kernel on JAX's default device.
+
+    Parameters
+    ----------
+    cell : `tnrnn.cells.Cell`
+    params : the cell's parameters as integer residues modulo ``p`` (`Cell.random_residues`)
+    partition : Partition
+    a_points, b_points : integer arrays ``(N_A, |A|, M)`` and ``(N_B, |B|, M)`` (residues modulo ``p``)
+    p : int
+        ``p < 2^21`` for ``dtype="float64"``; ``width (p-1)^2 < 2^63`` for ``"int64"``.
+    dtype : {"float64", "int64"}
+        The residue arithmetic (`tnrnn.cells.ResidueArith`).
+    out : array, optional
+        Write into ``out[row_offset:, col_offset:]`` in the orientation of ``(a, b)``; a new array otherwise.
+    deadline : float, optional
+        ``time.monotonic()`` value; `EvaluationTimeout` is raised between chunks after it.
+    progress : callable, optional
+        ``progress(rows_done, rows)`` after each chunk.
+
+    Returns
+    -------
+    array ``(N_A, N_B)``: float64 centred residues (``|y| <= p/2``) or int64 residues in ``[0, p)``. Both are the
+    exact values of the first output modulo ``p``.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    check_residue_prime(cell, p, dtype)
+    rows, cols, row_steps, col_steps, transposed = _orient(partition, a_points, b_points)
+    _, k = partition.prefix_side
+    row_set = set(row_steps)
+    schedule = tuple("r" if t in row_set else "c" for t in range(k + 1, partition.T + 1))
+    n_r, n_c = rows.shape[0], cols.shape[0]
+    np_dtype = np.float64 if dtype == "float64" else np.int64
+    if out is None:
+        out = np.empty((a_points.shape[0], b_points.shape[0]), np_dtype)
+        row_offset = col_offset = 0
+    target = out.T if transposed else out
+    r_off, c_off = (col_offset, row_offset) if transposed else (row_offset, col_offset)
+    with jax.enable_x64(True):
+        dparams = _device_params(params, p, dtype)
+        pp = _pp(p, dtype)
+        # fixed tile shapes: one or two compilations serve every matrix size of a run
+        tile_c = _COL_TILES[0] if n_c <= _COL_TILES[0] else _COL_TILES[1]
+        tile_r = _row_tile(cell, tile_c)
+        n_rp = -(-n_r // _PREFIX_TILE) * _PREFIX_TILE  # a multiple of tile_r too
+        n_cp = -(-n_c // tile_c) * tile_c
+        rows_c = _pad(jnp.asarray(_centre(rows, p, dtype)), n_rp)
+        cols_c = _pad(jnp.asarray(_centre(cols, p, dtype)), n_cp)
+        prefix = _prefix_fn(cell, k, dtype)
+        carry = [prefix(dparams, rows_c[lo : lo + _PREFIX_TILE, :k, :], pp) for lo in range(0, n_rp, _PREFIX_TILE)]
+        rest_rows = rows_c[:, k:, :]
+        groups = _groups(schedule)
+        kerns = [_pair_fn(cell, steps, dtype, g == 0, g == len(groups) - 1) for g, (steps, _, _) in enumerate(groups)]
+        total = (-(-n_r // tile_r)) * (n_cp // tile_c)
+        pending, done = None, 0
+        for lo in range(0, n_r, tile_r):
+            blk, off = divmod(lo, _PREFIX_TILE)
+            c_rows = jax.tree_util.tree_map(lambda v, off=off: v[off : off + tile_r], carry[blk])
+            for clo in range(0, n_c, tile_c):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise EvaluationTimeout()
+                res = c_rows
+                for kern, (steps, ir, ic) in zip(kerns, groups, strict=True):
+                    nr, nc = steps.count("r"), steps.count("c")
+                    res = kern(dparams, res, rest_rows[lo : lo + tile_r, ir : ir + nr],
+                               cols_c[clo : clo + tile_c, ic : ic + nc], pp)
+                if pending is not None:  # copy the previous tile while this one computes
+                    _store(target, pending, r_off, c_off, n_r, n_c)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+                pending = (lo, clo, res)
+        _store(target, pending, r_off, c_off, n_r, n_c)
+        if progress is not None:
+            progress(total, total)
+    return out
+
+
+#: column tile widths of the pair kernel (the narrow one for small blocks; 1024 pads 8568 columns by 7.5%, 4096
+#: padded them by 43%)
+_COL_TILES = (512, 1024)
+#: rows per prefix call
+_PREFIX_TILE = 512
+
+
+def _row_tile(cell, tile_c: int) -> int:
+    """Rows per kernel call: a multiple of 8 that divides the prefix tile, within the chunk memory budget."""
+    rows = max(8, min(_PREFIX_TILE, _chunk_rows(cell, tile_c)))
+    while _PREFIX_TILE % rows:
+        rows -= 1
+    return rows
+
+
+def _store(target, pending, r_off, c_off, n_r, n_c):
+    lo, clo, res = pending
+    hi = min(n_r, lo + res.shape[0])
+    chi = min(n_c, clo + res.shape[1])
+    target[r_off + lo : r_off + hi, c_off + clo : c_off + chi] = np.asarray(res)[: hi - lo, : chi - clo]
+
+
+def _pad(x, n: int):
+    """Pad the leading axis to ``n`` rows (zeros), so every chunk has one shape and one compilation."""
+    import jax.numpy as jnp
+
+    if x.shape[0] == n:
+        return x
+    return jnp.concatenate([x, jnp.zeros((n - x.shape[0], *x.shape[1:]), x.dtype)])
