@@ -286,8 +286,38 @@ def test_plot_memory_accuracy(quick_results):
     before = dict(matplotlib.rcParams)
     fig, ax = plot_memory_accuracy(quick_results)
     assert dict(matplotlib.rcParams) == before
-    assert len(ax.get_legend().get_texts()) == 3  # two depths and the baseline
+    assert len(ax.get_legend().get_texts()) == 4  # two depths, the baseline and the solved threshold
     assert ax.get_xlabel() == "sequence length T"
+    assert len(fig.axes) == 2  # accuracy and, beside it, the largest T solved per seed
+    plt.close(fig)
+    fig, ax = plot_memory_accuracy(quick_results, ax=plt.subplots()[1])
+    assert len(fig.axes) == 1
+    plt.close(fig)
+
+
+def test_plot_memory_capacity_sweep(quick_results):
+    """One value and several budgets: accuracy against the budget, and seeds solved per budget beside it."""
+    import copy
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnrnn.plots import plot_memory_accuracy
+
+    res = copy.deepcopy(quick_results)
+    res.pop("analysis")
+    more = [{**r, "params_target": 800} for r in res["runs"]]
+    res["runs"] += more
+    res["budgets"] = [400, 800]
+    res["models"] += [{**m, "params": 800} for m in res["models"]]
+    res["partial"] = True
+    fig, ax = plot_memory_accuracy(res)
+    assert ax.get_xscale() == "log" and ax.get_xlabel().startswith("parameter budget")
+    assert "PARTIAL: 8 of 8 runs" in ax.get_title()
+    bars = fig.axes[1].patches
+    assert len(bars) == 2 * 2  # depths x budgets
     plt.close(fig)
 
 

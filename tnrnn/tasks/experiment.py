@@ -23,7 +23,9 @@ from tnrnn._io import atomic_savefig, atomic_write, check_file_name, check_outpu
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
+from tnrnn.tasks.stats import SOLVED_THRESHOLD, analyze
 from tnrnn.tasks.train import TrainConfig, train
+from tnrnn.tasks.tuning import check_lr_grid, seed_keys, tune_lr
 
 __all__ = [
     "run_experiment",
@@ -32,13 +34,81 @@ __all__ = [
     "summarize",
     "QUICK_CONFIG",
     "RESULTS_FORMAT",
+    "PRESETS",
+    "preset_settings",
     "format_summary",
+    "format_tests",
 ]
 
-RESULTS_FORMAT = "tnrnn-memory-experiment/1"
+RESULTS_FORMAT = "tnrnn-memory-experiment/2"
+#: formats `load_results` reads (format 1 files have one budget, no tuning and no analysis)
+READ_FORMATS = ("tnrnn-memory-experiment/1", RESULTS_FORMAT)
 
 #: training settings of ``quick=True``: a smoke run of a few seconds
 QUICK_CONFIG = TrainConfig(batch=32, max_steps=40, eval_every=20, patience=2, n_val=64, n_test=64)
+
+#: defaults of `run_experiment` / ``tnrnn experiment`` when neither a flag nor a preset sets a value
+DEFAULTS = {"cell": "rac", "depths": [1, 2, 3], "seeds": [0, 1, 2], "n": 4, "m": 3, "M_c": 5, "params": [3000]}
+
+_ADAM_GRID = [1e-3, 3e-3, 1e-2, 3e-2]
+_RMSPROP_GRID = [3e-4, 1e-3, 3e-3, 1e-2]
+
+#: the presets of ``tnrnn experiment --preset``: per preset and task, the sweep, the model sizes and the training
+#: protocol. ``cpu`` finishes one task in about 30 minutes on one CPU core; ``paper`` is the authors' scale
+#: (32 symbols, words / copies of 30, hidden 64, up to 50k iterations, RMSProp, the plateau schedule) and needs a
+#: GPU. The paper's grid of T and B is not in the authors' code (notes §6.5): the values here are this package's.
+PRESETS = {
+    "cpu": {
+        "ses": {"values": [12, 20, 28, 36], "n": 4, "m": 3},
+        "copy": {"values": [5, 10, 20, 40], "n": 4, "M_c": 3},
+        "common": {
+            "depths": [1, 2, 3], "seeds": [0, 1, 2, 3, 4], "params": [2000],
+            "pilot_steps": 1000, "pilot_seeds": [1000, 1001],
+            "train": {"batch": 128, "max_steps": 4000, "min_steps": 1500, "eval_every": 100, "patience": 8,
+                      "schedule": "plateau", "n_val": 1000, "n_test": 2000},
+        },
+    },
+    "paper": {
+        "ses": {"values": [60, 80, 100, 120, 160], "n": 32, "m": 30, "train": {"min_delta": 1e-3}},
+        # the authors' min_delta is 1e-3·M_c/T; 1e-4 is its value at T = 300 and below it for these B
+        "copy": {"values": [10, 30, 60, 100, 200], "n": 32, "M_c": 30, "train": {"min_delta": 1e-4}},
+        "common": {
+            "cell": "scornn", "depths": [1, 2, 3], "seeds": [0, 1, 2, 3, 4], "width": 64,
+            "pilot_steps": 10000, "pilot_seeds": [1000, 1001],
+            "train": {"batch": 128, "max_steps": 50000, "min_steps": 10000, "eval_every": 1000, "patience": 10,
+                      "schedule": "plateau", "optimizer": "rmsprop", "lr": 1e-3, "lr_A": 1e-4, "n_val": 5000,
+                      "n_test": 10000},
+        },
+    },
+}
+
+
+def preset_settings(preset: str, task: str, *, cell: str | None = None, quick: bool = False) -> dict:
+    """The `run_experiment` keywords of a preset (``config`` as a `TrainConfig`, ``lr_grid`` by optimizer).
+
+    With ``quick`` the preset shrinks to a smoke run: its first value, two seeds, depths 1 and 2, two learning
+    rates, one pilot seed and `QUICK_CONFIG`'s step counts and set sizes (the schedule and optimizer are kept).
+    """
+    check_choice("preset", preset, tuple(PRESETS))
+    check_choice("task", task, TASKS)
+    spec = PRESETS[preset]
+    out = {k: v for k, v in spec["common"].items() if k != "train"}
+    out.update({k: v for k, v in spec[task].items() if k != "train"})
+    train_kw = {**spec["common"]["train"], **spec[task].get("train", {})}
+    cell = cell or out.get("cell") or DEFAULTS["cell"]
+    out["cell"] = cell
+    if cell == "scornn" and "optimizer" not in train_kw:
+        train_kw.update(optimizer="rmsprop", lr=1e-3, lr_A=1e-4)
+    out["lr_grid"] = list(_RMSPROP_GRID if train_kw.get("optimizer") == "rmsprop" else _ADAM_GRID)
+    if quick:
+        q = QUICK_CONFIG
+        train_kw.update(batch=q.batch, max_steps=q.max_steps, min_steps=0, eval_every=q.eval_every,
+                        patience=1, n_val=q.n_val, n_test=q.n_test)
+        out.update(values=out["values"][:1], seeds=out["seeds"][:2], depths=out["depths"][:2],
+                   lr_grid=out["lr_grid"][1:3], pilot_steps=q.eval_every, pilot_seeds=out["pilot_seeds"][:1])
+    out["config"] = TrainConfig(**train_kw)
+    return out
+
 
 #: the swept values of ``quick=True`` when none are given (SES lengths ``T``, Copying Memory delays ``B``)
 QUICK_VALUES = {"ses": [8, 12], "copy": [5, 10]}
@@ -62,52 +132,72 @@ def run_experiment(
     m: int = 3,
     M_c: int = 5,
     C: int = 2,
-    params: int | None = 3000,
+    params: int | Sequence[int] | None = 3000,
     width: int | None = None,
     config: TrainConfig | None = None,
     quick: bool = False,
     progress: bool = True,
     command: str | None = None,
+    lr_grid: Sequence[float] | None = None,
+    pilot_steps: int | None = None,
+    pilot_seeds: Sequence[int] = (1000, 1001),
+    tune_at: int | None = None,
+    preset: str | None = None,
+    on_run=None,
 ) -> dict:
-    """Train every (depth, value, seed) and collect the results.
+    """Train every (budget, value, depth, seed), after tuning the learning rate per (depth, budget) if asked.
 
     Parameters
     ----------
     task : {"ses", "copy"}
         Start-End Similarity (``values`` are lengths ``T``) or Copying Memory (``values`` are delays ``B``).
-    cell : {"rac", "rnn", "gru"}
+    cell : {"rac", "rnn", "gru", "scornn"}
     depths : sequence of int
         Depths ``>= 1``.
     values : sequence of int
         ``T`` (SES, even, ``>= 2m``) or ``B`` (copy, ``>= 0``).
     seeds : sequence of int
         One run per seed; the seed fixes the initialisation, the training batches and the validation/test
-        sets.
+        sets (`tnrnn.tasks.tuning.seed_keys`), so a seed pairs runs across depths.
     n : int
         Data symbols.
     m, C : int
         SES word length and similarity levels minus one.
     M_c : int
         Copying Memory symbols to memorise.
-    params : int or None
-        Parameter budget: each depth gets the width whose count is closest (`match_width`). Ignored if
-        ``width``
-        is given.
+    params : int, sequence of int or None
+        Parameter budget(s): each depth gets the width whose count is closest (`match_width`). Several budgets
+        sweep capacity (typically at one value). Ignored if ``width`` is given.
     width : int or None
         One fixed width for every depth.
     config : TrainConfig, optional
         Training settings (`QUICK_CONFIG` when ``quick``; else the `TrainConfig` defaults).
     quick : bool
-        Smoke-test settings (a few dozen steps, tiny validation and test sets).
+        Smoke-test settings (a few dozen steps, tiny validation and test sets) when ``config`` is not given.
     progress : bool
         tqdm progress bars on stderr.
     command : str, optional
         The command line that produced the run (recorded for the plot caption).
+    lr_grid : sequence of float, optional
+        Tune the learning rate per (depth, budget) over this grid (`tnrnn.tasks.tuning`); None uses
+        ``config.lr`` everywhere.
+    pilot_steps : int, optional
+        Step budget of each pilot run (default a third of ``config.max_steps``).
+    pilot_seeds : sequence of int
+        Seeds of the pilot runs; must be disjoint from ``seeds``.
+    tune_at : int, optional
+        The value of the sweep the pilots run at (default the middle of ``values``).
+    preset : str, optional
+        Name of the preset the settings came from (recorded only).
+    on_run : callable, optional
+        Called with the results dict so far (settings, tuning, finished runs; no summary) after every tuning
+        (depth, budget) and every final run.
 
     Returns
     -------
     dict
-        The results file content (format `RESULTS_FORMAT`); see `summarize` for the ``summary`` table.
+        The results file content (format `RESULTS_FORMAT`): settings, ``protocol``, ``tuning`` (every pilot
+        result), ``runs``, ``summary`` (`summarize`) and ``analysis`` (`tnrnn.tasks.stats.analyze`).
     """
     check_choice("task", task, TASKS)
     check_choice("cell", cell, CELLS)
@@ -121,37 +211,29 @@ def run_experiment(
     tasks = {v: make_task(task, **settings, **{sweep: v}) for v in values}  # validates every setting up front
     if config is None:
         config = QUICK_CONFIG if quick else TrainConfig()
+    tuning_on = lr_grid is not None
+    if tuning_on:
+        lr_grid = check_lr_grid(lr_grid)
+        pilot_steps = check_positive_int("pilot_steps", pilot_steps or max(config.eval_every, config.max_steps // 3))
+        pilot_seeds = [int(s) for s in pilot_seeds]
+        if not pilot_seeds or set(pilot_seeds) & set(seeds):
+            raise ArgumentError("pilot_seeds", pilot_seeds, f"a non-empty list of seeds disjoint from seeds={seeds}")
+        tune_at = values[len(values) // 2] if tune_at is None else tune_at
+        pilot_task = tasks.get(tune_at) or make_task(task, **settings, **{sweep: tune_at})
     probe = tasks[values[0]]
     sizes = {"n_inputs": probe.n_inputs, "n_classes": probe.n_classes}
     if width is not None:
         width = check_positive_int("width", width)
-        models = [(d, width, param_count(cell, width=width, depth=d, **sizes)) for d in depths]
-        params = None
+        budgets = [None]
+        models = [(None, d, width, param_count(cell, width=width, depth=d, **sizes)) for d in depths]
     else:
         if params is None:
             raise ArgumentError("params", params, "a parameter budget, or give a fixed width")
-        models = [(d, *match_width(cell, d, params, **sizes)) for d in depths]
+        budgets = _check_list("params", [params] if isinstance(params, int) else params, 1)
+        models = [(b, d, *match_width(cell, d, b, **sizes)) for b in budgets for d in depths]
+    metric = "data_accuracy" if task == "copy" else "accuracy"
 
     start = time.perf_counter()
-    runs = []
-    for v in values:
-        t = tasks[v]
-        for d, R, count in models:
-            for s in seeds:
-                k_init, k_data = jax.random.split(jax.random.key(s))
-                model = init_model(cell, width=R, depth=d, key=k_init, **sizes)
-                _, rec = train(t, model, config, key=k_data, progress=progress, desc=f"{task} {sweep}={v} L={d} s={s}")
-                runs.append(
-                    {
-                        "depth": d,
-                        sweep: v,
-                        "seed": s,
-                        "width": R,
-                        "n_params": count,
-                        "task": t.settings(),
-                        **rec,
-                    }
-                )
     results = {
         "format": RESULTS_FORMAT,
         "task": task,
@@ -161,39 +243,94 @@ def run_experiment(
         "depths": depths,
         "seeds": seeds,
         "task_settings": settings,
-        "params_target": params,
-        "models": [{"depth": d, "width": R, "n_params": c} for d, R, c in models],
+        "params_target": budgets[0] if len(budgets) == 1 else None,
+        "budgets": budgets,
+        "models": [],
         "train_config": config.to_dict(),
+        "protocol": {
+            "tuned": tuning_on,
+            "lr_grid": lr_grid,
+            "pilot_steps": pilot_steps if tuning_on else None,
+            "pilot_seeds": pilot_seeds if tuning_on else None,
+            "pilot_value": tune_at if tuning_on else None,
+            "selection": (
+                "per (cell, depth, budget): highest mean validation " + metric + " of the best checkpoint over the "
+                "pilot seeds; ties to lower mean validation loss, then smaller lr; test data never scored"
+                if tuning_on else "one learning rate (train_config.lr) for every depth"
+            ),
+            "schedule": config.schedule,
+            "min_steps": config.min_steps,
+            "solved_threshold": SOLVED_THRESHOLD,
+        },
+        "tuning": [],
+        "preset": preset,
         "quick": bool(quick),
-        "metric": "data_accuracy" if task == "copy" else "accuracy",
+        "metric": metric,
         "baselines": {str(v): tasks[v].baselines() for v in values},
         "command": command,
         "environment": {
             "jax": jax.__version__,
             "backend": jax.default_backend(),
+            "device": str(jax.devices()[0].device_kind),
             "python": platform.python_version(),
         },
-        "wall_s": time.perf_counter() - start,
-        "runs": runs,
+        "wall_s": None,
+        "runs": [],
     }
+    lrs = {}
+    if tuning_on:
+        pilot_config = dataclasses.replace(config, max_steps=pilot_steps)
+        for b, d, R, count in models:
+            rec = tune_lr(pilot_task, cell, depth=d, width=R, lrs=lr_grid, config=pilot_config, seeds=pilot_seeds,
+                          metric=metric, progress=progress, desc=f"tune {task} {sweep}={tune_at} L={d} P={b}")
+            lrs[(b, d)] = rec["chosen_lr"]
+            results["tuning"].append({"params": b, "depth": d, "width": R, "n_params": count, **rec})
+            if on_run is not None:
+                on_run(results)
+    results["models"] = [{"params": b, "depth": d, "width": R, "n_params": c, "lr": lrs.get((b, d), config.lr)}
+                         for b, d, R, c in models]
+    for b in budgets:
+        for v in values:
+            t = tasks[v]
+            for bb, d, R, count in models:
+                if bb != b:
+                    continue
+                lr = lrs.get((b, d), config.lr)
+                cfg = dataclasses.replace(config, lr=lr, lr_A=config.lr_A * lr / config.lr)
+                for s in seeds:
+                    k_init, k_data = seed_keys(s)
+                    model = init_model(cell, width=R, depth=d, key=k_init, **sizes)
+                    _, rec = train(t, model, cfg, key=k_data, progress=progress,
+                                   desc=f"{task} {sweep}={v} L={d} P={b} s={s}")
+                    results["runs"].append({"depth": d, sweep: v, "seed": s, "params_target": b, "width": R,
+                                            "n_params": count, "lr": lr, "task": t.settings(), **rec})
+                    results["wall_s"] = time.perf_counter() - start
+                    if on_run is not None:
+                        on_run(results)
+    results["wall_s"] = time.perf_counter() - start
     results["summary"] = summarize(results)
+    results["analysis"] = analyze(results)
     return results
 
 
 def summarize(results: dict) -> list[dict]:
-    """Mean and sample standard deviation over seeds of the test metric, per (depth, value).
+    """Mean and sample standard deviation over seeds of the test metric, per (budget, depth, value).
 
-    Returns rows ``{"depth", sweep, "mean", "sd", "n", "values"}`` with ``sd = 0`` for a single seed.
+    Returns rows ``{"params", "depth", sweep, "mean", "sd", "n", "values"}`` with ``sd = 0`` for a single seed.
     """
     sweep, metric = results["sweep"], results["metric"]
+    budgets = results.get("budgets", [results.get("params_target")])
     rows = []
-    for d in results["depths"]:
-        for v in results["values"]:
-            accs = [r["test"][metric] for r in results["runs"] if r["depth"] == d and r[sweep] == v]
-            if not accs:
-                continue
-            sd = float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0
-            rows.append({"depth": d, sweep: v, "mean": float(np.mean(accs)), "sd": sd, "n": len(accs), "values": accs})
+    for b in budgets:
+        for d in results["depths"]:
+            for v in results["values"]:
+                accs = [r["test"][metric] for r in results["runs"]
+                        if r["depth"] == d and r[sweep] == v and r.get("params_target", b) == b]
+                if not accs:
+                    continue
+                sd = float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0
+                rows.append({"params": b, "depth": d, sweep: v, "mean": float(np.mean(accs)), "sd": sd,
+                             "n": len(accs), "values": accs})
     return rows
 
 
@@ -212,7 +349,7 @@ def load_results(source) -> dict:
         return source
     with open(source) as fh:
         results = json.load(fh)
-    if results.get("format") != RESULTS_FORMAT:
+    if results.get("format") not in READ_FORMATS:
         raise ArgumentError("results", str(source), f"a results file of format {RESULTS_FORMAT!r}")
     return results
 
@@ -227,24 +364,62 @@ def _jsonable(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def _analysis(results: dict) -> dict:
+    return results.get("analysis") or analyze(results)
+
+
 def format_summary(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the test metric: one row per depth (with width and parameter count), one column per
-    swept value, entries ``mean ± sd`` over seeds, plus the baseline row."""
+    """A markdown table of the test metric: one row per (budget, depth) with width, parameter count and learning
+    rate, one column per swept value with ``mean [bootstrap 95 % CI] k/n`` (``k`` of ``n`` seeds solved), the
+    largest value solved (mean over seeds [CI]), plus the baseline row."""
     results = load_results(results)
-    sweep, rows = results["sweep"], results["summary"]
-    values = results["values"]
-    models = {m["depth"]: m for m in results["models"]}
-    head = "| depth (width, params) | " + " | ".join(f"{sweep}={v}" for v in values) + " |"
-    lines = [head, "|" + "---|" * (len(values) + 1)]
-    for d in results["depths"]:
+    sweep, values = results["sweep"], results["values"]
+    an = _analysis(results)
+    curves = {(r["params"], r["depth"], r[sweep]): r for r in an["curves"]}
+    solved = {(r["params"], r["depth"]): r for r in an["largest_solved"]}
+    head = ("| depth (width, params, lr) | " + " | ".join(f"{sweep}={v}" for v in values)
+            + f" | largest {sweep} solved |")
+    lines = [head, "|" + "---|" * (len(values) + 2)]
+    f = f".{digits}f"
+    for mdl in results["models"]:
+        b, d = mdl.get("params", results.get("params_target")), mdl["depth"]
         cells = []
         for v in values:
-            row = next((r for r in rows if r["depth"] == d and r[sweep] == v), None)
-            cells.append("" if row is None else f"{row['mean']:.{digits}f} ± {row['sd']:.{digits}f}")
-        mdl = models[d]
-        lines.append(f"| {d} ({mdl['width']}, {mdl['n_params']}) | " + " | ".join(cells) + " |")
-    base = [f"{results['baselines'][str(v)][results['metric']]:.{digits}f}" for v in values]
-    lines.append("| baseline | " + " | ".join(base) + " |")
+            row = curves.get((b, d, v))
+            cells.append("" if row is None else
+                         f"{row['mean']:{f}} [{row['ci_low']:{f}}, {row['ci_high']:{f}}] {row['solved']}/{row['n']}")
+        sv = solved.get((b, d))
+        cells.append("" if sv is None else f"{sv['mean']:.1f} [{sv['ci_low']:.1f}, {sv['ci_high']:.1f}]")
+        lr = mdl.get("lr", results["train_config"]["lr"])
+        lines.append(f"| {d} ({mdl['width']}, {mdl['n_params']}, {lr:g}) | " + " | ".join(cells) + " |")
+    base = [f"{results['baselines'][str(v)][results['metric']]:{f}}" for v in values]
+    lines.append("| baseline | " + " | ".join(base) + " | |")
+    return "\n".join(lines)
+
+
+def format_tests(results: dict, *, digits: int = 3) -> str:
+    """A markdown table of the paired tests, depth d minus depth 1 on the same seeds: mean difference,
+    wins/losses/ties and the exact two-sided sign-flip p-value, per value and for the largest value solved."""
+    results = load_results(results)
+    sweep, values = results["sweep"], results["values"]
+    an = _analysis(results)
+    paired = {(r["params"], r["depth"], r[sweep]): r for r in an["paired"]}
+    solved = {(r["params"], r["depth"]): r for r in an["paired_largest_solved"]}
+    head = "| depth − depth 1 (params) | " + " | ".join(f"{sweep}={v}" for v in values) + f" | largest {sweep} solved |"
+    lines = [head, "|" + "---|" * (len(values) + 2)]
+
+    def cell(r, fmt):
+        if r is None:
+            return ""
+        return f"{r['mean']:{fmt}} ({r['wins']}/{r['losses']}/{r['ties']}) p={r['p_two_sided']:.3f}"
+
+    for mdl in results["models"]:
+        b, d = mdl.get("params", results.get("params_target")), mdl["depth"]
+        if d == 1:
+            continue
+        cells = [cell(paired.get((b, d, v)), f"+.{digits}f") for v in values]
+        cells.append(cell(solved.get((b, d)), "+.1f"))
+        lines.append(f"| {d} ({b}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -257,40 +432,83 @@ def run_cli_experiment(
     name: str | None = None,
     plot: bool = False,
     quick: bool = False,
-    steps: int | None = None,
-    batch: int | None = None,
-    lr: float | None = None,
-    optimizer: str | None = None,
-    patience: int | None = None,
-    **kwargs,
+    preset: str | None = None,
+    progress: bool = True,
+    **options,
 ) -> dict:
-    """What ``tnrnn experiment`` does: check the sweep, run it, write ``OUT/NAME.json`` (and ``NAME.png``).
+    """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write ``OUT/NAME.json``
+    (and ``NAME.png``).
 
-    ``T`` (SES) or ``B`` (copy) is the swept list; ``steps``, ``batch``, ``lr``, ``optimizer`` and ``patience``
-    override the training settings (`TrainConfig` or `QUICK_CONFIG`). Other keywords go to `run_experiment`.
-    Returns a dict with ``path``, ``files``, ``models``, ``summary``, ``wall_s`` and a markdown ``table``.
+    ``T`` (SES) or ``B`` (copy) is the swept list (the preset's when None). Other ``options`` are the flags, None
+    when not given: the sweep (``cell``, ``depths``, ``seeds``, ``n``, ``m``, ``M_c``, ``params``, ``width``),
+    tuning (``lr_grid``, ``tune``, ``pilot_steps``, ``pilot_seeds``, ``tune_at``) and training (``steps``,
+    ``batch``, ``lr``, ``lr_A``, ``optimizer``, ``patience``, ``min_steps``, ``schedule``). A flag overrides the
+    preset, the preset overrides `DEFAULTS` / `TrainConfig`. Every setting is checked before any training.
+    Returns a dict with ``path``, ``files``, ``models``, ``summary``, ``tests``, ``wall_s`` and a markdown
+    ``table``.
     """
     import os
 
     check_choice("task", task, TASKS)
     sweep, values, other = ("T", T, B) if task == "ses" else ("B", B, T)
-    if values is None and quick:
+    if values is None and quick and preset is None:
         values = QUICK_VALUES[task]
-    if values is None:
+    if values is None and preset is None:
         what = "even sequence lengths" if task == "ses" else "delays"
-        raise ArgumentError(sweep, values, f"a comma-separated list of {what}, required for {task}")
+        raise ArgumentError(sweep, values, f"a comma-separated list of {what}, required for {task} without --preset")
     if other is not None:
         wrong = "B" if task == "ses" else "T"
         raise ArgumentError(wrong, other, f"not used by {task}; sweep over --{sweep}")
-    base = QUICK_CONFIG if quick else TrainConfig()
-    overrides = {"max_steps": steps, "batch": batch, "lr": lr, "optimizer": optimizer, "patience": patience}
-    config = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    base = preset_settings(preset, task, cell=options.get("cell"), quick=quick) if preset else {}
+    if values is None:
+        values = base["values"]
+    kw = {}
+    for k in ("cell", "depths", "seeds", "n", "m", "M_c", "params", "width", "pilot_steps", "pilot_seeds", "tune_at"):
+        given = options.get(k)
+        if given is not None:
+            kw[k] = given
+        elif k in base:
+            kw[k] = base[k]
+        elif k in DEFAULTS:
+            kw[k] = DEFAULTS[k]
+    if options.get("width") is not None:
+        kw.pop("params", None)
+    elif options.get("params") is not None:
+        kw.pop("width", None)
+    if task == "copy":
+        kw.pop("m", None)
+    else:
+        kw.pop("M_c", None)
+    config = base.get("config") or (QUICK_CONFIG if quick else TrainConfig())
+    names = {"steps": "max_steps", "batch": "batch", "lr": "lr", "lr_A": "lr_A", "optimizer": "optimizer",
+             "patience": "patience", "min_steps": "min_steps", "schedule": "schedule"}
+    overrides = {names[k]: options[k] for k in names if options.get(k) is not None}
+    config = dataclasses.replace(config, **overrides)
+    lr_grid = options.get("lr_grid")
+    tune = options.get("tune")
+    if lr_grid is not None:
+        kw["lr_grid"] = check_lr_grid(lr_grid)
+    elif tune is False:
+        pass
+    elif tune or "lr_grid" in base:
+        kw["lr_grid"] = base.get("lr_grid") or list(_RMSPROP_GRID if config.optimizer == "rmsprop" else _ADAM_GRID)
     stem = check_file_name("name", name) if name is not None else task
     check_output_dir("out", out)
-    command = _command_line(task, sweep, values, out, stem, plot, quick, overrides, kwargs)
-    results = run_experiment(task, values=values, config=config, quick=quick, command=command, **kwargs)
+    given = {k: v for k, v in options.items() if v is not None}
+    command = _command_line(task, sweep, values if T is not None or B is not None else None, out, stem, plot, quick,
+                            preset, given)
+    partial = os.path.join(out, f"{stem}.partial.json")
+
+    def write_partial(res):  # what finished so far survives an interrupted sweep (settings are checked by now)
+        os.makedirs(out, exist_ok=True)
+        save_results({**res, "partial": True}, partial)
+
+    results = run_experiment(task, values=values, config=config, quick=quick, command=command, progress=progress,
+                             preset=preset, on_run=write_partial, **kw)
     os.makedirs(out, exist_ok=True)
     path = save_results(results, os.path.join(out, f"{stem}.json"))
+    if os.path.exists(partial):
+        os.remove(partial)
     files = [path]
     if plot:
         from tnrnn.plots import plot_memory_accuracy
@@ -306,26 +524,35 @@ def run_cli_experiment(
         "files": files,
         "task": task,
         "cell": results["cell"],
+        "preset": preset,
         "models": results["models"],
+        "tuning": [{k: t[k] for k in ("params", "depth", "chosen_lr")} for t in results["tuning"]],
         "summary": [{k: v for k, v in row.items() if k != "values"} for row in results["summary"]],
+        "largest_solved": results["analysis"]["largest_solved"],
+        "tests": results["analysis"]["paired"],
         "wall_s": results["wall_s"],
-        "table": format_summary(results),
+        "table": format_summary(results) + "\n\n" + format_tests(results),
     }
 
 
-def _command_line(task, sweep, values, out, stem, plot, quick, overrides, kwargs) -> str:
+def _command_line(task, sweep, values, out, stem, plot, quick, preset, given) -> str:
     """The canonical ``tnrnn experiment`` command that reproduces a run (recorded in the results file)."""
 
     def fmt(v):
         return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
-    flags = {"M_c": "--M-c"}
-    parts = ["tnrnn experiment", task, f"--{sweep} {fmt(values)}"]
-    keys = ("cell", "depths", "seeds", "n", "m" if task == "ses" else "M_c", "params", "width")
-    for k in keys:
-        if kwargs.get(k) is not None and not (k == "params" and kwargs.get("width") is not None):
-            parts.append(f"{flags.get(k, '--' + k)} {fmt(kwargs[k])}")
-    parts += [f"--{'steps' if k == 'max_steps' else k} {v}" for k, v in overrides.items() if v is not None]
+    flags = {"M_c": "--M-c", "lr_A": "--lr-A", "min_steps": "--min-steps", "lr_grid": "--lr-grid",
+             "pilot_steps": "--pilot-steps", "pilot_seeds": "--pilot-seeds", "tune_at": "--tune-at"}
+    parts = ["tnrnn experiment", task]
+    if values is not None:
+        parts.append(f"--{sweep} {fmt(values)}")
+    if preset:
+        parts.append(f"--preset {preset}")
+    for k, v in given.items():
+        if k == "tune":
+            parts.append("--tune" if v else "--no-tune")
+        else:
+            parts.append(f"{flags.get(k, '--' + k)} {fmt(v)}")
     parts.append(f"--out {out}")
     if stem != task:
         parts.append(f"--name {stem}")
