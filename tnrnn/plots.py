@@ -170,7 +170,8 @@ def plot_memory_solved(results, ax=None):
         for i, d in enumerate(depths):
             rows = [r for r in an["curves"] if r["depth"] == d]
             xs = [budgets.index(r["params"]) + (i - (len(depths) - 1) / 2) * width for r in rows]
-            ax.bar(xs, [r["solved"] for r in rows], width=width, label=f"depth {d}")
+            bars = ax.bar(xs, [r["solved"] for r in rows], width=width, label=f"depth {d}")
+            ax.bar_label(bars, fontsize=7)  # a zero count stays visible
         n = max((r["n"] for r in an["curves"]), default=0)
         ax.set_xticks(range(len(budgets)), [str(b) for b in budgets])
         ax.set_xlabel("parameter budget")

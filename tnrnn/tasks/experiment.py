@@ -56,7 +56,7 @@ _RMSPROP_GRID = [3e-4, 1e-3, 3e-3, 1e-2]
 #: the presets of ``tnrnn experiment --preset``: per preset and task, the sweep, the model sizes and the training
 #: protocol. ``cpu`` finishes one task in about 30 minutes on one CPU core; ``paper`` is the authors' scale
 #: (32 symbols, words / copies of 30, hidden 64, up to 50k iterations, RMSProp, the plateau schedule) and needs a
-#: GPU. The paper's grid of T and B is not in the authors' code (notes §6.5): the values here are this package's.
+#: GPU. The authors' public code has no grid of T and B: the values here are this package's choice.
 PRESETS = {
     "cpu": {
         "ses": {"values": [12, 20, 28, 36], "n": 4, "m": 3},
