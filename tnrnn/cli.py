@@ -48,6 +48,17 @@ def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
 
+def _cache_flags(p):
+    p.add_argument("--atlas", default=None, help="rank atlas file (default $TNRNN_ATLAS or the user cache)")
+    p.add_argument("--no-cache", action="store_true", help="compute everything; neither read nor write the atlas")
+
+
+def _cache(args):
+    from tnrnn.atlas import cache_argument
+
+    return cache_argument(args.atlas, args.no_cache)
+
+
 def _enable_x64():
     import jax
 
@@ -65,6 +76,7 @@ def _add_rank(sub):
     p.add_argument("--seed", type=int, default=0, help="first seed of the random weights")
     p.add_argument("--seeds", type=int, default=2, help="number of seeds (the maximum rank is reported)")
     p.add_argument("--method", default="modp", help="modp (exact, default) | svd (float diagnostic)")
+    _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_rank)
 
@@ -74,7 +86,7 @@ def _run_rank(args):
 
     res = separation_rank(
         args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
-        n_seeds=args.seeds, method=args.method,
+        n_seeds=args.seeds, method=args.method, cache=_cache(args),
     )
     return res.to_dict()
 
@@ -114,6 +126,13 @@ def _add_table(sub):
     p.add_argument("--format", default="markdown", help="markdown | csv | json")
     p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per cell (partial results are marked)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (needs tnrnn[distributed])")
+    p.add_argument("--order", default="cost", help="cost (longest cells first, default) | T (increasing T)")
+    p.add_argument("--frontier", action="store_true",
+                   help="skip the larger T of a series once a cell is partial or too big for memory")
+    _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_table)
 
@@ -125,7 +144,8 @@ def _run_table(args):
     check_choice("format", args.format, FORMATS)
     rows = rank_table(
         args.L, args.M, args.R, args.T, domains=args.domains.split(","), seed=args.seed,
-        progress=not args.no_progress,
+        progress=not args.no_progress, cache=_cache(args), jobs=args.jobs, timeout=args.timeout,
+        scheduler=args.scheduler, order=args.order, frontier=args.frontier,
     )
     text = format_table(rows, args.format)
     if args.out:
@@ -274,6 +294,7 @@ def _add_figures(sub):
     p.add_argument("--only", default=None, help="comma-separated figure names (default: all)")
     p.add_argument("--results", default="results", help="folder of the experiments' results files")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_figures)
 
@@ -283,7 +304,7 @@ def _run_figures(args):
 
     only = [v for v in args.only.split(",") if v] if args.only else None
     res = make_figures(args.out, quick=args.quick, only=only, results_dir=args.results,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, cache=_cache(args), read_atlas_csv=not args.no_cache)
     if not args.json:
         for fig in res["figures"]:
             print(f"{fig['name']}: {', '.join(fig['files'])}  ({fig['seconds']} s)")
@@ -291,6 +312,77 @@ def _run_figures(args):
             print(f"{skip['name']}: left out ({skip['reason']})")
         print(f"{len(res['files'])} files in {res['seconds']} s")
         res["_quiet"] = True
+    return res
+
+
+# --- atlas (tnrnn.atlas: the store of certified ranks) -----------------------------------------------------
+
+
+def _atlas_filters(p):
+    for name in ("M", "R", "L", "T", "seed", "N0"):
+        p.add_argument(f"--{name}", type=int, default=None, help=f"only rows with this {name}")
+    p.add_argument("--n-seeds", dest="n_seeds", type=int, default=None, help="only rows with this n_seeds")
+    p.add_argument("--max-N", dest="max_N", type=int, default=None, help="only rows with this max_N")
+    p.add_argument("--engine-version", dest="engine_version", type=int, default=None)
+    for name in ("cell", "domain", "partition", "method", "confidence", "status"):
+        p.add_argument(f"--{name}", default=None, help=f"only rows with this {name}")
+
+
+def _add_atlas(sub):
+    p = sub.add_parser("atlas", help="the rank atlas: list, query, export and merge stored certified ranks")
+    asub = p.add_subparsers(dest="atlas_cmd", required=True, parser_class=_Parser)
+    for name, text in (("list", "every stored result"), ("query", "stored results matching filters")):
+        q = asub.add_parser(name, help=text)
+        q.add_argument("--atlas", default=None, help="atlas file (default $TNRNN_ATLAS or the user cache)")
+        q.add_argument("--format", default="markdown", help="markdown | csv | json (without --json)")
+        _atlas_filters(q)
+        _json_flag(q)
+        q.set_defaults(func=_run_atlas_query)
+    e = asub.add_parser("export", help="write stored results with the certificate columns (atomically)")
+    e.add_argument("--atlas", default=None, help="atlas file (default $TNRNN_ATLAS or the user cache)")
+    e.add_argument("--out", required=True, help="output file (.csv, .json or .md)")
+    e.add_argument("--format", default=None, help="csv | json | markdown (default: from the file extension)")
+    _atlas_filters(e)
+    _json_flag(e)
+    e.set_defaults(func=_run_atlas_export)
+    m = asub.add_parser("merge", help="merge atlases made elsewhere into --atlas (proven or higher bound wins)")
+    m.add_argument("sources", nargs="+", help="atlas files to merge in")
+    m.add_argument("--atlas", default=None, help="target atlas file (default $TNRNN_ATLAS or the user cache)")
+    _json_flag(m)
+    m.set_defaults(func=_run_atlas_merge)
+
+
+def _filters(args):
+    from tnrnn.atlas import FILTERS
+
+    return {k: getattr(args, k) for k in FILTERS}
+
+
+def _run_atlas_query(args):
+    from tnrnn.atlas import query_atlas
+
+    res = query_atlas(args.atlas, _filters(args), fmt=args.format)
+    if not args.json:
+        print(res.pop("text"), end="")
+        res["_quiet"] = True
+    else:
+        res.pop("text")
+    return res
+
+
+def _run_atlas_export(args):
+    from tnrnn.atlas import export_atlas
+
+    return export_atlas(args.atlas, args.out, _filters(args), fmt=args.format)
+
+
+def _run_atlas_merge(args):
+    from tnrnn.atlas import merge_atlas_files
+
+    res = merge_atlas_files(args.atlas, args.sources)
+    for line in res["errors"]:
+        print(f"tnrnn atlas merge: error: {line}", file=sys.stderr)
+    res["_exit"] = 1 if res["errors"] else 0
     return res
 
 
@@ -302,6 +394,7 @@ _VERBS += [_add_network, _add_cut]
 
 _VERBS.append(_add_linear)
 _VERBS.append(_add_figures)
+_VERBS.append(_add_atlas)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,11 +424,12 @@ def main(argv=None) -> int:
         print(f"tnrnn {args.verb}: error: {exc}", file=sys.stderr)
         return 2
     quiet = result.pop("_quiet", False)
+    code = int(result.pop("_exit", 0))
     if getattr(args, "json", False):
         print(json.dumps(result))
     elif not quiet:
         print(_render(result))
-    return 0
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

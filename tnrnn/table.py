@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Sequence
 
 from tnrnn._types import ArgumentError, check_choice, check_domain, check_sizes
@@ -21,7 +20,7 @@ __all__ = ["rank_table", "format_table", "COLUMNS", "FORMATS"]
 
 COLUMNS = (
     "L", "M", "R", "T", "domain", "rank", "lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper",
-    "min_cut", "seeds", "N",
+    "min_cut", "seeds", "N", "status", "failure_bound", "primes", "engine",
 )
 FORMATS = ("markdown", "csv", "json")
 
@@ -46,13 +45,25 @@ def rank_table(
     n_seeds: int = 2,
     progress: bool = True,
     min_cut: bool = True,
+    cache=None,
+    jobs: int = 1,
+    timeout: float | None = None,
+    scheduler=None,
+    order: str = "cost",
+    frontier: bool = False,
 ) -> list[dict]:
-    """One row per (L, M, R, T, domain): the exact rank and every bound.
+    """One row per (L, M, R, T, domain): the exact rank, its certificate and every bound.
 
     Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written.
     ``alphabet_upper`` applies to the one-hot domain only and is ``None`` for continuous rows.
+
+    The cells are computed by `tnrnn.atlas.run_sweep`: ``cache`` (None, True, a path or an `tnrnn.atlas.Atlas`)
+    reads finished cells from the rank atlas and stores new ones as they finish (so an interrupted table resumes);
+    ``jobs`` local worker processes, or a Dask ``scheduler``; a per-cell ``timeout`` (partial results are marked
+    ``status="partial"``); ``order`` and ``frontier`` as in `run_sweep` (cells skipped by the frontier, or refused
+    for memory in frontier mode, have no row).
     """
-    from tnrnn.rank import separation_rank
+    from tnrnn.atlas import CellSpec, run_sweep
 
     for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts)):
         if not values:
@@ -63,14 +74,16 @@ def rank_table(
         check_domain(d)
         if T % 2:
             raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
+    options = tuple(sorted({"seed": seed, "n_seeds": n_seeds}.items()))
+    specs = [CellSpec(M, R, L, T, d, options) for L, M, R, T, d in cells]
+    results = run_sweep(specs, cache=cache, jobs=jobs, timeout=timeout, scheduler=scheduler, order=order,
+                        frontier=frontier, progress=progress)
     rows = []
-    for L, M, R, T, d in cells:
-        res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds)
+    for s in specs:
+        if s not in results:
+            continue
+        res = results[s]
+        L, M, R, T, d = s.L, s.M, s.R, s.T, s.domain
         rows.append(
             {
                 "L": L, "M": M, "R": R, "T": T, "domain": d, "rank": res.rank,
@@ -81,20 +94,20 @@ def rank_table(
                 "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
                 "min_cut": _min_cut_or_none(M, R, L, T, d) if min_cut else None,
                 "seeds": len(res.seeds), "N": list(res.N),
+                "status": res.status, "failure_bound": res.failure_bound, "primes": list(res.primes),
+                "engine": res.extra.get("elimination"),
             }
         )
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     return rows
 
 
-def _cell(v) -> str:
+def _cell(v, key="", exact=False) -> str:
     if v is None:
         return "–"
     if isinstance(v, list):
-        return "x".join(map(str, v))
+        return ("x" if key == "N" else " ").join(map(str, v))
+    if isinstance(v, float):
+        return repr(v) if exact else f"{v:.3g}"
     return str(v)
 
 
@@ -108,9 +121,9 @@ def format_table(rows: list[dict], fmt: str = "markdown") -> str:
         w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({k: ("" if r[k] is None else _cell(r[k])) for k in COLUMNS})
+            w.writerow({k: ("" if r[k] is None else _cell(r[k], k, exact=True)) for k in COLUMNS})
         return buf.getvalue()
     head = "| " + " | ".join(COLUMNS) + " |"
     sep = "|" + "---|" * len(COLUMNS)
-    body = ["| " + " | ".join(_cell(r[k]) for k in COLUMNS) + " |" for r in rows]
+    body = ["| " + " | ".join(_cell(r[k], k) for k in COLUMNS) + " |" for r in rows]
     return "\n".join([head, sep, *body])
