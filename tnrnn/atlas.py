@@ -134,7 +134,7 @@ def default_atlas_path() -> str:
 
 def make_key(
     M, R, L, T, *, domain, partition="start-end", cell="rac", seed=0, n_seeds=2, method="modp", N0=64,
-    confidence="standard", max_N=None, engine_version=ENGINE_VERSION,
+    confidence="standard", max_N=None, engine_version=None,
 ) -> dict:
     """The validated, canonical key of a `separation_rank` call (a dict over `KEY_FIELDS`).
 
@@ -153,7 +153,7 @@ def make_key(
         "method": check_choice("method", method, METHODS), "N0": check_positive_int("N0", N0),
         "confidence": check_choice("confidence", confidence, CONFIDENCES),
         "max_N": None if max_N is None else check_positive_int("max_N", max_N),
-        "engine_version": int(engine_version),
+        "engine_version": ENGINE_VERSION if engine_version is None else int(engine_version),
     }
 
 
@@ -536,7 +536,7 @@ def _cost(spec: CellSpec) -> float | None:
                     cell=kw.get("cell", "rac"), max_N=kw.get("max_N"))
     except MemoryRefusal:
         return None
-    return max(float(info["estimate_seconds"]), 1e-3)
+    return max(float(info["estimate_seconds"]), 1e-12)
 
 
 ORDERS = ("cost", "T")
@@ -791,8 +791,9 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
 
     For one key: a missing row is copied; a finished row replaces a partial one; proven beats lower-bound; among
     lower bounds (or partials) the higher certified rank wins (a rank modulo primes is a certified lower bound, so
-    the larger one is the better bound). Two proven rows with different ranks contradict each other: both are kept
-    as they were and the disagreement is reported in ``errors``.
+    the larger one is the better bound). Two proven rows with different ranks, or a certified lower bound above a
+    proven rank, contradict each other: the target row is kept as it was and the disagreement is reported in
+    ``errors``.
 
     Returns
     -------
@@ -812,6 +813,15 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
                 out["errors"].append(
                     f"proven ranks disagree for {_row_label(row)}: {old_rank} in {target.path}, "
                     f"{row['rank']} in {src.path}"
+                )
+                continue
+            sides = ((old_status, old_rank, target.path), (row["status"], row["rank"], src.path))
+            proven = [(r, p) for s, r, p in sides if s == "proven"]
+            other = max(old_rank, row["rank"])
+            if proven and other > proven[0][0]:
+                out["errors"].append(
+                    f"a certified lower bound {other} exceeds the proven rank {proven[0][0]} ({proven[0][1]}) for "
+                    f"{_row_label(row)}"
                 )
                 continue
             new = (_STATUS_ORDER.get(row["status"], 0), row["rank"])
@@ -961,16 +971,16 @@ def cache_argument(atlas, no_cache: bool = False):
     return _check_atlas_path(atlas)
 
 
-def _check_atlas_path(path, *, must_exist=False) -> str:
-    if not isinstance(path, str) or not path:
-        raise ArgumentError("atlas", path, "a file path")
-    full = os.path.abspath(os.path.expanduser(path))
+def _check_atlas_path(path, *, must_exist=False, name="atlas") -> str:
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ArgumentError(name, path, "a file path")
+    full = os.path.abspath(os.path.expanduser(os.fspath(path)))
     if os.path.isdir(full):
-        raise ArgumentError("atlas", path, "a file path (this is a directory)")
+        raise ArgumentError(name, path, "a file path (this is a directory)")
     if must_exist and not os.path.exists(full):
-        raise ArgumentError("atlas", path, "an existing atlas file")
+        raise ArgumentError(name, path, "an existing atlas file")
     if not os.path.isdir(os.path.dirname(full)):
-        raise ArgumentError("atlas", path, "a file in an existing directory")
+        raise ArgumentError(name, path, "a file in an existing directory")
     return full
 
 
@@ -1069,7 +1079,7 @@ def merge_atlas_files(target, sources: Sequence[str]) -> dict:
     """``tnrnn atlas merge``: merge the source files into ``target`` (see `merge_atlases`)."""
     if not sources:
         raise ArgumentError("sources", sources, "one or more atlas files")
-    paths = [_check_atlas_path(s, must_exist=True) for s in sources]
+    paths = [_check_atlas_path(s, must_exist=True, name="sources") for s in sources]
     dest = _check_atlas_path(target) if target is not None else default_atlas_path()
     for s, p in zip(sources, paths, strict=True):
         if p == os.path.abspath(dest):
