@@ -466,3 +466,53 @@ def test_corrupted_atlas_is_an_argument_error_for_the_atlas_verb(tmp_path, capsy
     assert main(["atlas", "list", "--atlas", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "usable atlas" in err
+
+
+# --- figures read the frontier export (or the atlas) instead of recomputing ----------------------------------
+
+
+def _export_dir(tmp_path, specs):
+    path = tmp_path / "fig.sqlite"
+    A.run_sweep(specs, cache=path, progress=False)
+    results = tmp_path / "results"
+    results.mkdir()
+    A.export_atlas(str(path), str(results / "atlas.csv"), {})
+    return results
+
+
+def test_figures_take_ranks_from_the_export(tmp_path, monkeypatch):
+    from tnrnn import figures
+
+    specs = [A.CellSpec(2, 2, 2, T, d) for T in (2, 4) for d in ("onehot", "continuous")]
+    truth = {(s.M, s.R, s.L, s.domain, s.T): r.rank for s, r in A.run_sweep(specs, cache=None, progress=False).items()}
+    results = _export_dir(tmp_path, specs)
+    monkeypatch.setattr(A, "_compute", lambda *a, **k: pytest.fail("recomputed a rank the export holds"))
+    context = {"results_dir": str(results), "cache": None}
+    figures._prefill_ranks(context, 2, 2, [(2, d, T) for T in (2, 4) for d in ("onehot", "continuous")])
+    assert context["ranks"] == truth
+
+
+def test_figures_without_export_use_the_atlas_or_leave_it_to_the_plots(tmp_path, counted):
+    from tnrnn import figures
+
+    context = {"results_dir": str(tmp_path / "none"), "cache": None}
+    figures._prefill_ranks(context, 2, 2, [(2, "continuous", 4)])
+    assert context["ranks"] == {} and counted == []  # a fresh clone without an atlas: the plots compute as before
+    context = {"results_dir": str(tmp_path / "none"), "cache": str(tmp_path / "f.sqlite")}
+    figures._prefill_ranks(context, 2, 2, [(2, "continuous", 4)])
+    assert context["ranks"] == {(2, 2, 2, "continuous", 4): separation_rank(2, 2, 2, 4, domain="continuous").rank}
+    assert len(counted) == 1 and len(A.Atlas(tmp_path / "f.sqlite")) == 1
+
+
+def test_frontier_figure(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tnrnn.figures import FigureUnavailable, fig_rank_frontier
+
+    with pytest.raises(FigureUnavailable, match="atlas.csv"):
+        fig_rank_frontier(str(tmp_path / "out"), results_dir=str(tmp_path / "none"), cache=None)
+    results = _export_dir(tmp_path, [A.CellSpec(2, 2, L, T, "onehot") for L in (1, 3) for T in (2, 4)])
+    paths = fig_rank_frontier(str(tmp_path / "out"), results_dir=str(results), cache=None)
+    assert [os.path.basename(p) for p in paths] == ["fig_rank_frontier.png", "fig_rank_frontier.pdf"]
+    assert all(os.path.getsize(p) > 1000 for p in paths)
