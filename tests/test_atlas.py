@@ -308,6 +308,15 @@ def test_dask_local_cluster_equals_serial(tmp_path):
         assert len(a) == len(CELLS)
 
 
+@pytest.mark.slow
+def test_dask_worker_processes_equal_serial(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    serial = A.run_sweep(CELLS, cache=None, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+        remote = A.run_sweep(CELLS, cache=tmp_path / "d.sqlite", scheduler=c.scheduler_address, progress=False)
+    assert remote == serial
+
+
 def test_scheduler_without_dask_names_the_extra(monkeypatch):
     import sys
 
