@@ -663,6 +663,8 @@ def run_sweep(
             _run_pool(todo, jobs, timeout, runnable, finish)
     finally:
         bar.close()
+        if client is not None and client is not scheduler:  # a client this call opened from an address
+            client.close()
     return {s: done[s] for s in specs if s in done}
 
 
