@@ -77,6 +77,8 @@ __all__ = [
     "ENGINE_VERSION",
     "SCHEMA_VERSION",
     "KEY_FIELDS",
+    "OPTIONAL_KEYS",
+    "key_defaults",
     "EXPORT_COLUMNS",
     "cached_separation_rank",
     "default_atlas_path",
@@ -99,11 +101,8 @@ KEY_FIELDS = (
     "cell", "M", "R", "L", "T", "domain", "partition", "seed", "n_seeds", "method", "N0", "confidence", "max_N",
     "engine_version",
 )
-#: the defaults of `tnrnn.rank.separation_rank` for the key fields (used by the CLI and the figures)
-KEY_DEFAULTS = {
-    "cell": "rac", "partition": "start-end", "seed": 0, "n_seeds": 2, "method": "modp", "N0": 64,
-    "confidence": "standard", "max_N": None,
-}
+#: the key inputs that have a default in `tnrnn.rank.separation_rank` (read from its signature: `key_defaults`)
+OPTIONAL_KEYS = ("partition", "cell", "seed", "n_seeds", "method", "N0", "confidence", "max_N")
 #: the columns of a row besides the key (indexed; the whole certificate is in ``result``)
 _VALUE_COLUMNS = (
     "rank", "status", "failure_bound", "upper_bound", "primes", "seeds", "N", "elimination", "evaluation", "device",
@@ -132,27 +131,40 @@ def default_atlas_path() -> str:
 # --- keys -----------------------------------------------------------------------------------------------------
 
 
-def make_key(
-    M, R, L, T, *, domain, partition="start-end", cell="rac", seed=0, n_seeds=2, method="modp", N0=64,
-    confidence="standard", max_N=None, engine_version=None,
-) -> dict:
+def key_defaults() -> dict:
+    """The defaults of `separation_rank` for the optional key inputs, read from its signature (they cannot drift)."""
+    import inspect
+
+    from tnrnn.rank.engine import separation_rank
+
+    params = inspect.signature(separation_rank).parameters
+    return {k: params[k].default for k in OPTIONAL_KEYS}
+
+
+def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
     """The validated, canonical key of a `separation_rank` call (a dict over `KEY_FIELDS`).
 
+    ``options`` are the other key inputs (`OPTIONAL_KEYS`); the missing ones take `separation_rank`'s defaults.
     Raises `ArgumentError` for an invalid input and for inputs the atlas does not store (a `Cell` object rather
     than a registered name).
     """
     from tnrnn.rank.engine import CONFIDENCES, METHODS
 
+    for name in options:
+        check_choice("key input", name, OPTIONAL_KEYS)
+    o = {**key_defaults(), **options}
     M, R, L, T = check_sizes(M, R, L, T)
+    cell = o["cell"]
     if not isinstance(cell, str):
         raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
-    part = parse_partition(partition, T)
+    part = parse_partition(o["partition"], T)
     return {
         "cell": cell, "M": M, "R": R, "L": L, "T": T, "domain": check_domain(domain), "partition": part.spec(),
-        "seed": check_positive_int("seed", seed, minimum=0), "n_seeds": check_positive_int("n_seeds", n_seeds),
-        "method": check_choice("method", method, METHODS), "N0": check_positive_int("N0", N0),
-        "confidence": check_choice("confidence", confidence, CONFIDENCES),
-        "max_N": None if max_N is None else check_positive_int("max_N", max_N),
+        "seed": check_positive_int("seed", o["seed"], minimum=0),
+        "n_seeds": check_positive_int("n_seeds", o["n_seeds"]),
+        "method": check_choice("method", o["method"], METHODS), "N0": check_positive_int("N0", o["N0"]),
+        "confidence": check_choice("confidence", o["confidence"], CONFIDENCES),
+        "max_N": None if o["max_N"] is None else check_positive_int("max_N", o["max_N"]),
         "engine_version": ENGINE_VERSION if engine_version is None else int(engine_version),
     }
 
@@ -434,7 +446,7 @@ def cached_separation_rank(M, R, L, T, *, cache=True, **kwargs):
     cell = kwargs.get("cell", "rac")
     if atlas is None or not isinstance(cell, str) or kwargs.get("method", "modp") != "modp":
         return _compute(M, R, L, T, **kwargs)
-    key_args = {k: kwargs[k] for k in KEY_DEFAULTS if k in kwargs}
+    key_args = {k: kwargs[k] for k in OPTIONAL_KEYS if k in kwargs}
     key = make_key(M, R, L, T, domain=kwargs.get("domain"), **key_args)
     timeout = kwargs.get("timeout")
     try:

@@ -161,9 +161,9 @@ def _atlas_csv(context) -> list[dict]:
 
 def _default_key(row) -> bool:
     """A row computed with the `separation_rank` defaults the rank figures use (seed 0, two seeds, standard)."""
-    from tnrnn.atlas import KEY_DEFAULTS
+    from tnrnn.atlas import key_defaults
 
-    want = {k: ("" if v is None else str(v)) for k, v in KEY_DEFAULTS.items()}
+    want = {k: ("" if v is None else str(v)) for k, v in key_defaults().items()}
     return all(str(row.get(k) if row.get(k) is not None else "") == v for k, v in want.items())
 
 
