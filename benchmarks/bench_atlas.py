@@ -107,8 +107,16 @@ def bench_jobs(cells, tmp) -> dict:
         times[jobs] = time.perf_counter() - t0
         print(f"  --jobs {jobs}: {times[jobs]:.1f} s ({_load()})")
     assert rows[1] == rows[2], "parallel rows differ from the serial ones"
-    out = {"cells": n, "jobs1_s": times[1], "jobs2_s": times[2], "speedup": times[1] / times[2], "load": _load()}
+    from tnrnn.atlas import Atlas
+
+    with Atlas(os.path.join(tmp, "jobs1.sqlite")) as a:
+        walls = sorted((r["wall_seconds"] or 0.0 for r in a.rows()), reverse=True)
+    total, longest = sum(walls), walls[0]
+    out = {"cells": n, "jobs1_s": times[1], "jobs2_s": times[2], "speedup": times[1] / times[2], "load": _load(),
+           "sum_cell_s": total, "longest_cell_s": longest, "ideal_jobs2": total / max(total / 2, longest)}
     print(f"  --jobs 2 is x{out['speedup']:.2f} faster than --jobs 1")
+    print(f"  cells: {total:.1f} s in all, the longest {longest:.1f} s: two workers can gain at most "
+          f"x{out['ideal_jobs2']:.2f} on this sweep (one cell is not split)")
     return out
 
 
