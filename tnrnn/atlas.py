@@ -778,19 +778,20 @@ class _CostBar:
         if enabled and total_cost > 0:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total_cost, desc="ranks", unit="cost-s", file=sys.stderr, leave=False,
-                            bar_format="{l_bar}{bar}| {postfix} [{elapsed}<{remaining}]")
-            self._post("")
+            self.bar = tqdm(total=total_cost, file=sys.stderr, leave=False,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
+            self._show("")
 
-    def _post(self, label):
+    def _show(self, label):
         if self.bar is not None:
-            self.bar.set_postfix_str(f"{self.n_done}/{self.n_total} cells {label}".rstrip())
+            self.bar.set_description_str(f"ranks {self.n_done}/{self.n_total} cells", refresh=False)
+            self.bar.set_postfix_str(label)
 
     def advance(self, cost, spec):
         self.n_done += 1
         if self.bar is not None:
-            self.bar.update(cost)
-            self._post(spec.label())
+            self.bar.update(min(cost, max(self.bar.total - self.bar.n, 0.0)))  # no overshoot from rounding
+            self._show(spec.label())
 
     def close(self):
         if self.bar is not None:
