@@ -269,6 +269,23 @@ def test_frontier_skips_beyond_a_partial_cell(monkeypatch):
     assert got == [(2, "computed"), (4, "computed"), (6, "skipped"), (8, "skipped")]
 
 
+def test_frontier_resumes_from_a_stored_partial_cell(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    path = tmp_path / "f.sqlite"
+    real = A._compute
+    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: replace(real(M, R, L, T, **kw), status="partial",
+                                                                         failure_bound=None))
+    A.run_sweep([A.CellSpec(2, 2, 2, 4, "continuous")], cache=path, timeout=60.0, progress=False)
+    seen = []
+    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: seen.append(T) or real(M, R, L, T, **kw))
+    specs = [A.CellSpec(2, 2, 2, T, "continuous") for T in (2, 4, 6, 8)]
+    out = A.run_sweep(specs, cache=path, timeout=60.0, order="T", frontier=True, progress=False)
+    assert seen == [2] and [s.T for s in out] == [2, 4] and out[specs[1]].status == "partial"
+    out = A.run_sweep(specs, cache=path, timeout=120.0, order="T", frontier=True, progress=False)
+    assert seen == [2, 4, 6, 8]  # a longer timeout retries the partial cell, and the series goes on
+
+
 def test_cost_order_runs_the_longest_cell_first(monkeypatch):
     order = []
     real = A._compute

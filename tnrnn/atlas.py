@@ -103,11 +103,6 @@ KEY_FIELDS = (
 )
 #: the key inputs that have a default in `tnrnn.rank.separation_rank` (read from its signature: `key_defaults`)
 OPTIONAL_KEYS = ("partition", "cell", "seed", "n_seeds", "method", "N0", "confidence", "max_N")
-#: the columns of a row besides the key (indexed; the whole certificate is in ``result``)
-_VALUE_COLUMNS = (
-    "rank", "status", "failure_bound", "upper_bound", "primes", "seeds", "N", "elimination", "evaluation", "device",
-    "wall_seconds", "timeout", "toolkit_version", "created", "host",
-)
 _BUSY_MS = 30_000
 
 
@@ -609,6 +604,8 @@ def run_sweep(
     notify = on_result or (lambda *a: None)
     done: dict = {}
     todo = []
+    # series -> smallest T that was partial or refused (frontier mode: larger T are skipped)
+    blocked: dict = {}
     for s in specs:
         hit = None
         if atlas is not None:
@@ -620,11 +617,11 @@ def run_sweep(
         if hit is not None:
             done[s] = hit
             notify(s, hit, "atlas")
+            if hit.status == "partial":  # a stored partial cell (same or longer timeout) is a frontier too
+                blocked[s.series] = min(blocked.get(s.series, s.T), s.T)
         else:
             todo.append(s)
     costs = {s: _cost(s) for s in todo}
-    # series -> smallest T that was partial or refused (frontier mode: larger T are skipped)
-    blocked: dict = {}
     for s in todo:
         if costs[s] is None:  # refused for memory, before any work
             if not frontier:
