@@ -17,14 +17,16 @@ from tnrnn.table import rank_table
 TINY = dict(M=2, R=2, L=2, T=4, domain="continuous")
 
 
-def _fake(rank, status="lower-bound", *, M=2, R=2, L=2, T=4, domain="continuous", note=""):
+def _fake(rank, status="lower-bound", *, M=2, R=2, L=2, T=4, domain="continuous", note="", stopped=None):
     """A RankResult built by hand (merge and store tests need chosen statuses, not computed ones)."""
     fb = {"proven": 0.0, "lower-bound": 1e-9, "partial": None}[status]
     return RankResult(
         rank=rank, M=M, R=R, L=L, T=T, domain=domain, method="modp",
         partition={"name": "start-end", "A": list(range(1, T // 2 + 1)), "B": list(range(T // 2 + 1, T + 1))},
         seeds=[0], primes=[2097143], ranks=[rank], N=(rank + 1, rank + 1), upper_bound=10**30, status=status,
-        failure_bound=fb, degree=7, cell="rac", note=note, extra={"elimination": "flint", "bounds": {"x": 10**30}},
+        failure_bound=fb, degree=7, cell="rac", note=note,
+        extra={"elimination": "flint", "bounds": {"x": 10**30},
+               "stopped": stopped or ("timeout after 5 s" if status == "partial" else "")},
         timing={"total": 1.5},
     )
 
@@ -134,6 +136,14 @@ def test_partial_results_are_not_final(atlas):
     assert atlas.put(_key(), _fake(6, "proven"))
     assert not atlas.put(_key(), _fake(4, "partial"), timeout=50.0)  # nor does any partial replace a finished one
     assert atlas.get(_key()).rank == 6
+
+
+def test_a_partial_result_of_max_N_is_final(atlas):
+    atlas.put(_key(max_N=4), _fake(4, "partial", stopped="max_N=4 reached with a full-rank sample"), timeout=None)
+    assert atlas.get(_key(max_N=4)).rank == 4  # no timeout stopped it: the same call gives the same result
+    res = separation_rank(2, 2, 2, 6, domain="continuous", max_N=4, cache=atlas)
+    assert res.status == "partial" and res.extra["stopped"].startswith("max_N")
+    assert separation_rank(2, 2, 2, 6, domain="continuous", max_N=4, cache=atlas) == res
 
 
 def test_partial_then_full_call_recomputes(tmp_path, counted):
@@ -274,8 +284,11 @@ def test_frontier_resumes_from_a_stored_partial_cell(tmp_path, monkeypatch):
 
     path = tmp_path / "f.sqlite"
     real = A._compute
-    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: replace(real(M, R, L, T, **kw), status="partial",
-                                                                         failure_bound=None))
+    def timed_out(M, R, L, T, **kw):
+        res = real(M, R, L, T, **kw)
+        return replace(res, status="partial", failure_bound=None, extra={**res.extra, "stopped": "timeout after 60 s"})
+
+    monkeypatch.setattr(A, "_compute", timed_out)
     A.run_sweep([A.CellSpec(2, 2, 2, 4, "continuous")], cache=path, timeout=60.0, progress=False)
     seen = []
     monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: seen.append(T) or real(M, R, L, T, **kw))

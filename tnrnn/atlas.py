@@ -256,16 +256,19 @@ class Atlas:
     def get(self, key: dict, *, timeout: float | None = None):
         """The stored `RankResult` for ``key``, or None.
 
-        A stored partial result is returned only when ``timeout`` is not None and at most the timeout it ran under
-        (a longer or no timeout could get further, so it misses and the caller recomputes).
+        A result that a timeout stopped (``status="partial"``) is returned only when ``timeout`` is not None and at
+        most the timeout it ran under (a longer or no timeout could get further, so it misses and the caller
+        recomputes). A partial result that ``max_N`` stopped is final for its key.
         """
         rows = self._query("SELECT status, timeout, result FROM results WHERE key = ?", (_key_text(key),))
         if not rows:
             return None
         status, stored_timeout, text = rows[0]
-        if status == "partial" and (timeout is None or stored_timeout is None or timeout > stored_timeout):
+        d = json.loads(text)
+        if status == "partial" and _timed_out(d) and (timeout is None or stored_timeout is None
+                                                      or timeout > stored_timeout):
             return None
-        return result_from_dict(json.loads(text))
+        return result_from_dict(d)
 
     def put(self, key: dict, result, *, timeout: float | None = None, meta: dict | None = None) -> bool:
         """Store ``result`` under ``key``; True when written.
@@ -279,7 +282,8 @@ class Atlas:
                 self._con.execute("BEGIN IMMEDIATE")
                 try:
                     old = self._con.execute("SELECT status, rank FROM results WHERE key = ?", (row["key"],)).fetchone()
-                    write = old is None or _better(row["status"], row["rank"], old[0], old[1])
+                    write = old is None or _better(row["status"], row["rank"], old[0], old[1],
+                                                   final=not _timed_out(result.to_dict()))
                     if write:
                         self._con.execute(_INSERT.format(", ".join(row), ", ".join("?" * len(row))),
                                           tuple(row.values()))
@@ -339,11 +343,17 @@ def _describe(exc: sqlite3.Error) -> str:
 _STATUS_ORDER = {"partial": 0, "lower-bound": 1, "proven": 2}
 
 
-def _better(status, rank, old_status, old_rank) -> bool:
-    """Does a new (status, rank) replace a stored one? Finished beats partial; among partials the larger rank."""
+def _better(status, rank, old_status, old_rank, *, final=True) -> bool:
+    """Does a new (status, rank) replace a stored one? Finished beats partial; among partials the larger rank, or
+    the one no timeout stopped (``final``)."""
     if old_status == "partial":
-        return status != "partial" or rank > old_rank
+        return status != "partial" or rank > old_rank or final
     return status != "partial"
+
+
+def _timed_out(d: dict) -> bool:
+    """Did a timeout stop this (partial) result? (``max_N`` partials are final for their key.)"""
+    return d.get("status") == "partial" and str((d.get("extra") or {}).get("stopped", "")).startswith("timeout")
 
 
 def _toolkit_version() -> str:
