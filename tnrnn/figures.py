@@ -277,10 +277,12 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
     Ts = sorted({k[4] for k in cells})
     pairs = sorted({(k[2], k[3]) for k in cells})
     domains = [d for d in ("continuous", "onehot") if any(k[1] == d for k in cells)]
-    fig, axes = plt.subplots(len(domains), len(Ls), figsize=(3.6 * len(Ls) + 0.6, 0.42 * len(pairs) * len(domains)
-                                                             + 1.6), layout="constrained", squeeze=False)
-    for ax_row, domain in zip(axes, domains, strict=True):
-        for ax, L in zip(ax_row, Ls, strict=True):
+    panel_w = max(3.6, 0.5 * len(Ts))  # rows: depths, columns: domains
+    fig, axes = plt.subplots(len(Ls), len(domains), figsize=(panel_w * len(domains) + 0.8,
+                                                             0.3 * len(pairs) * len(Ls) + 1.6),
+                             layout="constrained", squeeze=False)
+    for ax_row, L in zip(axes, Ls, strict=True):
+        for ax, domain in zip(ax_row, domains, strict=True):
             for yi, (M, R) in enumerate(pairs):
                 for xi, T in enumerate(Ts):
                     r = cells.get((L, domain, M, R, T))
@@ -290,8 +292,10 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                     fails = r.get("conjecture_holds") in ("no", "no?")
                     upper = any(b in (r.get("attained") or "") for b in ("state_upper", "degree_upper",
                                                                            "alphabet_upper"))
-                    text = str(r["rank"]) + ("✗" if fails else "") + ("=" if upper else "")
-                    ax.text(xi, yi, text, ha="center", va="center", fontsize=6.5 if len(text) < 6 else 5,
+                    rank = int(r["rank"])
+                    short = str(rank) if rank < 1000 else f"{rank / 1000:.1f}k" if rank < 10**4 else f"{rank // 1000}k"
+                    text = short + ("✗" if fails else "") + ("=" if upper else "")
+                    ax.text(xi, yi, text, ha="center", va="center", fontsize=6 if len(text) < 5 else 5,
                             color="#b2182b" if fails else "black")
             ax.set_xlim(-0.5, len(Ts) - 0.5)
             ax.set_ylim(len(pairs) - 0.5, -0.5)
