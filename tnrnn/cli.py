@@ -105,6 +105,17 @@ def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
 
+def _cache_flags(p):
+    p.add_argument("--atlas", default=None, help="rank atlas file (default $TNRNN_ATLAS or the user cache)")
+    p.add_argument("--no-cache", action="store_true", help="compute everything; neither read nor write the atlas")
+
+
+def _cache(args):
+    from tnrnn.atlas import cache_argument
+
+    return cache_argument(args.atlas, args.no_cache)
+
+
 def _enable_x64():
     import os
 
@@ -168,6 +179,7 @@ def _add_rank(sub):
     _cell_flag(p)
     p.add_argument("--max-N", dest="max_N", type=int, default=None,
                    help="largest continuous sample side (needed for cells without a proven upper bound)")
+    _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_rank, check=_check_rank, jax=True)
 
@@ -197,6 +209,7 @@ def _run_rank(args):
         args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
         n_seeds=args.seeds, method=args.method, confidence="rigorous" if args.rigorous else "standard",
         timeout=args.timeout, progress=progress, on_plan=_print_plan, cell=args.cell, max_N=args.max_N,
+        cache=_cache(args),
     )
     out = res.to_dict()
     if not args.json:
@@ -262,6 +275,13 @@ def _add_table(sub):
     p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _cell_flag(p)
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per cell (partial results are marked)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (needs tnrnn[distributed])")
+    p.add_argument("--order", default="cost", help="cost (longest cells first, default) | T (increasing T)")
+    p.add_argument("--frontier", action="store_true",
+                   help="skip the larger T of a series once a cell is partial or too big for memory")
+    _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_table, check=_check_table, jax=True)
 
@@ -274,6 +294,10 @@ def _check_table(args):
     check_choice("cell", args.cell, cell_names())
     check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
     check_choice("format", args.format, FORMATS)
+    check_positive_int("jobs", args.jobs)
+    check_choice("order", args.order, ("cost", "T"))
+    if args.timeout is not None:
+        check_float("timeout", args.timeout, minimum=0, open_min=True)
     _check_out_file(args)
     if args.domains is not None:
         print("tnrnn table: warning: --domains is deprecated; use --domain", file=sys.stderr)
@@ -286,7 +310,8 @@ def _run_table(args):
 
     rows = rank_table(
         args.L, args.M, args.R, args.T, domains=args.domain, seed=args.seed, progress=not args.no_progress,
-        cell=args.cell,
+        cell=args.cell, cache=_cache(args), jobs=args.jobs, timeout=args.timeout, scheduler=args.scheduler,
+        order=args.order, frontier=args.frontier,
     )
     text = format_table(rows, args.format)
     if args.out:
@@ -626,6 +651,7 @@ def _add_figures(sub):
     p.add_argument("--only", type=_name_list, default=None, help="comma-separated figure names (default: all)")
     p.add_argument("--results", default="results", help="folder of the experiments' results files")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_figures, check=_check_figures, jax=True)
 
@@ -645,7 +671,7 @@ def _run_figures(args):
     from tnrnn.figures import make_figures
 
     res = make_figures(args.out, quick=args.quick, only=args.only, results_dir=args.results,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, cache=_cache(args), read_atlas_csv=not args.no_cache)
     if not args.json:
         for fig in res["figures"]:
             print(f"{fig['name']}: {', '.join(fig['files'])}  ({fig['seconds']} s)")
@@ -653,6 +679,81 @@ def _run_figures(args):
             print(f"{skip['name']}: left out ({skip['reason']})")
         print(f"{len(res['files'])} files in {res['seconds']} s")
         res["_quiet"] = True
+    return res
+
+
+# --- atlas (tnrnn.atlas: the store of certified ranks) -----------------------------------------------------
+
+
+def _atlas_filters(p):
+    for name in ("M", "R", "L", "T", "seed", "N0"):
+        p.add_argument(f"--{name}", type=int, default=None, help=f"only rows with this {name}")
+    p.add_argument("--n-seeds", dest="n_seeds", type=int, default=None, help="only rows with this n_seeds")
+    p.add_argument("--max-N", dest="max_N", type=int, default=None, help="only rows with this max_N")
+    p.add_argument("--engine-version", dest="engine_version", type=int, default=None)
+    for name in ("cell", "domain", "partition", "method", "confidence", "status"):
+        p.add_argument(f"--{name}", default=None, help=f"only rows with this {name}")
+
+
+def _add_atlas(sub):
+    p = sub.add_parser("atlas", help="the rank atlas: list, query, export and merge stored certified ranks")
+    asub = p.add_subparsers(dest="atlas_cmd", required=True, parser_class=_Parser)
+    for name, text in (("list", "every stored result"), ("query", "stored results matching filters")):
+        q = asub.add_parser(name, help=text)
+        q.add_argument("--atlas", default=None, help="atlas file (default $TNRNN_ATLAS or the user cache)")
+        q.add_argument("--format", default="markdown", help="markdown | csv | json (without --json)")
+        _atlas_filters(q)
+        _json_flag(q)
+        q.set_defaults(func=_run_atlas_query, check=_check_atlas, jax=False)
+    e = asub.add_parser("export", help="write stored results with the certificate columns (atomically)")
+    e.add_argument("--atlas", default=None, help="atlas file (default $TNRNN_ATLAS or the user cache)")
+    e.add_argument("--out", required=True, help="output file (.csv, .json or .md)")
+    e.add_argument("--format", default=None, help="csv | json | markdown (default: from the file extension)")
+    _atlas_filters(e)
+    _json_flag(e)
+    e.set_defaults(func=_run_atlas_export, check=_check_atlas, jax=False)
+    m = asub.add_parser("merge", help="merge atlases made elsewhere into --atlas (proven or higher bound wins)")
+    m.add_argument("sources", nargs="+", help="atlas files to merge in")
+    m.add_argument("--atlas", default=None, help="target atlas file (default $TNRNN_ATLAS or the user cache)")
+    _json_flag(m)
+    m.set_defaults(func=_run_atlas_merge, check=_check_atlas, jax=False)
+
+
+def _check_atlas(args):
+    """The atlas verbs check their arguments in `tnrnn.atlas` before they open or write anything."""
+
+
+def _filters(args):
+    from tnrnn.atlas import FILTERS
+
+    return {k: getattr(args, k) for k in FILTERS}
+
+
+def _run_atlas_query(args):
+    from tnrnn.atlas import query_atlas
+
+    res = query_atlas(args.atlas, _filters(args), fmt=args.format)
+    if not args.json:
+        print(res.pop("text"), end="")
+        res["_quiet"] = True
+    else:
+        res.pop("text")
+    return res
+
+
+def _run_atlas_export(args):
+    from tnrnn.atlas import export_atlas
+
+    return export_atlas(args.atlas, args.out, _filters(args), fmt=args.format)
+
+
+def _run_atlas_merge(args):
+    from tnrnn.atlas import merge_atlas_files
+
+    res = merge_atlas_files(args.atlas, args.sources)
+    for line in res["errors"]:
+        print(f"tnrnn atlas merge: error: {line}", file=sys.stderr)
+    res["_exit"] = 1 if res["errors"] else 0
     return res
 
 
@@ -664,6 +765,7 @@ _VERBS += [_add_network, _add_cut, _add_draw]
 
 _VERBS.append(_add_linear)
 _VERBS.append(_add_figures)
+_VERBS.append(_add_atlas)
 
 
 def _version() -> str:

@@ -153,6 +153,53 @@ def _rank_cache(context) -> dict:
     return {} if cache is None else cache
 
 
+def _atlas_csv(context) -> list[dict]:
+    """The frontier export ``<results_dir>/atlas.csv`` (`tnrnn atlas export`), read once; [] when absent or off."""
+    if "atlas_csv" not in context:
+        import csv
+
+        path = os.path.join(_results_dir(context), "atlas.csv")
+        rows = []
+        if context.get("read_atlas_csv", True) and os.path.exists(path):
+            with open(path, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        context["atlas_csv"] = rows
+    return context["atlas_csv"]
+
+
+def _default_key(row) -> bool:
+    """A row computed with the `separation_rank` defaults the rank figures use (seed 0, two seeds, standard)."""
+    from tnrnn.atlas import key_defaults
+
+    want = {k: ("" if v is None else str(v)) for k, v in key_defaults().items()}
+    return all(str(row.get(k) if row.get(k) is not None else "") == v for k, v in want.items())
+
+
+def _prefill_ranks(context, M, R, cases) -> None:
+    """Fill the figures' rank dict for ``cases`` = (L, domain, T): from ``results/atlas.csv``, else the atlas.
+
+    Finished (proven or lower-bound) rows of the committed export are used as they are; the other cases go through
+    the user's atlas (``cache``: looked up, or computed and stored) when one is given, else they are left to the
+    plot functions, which compute them as before.
+    """
+    ranks = context.setdefault("ranks", {})
+    known = {}
+    for row in _atlas_csv(context):
+        if row.get("status") in ("proven", "lower-bound") and _default_key(row):
+            known[(int(row["M"]), int(row["R"]), int(row["L"]), row["domain"], int(row["T"]))] = int(row["rank"])
+    cache = context.get("cache")
+    for L, domain, T in cases:
+        key = (M, R, L, domain, T)
+        if key in ranks:
+            continue
+        if key in known:
+            ranks[key] = known[key]
+        elif cache is not None:
+            from tnrnn.atlas import cached_separation_rank
+
+            ranks[key] = cached_separation_rank(M, R, L, T, domain=domain, cache=cache).rank
+
+
 def fig_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     """F5: Start-End separation rank against T for L = 1, 2, 3 at M = R = 2, 3, 4: measurements and bounds."""
     import matplotlib.pyplot as plt
@@ -162,9 +209,10 @@ def fig_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     sizes = (2, 3, 4)
     T_max = 12 if quick else 24
     fig, axes = plt.subplots(1, len(sizes), figsize=(5.0 * len(sizes), 5.4), layout="constrained")
-    cache = _rank_cache(context)
     for ax, n in zip(axes, sizes, strict=True):
         exact_T = {key: list(range(2, v[1 if quick else 0] + 1, 2)) for key, v in RANK_T_MAX[n].items()}
+        _prefill_ranks(context, n, n, [(L, d, T) for (L, d), Ts in exact_T.items() for T in Ts])
+        cache = _rank_cache(context)
         plot_rank_vs_T(n, n, exact_T=exact_T, T_max=T_max, ranks=cache, ax=ax, legend=False)
     fig.legend(handles=rank_legend_handles((1, 2, 3)), loc="outside lower center", ncols=5, fontsize=8.5, frameon=False)
     fig.suptitle(
@@ -184,8 +232,11 @@ def fig_rank_ratio(out_dir, quick=False, **context) -> list[str]:
     grid = RATIO_GRID[bool(quick)]
     n_rows = len(grid)
     fig, axes = plt.subplots(n_rows, 3, figsize=(15.5, 3.9 * n_rows + 0.4), layout="constrained", squeeze=False)
-    cache = _rank_cache(context)
     for row, (n, T_values, skip) in zip(axes, grid, strict=True):
+        cases = [(L, d, T) for L in (1, 2, 3) for d in ("continuous", "onehot") for T in T_values
+                 if (L, d, T) not in skip]
+        _prefill_ranks(context, n, n, cases)
+        cache = _rank_cache(context)
         for ax, bound in zip(row, RATIO_BOUNDS, strict=True):
             plot_rank_ratio(
                 n, n, bound=bound, T_values=T_values, skip=skip, ranks=cache, ax=ax, colorbar=bound == RATIO_BOUNDS[-1]
@@ -229,6 +280,77 @@ def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
         fontsize=10.5,
     )
     return _save(fig, out_dir, "fig_cells_rank_vs_T")
+
+
+def _frontier_records(context) -> tuple[list[dict], str]:
+    """The frontier's rows: ``results/atlas.csv``, else the user's atlas (default-key RAC Start-End rows)."""
+    rows = [r for r in _atlas_csv(context) if r.get("cell") == "rac" and r.get("partition") == "start-end"]
+    if rows:
+        return rows, os.path.join(_results_dir(context), "atlas.csv")
+    from tnrnn.atlas import export_rows, open_atlas
+
+    atlas = open_atlas(context.get("cache"))
+    if atlas is not None:
+        recs = [r for r in export_rows(atlas.rows(cell="rac", partition="start-end")) if _default_key(r)]
+        if recs:
+            return recs, atlas.path
+    raise FigureUnavailable(
+        f"no frontier table: {os.path.join(_results_dir(context), 'atlas.csv')} is missing and the atlas holds no "
+        "Start-End RAC ranks (tnrnn table ... then tnrnn atlas export --out results/atlas.csv)"
+    )
+
+
+#: colours of the frontier figure by status
+FRONTIER_COLORS = {"proven": "#7fc97f", "lower-bound": "#fdc086", "partial": "#bdbdbd"}
+
+
+def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
+    """The rank atlas's frontier: every computed Start-End rank for L <= 4, M, R in {2, 3, 4}, both domains."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Rectangle
+
+    records, source = _frontier_records(context)
+    cells = {}
+    for r in records:
+        key = (int(r["L"]), r["domain"], int(r["M"]), int(r["R"]), int(r["T"]))
+        cells[key] = r
+    Ls = sorted({k[0] for k in cells})
+    Ts = sorted({k[4] for k in cells})
+    pairs = sorted({(k[2], k[3]) for k in cells})
+    domains = [d for d in ("continuous", "onehot") if any(k[1] == d for k in cells)]
+    panel_w = max(3.6, 0.5 * len(Ts))  # rows: depths, columns: domains
+    fig, axes = plt.subplots(len(Ls), len(domains), figsize=(panel_w * len(domains) + 0.8,
+                                                             0.3 * len(pairs) * len(Ls) + 1.6),
+                             layout="constrained", squeeze=False)
+    for ax_row, L in zip(axes, Ls, strict=True):
+        for ax, domain in zip(ax_row, domains, strict=True):
+            for yi, (M, R) in enumerate(pairs):
+                for xi, T in enumerate(Ts):
+                    r = cells.get((L, domain, M, R, T))
+                    if r is None:
+                        continue
+                    ax.add_patch(Rectangle((xi - 0.5, yi - 0.5), 1, 1, color=FRONTIER_COLORS.get(r["status"], "w")))
+                    fails = r.get("conjecture_holds") in ("no", "no?")
+                    upper = any(b in (r.get("attained") or "") for b in ("state_upper", "degree_upper",
+                                                                           "alphabet_upper"))
+                    rank = int(r["rank"])
+                    short = str(rank) if rank < 1000 else f"{rank / 1000:.1f}k" if rank < 10**4 else f"{rank // 1000}k"
+                    text = short + ("✗" if fails else "") + ("=" if upper else "")
+                    ax.text(xi, yi, text, ha="center", va="center", fontsize=6 if len(text) < 5 else 5,
+                            color="#b2182b" if fails else "black")
+            ax.set_xlim(-0.5, len(Ts) - 0.5)
+            ax.set_ylim(len(pairs) - 0.5, -0.5)
+            ax.set_xticks(range(len(Ts)), [str(T) for T in Ts], fontsize=7)
+            ax.set_yticks(range(len(pairs)), [f"M={M} R={R}" for M, R in pairs], fontsize=7)
+            ax.set_title(f"L = {L}, {domain}", fontsize=9)
+            ax.set_xlabel("T", fontsize=8)
+    handles = [Patch(color=c, label=s) for s, c in FRONTIER_COLORS.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False,
+               title="rank status;  ✗: below the depth-L conjecture;  =: a proven upper bound is attained",
+               title_fontsize=8)
+    fig.suptitle(f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})",
+                 fontsize=10)
+    return _save(fig, out_dir, "fig_rank_frontier")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -376,6 +498,14 @@ FIGURES: dict[str, Figure] = {
             "cells beyond the RAC (tnrnn.cells), bounds of tnrnn.cells.bounds",
         ),
         Figure(
+            "rank_frontier",
+            fig_rank_frontier,
+            "The rank atlas's frontier: every exact Start-End rank computed within the per-cell budget for "
+            "L <= 4, M, R in {2, 3, 4}, both domains; colour by status, ✗ where the depth-L conjecture fails, = "
+            "where a proven upper bound is attained.",
+            "results/atlas.csv (tnrnn atlas export)",
+        ),
+        Figure(
             "memory_accuracy",
             fig_memory_accuracy,
             "Test accuracy of RNNs of depth 1, 2, 3 against sequence length (Start-End Similarity) or delay "
@@ -405,7 +535,8 @@ def figure_names() -> tuple[str, ...]:
 
 
 def make_figures(
-    out_dir, *, quick: bool = False, only=None, results_dir: str = "results", progress: bool = True, log=None
+    out_dir, *, quick: bool = False, only=None, results_dir: str = "results", progress: bool = True, log=None,
+    cache=None, read_atlas_csv: bool = True,
 ) -> dict:
     """Make every registered figure (or those named in ``only``) and return what was written.
 
@@ -423,6 +554,10 @@ def make_figures(
         Show a tqdm progress bar on stderr.
     log : callable, optional
         Receives one line per skipped figure (default: print to stderr).
+    cache : None, True, path or `tnrnn.atlas.Atlas`
+        The rank atlas the rank figures look their values up in (and store what they compute); None: compute.
+    read_atlas_csv : bool
+        Use the finished ranks of ``<results_dir>/atlas.csv`` (the committed frontier export) where it has them.
 
     Returns
     -------
@@ -440,7 +575,7 @@ def make_figures(
             raise ArgumentError("only", name, f"figure names from {', '.join(FIGURES)}")
     check_output_dir("out_dir", out_dir)
     log = log or (lambda line: print(line, file=sys.stderr))
-    context = {"ranks": {}, "results_dir": results_dir}
+    context = {"ranks": {}, "results_dir": results_dir, "cache": cache, "read_atlas_csv": read_atlas_csv}
     files, made, skipped = [], [], []
     t0 = time.perf_counter()
     bar = tqdm(names, desc="figures", unit="fig", disable=not progress, file=sys.stderr, leave=True)

@@ -22,7 +22,7 @@ __all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORM
 
 COLUMNS = (
     "L", "M", "R", "T", "domain", "rank", "lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper",
-    "min_cut", "seeds", "N",
+    "min_cut", "seeds", "N", "status", "failure_bound", "primes", "engine",
 )
 FORMATS = ("markdown", "csv", "json")
 
@@ -48,29 +48,49 @@ def rank_table(
     progress: bool = True,
     min_cut: bool = True,
     cell: str = "rac",
+    cache=None,
+    jobs: int = 1,
+    timeout: float | None = None,
+    scheduler=None,
+    order: str = "cost",
+    frontier: bool = False,
 ) -> list[dict]:
-    """One row per (L, M, R, T, domain): the exact rank and every bound.
+    """One row per (L, M, R, T, domain): the exact rank, its certificate and every bound.
 
     Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written:
     the sizes, the seed, the size of the closed forms (`tnrnn.bounds.check_closed_form_size`) and of each
     min-cut network (its closed-form node count against the memory budget). ``alphabet_upper`` applies to the
-    one-hot domain only and is ``None`` for continuous rows. ``cell`` other than ``"rac"``: the bounds of
-    `tnrnn.bounds.cell_upper_bounds`, and ``min_cut`` from the cell's network (``None`` where it has none).
+    one-hot domain only and is ``None`` for continuous rows.
+
+    The RAC's cells are computed by `tnrnn.atlas.run_sweep`: ``cache`` (None, True, a path or an
+    `tnrnn.atlas.Atlas`) reads finished cells from the rank atlas and stores new ones as they finish (so an
+    interrupted table resumes); ``jobs`` local worker processes, or a Dask ``scheduler``; a per-cell ``timeout``
+    (partial results are marked ``status="partial"``); ``order`` and ``frontier`` as in `run_sweep` (cells skipped
+    by the frontier, or refused for memory in frontier mode, have no row). ``cell`` other than ``"rac"`` is
+    computed in this process without the atlas: the bounds of `tnrnn.bounds.cell_upper_bounds`, and ``min_cut``
+    from the cell's network (``None`` where it has none).
     """
     check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
-    from tnrnn.rank import separation_rank
+    from tnrnn.atlas import CellSpec, run_sweep
 
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
     if cell != "rac":
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
         return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut)
+    options = tuple(sorted({"seed": seed, "n_seeds": n_seeds}.items()))
+    specs = [CellSpec(M, R, L, T, d, options) for L, M, R, T, d in cells]
+    results = run_sweep(specs, cache=cache, jobs=jobs, timeout=timeout, scheduler=scheduler, order=order,
+                        frontier=frontier, progress=progress)
     rows = []
-    for L, M, R, T, d in cells:
-        res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds)
+    for s in specs:
+        if s not in results:
+            continue
+        res = results[s]
+        L, M, R, T, d = s.L, s.M, s.R, s.T, s.domain
         rows.append(
             {
                 "L": L, "M": M, "R": R, "T": T, "domain": d, "rank": res.rank,
@@ -81,12 +101,10 @@ def rank_table(
                 "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
                 "min_cut": _min_cut_or_none(M, R, L, T, d) if min_cut else None,
                 "seeds": len(res.seeds), "N": list(res.N),
+                "status": res.status, "failure_bound": res.failure_bound, "primes": list(res.primes),
+                "engine": res.extra.get("elimination"),
             }
         )
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     return rows
 
 
@@ -146,11 +164,13 @@ def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut) -> list[dict]:
     return rows
 
 
-def _cell(v) -> str:
+def _cell(v, key="", exact=False) -> str:
     if v is None:
         return "–"
     if isinstance(v, list):
-        return "x".join(map(str, v))
+        return ("x" if key == "N" else " ").join(map(str, v))
+    if isinstance(v, float):
+        return repr(v) if exact else f"{v:.3g}"
     return str(v)
 
 
@@ -164,9 +184,9 @@ def format_table(rows: list[dict], fmt: str = "markdown") -> str:
         w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({k: ("" if r[k] is None else _cell(r[k])) for k in COLUMNS})
+            w.writerow({k: ("" if r[k] is None else _cell(r[k], k, exact=True)) for k in COLUMNS})
         return buf.getvalue()
     head = "| " + " | ".join(COLUMNS) + " |"
     sep = "|" + "---|" * len(COLUMNS)
-    body = ["| " + " | ".join(_cell(r[k]) for k in COLUMNS) + " |" for r in rows]
+    body = ["| " + " | ".join(_cell(r[k], k) for k in COLUMNS) + " |" for r in rows]
     return "\n".join([head, sep, *body])

@@ -192,6 +192,7 @@ def separation_rank(
     evaluation: str = "auto",
     progress: bool = False,
     on_plan=None,
+    cache=None,
 ) -> RankResult:
     """Separation rank of the first output of a generic cell (default the RAC), with its certificate.
 
@@ -234,6 +235,9 @@ def separation_rank(
         Show a progress bar per stage on stderr.
     on_plan : callable, optional
         Called with the `plan` dict before any heavy work (the CLI prints it).
+    cache : None, True, path or `tnrnn.atlas.Atlas`
+        Look the result up in the rank atlas, or compute and store it (`tnrnn.atlas`): None (default) computes
+        only; True uses the default atlas.
 
     Returns
     -------
@@ -254,6 +258,11 @@ def separation_rank(
     tensors, the Start-End partition); the toolkit's theory page, sections on the two input domains and on the
     certificate.
     """
+    if cache is not None:  # the rank atlas looks the call up, or computes it (with cache=None) and stores it
+        args = dict(locals())
+        from tnrnn.atlas import cached_separation_rank
+
+        return cached_separation_rank(**args)
     t_start = time.perf_counter()
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)

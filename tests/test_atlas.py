@@ -1,0 +1,557 @@
+"""The rank atlas (`tnrnn.atlas`): store, keys, concurrency, damaged files, sweeps (resume, parallel, Dask), merge."""
+
+import json
+import multiprocessing as mp
+import os
+import sqlite3
+import warnings
+
+import pytest
+
+from tnrnn import atlas as A
+from tnrnn._types import ArgumentError
+from tnrnn.cli import main
+from tnrnn.rank import RankResult, separation_rank
+from tnrnn.table import rank_table
+
+TINY = dict(M=2, R=2, L=2, T=4, domain="continuous")
+
+
+def _fake(rank, status="lower-bound", *, M=2, R=2, L=2, T=4, domain="continuous", note="", stopped=None):
+    """A RankResult built by hand (merge and store tests need chosen statuses, not computed ones)."""
+    fb = {"proven": 0.0, "lower-bound": 1e-9, "partial": None}[status]
+    return RankResult(
+        rank=rank, M=M, R=R, L=L, T=T, domain=domain, method="modp",
+        partition={"name": "start-end", "A": list(range(1, T // 2 + 1)), "B": list(range(T // 2 + 1, T + 1))},
+        seeds=[0], primes=[2097143], ranks=[rank], N=(rank + 1, rank + 1), upper_bound=10**30, status=status,
+        failure_bound=fb, degree=7, cell="rac", note=note,
+        extra={"elimination": "flint", "bounds": {"x": 10**30},
+               "stopped": stopped or ("timeout after 5 s" if status == "partial" else "")},
+        timing={"total": 1.5},
+    )
+
+
+def _key(**over):
+    args = {**TINY, **over}
+    return A.make_key(args.pop("M"), args.pop("R"), args.pop("L"), args.pop("T"), **args)
+
+
+@pytest.fixture
+def atlas(tmp_path):
+    with A.Atlas(tmp_path / "a.sqlite") as a:
+        yield a
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the engine calls made through the atlas."""
+    calls = []
+    real = A._compute
+
+    def spy(M, R, L, T, **kw):
+        calls.append((M, R, L, T, kw.get("domain")))
+        return real(M, R, L, T, **kw)
+
+    monkeypatch.setattr(A, "_compute", spy)
+    return calls
+
+
+# --- the store ------------------------------------------------------------------------------------------------
+
+
+def test_round_trip_is_exact(atlas):
+    res = separation_rank(**_sizes(TINY), domain="continuous")
+    key = _key()
+    assert atlas.put(key, res)
+    back = atlas.get(key)
+    assert back == res and back is not res
+    row = atlas.rows()[0]
+    again = RankResult(**{k: (tuple(v) if k == "N" else v) for k, v in json.loads(row["result"]).items()
+                          if k != "shape"})
+    assert again == res
+    assert (row["rank"], row["status"], json.loads(row["primes"])) == (res.rank, res.status, res.primes)
+    assert row["elimination"] == res.extra["elimination"] and row["wall_seconds"] == res.timing["total"]
+
+
+def test_round_trip_keeps_big_integers_and_floats(atlas):
+    res = _fake(5)
+    atlas.put(_key(), res)
+    back = atlas.get(_key())
+    assert back == res and back.upper_bound == 10**30 and back.extra["bounds"]["x"] == 10**30
+    assert back.failure_bound == res.failure_bound
+
+
+def _sizes(d):
+    return {k: d[k] for k in ("M", "R", "L", "T")}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("cell", "other"), ("M", 3), ("R", 3), ("L", 3), ("T", 6), ("domain", "onehot"), ("partition", "interleaved"),
+     ("seed", 1), ("n_seeds", 3), ("method", "svd"), ("N0", 32), ("confidence", "rigorous"), ("max_N", 100),
+     ("engine_version", A.ENGINE_VERSION + 1)],
+)
+def test_changing_any_key_input_misses(atlas, field, value):
+    atlas.put(_key(), _fake(5))
+    assert atlas.get(_key()) is not None
+    assert atlas.get(_key(**{field: value})) is None
+    assert set(A.KEY_FIELDS) == set(_key()), "every key field is in the key"
+
+
+def test_engine_version_constant_is_the_default(atlas, monkeypatch):
+    atlas.put(_key(), _fake(5))
+    monkeypatch.setattr(A, "ENGINE_VERSION", A.ENGINE_VERSION + 1)
+    assert atlas.get(_key()) is None
+
+
+def test_cached_call_hits_and_misses(tmp_path, counted):
+    path = tmp_path / "c.sqlite"
+    first = separation_rank(**_sizes(TINY), domain="continuous", cache=path)
+    second = separation_rank(**_sizes(TINY), domain="continuous", cache=path)
+    assert second == first and len(counted) == 1
+    separation_rank(**_sizes(TINY), domain="continuous", cache=path, timeout=100.0)  # timeout: not in the key
+    assert len(counted) == 1
+    separation_rank(**_sizes(TINY), domain="continuous", cache=path, seed=1)
+    separation_rank(**_sizes(TINY), domain="onehot", cache=path)
+    assert len(counted) == 3
+    separation_rank(**_sizes(TINY), domain="continuous")  # cache=None: the engine, not the atlas
+    assert len(counted) == 3
+
+
+def test_default_atlas_comes_from_the_environment(tmp_path, monkeypatch, counted):
+    monkeypatch.setenv("TNRNN_ATLAS", str(tmp_path / "env.sqlite"))
+    separation_rank(**_sizes(TINY), domain="continuous", cache=True)
+    assert os.path.exists(tmp_path / "env.sqlite")
+    monkeypatch.delenv("TNRNN_ATLAS")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert A.default_atlas_path() == str(tmp_path / "xdg" / "tnrnn" / "atlas.sqlite")
+
+
+def test_partial_results_are_not_final(atlas):
+    atlas.put(_key(), _fake(3, "partial"), timeout=5.0)
+    assert atlas.get(_key()) is None  # no timeout now: it could get further
+    assert atlas.get(_key(), timeout=10.0) is None  # a longer timeout could too
+    assert atlas.get(_key(), timeout=5.0).status == "partial"
+    assert not atlas.put(_key(), _fake(2, "partial"), timeout=5.0)  # a smaller partial rank does not replace it
+    assert atlas.put(_key(), _fake(6, "proven"))
+    assert not atlas.put(_key(), _fake(4, "partial"), timeout=50.0)  # nor does any partial replace a finished one
+    assert atlas.get(_key()).rank == 6
+
+
+def test_a_partial_result_of_max_N_is_final(atlas):
+    atlas.put(_key(max_N=4), _fake(4, "partial", stopped="max_N=4 reached with a full-rank sample"), timeout=None)
+    assert atlas.get(_key(max_N=4)).rank == 4  # no timeout stopped it: the same call gives the same result
+    res = separation_rank(2, 2, 2, 6, domain="continuous", max_N=4, cache=atlas)
+    assert res.status == "partial" and res.extra["stopped"].startswith("max_N")
+    assert separation_rank(2, 2, 2, 6, domain="continuous", max_N=4, cache=atlas) == res
+
+
+def test_partial_then_full_call_recomputes(tmp_path, counted):
+    path = tmp_path / "p.sqlite"
+    a = separation_rank(3, 3, 3, 8, domain="continuous", cache=path, timeout=0.05)
+    assert a.status == "partial"
+    separation_rank(3, 3, 3, 8, domain="continuous", cache=path, timeout=0.05)
+    assert len(counted) == 1  # the same (or a shorter) timeout reuses the partial result
+
+
+def _writer(path, start, n, shared):
+    with A.Atlas(path) as a:
+        for i in range(n):
+            a.put(_key(seed=start + i), _fake(start + i))
+            a.put(_key(seed=shared), _fake(1000 + start + i))
+
+
+def test_two_processes_write_at_once(tmp_path):
+    path = str(tmp_path / "w.sqlite")
+    A.Atlas(path).close()
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, start, 60, 10**6)) for start in (0, 1000)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with A.Atlas(path) as a:
+        assert len(a) == 121
+        assert {r["seed"] for r in a.rows()} == set(range(60)) | set(range(1000, 1060)) | {10**6}
+        for i in (0, 59, 1000, 1059):
+            assert a.get(_key(seed=i)).rank == i
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# --- damaged, newer or locked files: one warning, then compute -------------------------------------------
+
+
+def _one_warning(fn):
+    A._WARNED.clear()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = [fn(), fn()]
+    atlas_warnings = [w for w in seen if issubclass(w.category, A.AtlasWarning)]
+    assert len(atlas_warnings) == 1, [str(w.message) for w in seen]
+    return out, str(atlas_warnings[0].message)
+
+
+def test_corrupted_file_warns_once_and_computes(tmp_path, counted):
+    path = tmp_path / "bad.sqlite"
+    path.write_bytes(b"this is not a database at all" * 100)
+    (a, b), message = _one_warning(lambda: separation_rank(**_sizes(TINY), domain="continuous", cache=path))
+    assert a == b == separation_rank(**_sizes(TINY), domain="continuous")
+    assert "not a usable atlas" in message and str(path) in message and "\n" not in message
+    assert len(counted) == 2  # both calls through the atlas computed
+    assert path.read_bytes().startswith(b"this is not")  # the file is left as it was
+
+
+def test_newer_schema_warns_once_and_computes(tmp_path, counted):
+    path = tmp_path / "new.sqlite"
+    A.Atlas(path).close()
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {A.SCHEMA_VERSION + 1}")
+    con.close()
+    (a, _), message = _one_warning(lambda: separation_rank(**_sizes(TINY), domain="continuous", cache=path))
+    assert "newer" in message and a.rank == separation_rank(**_sizes(TINY), domain="continuous").rank
+    assert len(counted) == 2
+
+
+def test_locked_file_warns_once_and_computes(tmp_path, monkeypatch, counted):
+    path = tmp_path / "locked.sqlite"
+    A.Atlas(path).close()
+    monkeypatch.setattr(A, "_BUSY_MS", 50)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        (a, _), message = _one_warning(lambda: separation_rank(**_sizes(TINY), domain="continuous", cache=path))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "locked" in message and a.status == "proven" and len(counted) == 2
+
+
+# --- sweeps ---------------------------------------------------------------------------------------------------
+
+CELLS = [A.CellSpec(M, R, L, T, d) for L in (1, 2) for M, R in ((2, 2), (2, 3)) for T in (2, 4) for d in
+         ("onehot", "continuous")]
+
+
+def test_resume_after_interrupt(tmp_path, monkeypatch):
+    path = tmp_path / "r.sqlite"
+    calls = []
+    real = A._compute
+
+    def dies_on_the_fourth(M, R, L, T, **kw):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append((M, R, L, T, kw["domain"]))
+        return real(M, R, L, T, **kw)
+
+    monkeypatch.setattr(A, "_compute", dies_on_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        A.run_sweep(CELLS, cache=path, progress=False)
+    assert len(calls) == 3 and len(A.Atlas(path)) == 3
+    monkeypatch.setattr(A, "_compute", lambda *a, **k: calls.append(a) or real(*a, **k))
+    resumed = A.run_sweep(CELLS, cache=path, progress=False)
+    assert len(calls) == len(CELLS)  # the rerun computed only the cells the first run had not finished
+    fresh = A.run_sweep(CELLS, cache=None, progress=False)
+    assert list(resumed) == CELLS and resumed == fresh
+
+
+def test_frontier_skips_beyond_a_partial_cell(monkeypatch):
+    real = A._compute
+    seen = []
+
+    def partial_at_4(M, R, L, T, **kw):
+        seen.append(T)
+        res = real(M, R, L, T, **kw)
+        if T == 4:
+            from dataclasses import replace
+
+            res = replace(res, status="partial", failure_bound=None)
+        return res
+
+    monkeypatch.setattr(A, "_compute", partial_at_4)
+    specs = [A.CellSpec(2, 2, 2, T, "continuous") for T in (2, 4, 6, 8)]
+    got = []
+    out = A.run_sweep(specs, cache=None, order="T", frontier=True, progress=False,
+                      on_result=lambda s, r, src: got.append((s.T, src)))
+    assert seen == [2, 4] and [s.T for s in out] == [2, 4]
+    assert got == [(2, "computed"), (4, "computed"), (6, "skipped"), (8, "skipped")]
+
+
+def test_frontier_resumes_from_a_stored_partial_cell(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    path = tmp_path / "f.sqlite"
+    real = A._compute
+    def timed_out(M, R, L, T, **kw):
+        res = real(M, R, L, T, **kw)
+        return replace(res, status="partial", failure_bound=None, extra={**res.extra, "stopped": "timeout after 60 s"})
+
+    monkeypatch.setattr(A, "_compute", timed_out)
+    A.run_sweep([A.CellSpec(2, 2, 2, 4, "continuous")], cache=path, timeout=60.0, progress=False)
+    seen = []
+    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: seen.append(T) or real(M, R, L, T, **kw))
+    specs = [A.CellSpec(2, 2, 2, T, "continuous") for T in (2, 4, 6, 8)]
+    out = A.run_sweep(specs, cache=path, timeout=60.0, order="T", frontier=True, progress=False)
+    assert seen == [2] and [s.T for s in out] == [2, 4] and out[specs[1]].status == "partial"
+    out = A.run_sweep(specs, cache=path, timeout=120.0, order="T", frontier=True, progress=False)
+    assert seen == [2, 4, 6, 8]  # a longer timeout retries the partial cell, and the series goes on
+
+
+def test_cost_order_runs_the_longest_cell_first(monkeypatch):
+    order = []
+    real = A._compute
+    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: order.append((L, T)) or real(M, R, L, T, **kw))
+    specs = [A.CellSpec(2, 2, L, T, "continuous") for L, T in ((1, 2), (3, 6), (2, 4))]
+    A.run_sweep(specs, cache=None, progress=False)
+    costs = [A._cost(A.CellSpec(2, 2, L, T, "continuous")) for L, T in order]
+    assert costs == sorted(costs, reverse=True) and order[0] == (3, 6)
+
+
+def test_sweep_arguments_are_checked_before_work(counted):
+    for kwargs, name in (({"jobs": 0}, "jobs"), ({"timeout": -1.0}, "timeout"), ({"order": "random"}, "order")):
+        with pytest.raises(ArgumentError, match=name):
+            A.run_sweep(CELLS, cache=None, progress=False, **kwargs)
+    with pytest.raises(ArgumentError, match="T=5"):
+        A.run_sweep([*CELLS, A.CellSpec(2, 2, 2, 5, "onehot")], cache=None, progress=False)
+    assert counted == []
+
+
+def test_parallel_equals_serial(tmp_path):
+    args = ([1, 2], [2], [2, 3], [2, 4])
+    serial = rank_table(*args, progress=False, cache=None, min_cut=False)
+    parallel = rank_table(*args, progress=False, cache=tmp_path / "j.sqlite", jobs=2, min_cut=False)
+    assert parallel == serial and len(serial) == 16
+    with A.Atlas(tmp_path / "j.sqlite") as a:
+        assert len(a) == 16  # the parent stored what the workers computed
+
+
+def test_dask_local_cluster_equals_serial(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    serial = A.run_sweep(CELLS, cache=None, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+        with distributed.Client(c) as client:
+            remote = A.run_sweep(CELLS, cache=tmp_path / "d.sqlite", scheduler=client, progress=False)
+    assert list(remote) == CELLS and remote == serial
+    with A.Atlas(tmp_path / "d.sqlite") as a:
+        assert len(a) == len(CELLS)
+
+
+@pytest.mark.slow
+def test_dask_worker_processes_equal_serial(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    serial = A.run_sweep(CELLS, cache=None, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+        remote = A.run_sweep(CELLS, cache=tmp_path / "d.sqlite", scheduler=c.scheduler_address, progress=False)
+    assert remote == serial
+
+
+def test_scheduler_without_dask_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(ArgumentError, match=r"tnrnn\[distributed\]"):
+        A.run_sweep(CELLS, cache=None, scheduler="tcp://localhost:8786", progress=False)
+
+
+# --- merge ----------------------------------------------------------------------------------------------------
+
+
+def _atlas_with(path, entries):
+    a = A.Atlas(path)
+    for over, res in entries:
+        a.put(_key(**over), res)
+    return a
+
+
+def test_merge_rules(tmp_path):
+    target = _atlas_with(tmp_path / "t.sqlite", [
+        ({"seed": 1}, _fake(5, "lower-bound")),   # the source's proven result wins
+        ({"seed": 2}, _fake(5, "lower-bound")),   # the higher certified lower bound wins
+        ({"seed": 3}, _fake(7, "lower-bound")),   # a lower source bound is not taken
+        ({"seed": 4}, _fake(6, "proven")),        # a proven rank stays above a lower source bound
+        ({"seed": 5}, _fake(6, "proven")),        # two proven ranks that disagree: an error
+        ({"seed": 6}, _fake(2, "partial")),       # a finished result replaces a partial one
+        ({"seed": 8}, _fake(6, "proven")),        # a certified lower bound above a proven rank: an error
+    ])
+    source = _atlas_with(tmp_path / "s.sqlite", [
+        ({"seed": 1}, _fake(6, "proven")),
+        ({"seed": 2}, _fake(7, "lower-bound")),
+        ({"seed": 3}, _fake(6, "lower-bound")),
+        ({"seed": 4}, _fake(5, "lower-bound")),
+        ({"seed": 5}, _fake(8, "proven")),
+        ({"seed": 6}, _fake(3, "lower-bound")),
+        ({"seed": 7}, _fake(4, "lower-bound")),  # new key: added
+        ({"seed": 8}, _fake(7, "lower-bound")),
+    ])
+    res = A.merge_atlases(target, [source])
+    got = {s: (target.get(_key(seed=s)).rank, target.get(_key(seed=s)).status) for s in range(1, 8)}
+    assert got == {1: (6, "proven"), 2: (7, "lower-bound"), 3: (7, "lower-bound"), 4: (6, "proven"),
+                   5: (6, "proven"), 6: (3, "lower-bound"), 7: (4, "lower-bound")}
+    assert (res["added"], res["replaced"], res["kept"]) == (1, 3, 2)
+    assert target.get(_key(seed=8)).rank == 6
+    assert len(res["errors"]) == 2 and "seed=5" in res["errors"][0] and "seed=8" in res["errors"][1]
+
+
+def test_merge_cli_reports_disagreement_and_exits_nonzero(tmp_path, capsys):
+    _atlas_with(tmp_path / "t.sqlite", [({}, _fake(6, "proven"))]).close()
+    _atlas_with(tmp_path / "s.sqlite", [({}, _fake(8, "proven")), ({"seed": 9}, _fake(4))]).close()
+    code = main(["atlas", "merge", str(tmp_path / "s.sqlite"), "--atlas", str(tmp_path / "t.sqlite"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "proven ranks disagree" in err and json.loads(out)["added"] == 1
+    _atlas_with(tmp_path / "ok.sqlite", [({"seed": 10}, _fake(4))]).close()
+    assert main(["atlas", "merge", str(tmp_path / "ok.sqlite"), "--atlas", str(tmp_path / "t.sqlite")]) == 0
+
+
+# --- the CLI --------------------------------------------------------------------------------------------------
+
+
+def test_table_from_the_atlas_and_query_export(tmp_path, capsys):
+    path = str(tmp_path / "cli.sqlite")
+    argv = ["table", "--L", "1,2", "--M", "2", "--R", "2", "--T", "2,4", "--no-progress", "--atlas", path, "--json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)["rows"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == first
+    assert {"status", "failure_bound", "primes", "engine"} <= set(first[0])
+    assert main(["atlas", "query", "--atlas", path, "--L", "2", "--domain", "continuous", "--status", "proven",
+                 "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {(r["L"], r["T"], r["domain"]) for r in rows} == {(2, 2, "continuous"), (2, 4, "continuous")}
+    ours = {(r["L"], r["T"]): r["rank"] for r in first if r["domain"] == "continuous" and r["L"] == 2}
+    assert {(r["L"], r["T"]): r["rank"] for r in rows} == ours
+    out = tmp_path / "x.csv"
+    assert main(["atlas", "export", "--atlas", path, "--out", str(out)]) == 0
+    capsys.readouterr()
+    lines = out.read_text().splitlines()
+    assert lines[0].split(",") == list(A.EXPORT_COLUMNS) and len(lines) == 1 + len(first)
+    assert not [f for f in os.listdir(tmp_path) if ".tmp-" in f]  # the temporary file was renamed into place
+
+
+def test_rank_cli_uses_the_atlas_and_no_cache_bypasses_it(tmp_path, capsys, counted):
+    path = str(tmp_path / "rank.sqlite")
+    argv = ["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--json", "--atlas", path]
+    assert main(argv) == 0 and main(argv) == 0
+    assert len(counted) == 1
+    outs = capsys.readouterr().out.splitlines()
+    assert main([*argv, "--no-cache"]) == 0  # the engine alone: the atlas module is not called
+    fresh = capsys.readouterr().out
+    assert len(counted) == 1 and len(A.Atlas(path)) == 1
+    assert json.loads(fresh)["rank"] == json.loads(outs[0])["rank"] == json.loads(outs[1])["rank"]
+
+
+def test_conjecture_and_attained_marks():
+    recs = A.export_rows([_row_for(_fake(9, "proven", M=3, R=3, L=3, T=4, domain="onehot")),
+                          _row_for(_fake(30, "proven", M=3, R=3, L=3, T=4)),
+                          _row_for(_fake(9, "lower-bound", M=3, R=3, L=3, T=4))])
+    from tnrnn.bounds import conjectured_lower_bound, proven_upper_bounds
+
+    conj = conjectured_lower_bound(3, 3, 3, 4)
+    assert [r["conjecture"] for r in recs] == [conj] * 3
+    assert [r["conjecture_holds"] for r in recs] == ["no" if 9 < conj else "yes", "yes" if 30 >= conj else "no",
+                                                     "no?" if 9 < conj else "yes"]
+    ups = proven_upper_bounds(3, 3, 3, 4, domain="onehot")
+    assert recs[0]["best_upper"] == min(ups.values())
+    assert ("alphabet_upper" in (recs[0]["attained"] or "")) == (ups["alphabet_upper"] == 9)
+
+
+def _row_for(res):
+    with _MemAtlas() as a:
+        a.put(A.make_key(res.M, res.R, res.L, res.T, domain=res.domain), res)
+        return a.rows()[0]
+
+
+class _MemAtlas(A.Atlas):
+    def __init__(self):
+        import tempfile
+
+        self._dir = tempfile.TemporaryDirectory()
+        super().__init__(os.path.join(self._dir.name, "m.sqlite"))
+
+    def close(self):
+        super().close()
+        self._dir.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["atlas", "query", "--status", "exact"], "status='exact'"),
+        (["atlas", "query", "--domain", "real"], "domain='real'"),
+        (["atlas", "query", "--M", "0"], "M=0"),
+        (["atlas", "query", "--format", "xml"], "format='xml'"),
+        (["atlas", "query", "--partition", "halves"], "partition='halves'"),
+        (["atlas", "list", "--atlas", "/nonexistent/dir/a.sqlite"], "atlas='/nonexistent/dir/a.sqlite'"),
+        (["atlas", "export", "--out", "x.xml"], "out='x.xml'"),
+        (["atlas", "export", "--out", "/nonexistent/dir/x.csv"], "out="),
+        (["atlas", "merge", "/nonexistent.sqlite"], "sources='/nonexistent.sqlite'"),
+        (["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2", "--jobs", "0"], "jobs=0"),
+        (["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2", "--timeout", "-3"], "timeout=-3"),
+        (["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2", "--order", "fast"], "order='fast'"),
+    ],
+)
+def test_bad_arguments_exit_2_in_one_line(argv, needle, capsys, tmp_path, monkeypatch, counted):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err
+    assert counted == [] and os.listdir(tmp_path) == []
+
+
+def test_corrupted_atlas_is_an_argument_error_for_the_atlas_verb(tmp_path, capsys):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"garbage" * 50)
+    assert main(["atlas", "list", "--atlas", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "usable atlas" in err
+
+
+# --- figures read the frontier export (or the atlas) instead of recomputing ----------------------------------
+
+
+def _export_dir(tmp_path, specs):
+    path = tmp_path / "fig.sqlite"
+    A.run_sweep(specs, cache=path, progress=False)
+    results = tmp_path / "results"
+    results.mkdir()
+    A.export_atlas(str(path), str(results / "atlas.csv"), {})
+    return results
+
+
+def test_figures_take_ranks_from_the_export(tmp_path, monkeypatch):
+    from tnrnn import figures
+
+    specs = [A.CellSpec(2, 2, 2, T, d) for T in (2, 4) for d in ("onehot", "continuous")]
+    truth = {(s.M, s.R, s.L, s.domain, s.T): r.rank for s, r in A.run_sweep(specs, cache=None, progress=False).items()}
+    results = _export_dir(tmp_path, specs)
+    monkeypatch.setattr(A, "_compute", lambda *a, **k: pytest.fail("recomputed a rank the export holds"))
+    context = {"results_dir": str(results), "cache": None}
+    figures._prefill_ranks(context, 2, 2, [(2, d, T) for T in (2, 4) for d in ("onehot", "continuous")])
+    assert context["ranks"] == truth
+
+
+def test_figures_without_export_use_the_atlas_or_leave_it_to_the_plots(tmp_path, counted):
+    from tnrnn import figures
+
+    context = {"results_dir": str(tmp_path / "none"), "cache": None}
+    figures._prefill_ranks(context, 2, 2, [(2, "continuous", 4)])
+    assert context["ranks"] == {} and counted == []  # a fresh clone without an atlas: the plots compute as before
+    context = {"results_dir": str(tmp_path / "none"), "cache": str(tmp_path / "f.sqlite")}
+    figures._prefill_ranks(context, 2, 2, [(2, "continuous", 4)])
+    assert context["ranks"] == {(2, 2, 2, "continuous", 4): separation_rank(2, 2, 2, 4, domain="continuous").rank}
+    assert len(counted) == 1 and len(A.Atlas(tmp_path / "f.sqlite")) == 1
+
+
+def test_frontier_figure(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tnrnn.figures import FigureUnavailable, fig_rank_frontier
+
+    with pytest.raises(FigureUnavailable, match="atlas.csv"):
+        fig_rank_frontier(str(tmp_path / "out"), results_dir=str(tmp_path / "none"), cache=None)
+    results = _export_dir(tmp_path, [A.CellSpec(2, 2, L, T, "onehot") for L in (1, 3) for T in (2, 4)])
+    paths = fig_rank_frontier(str(tmp_path / "out"), results_dir=str(results), cache=None)
+    assert [os.path.basename(p) for p in paths] == ["fig_rank_frontier.png", "fig_rank_frontier.pdf"]
+    assert all(os.path.getsize(p) > 1000 for p in paths)

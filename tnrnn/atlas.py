@@ -1,0 +1,1117 @@
+"""The rank atlas: a persistent store of certified separation ranks, and sweeps that fill it (local or on Dask).
+
+Exact ranks are expensive and are asked for again and again. The atlas is one SQLite file holding every
+`tnrnn.rank.RankResult` computed so far, keyed by every input that determines it; `separation_rank(..., cache=...)`,
+``tnrnn rank``, ``tnrnn table`` and ``tnrnn figures`` look a result up before computing it and store what they
+compute. ``tnrnn atlas`` lists, queries, exports and merges atlases.
+
+Where the atlas lives
+---------------------
+``--atlas PATH`` (or ``cache=PATH``); else the ``TNRNN_ATLAS`` environment variable; else
+``$XDG_CACHE_HOME/tnrnn/atlas.sqlite`` (``~/.cache/tnrnn/atlas.sqlite`` without ``XDG_CACHE_HOME``). ``--no-cache``
+(``cache=None``) bypasses it.
+
+What a key is
+-------------
+``cell, M, R, L, T, domain, partition (its explicit "A;B" form), seed, n_seeds, method, N0, confidence, max_N`` and
+`ENGINE_VERSION`, bumped whenever a change of the engine could change a result. Not in the key: ``timeout`` (a
+partial result is stored as partial with the timeout it ran under; a later call without a timeout, or with a longer
+one, recomputes and replaces it), and the engine choices ``elimination``/``evaluation`` (exact engines give the same
+rank; the engines used are recorded in the row). Only registered cells (given by name) and ``method="modp"`` are
+stored; a `Cell` object or the float SVD diagnostic is always computed.
+
+A row holds the whole certificate: ``RankResult.to_dict()`` as JSON (``RankResult(**row)`` equals the original),
+plus indexed columns (sizes, status, rank, failure bound, primes, seeds, N, engines, wall time, toolkit version,
+date, host). The file is in WAL mode and every write is one short ``BEGIN IMMEDIATE`` transaction, so several
+processes may read and write one atlas at once. A file written by a newer schema, a locked file or a corrupted file
+gives one warning (`AtlasWarning`) and the call falls back to computing without the atlas.
+
+Sweeps
+------
+`run_sweep` computes a list of cells: first from the atlas, then the rest serially, in ``jobs`` local worker
+processes (spawned, each limited to ``cores // jobs`` BLAS/XLA threads so that the workers do not oversubscribe the
+machine), or on a Dask cluster (``scheduler=ADDRESS``). Cells run longest first by the cost model of
+`tnrnn.rank.plan` (or in increasing ``T`` with ``order="T"``); each finished cell is stored at once, so an
+interrupted sweep keeps what it finished and a rerun resumes. A per-cell ``timeout`` records partial results as
+such; ``frontier=True`` skips the larger ``T`` of a series once one of its cells was partial or refused.
+
+Running a sweep on a cluster
+----------------------------
+Install ``tnrnn[distributed]`` (the same version) on the scheduler, the workers and the submitting machine. Start
+one single-threaded worker per core, so that the workers do not oversubscribe the cores::
+
+    dask scheduler --port 8786                                          # on the head node
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \\
+      dask worker tcp://HEAD:8786 --nworkers auto --nthreads 1          # on each compute node
+    tnrnn table --L 1,2,3,4 --M 2,3,4 --R 2,3,4 --T 2,4,6,8 --scheduler tcp://HEAD:8786 --timeout 600
+
+(on a batch system, ``dask_jobqueue.SLURMCluster(...).scheduler_address`` gives the address). The cells the local
+atlas already holds are not sent; results come back to the submitting process, which stores them in its atlas.
+Atlases made on several machines are combined with ``tnrnn atlas merge``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import math
+import os
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tnrnn._types import ArgumentError, check_choice, check_domain, check_positive_int, check_sizes, parse_partition
+
+__all__ = [
+    "Atlas",
+    "AtlasWarning",
+    "AtlasUnavailable",
+    "CellSpec",
+    "ENGINE_VERSION",
+    "SCHEMA_VERSION",
+    "KEY_FIELDS",
+    "OPTIONAL_KEYS",
+    "key_defaults",
+    "EXPORT_COLUMNS",
+    "cached_separation_rank",
+    "default_atlas_path",
+    "open_atlas",
+    "make_key",
+    "result_from_dict",
+    "run_sweep",
+    "merge_atlases",
+    "export_rows",
+    "format_rows",
+    "write_atomic",
+]
+
+#: bump whenever a change of the rank engine could change a stored result (rank, status, bound, certificate)
+ENGINE_VERSION = 2
+#: version of the SQLite layout (``PRAGMA user_version``); a newer file is refused with a warning
+SCHEMA_VERSION = 1
+#: every input that determines a result, in key order (plus ``engine_version``)
+KEY_FIELDS = (
+    "cell", "M", "R", "L", "T", "domain", "partition", "seed", "n_seeds", "method", "N0", "confidence", "max_N",
+    "engine_version",
+)
+#: the key inputs that have a default in `tnrnn.rank.separation_rank` (read from its signature: `key_defaults`)
+OPTIONAL_KEYS = ("partition", "cell", "seed", "n_seeds", "method", "N0", "confidence", "max_N")
+_BUSY_MS = 30_000
+
+
+class AtlasWarning(UserWarning):
+    """The atlas cannot be used (newer schema, locked, corrupted, unwritable); the call computes without it."""
+
+
+class AtlasUnavailable(RuntimeError):
+    """Raised inside this module when the atlas file cannot be used; callers turn it into one `AtlasWarning`."""
+
+
+def default_atlas_path() -> str:
+    """``$TNRNN_ATLAS``, else ``$XDG_CACHE_HOME/tnrnn/atlas.sqlite``, else ``~/.cache/tnrnn/atlas.sqlite``."""
+    env = os.environ.get("TNRNN_ATLAS")
+    if env:
+        return os.path.expanduser(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tnrnn", "atlas.sqlite")
+
+
+# --- keys -----------------------------------------------------------------------------------------------------
+
+
+def key_defaults() -> dict:
+    """The defaults of `separation_rank` for the optional key inputs, read from its signature (they cannot drift)."""
+    import inspect
+
+    from tnrnn.rank.engine import separation_rank
+
+    params = inspect.signature(separation_rank).parameters
+    return {k: params[k].default for k in OPTIONAL_KEYS}
+
+
+def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
+    """The validated, canonical key of a `separation_rank` call (a dict over `KEY_FIELDS`).
+
+    ``options`` are the other key inputs (`OPTIONAL_KEYS`); the missing ones take `separation_rank`'s defaults.
+    Raises `ArgumentError` for an invalid input and for inputs the atlas does not store (a `Cell` object rather
+    than a registered name).
+    """
+    from tnrnn.rank.engine import CONFIDENCES, METHODS
+
+    for name in options:
+        check_choice("key input", name, OPTIONAL_KEYS)
+    o = {**key_defaults(), **options}
+    M, R, L, T = check_sizes(M, R, L, T)
+    cell = o["cell"]
+    if not isinstance(cell, str):
+        raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
+    part = parse_partition(o["partition"], T)
+    return {
+        "cell": cell, "M": M, "R": R, "L": L, "T": T, "domain": check_domain(domain), "partition": part.spec(),
+        "seed": check_positive_int("seed", o["seed"], minimum=0),
+        "n_seeds": check_positive_int("n_seeds", o["n_seeds"]),
+        "method": check_choice("method", o["method"], METHODS), "N0": check_positive_int("N0", o["N0"]),
+        "confidence": check_choice("confidence", o["confidence"], CONFIDENCES),
+        "max_N": None if o["max_N"] is None else check_positive_int("max_N", o["max_N"]),
+        "engine_version": ENGINE_VERSION if engine_version is None else int(engine_version),
+    }
+
+
+def _key_text(key: dict) -> str:
+    return json.dumps([key[k] for k in KEY_FIELDS], separators=(",", ":"))
+
+
+def result_from_dict(d: dict):
+    """The `RankResult` of a ``to_dict()`` object (JSON round trip: lists back to tuples, ``shape`` dropped)."""
+    from tnrnn.rank.certificate import RankResult
+
+    d = dict(d)
+    d.pop("shape", None)
+    d["N"] = tuple(d["N"])
+    return RankResult(**d)
+
+
+# --- the store ------------------------------------------------------------------------------------------------
+
+_INT_KEYS = ("M", "R", "L", "T", "seed", "n_seeds", "N0", "max_N", "engine_version")
+_KEY_COLUMNS = ", ".join(f"{k} {'INTEGER' if k in _INT_KEYS else 'TEXT'}" for k in KEY_FIELDS)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
+    {_KEY_COLUMNS},
+    rank INTEGER, status TEXT, failure_bound REAL, upper_bound TEXT, primes TEXT, seeds TEXT, N TEXT,
+    elimination TEXT, evaluation TEXT, device TEXT, wall_seconds REAL, timeout REAL, toolkit_version TEXT,
+    created TEXT, host TEXT, result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_sizes ON results (L, M, R, T, domain);
+CREATE INDEX IF NOT EXISTS results_status ON results (status);
+"""
+_INSERT = "INSERT OR REPLACE INTO results ({}) VALUES ({})"
+
+
+class Atlas:
+    """One atlas file: ``get``/``put`` of results by key, ``rows`` for queries.
+
+    Parameters
+    ----------
+    path : str
+        The SQLite file (created with its folder if missing).
+
+    Raises
+    ------
+    AtlasUnavailable
+        The file is not a database, is locked past the busy timeout, or was written by a newer schema.
+    """
+
+    def __init__(self, path):
+        self.path = os.path.abspath(os.fspath(path))
+        self._lock = threading.Lock()
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self._con = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None,
+                                        check_same_thread=False)
+            self._con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            version = self._con.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                self._con.close()
+                raise AtlasUnavailable(
+                    f"{self.path} has atlas schema {version}, newer than this toolkit's {SCHEMA_VERSION} "
+                    "(upgrade tnrnn, or choose another file with --atlas)"
+                )
+            self._con.execute("PRAGMA journal_mode = WAL")
+            if version < SCHEMA_VERSION:
+                self._con.executescript(_SCHEMA)  # idempotent: a concurrent creator is harmless
+                self._con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+        except OSError as exc:
+            raise AtlasUnavailable(f"{self.path}: {exc.strerror or exc}") from None
+
+    def close(self):
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __len__(self) -> int:
+        return self._query("SELECT COUNT(*) FROM results")[0][0]
+
+    def _query(self, sql, params=()):
+        try:
+            with self._lock:
+                return self._con.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+
+    def get(self, key: dict, *, timeout: float | None = None):
+        """The stored `RankResult` for ``key``, or None.
+
+        A result that a timeout stopped (``status="partial"``) is returned only when ``timeout`` is not None and at
+        most the timeout it ran under (a longer or no timeout could get further, so it misses and the caller
+        recomputes). A partial result that ``max_N`` stopped is final for its key.
+        """
+        rows = self._query("SELECT status, timeout, result FROM results WHERE key = ?", (_key_text(key),))
+        if not rows:
+            return None
+        status, stored_timeout, text = rows[0]
+        d = json.loads(text)
+        if status == "partial" and _timed_out(d) and (timeout is None or stored_timeout is None
+                                                      or timeout > stored_timeout):
+            return None
+        return result_from_dict(d)
+
+    def put(self, key: dict, result, *, timeout: float | None = None, meta: dict | None = None) -> bool:
+        """Store ``result`` under ``key``; True when written.
+
+        A partial result never replaces a finished one (nor a partial with a larger rank); a finished one replaces
+        a partial one. ``meta`` (``toolkit_version``, ``created``, ``host``) defaults to this process's values.
+        """
+        row = _row(key, result, timeout, meta)
+        try:
+            with self._lock:
+                self._con.execute("BEGIN IMMEDIATE")
+                try:
+                    old = self._con.execute("SELECT status, rank FROM results WHERE key = ?", (row["key"],)).fetchone()
+                    write = old is None or _better(row["status"], row["rank"], old[0], old[1],
+                                                   final=not _timed_out(result.to_dict()))
+                    if write:
+                        self._con.execute(_INSERT.format(", ".join(row), ", ".join("?" * len(row))),
+                                          tuple(row.values()))
+                    self._con.execute("COMMIT")
+                except BaseException:
+                    self._con.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as exc:
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+        return write
+
+    def put_row(self, row: dict) -> None:
+        """Write a raw row (as `rows` returns it) unconditionally (used by `merge_atlases`)."""
+        try:
+            with self._lock:
+                self._con.execute(_INSERT.format(", ".join(row), ", ".join("?" * len(row))), tuple(row.values()))
+        except sqlite3.Error as exc:
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+
+    def rows(self, **filters) -> list[dict]:
+        """Every row (a dict of columns) whose columns equal the given values, sorted by cell, L, M, R, T, domain.
+
+        Filters are column names: the key fields (``partition`` in its ``"A;B"`` form or ``start-end``) and
+        ``status``. None values are ignored.
+        """
+        allowed = (*KEY_FIELDS, "status")
+        where, params = [], []
+        for name, value in filters.items():
+            if value is None:
+                continue
+            check_choice("filter", name, allowed)
+            if name == "partition" and value in ("start-end", "interleaved"):
+                where.append("json_extract(result, '$.partition.name') = ?")
+            else:
+                where.append(f"{name} = ?")
+            params.append(value)
+        sql = "SELECT * FROM results" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY cell, L, M, R, T, domain, partition, seed, n_seeds, method, N0, confidence, max_N"
+        try:
+            with self._lock:
+                cur = self._con.execute(sql, params)
+                names = [c[0] for c in cur.description]
+                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except sqlite3.Error as exc:
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"not a usable atlas ({text}); move it away or choose another file with --atlas"
+    if "locked" in text or "busy" in text:
+        return f"locked by another process for more than {_BUSY_MS // 1000} s ({text})"
+    return text
+
+
+_STATUS_ORDER = {"partial": 0, "lower-bound": 1, "proven": 2}
+
+
+def _better(status, rank, old_status, old_rank, *, final=True) -> bool:
+    """Does a new (status, rank) replace a stored one? Finished beats partial; among partials the larger rank, or
+    the one no timeout stopped (``final``)."""
+    if old_status == "partial":
+        return status != "partial" or rank > old_rank or final
+    return status != "partial"
+
+
+def _timed_out(d: dict) -> bool:
+    """Did a timeout stop this (partial) result? (``max_N`` partials are final for their key.)"""
+    return d.get("status") == "partial" and str((d.get("extra") or {}).get("stopped", "")).startswith("timeout")
+
+
+def _toolkit_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("tnrnn")
+    except Exception:  # noqa: BLE001 - not installed: the source tree's version
+        return "0.1.0"
+
+
+def _row(key: dict, result, timeout, meta) -> dict:
+    d = result.to_dict()
+    extra = d.get("extra") or {}
+    meta = dict(meta or {})
+    row = {"key": _key_text(key), **{k: key[k] for k in KEY_FIELDS}}
+    row.update(
+        rank=int(d["rank"]), status=d["status"], failure_bound=d["failure_bound"],
+        upper_bound=None if d["upper_bound"] is None else str(d["upper_bound"]),
+        primes=json.dumps(d["primes"]), seeds=json.dumps(d["seeds"]), N=json.dumps(d["N"]),
+        elimination=extra.get("elimination"), evaluation=extra.get("evaluation"), device=extra.get("device"),
+        wall_seconds=(d.get("timing") or {}).get("total"), timeout=timeout,
+        toolkit_version=meta.get("toolkit_version") or _toolkit_version(),
+        created=meta.get("created") or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        host=meta.get("host") or socket.gethostname(),
+        result=json.dumps(d),
+    )
+    return row
+
+
+# --- opening, once per process and path ------------------------------------------------------------------------
+
+_OPEN: dict[tuple[int, str], Atlas] = {}
+_WARNED: set[str] = set()
+
+
+def _warn(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(f"tnrnn atlas: {message}; computing without it", AtlasWarning, stacklevel=3)
+
+
+def open_atlas(cache) -> Atlas | None:
+    """The `Atlas` for a ``cache=`` value: None/False (no atlas), True (the default path), a path, or an `Atlas`.
+
+    A file that cannot be used gives one `AtlasWarning` and None.
+    """
+    if cache is None or cache is False:
+        return None
+    if isinstance(cache, Atlas):
+        return cache
+    if cache is True:
+        path = default_atlas_path()
+    elif isinstance(cache, (str, os.PathLike)):
+        path = os.fspath(cache)
+    else:
+        raise ArgumentError("cache", cache, "None, True, a path or an Atlas")
+    ident = (os.getpid(), os.path.abspath(os.path.expanduser(path)))
+    if ident not in _OPEN:
+        try:
+            _OPEN[ident] = Atlas(ident[1])
+        except AtlasUnavailable as exc:
+            _warn(str(exc))
+            return None
+    return _OPEN[ident]
+
+
+# --- cached_separation_rank -----------------------------------------------------------------------------------
+
+
+def _compute(M, R, L, T, **kwargs):
+    """One call of the engine (a separate function, so that tests can count the computations)."""
+    from tnrnn.rank.engine import separation_rank
+
+    return separation_rank(M, R, L, T, cache=None, **kwargs)
+
+
+def cached_separation_rank(M, R, L, T, *, cache=True, **kwargs):
+    """`tnrnn.rank.separation_rank` through the atlas: look the result up, else compute it and store it.
+
+    Parameters
+    ----------
+    M, R, L, T, **kwargs
+        As for `separation_rank` (``timeout``, ``elimination``, ``evaluation``, ``progress`` and ``on_plan`` are
+        passed on and are not part of the key).
+    cache : None, True, path or Atlas
+        None: compute only. True: the default atlas (`default_atlas_path`). A path or an `Atlas`: that file.
+
+    Notes
+    -----
+    A `Cell` object (rather than a registered name) and ``method="svd"`` bypass the atlas. An atlas that cannot be
+    used (newer schema, locked, corrupted) gives one `AtlasWarning` and the result is computed.
+    """
+    atlas = open_atlas(cache)
+    cell = kwargs.get("cell", "rac")
+    if atlas is None or not isinstance(cell, str) or kwargs.get("method", "modp") != "modp":
+        return _compute(M, R, L, T, **kwargs)
+    key_args = {k: kwargs[k] for k in OPTIONAL_KEYS if k in kwargs}
+    key = make_key(M, R, L, T, domain=kwargs.get("domain"), **key_args)
+    timeout = kwargs.get("timeout")
+    try:
+        hit = atlas.get(key, timeout=timeout)
+    except AtlasUnavailable as exc:
+        _warn(str(exc))
+        return _compute(M, R, L, T, **kwargs)
+    if hit is not None:
+        if kwargs.get("on_plan") is not None:
+            from tnrnn.rank.engine import plan
+
+            kwargs["on_plan"](plan(M, R, L, T, domain=key["domain"], partition=kwargs.get("partition", "start-end"),
+                                   cell=cell, max_N=kwargs.get("max_N")))
+        return hit
+    result = _compute(M, R, L, T, **kwargs)
+    try:
+        atlas.put(key, result, timeout=timeout)
+    except AtlasUnavailable as exc:
+        _warn(str(exc))
+    return result
+
+
+# --- sweeps ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """One cell of a sweep: sizes, domain and the other `separation_rank` inputs (seed, n_seeds, ...)."""
+
+    M: int
+    R: int
+    L: int
+    T: int
+    domain: str
+    options: tuple = ()  # sorted (name, value) pairs of the other key inputs
+
+    @property
+    def kwargs(self) -> dict:
+        return {"domain": self.domain, **dict(self.options)}
+
+    @property
+    def series(self) -> tuple:
+        """The cells that differ only in T (for ``frontier=True``)."""
+        return (self.M, self.R, self.L, self.domain, self.options)
+
+    def key(self) -> dict:
+        return make_key(self.M, self.R, self.L, self.T, **self.kwargs)
+
+    def label(self) -> str:
+        return f"L={self.L} M={self.M} R={self.R} T={self.T} {self.domain}"
+
+
+def _threads_env(threads: int) -> dict:
+    t = str(max(1, int(threads)))
+    return {
+        "OMP_NUM_THREADS": t, "OPENBLAS_NUM_THREADS": t, "MKL_NUM_THREADS": t, "VECLIB_MAXIMUM_THREADS": t,
+        "NUMEXPR_NUM_THREADS": t,
+        "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=" + t,
+    }
+
+
+def _worker_init(env: dict) -> None:
+    """Worker initializer: thread limits first (before numpy/jax start their thread pools)."""
+    os.environ.update(env)
+
+
+def _compute_cell(M, R, L, T, kwargs, timeout):
+    """Worker entry point (local pool or Dask): one cell computed by the engine, no atlas (the parent stores it)."""
+    t0 = time.perf_counter()
+    try:
+        res = _compute(M, R, L, T, timeout=timeout, **kwargs)
+    except ArgumentError as exc:  # a memory refusal: the frontier of this series
+        return ("refused", str(exc), time.perf_counter() - t0)
+    return ("ok", res, time.perf_counter() - t0)
+
+
+@contextlib.contextmanager
+def _environ(env: dict):
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _cost(spec: CellSpec) -> float | None:
+    """Estimated seconds (`tnrnn.rank.plan`), or None when the cell would be refused for memory."""
+    from tnrnn._types import MemoryRefusal
+    from tnrnn.rank.engine import plan
+
+    kw = spec.kwargs
+    try:
+        info = plan(spec.M, spec.R, spec.L, spec.T, domain=spec.domain, partition=kw.get("partition", "start-end"),
+                    cell=kw.get("cell", "rac"), max_N=kw.get("max_N"))
+    except MemoryRefusal:
+        return None
+    return max(float(info["estimate_seconds"]), 1e-12)
+
+
+ORDERS = ("cost", "T")
+
+
+def run_sweep(
+    specs: Sequence[CellSpec],
+    *,
+    cache=True,
+    jobs: int = 1,
+    timeout: float | None = None,
+    scheduler=None,
+    order: str = "cost",
+    frontier: bool = False,
+    progress: bool = True,
+    on_result=None,
+) -> dict:
+    """Compute every cell of ``specs``: from the atlas where it holds them, the rest serially, in parallel or on Dask.
+
+    Parameters
+    ----------
+    specs : sequence of CellSpec
+        The cells (validated before any work: a bad size raises `ArgumentError` at once).
+    cache : None, True, path or Atlas
+        The atlas to read and to store every finished cell in (None: none; an interrupted sweep then keeps nothing).
+    jobs : int
+        Local worker processes (1: in this process). Each worker gets ``cores // jobs`` BLAS and XLA threads.
+    timeout : float, optional
+        Seconds per cell; a cell that runs out is recorded with ``status="partial"``.
+    scheduler : str or dask.distributed.Client, optional
+        Address of a Dask scheduler (needs the ``distributed`` extra); overrides ``jobs``.
+    order : {"cost", "T"}
+        Longest cells first by the cost model of the cap (`tnrnn.rank.plan`), or increasing ``T`` (useful
+        whenever the sweep stops).
+    frontier : bool
+        Skip the larger ``T`` of a series (same cell, M, R, L, domain) once one of its cells is partial or would be
+        refused for memory (the extent of what can be computed within ``timeout``).
+    progress : bool
+        A tqdm bar on stderr, weighted by the estimated cost of each cell (so its ETA is in seconds of work).
+    on_result : callable, optional
+        Called as ``on_result(spec, result_or_None, source)`` with source ``"atlas"``, ``"computed"``,
+        ``"refused"`` or ``"skipped"``.
+
+    Returns
+    -------
+    dict
+        ``spec -> RankResult`` (cells refused or skipped are absent), in the order of ``specs``.
+    """
+    jobs = check_positive_int("jobs", jobs)
+    order = check_choice("order", order, ORDERS)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout < math.inf):
+        raise ArgumentError("timeout", timeout, "a finite number of seconds > 0, or None")
+    for s in specs:  # validate every cell before any work
+        s.key()
+    client = _dask_client(scheduler) if scheduler is not None else None
+    atlas = open_atlas(cache)
+    notify = on_result or (lambda *a: None)
+    done: dict = {}
+    todo = []
+    # series -> smallest T that was partial or refused (frontier mode: larger T are skipped)
+    blocked: dict = {}
+    for s in specs:
+        hit = None
+        if atlas is not None:
+            try:
+                hit = atlas.get(s.key(), timeout=timeout)
+            except AtlasUnavailable as exc:
+                _warn(str(exc))
+                atlas = None
+        if hit is not None:
+            done[s] = hit
+            notify(s, hit, "atlas")
+            if hit.status == "partial":  # a stored partial cell (same or longer timeout) is a frontier too
+                blocked[s.series] = min(blocked.get(s.series, s.T), s.T)
+        else:
+            todo.append(s)
+    costs = {s: _cost(s) for s in todo}
+    for s in todo:
+        if costs[s] is None:  # refused for memory, before any work
+            if not frontier:
+                _raise_refusal(s)
+            blocked[s.series] = min(blocked.get(s.series, s.T), s.T)
+    if order == "cost":
+        todo.sort(key=lambda s: -(costs[s] or 0.0))
+    else:
+        todo.sort(key=lambda s: (s.T, costs[s] or 0.0))
+    bar = _CostBar(sum(c or 0.0 for c in costs.values()), len(done), len(specs), progress)
+
+    def runnable(s) -> bool:
+        """False (and reported) for a refused cell, or a cell beyond its series' frontier."""
+        if costs[s] is None:
+            bar.advance(0.0, s)
+            notify(s, None, "refused")
+            return False
+        if frontier and s.T > blocked.get(s.series, math.inf):
+            bar.advance(costs[s], s)
+            notify(s, None, "skipped")
+            return False
+        return True
+
+    def finish(s, outcome):
+        kind, value, _secs = outcome
+        bar.advance(costs[s], s)
+        if kind == "refused" or value.status == "partial":
+            blocked[s.series] = min(blocked.get(s.series, s.T), s.T)
+        if kind == "refused":
+            notify(s, None, "refused")
+            return
+        done[s] = value
+        if atlas is not None:
+            try:
+                atlas.put(s.key(), value, timeout=timeout)
+            except AtlasUnavailable as exc:
+                _warn(str(exc))
+        notify(s, value, "computed")
+
+    try:
+        if client is not None:
+            _run_dask(client, todo, timeout, runnable, finish)
+        elif jobs == 1:
+            for s in todo:
+                if runnable(s):
+                    finish(s, _compute_cell(s.M, s.R, s.L, s.T, s.kwargs, timeout))
+        else:
+            _run_pool(todo, jobs, timeout, runnable, finish)
+    finally:
+        bar.close()
+        if client is not None and client is not scheduler:  # a client this call opened from an address
+            client.close()
+    return {s: done[s] for s in specs if s in done}
+
+
+def _raise_refusal(s: CellSpec):
+    from tnrnn.rank.engine import plan
+
+    kw = s.kwargs
+    plan(s.M, s.R, s.L, s.T, domain=s.domain, partition=kw.get("partition", "start-end"), cell=kw.get("cell", "rac"),
+         max_N=kw.get("max_N"))  # raises the MemoryRefusal with its message
+
+
+def _run_pool(todo, jobs, timeout, runnable, finish):
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    env = _threads_env(threads)
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    with _environ(env):  # spawned workers inherit the limits before they import numpy or jax
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
+                                      initializer=_worker_init, initargs=(env,))
+        futures = {}
+        try:
+            pending = list(todo)
+            # at most `jobs` cells in flight, so that frontier skips act on the cells that have not started
+            while pending or futures:
+                while pending and len(futures) < jobs:
+                    s = pending.pop(0)
+                    if runnable(s):
+                        futures[pool.submit(_compute_cell, s.M, s.R, s.L, s.T, s.kwargs, timeout)] = s
+                if not futures:
+                    continue
+                finished, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+                for f in finished:
+                    finish(futures.pop(f), f.result())
+        except BaseException:
+            _terminate(pool)
+            raise
+    pool.shutdown(wait=True)
+
+
+def _terminate(pool):
+    """Stop a pool at once (on an interrupt): running cells are lost, finished ones are already stored."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+
+
+def _dask_client(scheduler):
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ArgumentError(
+            "scheduler", scheduler,
+            "an address of a Dask scheduler, which needs the optional extra 'distributed' "
+            "(pip install 'tnrnn[distributed]'); dask.distributed is not installed",
+        ) from None
+    if isinstance(scheduler, Client):
+        return scheduler
+    if not isinstance(scheduler, str) or not scheduler:
+        raise ArgumentError("scheduler", scheduler, "a Dask scheduler address such as tcp://host:8786")
+    try:
+        return Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ArgumentError("scheduler", scheduler, f"a reachable Dask scheduler address ({exc})") from None
+
+
+def _run_dask(client, todo, timeout, runnable, finish):
+    from dask.distributed import as_completed
+
+    futures = {}
+    for s in todo:
+        if runnable(s):
+            key = f"tnrnn-rank-{s.L}-{s.M}-{s.R}-{s.T}-{s.domain}-{os.getpid()}-{time.time_ns()}"
+            futures[client.submit(_compute_cell, s.M, s.R, s.L, s.T, s.kwargs, timeout, pure=False, key=key)] = s
+    try:
+        for f in as_completed(list(futures)):
+            s = futures[f]
+            if f.cancelled():
+                continue
+            finish(s, f.result())
+            # frontier: cancel what has not started beyond a blocked cell (runnable() reports it as skipped)
+            for g, t in futures.items():
+                if t.series == s.series and t.T > s.T and not g.done() and not runnable(t):
+                    g.cancel()
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+
+
+class _CostBar:
+    """tqdm bar over the estimated cost (seconds of work), so its ETA weighs big cells by their cost."""
+
+    def __init__(self, total_cost, n_done, n_total, enabled):
+        self.bar = None
+        self.n_done, self.n_total = n_done, n_total
+        if enabled and total_cost > 0:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total_cost, file=sys.stderr, leave=False,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
+            self._show("")
+
+    def _show(self, label):
+        if self.bar is not None:
+            self.bar.set_description_str(f"ranks {self.n_done}/{self.n_total} cells", refresh=False)
+            self.bar.set_postfix_str(label)
+
+    def advance(self, cost, spec):
+        self.n_done += 1
+        if self.bar is not None:
+            self.bar.update(min(cost, max(self.bar.total - self.bar.n, 0.0)))  # no overshoot from rounding
+            self._show(spec.label())
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --- merging and exporting ------------------------------------------------------------------------------------
+
+
+def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
+    """Merge the rows of ``sources`` into ``target``.
+
+    For one key: a missing row is copied; a finished row replaces a partial one; proven beats lower-bound; among
+    lower bounds (or partials) the higher certified rank wins (a rank modulo primes is a certified lower bound, so
+    the larger one is the better bound). Two proven rows with different ranks, or a certified lower bound above a
+    proven rank, contradict each other: the target row is kept as it was and the disagreement is reported in
+    ``errors``.
+
+    Returns
+    -------
+    dict
+        ``added``, ``replaced``, ``kept`` (counts) and ``errors`` (one line per proven disagreement).
+    """
+    out = {"added": 0, "replaced": 0, "kept": 0, "errors": []}
+    for src in sources:
+        for row in src.rows():
+            rows = target._query("SELECT status, rank FROM results WHERE key = ?", (row["key"],))
+            if not rows:
+                target.put_row(row)
+                out["added"] += 1
+                continue
+            old_status, old_rank = rows[0]
+            if old_status == "proven" and row["status"] == "proven" and old_rank != row["rank"]:
+                out["errors"].append(
+                    f"proven ranks disagree for {_row_label(row)}: {old_rank} in {target.path}, "
+                    f"{row['rank']} in {src.path}"
+                )
+                continue
+            sides = ((old_status, old_rank, target.path), (row["status"], row["rank"], src.path))
+            proven = [(r, p) for s, r, p in sides if s == "proven"]
+            other = max(old_rank, row["rank"])
+            if proven and other > proven[0][0]:
+                out["errors"].append(
+                    f"a certified lower bound {other} exceeds the proven rank {proven[0][0]} ({proven[0][1]}) for "
+                    f"{_row_label(row)}"
+                )
+                continue
+            new = (_STATUS_ORDER.get(row["status"], 0), row["rank"])
+            old = (_STATUS_ORDER.get(old_status, 0), old_rank)
+            if row["status"] != "partial" and old_status != "partial" and row["status"] != old_status:
+                better = row["status"] == "proven"
+            else:
+                better = new > old
+            if better:
+                target.put_row(row)
+                out["replaced"] += 1
+            else:
+                out["kept"] += 1
+    return out
+
+
+def _row_label(row) -> str:
+    return (f"cell={row['cell']} M={row['M']} R={row['R']} L={row['L']} T={row['T']} domain={row['domain']} "
+            f"partition={row['partition']} seed={row['seed']} n_seeds={row['n_seeds']}")
+
+
+#: export columns: the key, the certificate, the bounds and the marks (see `export_rows`)
+EXPORT_COLUMNS = (
+    "cell", "L", "M", "R", "T", "domain", "partition", "rank", "status", "failure_bound", "lower", "conjecture",
+    "conjecture_holds", "state_upper", "degree_upper", "alphabet_upper", "best_upper", "attained", "primes", "seeds",
+    "N", "elimination", "evaluation", "device", "wall_seconds", "timeout", "seed", "n_seeds", "method", "N0",
+    "confidence", "max_N", "engine_version", "toolkit_version", "created", "host",
+)
+
+
+def export_rows(rows: list[dict]) -> list[dict]:
+    """Rows of `Atlas.rows` as export records: the certificate, the best proven bounds and the marks.
+
+    For RAC rows with the Start-End partition: ``lower`` (the proven lower bound, L <= 2), ``conjecture`` (the
+    depth-L conjecture, L >= 2), the proven upper bounds and ``best_upper`` (their minimum); ``conjecture_holds``:
+    ``yes`` (the certified rank reaches it), ``no`` (a proven rank below it: the conjecture fails), ``no?`` (a
+    lower-bound rank below it: fails unless the rank is wrong, probability at most ``failure_bound``) or ``open``
+    (a partial rank below it); ``attained``: the bounds equal to the rank, ``+``-joined.
+    """
+    from tnrnn import bounds as B
+
+    out = []
+    for row in rows:
+        rec = {k: row.get(k) for k in EXPORT_COLUMNS if k in row}
+        for k in ("primes", "seeds", "N"):
+            rec[k] = json.loads(row[k]) if row.get(k) else None
+        result = json.loads(row["result"])
+        rec["partition"] = result.get("partition", {}).get("name") if result.get("partition", {}).get("name") != \
+            "custom" else row["partition"]
+        M, R, L, T, d = row["M"], row["R"], row["L"], row["T"], row["domain"]
+        start_end = rec["partition"] == "start-end"
+        low = conj = None
+        ups = {}
+        if row["cell"] == "rac" and start_end:
+            low = B.lower_bound(M, R, L, T)[0]
+            conj = B.conjectured_lower_bound(M, R, L, T) if L >= 2 else None
+            ups = B.proven_upper_bounds(M, R, L, T, domain=d)
+        else:
+            ups = {k: v for k, v in (result.get("extra", {}).get("bounds") or {}).items()}
+        rank, status = row["rank"], row["status"]
+        rec.update(lower=low, conjecture=conj, state_upper=ups.get("state_upper"),
+                   degree_upper=ups.get("degree_upper"), alphabet_upper=ups.get("alphabet_upper"),
+                   best_upper=min(ups.values()) if ups else None)
+        if conj is None:
+            rec["conjecture_holds"] = None
+        elif rank >= conj:
+            rec["conjecture_holds"] = "yes"
+        else:
+            rec["conjecture_holds"] = {"proven": "no", "lower-bound": "no?"}.get(status, "open")
+        named = {"lower": low, "conjecture": conj, **ups}
+        rec["attained"] = "+".join(k for k, v in named.items() if v is not None and v == rank) or None
+        out.append({k: rec.get(k) for k in EXPORT_COLUMNS})
+    return out
+
+
+EXPORT_FORMATS = ("csv", "json", "markdown")
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return "x".join(map(str, v)) if len(v) == 2 and all(isinstance(x, int) for x in v) else " ".join(map(str, v))
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def format_rows(records: list[dict], fmt: str, columns: Sequence[str] = EXPORT_COLUMNS) -> str:
+    """Records as CSV, JSON or a Markdown table (``columns`` in that order)."""
+    import csv
+    import io
+
+    fmt = check_choice("format", fmt, EXPORT_FORMATS)
+    if fmt == "json":
+        return json.dumps([{k: r.get(k) for k in columns} for r in records], indent=1) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        for r in records:
+            w.writerow([_csv_cell(r.get(k)) for k in columns])
+        return buf.getvalue()
+    head = "| " + " | ".join(columns) + " |"
+    sep = "|" + "---|" * len(columns)
+    body = ["| " + " | ".join(_text(r.get(k)) or "–" for k in columns) + " |" for r in records]
+    return "\n".join([head, sep, *body]) + "\n"
+
+
+def _csv_cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return " ".join(map(str, v))
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place (`os.replace`)."""
+    path = os.path.abspath(path)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# --- the command line's operations (``tnrnn atlas ...``, ``--atlas``/``--no-cache``) ------------------------
+
+#: the filters of ``tnrnn atlas query/export`` (every key field and the status)
+FILTERS = (*KEY_FIELDS, "status")
+
+
+def cache_argument(atlas, no_cache: bool = False):
+    """The ``cache=`` value of ``--atlas PATH`` / ``--no-cache``: None, the path, or True (the default atlas)."""
+    if no_cache:
+        return None
+    if atlas is None:
+        return True
+    return _check_atlas_path(atlas)
+
+
+def _check_atlas_path(path, *, must_exist=False, name="atlas") -> str:
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ArgumentError(name, path, "a file path")
+    full = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if os.path.isdir(full):
+        raise ArgumentError(name, path, "a file path (this is a directory)")
+    if must_exist and not os.path.exists(full):
+        raise ArgumentError(name, path, "an existing atlas file")
+    if not os.path.isdir(os.path.dirname(full)):
+        raise ArgumentError(name, path, "a file in an existing directory")
+    return full
+
+
+def check_filters(filters: dict) -> dict:
+    """Validate ``tnrnn atlas`` filters (raises `ArgumentError` naming the filter); drops the None ones."""
+    from tnrnn._types import DOMAINS
+    from tnrnn.rank.certificate import STATUSES
+    from tnrnn.rank.engine import CONFIDENCES, METHODS
+
+    out = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        check_choice("filter", name, FILTERS)
+        if name in ("M", "R", "L", "T", "n_seeds", "N0", "max_N", "engine_version"):
+            value = check_positive_int(name, value)
+        elif name == "seed":
+            value = check_positive_int(name, value, minimum=0)
+        elif name in ("domain", "method", "confidence", "status"):
+            value = check_choice(name, value, {"domain": DOMAINS, "method": METHODS, "confidence": CONFIDENCES,
+                                               "status": STATUSES}[name])
+        elif name == "partition":
+            if value not in ("start-end", "interleaved"):
+                T = filters.get("T")
+                if T is None:
+                    import re
+
+                    if not re.fullmatch(r"\d+(,\d+)*;\d+(,\d+)*", value):
+                        raise ArgumentError("partition", value, "start-end, interleaved or explicit sides '1,2;3,4'")
+                else:
+                    value = parse_partition(value, T).spec()
+        elif name == "cell" and not value:
+            raise ArgumentError("cell", value, "a cell name such as rac")
+        out[name] = value
+    return out
+
+
+def _open_for_cli(path, *, must_exist) -> Atlas | None:
+    given = path is not None
+    full = _check_atlas_path(path, must_exist=must_exist and given) if given else default_atlas_path()
+    if not os.path.exists(full):
+        if must_exist:
+            return None  # the default atlas does not exist yet: nothing stored
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+    try:
+        return Atlas(full)
+    except AtlasUnavailable as exc:
+        raise ArgumentError("atlas", path or full, f"a usable atlas file ({exc})") from None
+
+
+#: the columns of ``tnrnn atlas list/query`` in a terminal
+QUERY_COLUMNS = (
+    "cell", "L", "M", "R", "T", "domain", "partition", "rank", "status", "failure_bound", "conjecture",
+    "conjecture_holds", "best_upper", "attained", "N", "elimination", "wall_seconds",
+)
+
+
+def query_atlas(path, filters: dict, *, fmt: str = "markdown") -> dict:
+    """``tnrnn atlas list/query``: ``rows`` (export records), ``count``, ``path`` and the rendered ``text``."""
+    fmt = check_choice("format", fmt, EXPORT_FORMATS)
+    filters = check_filters(filters)
+    atlas = _open_for_cli(path, must_exist=True)
+    records = export_rows(atlas.rows(**filters)) if atlas is not None else []
+    columns = QUERY_COLUMNS if fmt == "markdown" else EXPORT_COLUMNS
+    return {
+        "path": atlas.path if atlas is not None else default_atlas_path(), "count": len(records), "rows": records,
+        "text": format_rows(records, fmt, columns),
+    }
+
+
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
+
+
+def export_atlas(path, out: str, filters: dict, *, fmt: str | None = None) -> dict:
+    """``tnrnn atlas export``: write the records (certificate, bounds, marks) to ``out`` atomically."""
+    if not isinstance(out, str) or not out:
+        raise ArgumentError("out", out, "a file path")
+    if fmt is None:
+        ext = os.path.splitext(out)[1].lower()
+        if ext not in _EXTENSIONS:
+            raise ArgumentError("out", out, "a file ending in .csv, .json or .md (or give --format)")
+        fmt = _EXTENSIONS[ext]
+    fmt = check_choice("format", fmt, EXPORT_FORMATS)
+    target = os.path.abspath(out)
+    if os.path.isdir(target) or not os.path.isdir(os.path.dirname(target)):
+        raise ArgumentError("out", out, "a file in an existing directory")
+    filters = check_filters(filters)
+    atlas = _open_for_cli(path, must_exist=True)
+    records = export_rows(atlas.rows(**filters)) if atlas is not None else []
+    write_atomic(target, format_rows(records, fmt))
+    return {"path": atlas.path if atlas is not None else default_atlas_path(), "out": out, "format": fmt,
+            "count": len(records)}
+
+
+def merge_atlas_files(target, sources: Sequence[str]) -> dict:
+    """``tnrnn atlas merge``: merge the source files into ``target`` (see `merge_atlases`)."""
+    if not sources:
+        raise ArgumentError("sources", sources, "one or more atlas files")
+    paths = [_check_atlas_path(s, must_exist=True, name="sources") for s in sources]
+    dest = _check_atlas_path(target) if target is not None else default_atlas_path()
+    for s, p in zip(sources, paths, strict=True):
+        if p == os.path.abspath(dest):
+            raise ArgumentError("sources", s, "atlas files other than the target --atlas")
+    opened = []
+    for s, p in zip(sources, paths, strict=True):
+        try:
+            opened.append(Atlas(p))
+        except AtlasUnavailable as exc:
+            raise ArgumentError("sources", s, f"usable atlas files ({exc})") from None
+    atlas = _open_for_cli(target, must_exist=False)
+    res = merge_atlases(atlas, opened)
+    return {"path": atlas.path, "sources": sources, **res}
