@@ -155,6 +155,8 @@ def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut) -> list[dict]:
                 "state_upper": ups.get("state_upper"), "degree_upper": ups["degree_upper"],
                 "alphabet_upper": ups.get("alphabet_upper"), "min_cut": cut,
                 "seeds": len(res.seeds), "N": list(res.N), "cell": res.cell,
+                "status": res.status, "failure_bound": res.failure_bound, "primes": list(res.primes),
+                "engine": res.extra.get("elimination"),
             }
         )
         if bar is not None:
