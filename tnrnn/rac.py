@@ -31,6 +31,8 @@ from tnrnn._types import ArgumentError, check_positive_int
 from tnrnn.cells.arith import FloatArith, NumpyModular
 from tnrnn.cells.base import jax_pytrees
 from tnrnn.cells.rac import RAC, Rac, _RACSizes
+from tnrnn.primes import is_prime as _is_prime
+from tnrnn.primes import largest_primes_below
 
 jax_pytrees()
 
@@ -138,40 +140,6 @@ def max_safe_prime_bound(width: int) -> int:
     """Largest ``p`` with ``width * p**2 < 2**63``, so no int64 dot product of residues overflows."""
     width = check_positive_int("width", width)
     return math.isqrt((2**63 - 1) // width)
-
-
-def _is_prime(n: int) -> bool:
-    if n < 2:
-        return False
-    small = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
-    for q in small:
-        if n % q == 0:
-            return n == q
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    for a in small:  # deterministic for n < 3.3e24
-        x = pow(a, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % n
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def largest_primes_below(bound: int, count: int) -> list[int]:
-    """The ``count`` largest primes ``< bound`` (descending)."""
-    out, n = [], bound - 1
-    while len(out) < count and n >= 2:
-        if _is_prime(n):
-            out.append(n)
-        n -= 1
-    return out
 
 
 def max_safe_prime(width: int) -> int:

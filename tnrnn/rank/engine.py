@@ -40,6 +40,7 @@ from tnrnn._types import (
 from tnrnn.bounds import proven_upper_bounds
 from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, FloatArith, NumpyModular, int64_prime_bound
 from tnrnn.cells.base import make_cell
+from tnrnn.primes import largest_primes_below
 from tnrnn.rank.certificate import RankResult, failure_bound, rigorous_target
 from tnrnn.rank.elimination import ELIMINATIONS, EliminationTimeout, _rank_with_engine
 from tnrnn.rank.evaluation import (
@@ -73,19 +74,8 @@ def _seed_seq(seed: int, purpose: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, purpose])
 
 
-def _is_prime(n: int) -> bool:
-    from tnrnn.rac import _is_prime as is_prime
-
-    return is_prime(n)
-
-
 def _primes_below(bound: int, count: int) -> list[int]:
-    out, n = [], bound - 1
-    while len(out) < count and n >= 2:
-        if _is_prime(n):
-            out.append(n)
-        n -= 1
-    return out
+    return largest_primes_below(bound, count)
 
 
 def _cell_bounds(cellobj, T, domain, part) -> dict:
