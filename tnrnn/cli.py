@@ -373,9 +373,8 @@ def _add_cut(sub):
 def _check_cut(args):
     from tnrnn.cuts import ENGINES, MAX_DIM
 
-    _check_sizes_domain(args)
-    _refuse_large_network(args)
     _check_sizes_domain(args, partition=True)
+    _refuse_large_network(args)
     check_choice("engine", args.engine, ENGINES)
     for name in ("M", "R"):
         if getattr(args, name) > MAX_DIM:

@@ -158,6 +158,16 @@ def _reduce(X: np.ndarray, p: int) -> np.ndarray:
 _REDUCE_BLOCK = 2**21
 
 
+def _pivot(W: np.ndarray, r: int, q: int, p: int) -> None:
+    """One Gauss-Jordan step in place: scale row ``r`` so ``W[r, q] = 1``, then clear column ``q`` elsewhere."""
+    W[r] *= float(pow(int(W[r, q]) % p, -1, p))
+    _reduce(W[r], p)
+    g = W[:, q].copy()
+    g[r] = 0.0
+    W -= np.outer(g, W[r])
+    _reduce(W, p)
+
+
 def _panel_base(P: np.ndarray, p: int):
     """Pivot rows of a narrow panel (width <= `_BASE`), by Gauss-Jordan on a few candidate rows at a time.
 
@@ -207,12 +217,7 @@ def _panel_base(P: np.ndarray, p: int):
                 continue
             r = int(hits[0])
             W[r, w + k] += 1.0  # the new pivot row's own coefficient
-            W[r] *= float(pow(int(W[r, q]) % p, -1, p))
-            _reduce(W[r], p)
-            g = W[:, q].copy()
-            g[r] = 0.0
-            W -= np.outer(g, W[r])
-            _reduce(W, p)
+            _pivot(W, r, q, p)
             free[r] = False
             slot_rows.append(r)
             Q.append(q)
@@ -311,12 +316,7 @@ def _inverse_blocks(A: np.ndarray, p: int):
             r = q + int(hits[0])
             if r != q:
                 W[[q, r]] = W[[r, q]]
-            W[q] *= float(pow(int(W[q, q]) % p, -1, p))
-            _reduce(W[q], p)
-            g = W[:, q].copy()
-            g[q] = 0.0
-            W -= np.outer(g, W[q])
-            _reduce(W, p)
+            _pivot(W, q, q, p)
         return W[:, w:].copy()
     h = -(-(w // 2) // _BASE) * _BASE
     A11, A12, A21, A22 = A[:h, :h], A[:h, h:], A[h:, :h], A[h:, h:]
