@@ -200,6 +200,19 @@ def test_evaluation_paths_agree_on_rank_and_growth():
     assert "blas-block" in a.extra["elimination"]
 
 
+def test_growth_doubles_then_jumps_to_the_cap():
+    from tnrnn.rank.engine import _JUMP, _next_size
+
+    cap = 8569
+    sizes, N = [], 64
+    while N < cap:
+        N = _next_size(N, cap, cap)
+        sizes.append(N)
+    assert sizes[-1] == cap and all(b == 2 * a for a, b in zip([64, *sizes[:-2]], sizes[:-1], strict=True))
+    assert 2 * sizes[-2] >= _JUMP * cap > sizes[-2]  # the jump comes from the first doubling past the fraction
+    assert _next_size(100, 150, None) == 150 and _next_size(10, 10_000, None) == 20  # no cap: doubling, limited
+
+
 class SquareRac(Cell):
     """A user's cell: the RAC with its hidden state squared (written against the arithmetic only)."""
 
