@@ -336,9 +336,15 @@ def _add_network(sub):
 
 
 def _refuse_large_network(args):
-    from tnrnn.build import refuse_large_network
+    """Refuse, from closed-form node counts, a network too large to build, or a cell that has none (one line)."""
+    from tnrnn.build import refuse_large_cell_network, refuse_large_network
 
-    refuse_large_network(args.L, args.T, domain=args.domain)
+    if getattr(args, "cell", "rac") == "rac":
+        refuse_large_network(args.L, args.T, domain=args.domain)
+    else:
+        from tnrnn.cells import make_cell
+
+        refuse_large_cell_network(make_cell(args.cell, args.M, args.R, args.L), args.T, domain=args.domain)
 
 
 def _check_network(args):
@@ -393,12 +399,13 @@ def _run_cut(args):
 
 
 def _add_draw(sub):
-    p = sub.add_parser("draw", help="draw the RAC tensor network with its min-cut (SVG, PDF or PNG by extension)")
+    p = sub.add_parser("draw", help="draw a cell's tensor network with its min-cut (SVG, PDF or PNG by extension)")
     _sizes(p)
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--no-cut", action="store_true", help="draw no min-cut")
     p.add_argument("--out", required=True, help="output file: .svg (editable text), .pdf or .png")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_draw, check=_check_draw, jax=False)
 
@@ -413,7 +420,7 @@ def _run_draw(args):
     from tnrnn.draw import draw_to_file
 
     return draw_to_file(args.M, args.R, args.L, args.T, out=args.out, domain=args.domain,
-                        partition=args.partition, cut=not args.no_cut)
+                        partition=args.partition, cut=not args.no_cut, cell=args.cell)
 
 
 # --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
