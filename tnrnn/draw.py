@@ -545,8 +545,9 @@ def draw_network(
         if role != "input":
             if role == "copy" and not graph.is_tree():
                 text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
-            if role == "ones" and graph.meta.get("homogenised"):
-                text = r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$"
+            if role == "ones" and "cell" in graph.meta:  # a cell's first-step state
+                text = (r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$" if graph.meta.get("homogenised")
+                        else r"$\mathbf{1}$ (first step: $u := $ ones)")
             handles.append(_legend_marker(marker, face, text))
         if labels and role in _ROLE_TEXT and unit >= 22:
             for nm in names:
