@@ -51,6 +51,7 @@ __all__ = [
     "cell_network_arrays",
     "cell_network_inputs",
     "cell_network_size",
+    "refuse_large_cell_network",
     "NETWORK_FORMS",
     "MAX_CELL_NODES",
 ]
@@ -330,6 +331,18 @@ def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
     return 1 + cores + copies + inits + inputs
 
 
+def refuse_large_cell_network(cell, T: int, *, domain: str = "continuous") -> int:
+    """Refuse, from `cell_network_size`, a cell without a network or one above `MAX_CELL_NODES` nodes (one line
+    with the count); return the node count. Costs no more than the closed form."""
+    n_nodes = cell_network_size(cell, T, domain=domain)
+    if n_nodes > MAX_CELL_NODES:
+        raise ArgumentError(
+            "T", T, f"a length whose {cell.name!r} network has at most {MAX_CELL_NODES} nodes (L={cell.L}, T={T} "
+            f"would have {n_nodes})"
+        )
+    return n_nodes
+
+
 def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "continuous", K: int = 1) -> TNGraph:
     """The structure-only tensor network of a cell of bilinear form (``bilinear``, ``mi``, ``quad``).
 
@@ -375,12 +388,7 @@ def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "c
     domain = check_domain(domain)
     form = _cell_form(cell)
     f, hom = NETWORK_FORMS[form]
-    n_nodes = cell_network_size(cell, T, domain=domain)
-    if n_nodes > MAX_CELL_NODES:
-        raise ArgumentError(
-            "T", T, f"a length whose {cell.name!r} network has at most {MAX_CELL_NODES} nodes (L={L}, T={T} "
-            f"would have {n_nodes})"
-        )
+    refuse_large_cell_network(cell, T, domain=domain)
     onehot = domain == "onehot"
     # one-hot inputs satisfy sum_d x_d = 1, so the constant channel of (x, 1) is folded into the layer-1 cores and
     # the input legs stay one-hot of dimension M (a copy tensor only copies one-hot vectors faithfully)

@@ -336,9 +336,15 @@ def _add_network(sub):
 
 
 def _refuse_large_network(args):
-    from tnrnn.build import refuse_large_network
+    """Refuse, from closed-form node counts, a network too large to build, or a cell that has none (one line)."""
+    from tnrnn.build import refuse_large_cell_network, refuse_large_network
 
-    refuse_large_network(args.L, args.T, domain=args.domain)
+    if getattr(args, "cell", "rac") == "rac":
+        refuse_large_network(args.L, args.T, domain=args.domain)
+    else:
+        from tnrnn.cells import make_cell
+
+        refuse_large_cell_network(make_cell(args.cell, args.M, args.R, args.L), args.T, domain=args.domain)
 
 
 def _check_network(args):
@@ -393,12 +399,13 @@ def _run_cut(args):
 
 
 def _add_draw(sub):
-    p = sub.add_parser("draw", help="draw the RAC tensor network with its min-cut (SVG, PDF or PNG by extension)")
+    p = sub.add_parser("draw", help="draw a cell's tensor network with its min-cut (SVG, PDF or PNG by extension)")
     _sizes(p)
     p.add_argument("--domain", default="continuous", help="continuous (tree) | onehot (copies joined)")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--no-cut", action="store_true", help="draw no min-cut")
     p.add_argument("--out", required=True, help="output file: .svg (editable text), .pdf or .png")
+    _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_draw, check=_check_draw, jax=False)
 
@@ -413,14 +420,15 @@ def _run_draw(args):
     from tnrnn.draw import draw_to_file
 
     return draw_to_file(args.M, args.R, args.L, args.T, out=args.out, domain=args.domain,
-                        partition=args.partition, cut=not args.no_cut)
+                        partition=args.partition, cut=not args.no_cut, cell=args.cell)
 
 
 # --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
 
 #: the choices of `tnrnn.tasks` (kept here so that a bad value is refused without importing JAX; a test checks
 #: that they match `tnrnn.tasks.TASKS`, `CELLS` and `tnrnn.tasks.train.OPTIMIZERS`)
-_TASKS, _CELLS, _OPTIMIZERS = ("copy", "ses"), ("rac", "rnn", "gru", "scornn"), ("adam", "rmsprop")
+_TASKS, _OPTIMIZERS = ("copy", "ses"), ("adam", "rmsprop")
+_CELLS = ("rac", "bilinear", "mi", "quad", "linear", "rnn", "gru", "scornn")
 _PRESETS, _SCHEDULES = ("cpu", "paper"), ("patience", "plateau")
 # what `_check_experiment` assumes when neither a flag nor a preset sets a value (tnrnn.tasks.experiment.DEFAULTS)
 _EXPERIMENT_DEFAULTS = {"cell": "rac", "depths": [1, 2, 3], "seeds": [0, 1, 2], "n": 4, "m": 3, "M_c": 5,
@@ -435,7 +443,8 @@ def _add_experiment(sub):
     p.add_argument("task", help="ses (sweep over --T) | copy (sweep over the delay --B)")
     p.add_argument("--preset", default=None,
                    help="cpu (about 30 min per task on one core) | paper (the authors' scale; needs a GPU)")
-    p.add_argument("--cell", default=None, help="rac | rnn | gru | scornn (default rac; paper preset scornn)")
+    p.add_argument("--cell", default=None, help="rac | bilinear | mi | quad | linear (polynomial cells) | rnn | gru | "
+                   "scornn (default rac; paper preset scornn)")
     p.add_argument("--depths", type=_int_list, default=None, help="depths, e.g. 1,2,3 or 1:3")
     p.add_argument("--T", type=_int_list, default=None,
                    help="SES: even sequence lengths, e.g. 20,40,60 or 20:60:20 (--quick: 8,12)")
@@ -540,7 +549,8 @@ def _check_experiment(args):
     refuse_if_too_large("params", max(args.params), "parameters and optimizer state", (max(args.params),), 16)
     depth = max(args.depths)
     width = args.width if args.width is not None else max(1, math.isqrt(max(args.params)))
-    refuse_if_too_large("width", width, "weights of one model", (depth, 3 * width, width), 16)
+    per_layer = (width, width, width) if args.cell == "bilinear" else (3 * width, width)  # bilinear: R x R x R cores
+    refuse_if_too_large("width", width, "weights of one model", (depth, *per_layer), 16)
     length = max(values or (16,)) + (2 * args.M_c + 1 if sweep == "B" else 0)
     batch = max(args.batch or _TRAIN_DEFAULTS["batch"], _TRAIN_DEFAULTS["n_test"] // 8)
     name, value = max(

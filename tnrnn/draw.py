@@ -71,6 +71,7 @@ ROLE_STYLE = {
     "W_O": ("s", "#6a51a3", 1.25, r"$W^{O}$ (output weights)"),
     "ones": ("o", "white", 0.8, r"$\mathbf{1}$ ($W^{H}h^{0} := $ ones)"),
     "input": ("o", None, 1.15, "input $f(x^t)$"),
+    "core": ("s", "#fdae6b", 1.0, r"core $A^{l}$ (a cell's full layer tensor)"),
 }
 
 _ROLE_TEXT = {"W_I": "I", "W_H": "H", "W_O": "O", "ones": "1"}
@@ -90,10 +91,14 @@ def _adjacency(graph, keep):
     return adj
 
 
-def _is_horizontal(parent_role: str, child_role: str) -> bool:
-    """Children that continue on their parent's row: the recurrent branch and the top state beside ``W^O``."""
+def _is_horizontal(parent_role: str, child_role: str, same_layer: bool = False) -> bool:
+    """Children that continue on their parent's row: the recurrent branch and the top state beside ``W^O``.
+
+    In a cell network (`tnrnn.build.build_cell_network`) a core's recurrent branch is its child in the same layer.
+    """
     return (
         (parent_role == "copy" and child_role in ("W_H", "ones"))
+        or (parent_role == "core" and same_layer)
         or (parent_role == "W_H" and child_role == "copy")
         or parent_role == "W_O"
     )
@@ -101,7 +106,7 @@ def _is_horizontal(parent_role: str, child_role: str) -> bool:
 
 def _hv_layout(graph, adj, root) -> dict[int, tuple[float, float]]:
     """HV-tree positions (root at the origin; subtrees extend to the left and down), iteratively."""
-    roles = graph.roles
+    roles, layers = graph.roles, graph.layers
     parent = {root: -1}
     order = [root]
     stack = [root]
@@ -120,8 +125,8 @@ def _hv_layout(graph, adj, root) -> dict[int, tuple[float, float]]:
     offset: dict[int, tuple[float, float]] = {}
     for v in reversed(order):
         kids = sorted(children[v])
-        vert = [c for c in kids if not _is_horizontal(roles[v], roles[c])]
-        horiz = [c for c in kids if _is_horizontal(roles[v], roles[c])]
+        horiz = [c for c in kids if _is_horizontal(roles[v], roles[c], layers[c] == layers[v])]
+        vert = [c for c in kids if c not in horiz]
         x, lo = 0.0, 0.0
         for c in vert:
             offset[c] = (x, -1.0)
@@ -300,11 +305,14 @@ def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TAR
     width, height = max(xs) - min(xs) + 2.0, max(ys) - min(ys) + 2.5
     cuts = _fold_points(graph, pos) if graph.is_tree() else []
     straight = DrawingLayout(pos, "straight", ((max(ys), min(ys)),))
+    if "cell" in graph.meta and width / (len(cuts) + 1) > 2 * max_units:  # a cell tree with too few folds (quad)
+        return DrawingLayout(radial_layout(pos), "radial")
     if not cuts or width <= max_units:
         return straight
     # the number of bands: enough to respect the maximum width, more if that brings the aspect closer to the target
     need = math.ceil(width / max_units)
-    best = min(range(need, len(cuts) + 2), key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)))
+    best = min(range(min(need, len(cuts) + 1), len(cuts) + 2),
+               key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)))
     x_right = max(xs)
     chosen = []
     for i in range(1, best):  # the fold nearest to each of the k - 1 equally spaced boundaries
@@ -507,7 +515,7 @@ def draw_network(
 
     # nodes ------------------------------------------------------------------------------------------------
     base = max(2.0, min(13.0, 0.42 * unit)) if not big else max(1.0, min(5.0, 0.7 * pitch))
-    role_order = ("copy", "W_I", "W_H", "ones", "W_O", "input")
+    role_order = ("copy", "W_I", "W_H", "core", "ones", "W_O", "input")
     handles = []
     for role in role_order:
         ks = [k for k, r in enumerate(graph.roles) if r == role and (role != "copy" or graph.layers[k] > 0)]
@@ -537,6 +545,9 @@ def draw_network(
         if role != "input":
             if role == "copy" and not graph.is_tree():
                 text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
+            if role == "ones" and "cell" in graph.meta:  # a cell's first-step state
+                text = (r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$" if graph.meta.get("homogenised")
+                        else r"$\mathbf{1}$ (first step: $u := $ ones)")
             handles.append(_legend_marker(marker, face, text))
         if labels and role in _ROLE_TEXT and unit >= 22:
             for nm in names:
@@ -623,7 +634,7 @@ def draw_network(
 
     margin = 1.0
     L = graph.meta.get("L")
-    if labels and L and graph.meta.get("T") and unit >= 9:  # row names of a RAC network, left of each band
+    if labels and L and graph.meta.get("T") and "cell" not in graph.meta and unit >= 9:  # rows of a RAC network
         margin = 4.2
         for top, _ in lay.bands:
             rows = {}
@@ -647,8 +658,10 @@ def draw_network(
         handles += [
             _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
             _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
-            _legend_line("0.25", 1.4, f"bond dim $R={R}$" if R else "bond"),
-            _legend_line("0.6", 1.0, f"input leg dim $M={dims[0]}$" if len(dims) == 1 else "input leg"),
+            _legend_line("0.25", 1.4, (f"bond dim $R+1={R + 1}$" if graph.meta.get("homogenised") else
+                                       f"bond dim $R={R}$") if R else "bond"),
+            _legend_line("0.6", 1.0, (f"input leg dim $M+1={dims[0]}$" if graph.meta.get("input_constant") else
+                                      f"input leg dim $M={dims[0]}$") if len(dims) == 1 else "input leg"),
         ]
         if cut is not None:
             handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
@@ -792,10 +805,13 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
     return fmt
 
 
-def draw_to_file(M, R, L, T, *, out, domain: str = "continuous", partition="start-end", cut: bool = True) -> dict:
-    """Draw a RAC's tensor network with its min-cut into ``out`` (the ``tnrnn draw`` verb).
+def draw_to_file(
+    M, R, L, T, *, out, domain: str = "continuous", partition="start-end", cut: bool = True, cell="rac"
+) -> dict:
+    """Draw a cell's tensor network (a RAC's by default) with its min-cut into ``out`` (the ``tnrnn draw`` verb).
 
-    Every argument is checked before anything is built or written.
+    Every argument is checked before anything is built or written; ``cell`` is a registered name or a
+    `tnrnn.cells.Cell` with a product form (`tnrnn.build.build_network`).
 
     Returns
     -------
@@ -812,9 +828,12 @@ def draw_to_file(M, R, L, T, *, out, domain: str = "continuous", partition="star
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
     part = parse_partition(partition, T)
-    graph = build_network(M, R, L, T, domain=domain)
+    graph = build_network(M, R, L, T, domain=domain, cell=cell)
     res = min_cut(graph, part) if cut else None
-    kind = "shallow RAC = matrix product state" if L == 1 else f"depth-{L} RAC"
+    if "cell" in graph.meta:
+        kind = f"{'shallow' if L == 1 else f'depth-{L}'} {graph.meta['cell']} cell"
+    else:
+        kind = "shallow RAC = matrix product state" if L == 1 else f"depth-{L} RAC"
     fig, _ = draw_network(graph, cut=res, partition=part,
                           title=f"{kind}  (M = {M}, R = {R}, T = {T}, {domain} inputs; {graph.n_nodes} nodes)")
     try:

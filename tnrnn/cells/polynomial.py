@@ -62,10 +62,14 @@ class _StateCell(Cell):
     def initial_carry(self, params, ar, like):
         return tuple(self.initial_state(ar, like) for _ in range(self.L))
 
-    def step(self, params, carry, x, ar):
+    def step(self, params, carry, x, ar, post=None):
+        """One step through every layer; ``post`` (optional) maps each new layer state before it is stored and fed
+        on (the trainable cells' RMS normalisation, `tnrnn.tasks.models`), as in `tnrnn.cells.rac.Rac.step`."""
         v, new = x, []
         for l, u in enumerate(carry):
             v = self.layer(params, l, u, v, ar)
+            if post is not None:
+                v = post(v)
             new.append(v)
         return tuple(new), v
 

@@ -1,7 +1,7 @@
-"""Memory tasks: Copying Memory and Start-End Similarity data, stacked RNNs (RAC, tanh RNN, GRU, scoRNN),
-training (patience or the authors' plateau schedule, a minimum number of steps), learning-rate tuning per depth on
-validation data, and the statistics of a depth sweep (largest length solved, bootstrap intervals, exact paired
-tests).
+"""Memory tasks: Copying Memory and Start-End Similarity data, stacked RNNs (the RAC and the other polynomial cells
+of `tnrnn.cells`, a tanh RNN, a GRU, scoRNN), training (patience or the authors' plateau schedule, a minimum number
+of steps), learning-rate tuning per depth on validation data, and the statistics of a depth sweep (largest length
+solved, bootstrap intervals, exact paired tests).
 
 See the user guide 'Memory experiments' for the protocols. Nothing here imports matplotlib; the plots of a
 results file are `tnrnn.plots.plot_memory_accuracy` and `tnrnn.plots.plot_memory_solved`.
@@ -31,6 +31,7 @@ from tnrnn.tasks.experiment import (
 from tnrnn.tasks.models import (
     CELLS,
     GRUCell,
+    PolynomialCell,
     RACCell,
     RNNCell,
     ScoRNNCell,
@@ -57,6 +58,7 @@ __all__ = [
     "ses_baselines",
     "make_task",
     "RACCell",
+    "PolynomialCell",
     "RNNCell",
     "GRUCell",
     "ScoRNNCell",

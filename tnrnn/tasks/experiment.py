@@ -151,7 +151,9 @@ def run_experiment(
     ----------
     task : {"ses", "copy"}
         Start-End Similarity (``values`` are lengths ``T``) or Copying Memory (``values`` are delays ``B``).
-    cell : {"rac", "rnn", "gru", "scornn"}
+    cell : str
+        One of `tnrnn.tasks.models.CELLS`: ``rac``, ``bilinear``, ``mi``, ``quad``, ``linear`` (the trainable
+        polynomial cells, `tnrnn.tasks.models.PolynomialCell`), ``rnn``, ``gru``, ``scornn``.
     depths : sequence of int
         Depths ``>= 1``.
     values : sequence of int

@@ -1,32 +1,55 @@
-"""Stacked recurrent classifiers for the memory tasks: a trainable RAC, a tanh RNN, a GRU and scoRNN.
+"""Stacked recurrent classifiers for the memory tasks: the polynomial cells of `tnrnn.cells` made trainable (the RAC,
+second-order, multiplicative-integration, squared-activation and linear cells), a tanh RNN, a GRU and scoRNN.
 
-Every cell is an immutable pytree (`jax.tree_util.register_dataclass`) holding its weights; calling it is one
-time
-step ``(carry, x) -> (carry, h)``. `StackedRNN` runs ``depth`` cells per step (layer ``l`` reads layer
-``l-1``'s
+Every cell is an immutable pytree (`jax.tree_util.register_dataclass`) holding its weights; calling it is one time
+step ``(carry, x) -> (carry, h)``. `StackedRNN` runs ``depth`` cells per step (layer ``l`` reads layer ``l-1``'s
 state at the same step, as in `tnrnn.rac` and the authors' ``MultiRNNCell``), scans over time with
-`jax.lax.scan`, and reads out the top state linearly. Sizes are read from array shapes, so they are static
-under
-`jax.jit`. Inputs are integer symbols, one-hot encoded inside the model.
+`jax.lax.scan`, and reads out the top state linearly. Sizes are read from array shapes (or static fields), so they
+are static under `jax.jit`. Inputs are integer symbols, one-hot encoded inside the model.
 
 The trainable RAC
 -----------------
-The RAC recurrence ``h^{t,l} = (W^{H,l} h^{t-1,l}) ⊙ (W^{I,l} h^{t,l-1})`` has no activation, so the scale of
-``h`` grows or shrinks geometrically in ``t`` and float32 training overflows or underflows at the lengths used
-here. `RACCell` therefore divides each new state by its root mean square::
+The RAC recurrence ``h^{t,l} = (W^{H,l} h^{t-1,l}) ⊙ (W^{I,l} h^{t,l-1})`` has no activation, so the scale of ``h``
+grows or shrinks geometrically in ``t`` and float32 training overflows or underflows at the lengths used here.
+`RACCell` therefore divides each new state by its root mean square::
 
     v = g ⊙ (W^{I,l} h^{t,l-1}),   h^{t,l} = v / sqrt(mean(v²) + eps),   g <- W^{H,l} h^{t,l}
 
 with ``g = 1`` (all ones) before the first step, exactly as `tnrnn.rac`. Every layer map is bilinear in
 ``(h^{t-1,l}, h^{t,l-1})``, so a positive scalar applied to any state only rescales every later state: the
-normalised state is the raw RAC state divided by a positive, input-dependent scalar (up to ``eps``). The
-direction
-of ``h^{t,L}``, hence the sign pattern and the arg-max of ``W^O h^{t,L}``, is that of the unnormalised RAC:
-the
+normalised state is the raw RAC state divided by a positive, input-dependent scalar (up to ``eps``). The direction
+of ``h^{t,L}``, hence the sign pattern and the arg-max of ``W^O h^{t,L}``, is that of the unnormalised RAC: the
 classifier is the multiplicative-integration function of the theory; only the softmax temperature becomes
-input-dependent. There is no activation and, following the authors' code, no readout bias. Log-space
-arithmetic
+input-dependent. There is no activation and, following the authors' code, no readout bias. Log-space arithmetic
 was the alternative; it needs signed log values for the sums inside ``W h`` and is slower.
+
+The other polynomial cells
+--------------------------
+`PolynomialCell` is one layer of a `tnrnn.cells` cell (``bilinear``, ``mi``, ``quad``, ``linear``): it holds that
+cell's parameters for one layer and calls the cell's own ``step`` (a one-layer cell of sizes ``(D, R, 1)``) with
+`tnrnn.cells.FloatArith` on JAX, so the recurrence trained here is the one the rank engine measures. The
+readout is ``y = W^O h^{T,L}`` without bias, as in the cells' definition. With the normalisation off
+(``normalise=False``) a stacked model computes exactly the cell's float forward pass (`tnrnn.cells.Cell.forward`;
+tested). Where the state's scale would overflow in float32 the step's ``post`` hook applies the RMS normalisation
+above to every new layer state:
+
+==============  ===========  ============================================================================
+cell            normalised   why
+==============  ===========  ============================================================================
+``bilinear``    yes          bilinear in ``(u, v)`` like the RAC: geometric growth; the normalised state
+                             is the raw one divided by a positive scalar, so the classifier is unchanged
+``mi``          yes          the product term multiplies two states from depth 2 (degree grows with
+                             ``t``); not homogeneous, so the normalised model is the cell followed by a
+                             normalisation (as a layer norm would be), not the raw cell
+``quad``        yes          the square doubles the degree at every step (``2^t``): overflows within a
+                             few dozen steps without it; not homogeneous either
+``linear``      no           degree 1: the state grows at most like ``t`` with the orthogonal ``W^H`` of
+                             the initialisation, and normalising would make the cell nonlinear
+==============  ===========  ============================================================================
+
+Initialisation: ``W^H`` orthogonal; in the first layer ``W^I = 1 ± 0.5`` as for the RAC (``bilinear``, ``mi``) or
+``N(0, 1/D)`` (``quad``, ``linear``); the ``bilinear`` core starts at the RAC's, ``A[r,i,j] = W^H[r,i] W^I[r,j]``,
+plus 10 % noise; ``mi`` starts at ``α = 1``, ``β1 = β2 = 0.5``, ``b = 0`` (Wu et al. 2016); biases start at 0.
 """
 
 from __future__ import annotations
@@ -39,11 +62,14 @@ import jax.numpy as jnp
 
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.cells.arith import FloatArith
+from tnrnn.cells.base import make_cell
 from tnrnn.cells.rac import rac_layer
 
 __all__ = [
     "CELLS",
+    "POLYNOMIAL_CELLS",
     "RACCell",
+    "PolynomialCell",
     "RNNCell",
     "GRUCell",
     "ScoRNNCell",
@@ -58,7 +84,11 @@ __all__ = [
     "match_width",
 ]
 
-CELLS = ("rac", "rnn", "gru", "scornn")
+#: the `tnrnn.cells` cells trained through their own step (`PolynomialCell`), and whether each is RMS-normalised
+POLYNOMIAL_CELLS = {"bilinear": True, "mi": True, "quad": True, "linear": False}
+CELLS = ("rac", *POLYNOMIAL_CELLS, "rnn", "gru", "scornn")
+#: cells read out without a bias (the polynomial cells' ``y = W^O h``; the authors' RAC)
+_NO_READOUT_BIAS = ("rac", *POLYNOMIAL_CELLS)
 Array = jax.Array
 _EPS = 1e-6
 _FLOAT = FloatArith(jnp)
@@ -117,6 +147,91 @@ class RACCell:
     @staticmethod
     def n_params(D: int, R: int) -> int:
         return R * D + R * R
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class PolynomialCell:
+    """One layer of a `tnrnn.cells` cell, trained through that cell's ``step`` (module docstring).
+
+    Attributes
+    ----------
+    params : dict
+        The cell's parameters for one layer, named as in its ``param_shapes`` without ``W_O`` (per-layer entries are
+        1-tuples, e.g. ``{"A": (A,)}`` for ``bilinear``).
+    name : str
+        The cell (``bilinear``, ``mi``, ``quad``, ``linear``); static.
+    D, R : int
+        Input and state sizes of the layer; static.
+    normalise : bool
+        Whether the step's ``post`` hook RMS-normalises the new state; static.
+    """
+
+    params: dict
+    name: str = dataclasses.field(metadata={"static": True})
+    D: int = dataclasses.field(metadata={"static": True})
+    R: int = dataclasses.field(metadata={"static": True})
+    normalise: bool = dataclasses.field(default=True, metadata={"static": True})
+
+    @property
+    def cell(self):
+        """The one-layer protocol cell whose ``step`` this layer runs."""
+        return make_cell(self.name, self.D, self.R, 1)
+
+    def prepare(self) -> PolynomialCell:
+        return self
+
+    def initial_carry(self):
+        """The cell's own first-step convention (ones for ``bilinear``, zeros otherwise)."""
+        dtype = jax.tree_util.tree_leaves(self.params)[0].dtype
+        return self.cell.initial_carry(self.params, _FLOAT, jnp.zeros((self.D,), dtype))
+
+    def __call__(self, carry, x: Array):
+        return self.cell.step(self.params, carry, x, _FLOAT, post=_rms_normalise if self.normalise else None)
+
+    @staticmethod
+    def layer_shapes(name: str, D: int, R: int) -> dict:
+        """Parameter shapes of one layer (the cell's ``param_shapes`` for ``(D, R, 1)`` without ``W_O``)."""
+        return {k: v for k, v in make_cell(name, D, R, 1).param_shapes().items() if k != "W_O"}
+
+    @staticmethod
+    def init(name: str, D: int, R: int, *, key, dtype=jnp.float32, first: bool = True) -> PolynomialCell:
+        k1, k2, k3 = jax.random.split(key, 3)
+        rac = RACCell.init(D, R, key=k1, dtype=jnp.float32, first=first)
+        W_H, W_I = rac.W_H, rac.W_I
+        if name in ("quad", "linear") or not first:
+            W_I = _normal(k2, (R, D), 1.0 / math.sqrt(D), jnp.float32)
+        zeros = jnp.zeros((R,), jnp.float32)
+        if name == "bilinear":  # the RAC's core plus 10 % noise
+            A = jnp.einsum("ri,rj->rij", W_H, W_I)
+            p = {"A": A + _normal(k3, A.shape, 0.1 * jnp.std(A), jnp.float32)}
+        elif name == "mi":
+            p = {"W_H": W_H, "W_I": W_I, "alpha": jnp.ones((R,), jnp.float32), "beta1": zeros + 0.5,
+                 "beta2": zeros + 0.5, "b": zeros}
+        else:
+            p = {"W_H": W_H, "W_I": W_I, **({"b": zeros} if name == "quad" else {})}
+        shapes = PolynomialCell.layer_shapes(name, D, R)
+        if set(p) != set(shapes) or any((p[k].shape,) != shapes[k] for k in p):  # pragma: no cover - a new cell
+            raise ArgumentError("cell", name, "a cell whose layer parameters this initialisation knows")
+        params = {k: (p[k].astype(dtype),) for k in shapes}
+        return PolynomialCell(params=params, name=name, D=D, R=R, normalise=POLYNOMIAL_CELLS[name])
+
+    @staticmethod
+    def n_params(name: str, D: int, R: int) -> int:
+        return sum(math.prod(s) for shapes in PolynomialCell.layer_shapes(name, D, R).values() for s in shapes)
+
+
+@dataclasses.dataclass(frozen=True)
+class _PolynomialSpec:
+    """`init` and `n_params` of one polynomial cell, with the signatures of the other cell classes."""
+
+    name: str
+
+    def init(self, D: int, R: int, **kw) -> PolynomialCell:
+        return PolynomialCell.init(self.name, D, R, **kw)
+
+    def n_params(self, D: int, R: int) -> int:
+        return PolynomialCell.n_params(self.name, D, R)
 
 
 @jax.tree_util.register_dataclass
@@ -354,7 +469,8 @@ def is_skew_leaf(path) -> bool:
     return isinstance(last, jax.tree_util.GetAttrKey) and last.name == "A"
 
 
-_CELL_CLASSES = {"rac": RACCell, "rnn": RNNCell, "gru": GRUCell, "scornn": ScoRNNCell}
+_CELL_CLASSES = {"rac": RACCell, "rnn": RNNCell, "gru": GRUCell, "scornn": ScoRNNCell,
+                 **{name: _PolynomialSpec(name) for name in POLYNOMIAL_CELLS}}
 
 
 @jax.tree_util.register_dataclass
@@ -369,7 +485,7 @@ class StackedRNN:
     W_O : array ``(K, R)``
         Readout.
     b_O : array ``(K,)`` or None
-        Readout bias (None for the RAC, as in the authors' code).
+        Readout bias (None for the RAC, as in the authors' code, and for the other polynomial cells).
     """
 
     cells: tuple
@@ -383,6 +499,8 @@ class StackedRNN:
     @property
     def n_inputs(self) -> int:
         c = self.cells[0]
+        if isinstance(c, PolynomialCell):
+            return c.D
         return {GRUCell: lambda: c.W, ScoRNNCell: lambda: c.U}.get(type(c), lambda: c.W_I)().shape[1]
 
     def hidden_states(self, symbols: Array) -> Array:
@@ -424,7 +542,9 @@ def init_model(cell: str, *, n_inputs: int, n_classes: int, width: int, depth: i
 
     Parameters
     ----------
-    cell : {"rac", "rnn", "gru", "scornn"}
+    cell : str
+        One of `CELLS`: ``rac``, ``bilinear``, ``mi``, ``quad``, ``linear`` (the polynomial cells of `tnrnn.cells`),
+        ``rnn``, ``gru``, ``scornn``.
     n_inputs, n_classes : int
         Alphabet size of the inputs (one-hot dimension) and number of output classes.
     width, depth : int
@@ -441,12 +561,12 @@ def init_model(cell: str, *, n_inputs: int, n_classes: int, width: int, depth: i
     n_classes = check_positive_int("n_classes", n_classes)
     cls = _CELL_CLASSES[cell]
     keys = jax.random.split(key, depth + 1)
-    extra = [{"first": l == 0} if cell == "rac" else {} for l in range(depth)]
+    extra = [{"first": l == 0} if cell in _NO_READOUT_BIAS else {} for l in range(depth)]
     cells = tuple(
         cls.init(n_inputs if l == 0 else width, width, key=keys[l], dtype=dtype, **extra[l]) for l in range(depth)
     )
     W_O = _normal(keys[depth], (n_classes, width), 1.0 / math.sqrt(width), dtype)
-    b_O = None if cell == "rac" else jnp.zeros((n_classes,), dtype)
+    b_O = None if cell in _NO_READOUT_BIAS else jnp.zeros((n_classes,), dtype)
     return StackedRNN(cells=cells, W_O=W_O, b_O=b_O)
 
 
@@ -458,7 +578,7 @@ def param_count(cell: str, *, n_inputs: int, n_classes: int, width: int, depth: 
     check_choice("cell", cell, CELLS)
     cls = _CELL_CLASSES[cell]
     layers = cls.n_params(n_inputs, width) + (depth - 1) * cls.n_params(width, width)
-    readout = n_classes * width + (0 if cell == "rac" else n_classes)
+    readout = n_classes * width + (0 if cell in _NO_READOUT_BIAS else n_classes)
     return layers + readout
 
 
