@@ -1,0 +1,59 @@
+"""The package layout: the internal import graph has no cycle among module-level imports.
+
+That `import tnrnn.network`, `tnrnn.bounds` and `tnrnn.cuts` load neither JAX nor matplotlib is checked in one
+subprocess by `tests/test_cli_errors.py::test_structure_modules_import_neither_jax_nor_matplotlib`.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "import_graph.py"
+
+
+@pytest.fixture(scope="module")
+def import_graph():
+    spec = importlib.util.spec_from_file_location("import_graph", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_module_level_import_cycle(import_graph):
+    eager, deferred = import_graph.import_graph()
+    assert {"tnrnn.network", "tnrnn.cuts", "tnrnn.rank.engine"} <= set(eager)
+    assert "tnrnn.network" in eager["tnrnn.cuts"]
+    assert import_graph.cycles(eager) == []
+    text, status = import_graph.report(check_only=True)
+    assert status == 0 and "module-level cycles: 0" in text, text
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root / "tnrnn"
+
+
+def test_the_check_finds_a_cycle(import_graph, tmp_path):
+    """The check fails on a package whose modules import each other, and tells a deferred import apart."""
+    root = _write(
+        tmp_path,
+        {
+            "tnrnn/__init__.py": "",
+            "tnrnn/a.py": "from tnrnn import b\n",
+            "tnrnn/b.py": "from .sub.c import f\n",
+            "tnrnn/sub/__init__.py": "",
+            "tnrnn/sub/c.py": "import tnrnn.a\ndef f():\n    from tnrnn import d\n",
+            "tnrnn/d.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from tnrnn import a\n"
+            "def g():\n    from . import sub\n",
+        },
+    )
+    eager, deferred = import_graph.import_graph(root)
+    assert eager["tnrnn.b"] == ["tnrnn.sub.c"] and eager["tnrnn.d"] == []
+    assert deferred["tnrnn.sub.c"] == ["tnrnn.d"] and deferred["tnrnn.d"] == ["tnrnn.sub"]
+    assert import_graph.cycles(eager) == [["tnrnn.a", "tnrnn.b", "tnrnn.sub.c"]]
+    text, status = import_graph.report(root, check_only=True)
+    assert status == 1 and "tnrnn.a <-> tnrnn.b <-> tnrnn.sub.c" in text, text
