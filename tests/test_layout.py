@@ -57,3 +57,28 @@ def test_the_check_finds_a_cycle(import_graph, tmp_path):
     assert import_graph.cycles(eager) == [["tnrnn.a", "tnrnn.b", "tnrnn.sub.c"]]
     text, status = import_graph.report(root, check_only=True)
     assert status == 1 and "tnrnn.a <-> tnrnn.b <-> tnrnn.sub.c" in text, text
+
+
+def test_plots_package_reexports_every_subject_module():
+    import tnrnn.plots
+    from tnrnn.plots import cells, linear, memory, rank
+
+    names = set()
+    for module in (cells, linear, memory, rank):
+        for name in module.__all__:
+            assert getattr(tnrnn.plots, name) is getattr(module, name), name
+        names |= set(module.__all__)
+    assert names == set(tnrnn.plots.__all__)
+
+
+def test_plots_cells_is_a_deprecated_alias(monkeypatch):
+    import importlib
+    import sys
+
+    import tnrnn.plots.cells
+
+    monkeypatch.delitem(sys.modules, "tnrnn.plots_cells", raising=False)
+    with pytest.warns(DeprecationWarning, match="tnrnn.plots"):
+        old = importlib.import_module("tnrnn.plots_cells")
+    assert old.plot_cells_rank_vs_T is tnrnn.plots.cells.plot_cells_rank_vs_T
+    assert old.CELL_STYLE is tnrnn.plots.cells.CELL_STYLE

@@ -259,7 +259,7 @@ def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     """Start-End rank against T of five cells (RAC, bilinear, MI, quad, linear) at depth 1 and 2, M = R = 2."""
     import matplotlib.pyplot as plt
 
-    from tnrnn.plots_cells import CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
+    from tnrnn.plots import CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
 
     T_max = CELLS_T_DEFAULT[1 if quick else 0]
     fig, axes = plt.subplots(2, 2, figsize=(12.0, 9.6), layout="constrained", sharey="row")
