@@ -82,3 +82,23 @@ def test_plots_cells_is_a_deprecated_alias(monkeypatch):
         old = importlib.import_module("tnrnn.plots_cells")
     assert old.plot_cells_rank_vs_T is tnrnn.plots.cells.plot_cells_rank_vs_T
     assert old.CELL_STYLE is tnrnn.plots.cells.CELL_STYLE
+
+
+def test_drawing_layout_is_apart_from_rendering():
+    """`tnrnn.layout` places the nodes without matplotlib; `tnrnn.draw` re-exports its names."""
+    import subprocess
+    import sys
+
+    import tnrnn.draw
+    import tnrnn.layout
+
+    for name in ("network_layout", "radial_layout", "drawing_layout", "DrawingLayout", "LABEL_LIMIT", "UNIT_INCHES"):
+        assert getattr(tnrnn.draw, name) is getattr(tnrnn.layout, name), name
+    code = (
+        "import sys, tnrnn.layout as lay, tnrnn.build as b\n"
+        "pos = lay.drawing_layout(b.build_network(2, 2, 2, 4)).pos\n"
+        "assert len(pos) == b.build_network(2, 2, 2, 4).n_nodes, pos\n"
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'jax'})\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
