@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from tnrnn._axes import figure_and_axes
 from tnrnn._types import ArgumentError
 from tnrnn.layout import (
     LABEL_LIMIT,
@@ -29,9 +30,9 @@ from tnrnn.layout import (
     clear_above,
     computation_graph_layout,
     drawing_layout,
+    edge_segments,
     figure_size,
     input_legs,
-    is_leg,
     midpoint,
     network_layout,
     radial_layout,
@@ -76,16 +77,6 @@ _ROLE_TEXT = {"W_I": "I", "W_H": "H", "W_O": "O", "ones": "1"}
 
 # ---------------------------------------------------------------------------------------------------------------
 # drawing the tensor network
-
-
-def _new_axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    else:
-        fig = ax.figure
-    return fig, ax
 
 
 def _unit_points(fig, ax, width_units: float, height_units: float) -> float:
@@ -163,84 +154,88 @@ def draw_network(
     if labels is not None and not isinstance(labels, bool):
         raise ArgumentError("labels", labels, "None, True or False")
 
-    from matplotlib.collections import LineCollection
-
     from tnrnn._types import parse_partition
 
     lay = drawing_layout(graph)
-    pos, big = lay.pos, lay.kind == "radial"
+    big = lay.kind == "radial"
     x0, x1, y0, y1 = lay.extent
-    W, H = x1 - x0 + 2.0, y1 - y0 + 2.6
     if labels is None:
         labels = not big
-    figsize = figure_size(lay, legend=legend, title=bool(title))
-    fig, ax = _new_axes(ax, figsize)
-    unit = _unit_points(fig, ax, W, H)
-    T = graph.meta.get("T") or max(graph.times)
-    part = cut.partition if cut is not None else parse_partition(partition, int(T))
-    side_A = set(part.A)
+    fig, ax = figure_and_axes(ax, figsize=figure_size(lay, legend=legend, title=bool(title)))
+    unit = _unit_points(fig, ax, x1 - x0 + 2.0, y1 - y0 + 2.6)
+    T = int(graph.meta.get("T") or max(graph.times))
+    part = cut.partition if cut is not None else parse_partition(partition, T)
+    segments = edge_segments(graph, lay, cut.cut_edges if cut is not None else ())
+    lw, base = _stroke_sizes(graph, lay, unit)
 
-    # edges ------------------------------------------------------------------------------------------------
-    cut_set = set(cut.cut_edges) if cut is not None else set()
-    open_names = set(graph.output)
-    leg_dims = {int(graph.size_dict[i]) for i in input_legs(graph)}
-    segs_R, segs_M, names_R, names_M, segs_cut, names_cut = [], [], [], [], [], []
-    for u, v, index in graph.edges():
-        seg = lay.wraps.get(index, (pos[u], pos[v]))  # wrap lines join the bands of a folded drawing
-        if index in cut_set:
-            segs_cut.append(seg)
-            names_cut.append(index)
-        elif is_leg(graph, u, v):
-            segs_M.append(seg)
-            names_M.append(index)
-        else:
-            segs_R.append(seg)
-            names_R.append(index)
+    _draw_edges(ax, graph, lay, segments, lw=lw, text=labels, unit=unit)
+    handles = _draw_nodes(ax, graph, lay.pos, set(part.A), base=base, big=big, text=labels, unit=unit)
+    if labels:
+        _draw_labels(ax, graph, lay, set(segments["cut"][1]), unit)
+    if cut is not None:
+        _draw_cut(ax, graph, cut, lay, segments, base=base, lw=lw, unit=unit)
+    margin = _draw_row_names(ax, graph, lay, unit) if labels else 1.0
+    ax.set_xlim(x0 - margin, x1 + 1.2)
+    ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    if legend:
+        _draw_legend(ax, graph, handles, part, with_cut=cut is not None, big=big)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig, ax
+
+
+def _stroke_sizes(graph, lay: DrawingLayout, unit: float) -> tuple[float, float]:
+    """``(line width, node marker size)`` in points, from the points per layout unit."""
     lw = max(0.4, min(1.6, unit / 14))
-    if big:  # nodes on the outer ring sit about 2 pi r / n_inputs apart
-        r_out = max(math.hypot(*p) for p in pos.values())
-        pitch = unit * 2 * math.pi * r_out / max(1, len(graph.input_nodes))
-        lw = max(0.2, min(0.6, pitch / 6))
-    coll_R = LineCollection(segs_R, colors="0.25", linewidths=lw, zorder=1, gid="tn-edges")
-    coll_M = LineCollection(segs_M, colors="0.6", linewidths=0.7 * lw, zorder=1, gid="tn-edges")
-    coll_R.tnrnn_edges, coll_M.tnrnn_edges = tuple(names_R), tuple(names_M)
-    ax.add_collection(coll_R)
-    ax.add_collection(coll_M)
-    cut_lw = max(1.0 if big else 2.0, 2.6 * lw)
-    coll_cut = LineCollection(segs_cut, colors=CUT_COLOR, linewidths=cut_lw, zorder=2, gid="tn-cut-edges")
-    coll_cut.tnrnn_edges = tuple(names_cut)
-    ax.add_collection(coll_cut)
-    # the open output leg y of W^O
-    for name in graph.names:
-        k = graph.node_id[name]
-        for idx in graph.indices[k]:
-            if idx in open_names and graph.roles[k] == "W_O":
-                px, py = pos[name]
-                ax.plot([px, px + 0.8], [py, py], color="0.25", lw=lw, zorder=1)
-                if labels:
-                    ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
+    if lay.kind != "radial":
+        return lw, max(2.0, min(13.0, 0.42 * unit))
+    # nodes on the outer ring sit about 2 pi r / n_inputs apart
+    r_out = max(math.hypot(*p) for p in lay.pos.values())
+    pitch = unit * 2 * math.pi * r_out / max(1, len(graph.input_nodes))
+    return max(0.2, min(0.6, pitch / 6)), max(1.0, min(5.0, 0.7 * pitch))
 
-    # nodes ------------------------------------------------------------------------------------------------
-    base = max(2.0, min(13.0, 0.42 * unit)) if not big else max(1.0, min(5.0, 0.7 * pitch))
-    role_order = ("copy", "W_I", "W_H", "ones", "W_O", "input")
+
+def _draw_edges(ax, graph, lay: DrawingLayout, segments, *, lw: float, text: bool, unit: float):
+    """The bonds (dark), the input legs (grey), the cut edges (thick red) and the open output leg of ``W^O``."""
+    from matplotlib.collections import LineCollection
+
+    big = lay.kind == "radial"
+    styles = {"R": ("0.25", lw, "tn-edges"), "M": ("0.6", 0.7 * lw, "tn-edges")}
+    styles["cut"] = (CUT_COLOR, max(1.0 if big else 2.0, 2.6 * lw), "tn-cut-edges")
+    for kind, (color, width, gid) in styles.items():
+        segs, names = segments[kind]
+        coll = LineCollection(segs, colors=color, linewidths=width, zorder=2 if kind == "cut" else 1, gid=gid)
+        coll.tnrnn_edges = tuple(names)
+        ax.add_collection(coll)
+    open_names = set(graph.output)
+    for k, name in enumerate(graph.names):
+        if graph.roles[k] == "W_O" and any(idx in open_names for idx in graph.indices[k]):
+            px, py = lay.pos[name]
+            ax.plot([px, px + 0.8], [py, py], color="0.25", lw=lw, zorder=1)
+            if text:
+                ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
+
+
+def _draw_nodes(ax, graph, pos, side_A: set, *, base: float, big: bool, text: bool, unit: float) -> list:
+    """One scatter collection per role (inputs coloured by side); returns the legend handles of the roles."""
     handles = []
-    for role in role_order:
-        ks = [k for k, r in enumerate(graph.roles) if r == role and (role != "copy" or graph.layers[k] > 0)]
-        if role == "copy":  # the one-hot copy tensors joining input copies are drawn with the inputs' row
-            ks = [k for k, r in enumerate(graph.roles) if r == "copy"]
+    for role in ("copy", "W_I", "W_H", "ones", "W_O", "input"):
+        # the one-hot copy tensors joining input copies are drawn with the other copy tensors
+        ks = [k for k, r in enumerate(graph.roles) if r == role]
         if not ks:
             continue
-        marker, face, rel, text = ROLE_STYLE[role]
+        marker, face, rel, legend_text = ROLE_STYLE[role]
         names = [graph.names[k] for k in ks]
         if role == "input":
             faces = [SIDE_COLORS[0] if graph.times[k] in side_A else SIDE_COLORS[1] for k in ks]
         else:
             faces = face
-        size = (base * rel) ** 2
         coll = ax.scatter(
             [pos[nm][0] for nm in names],
             [pos[nm][1] for nm in names],
-            s=size,
+            s=(base * rel) ** 2,
             marker=marker,
             c=faces,
             edgecolors="black" if role != "copy" else "none",
@@ -251,135 +246,113 @@ def draw_network(
         coll.tnrnn_names = tuple(names)
         if role != "input":
             if role == "copy" and not graph.is_tree():
-                text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
-            handles.append(_legend_marker(marker, face, text))
-        if labels and role in _ROLE_TEXT and unit >= 22:
+                legend_text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
+            handles.append(_legend_marker(marker, face, legend_text))
+        if text and role in _ROLE_TEXT and unit >= 22:
+            color = "white" if role == "W_O" else "black"
             for nm in names:
-                ax.text(
-                    *pos[nm],
-                    _ROLE_TEXT[role],
-                    ha="center",
-                    va="center",
-                    fontsize=_fs(unit, 7),
-                    color="white" if role == "W_O" else "black",
-                    zorder=4,
-                )
+                ax.text(*pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7), color=color,
+                        zorder=4)
+    return handles
 
-    # labels: time steps under the inputs, bond dimensions -------------------------------------------------
-    if labels:
-        fs = _fs(unit, 8)
-        for k, r in enumerate(graph.roles):
-            if r == "input":
-                px, py = pos[graph.names[k]]
-                ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
-        if graph.n_nodes <= 60 and unit >= 20:
-            for u, v, index in graph.edges():
-                if index in lay.wraps:
-                    continue
-                (ux, uy), (vx, vy) = pos[u], pos[v]
-                mx, my = (ux + vx) / 2, (uy + vy) / 2
-                dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
-                ax.text(
-                    mx + dx,
-                    my + dy,
-                    str(graph.size_dict[index]),
-                    ha="center",
-                    va="center",
-                    fontsize=_fs(unit, 6.5),
-                    color=CUT_COLOR if index in cut_set else "0.35",
-                    zorder=4,
-                )
 
-    # the cut: copy tensors cut through, the bound -----------------------------------------------------------
-    cut_pts = [midpoint(seg) for seg in segs_cut]
-    if cut is not None:
-        cc = [pos[c] for c in cut.cut_copies]
-        ring = ax.scatter(
-            [p[0] for p in cc],
-            [p[1] for p in cc],
-            s=(base * 1.25) ** 2,
-            facecolors="none",
-            edgecolors=CUT_COLOR,
-            linewidths=max(0.8 if big else 1.5, 2 * lw),
-            zorder=4,
-            gid="tn-cut-copies",
-        )
-        ring.tnrnn_names = tuple(cut.cut_copies)
-        cut_pts += cc
-        if cut_pts:
-            # the bound above the drawing; arrows drop only where nothing lies between it and the cut
-            ty = y1 + 0.9
-            cx = min(max(sum(p[0] for p in cut_pts) / len(cut_pts), x0 + 0.3 * W), x1 - 0.3 * W)
-            if big:  # no room beside the cut: top left corner
-                cx, ty = x0, y1 + 0.5
-            ax.text(
-                cx,
-                ty,
-                _format_bound(graph, cut),
-                ha="left" if big else "center",
-                va="bottom",
-                fontsize=_fs(unit, 10, lo=7) if not big else 9,
-                color=CUT_COLOR,
-                zorder=5,
-                gid="tn-cut-bound",
-            )
-            if not big:
-                for px, py in cut_pts:
-                    if clear_above(pos, segs_R + segs_M, px, py, ty):
-                        ax.annotate(
-                            "",
-                            xy=(px, py),
-                            xytext=(px, ty - 0.05),
-                            zorder=2,
-                            gid="tn-cut-arrow",
-                            arrowprops={"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.7, "alpha": 0.7,
-                                        "shrinkA": 0, "shrinkB": 3},
-                        )
+def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float):
+    """Time steps under the inputs; on small networks, the dimension of every edge (red on the cut)."""
+    pos = lay.pos
+    fs = _fs(unit, 8)
+    for k, r in enumerate(graph.roles):
+        if r == "input":
+            px, py = pos[graph.names[k]]
+            ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
+    if graph.n_nodes > 60 or unit < 20:
+        return
+    for u, v, index in graph.edges():
+        if index in lay.wraps:
+            continue
+        (ux, uy), (vx, vy) = pos[u], pos[v]
+        dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
+        ax.text((ux + vx) / 2 + dx, (uy + vy) / 2 + dy, str(graph.size_dict[index]), ha="center", va="center",
+                fontsize=_fs(unit, 6.5), color=CUT_COLOR if index in cut_set else "0.35", zorder=4)
 
-    margin = 1.0
+
+def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: float, unit: float):
+    """The copy tensors the cut goes through (red rings), and the bound above the drawing with arrows to the cut."""
+    pos, big = lay.pos, lay.kind == "radial"
+    cc = [pos[c] for c in cut.cut_copies]
+    ring = ax.scatter(
+        [p[0] for p in cc],
+        [p[1] for p in cc],
+        s=(base * 1.25) ** 2,
+        facecolors="none",
+        edgecolors=CUT_COLOR,
+        linewidths=max(0.8 if big else 1.5, 2 * lw),
+        zorder=4,
+        gid="tn-cut-copies",
+    )
+    ring.tnrnn_names = tuple(cut.cut_copies)
+    cut_pts = [midpoint(seg) for seg in segments["cut"][0]] + cc
+    if not cut_pts:
+        return
+    x0, x1, _, y1 = lay.extent
+    W = x1 - x0 + 2.0
+    if big:  # no room beside the cut: top left corner
+        cx, ty = x0, y1 + 0.5
+    else:  # the bound above the drawing; arrows drop only where nothing lies between it and the cut
+        cx, ty = min(max(sum(p[0] for p in cut_pts) / len(cut_pts), x0 + 0.3 * W), x1 - 0.3 * W), y1 + 0.9
+    ax.text(cx, ty, _format_bound(graph, cut), ha="left" if big else "center", va="bottom",
+            fontsize=_fs(unit, 10, lo=7) if not big else 9, color=CUT_COLOR, zorder=5, gid="tn-cut-bound")
+    if big:
+        return
+    others = segments["R"][0] + segments["M"][0]
+    arrow = {"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.7, "alpha": 0.7, "shrinkA": 0, "shrinkB": 3}
+    for px, py in cut_pts:
+        if clear_above(pos, others, px, py, ty):
+            ax.annotate("", xy=(px, py), xytext=(px, ty - 0.05), zorder=2, gid="tn-cut-arrow", arrowprops=arrow)
+
+
+def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float) -> float:
+    """The row names of a RAC network left of each band; returns the left margin the drawing needs."""
     L = graph.meta.get("L")
-    if labels and L and graph.meta.get("T") and unit >= 9:  # row names of a RAC network, left of each band
-        margin = 4.2
-        for top, _ in lay.bands:
-            rows = {}
-            for l in range(L, 0, -1):
-                rows[top - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
-                rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
-            if graph.is_tree():
-                rows[top - 2 * L] = "inputs"
-            else:
-                rows[top - 2 * L - 0.5] = "input copies"
-                rows[top - 2 * L - 1.5] = "inputs"
-            for yy, text in rows.items():
-                ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
-    ax.set_xlim(x0 - margin, x1 + 1.2)
-    ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_axis_off()
-    if legend:
-        dims = sorted(leg_dims)
-        R = graph.meta.get("R")
-        handles += [
-            _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
-            _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
-            _legend_line("0.25", 1.4, f"bond dim $R={R}$" if R else "bond"),
-            _legend_line("0.6", 1.0, f"input leg dim $M={dims[0]}$" if len(dims) == 1 else "input leg"),
-        ]
-        if cut is not None:
-            handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
-        ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.0),
-            ncols=min(3 if big else max(2, min(5, int(fig.get_figwidth() / 2.1))), len(handles)),
-            fontsize=7.5,
-            frameon=False,
-            handletextpad=0.4,
-            columnspacing=1.2,
-        )
-    if title:
-        ax.set_title(title, fontsize=10)
-    return fig, ax
+    if not (L and graph.meta.get("T") and unit >= 9):
+        return 1.0
+    x0 = lay.extent[0]
+    for top, _ in lay.bands:
+        rows = {}
+        for l in range(L, 0, -1):
+            rows[top - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
+            rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
+        if graph.is_tree():
+            rows[top - 2 * L] = "inputs"
+        else:
+            rows[top - 2 * L - 0.5] = "input copies"
+            rows[top - 2 * L - 1.5] = "inputs"
+        for yy, text in rows.items():
+            ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
+    return 4.2
+
+
+def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool):
+    """The legend under the drawing: node roles, the two sides, the bond and leg dimensions, the cut."""
+    dims = sorted({int(graph.size_dict[i]) for i in input_legs(graph)})
+    R = graph.meta.get("R")
+    handles = handles + [
+        _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
+        _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
+        _legend_line("0.25", 1.4, f"bond dim $R={R}$" if R else "bond"),
+        _legend_line("0.6", 1.0, f"input leg dim $M={dims[0]}$" if len(dims) == 1 else "input leg"),
+    ]
+    if with_cut:
+        handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=min(3 if big else max(2, min(5, int(ax.figure.get_figwidth() / 2.1))), len(handles)),
+        fontsize=7.5,
+        frameon=False,
+        handletextpad=0.4,
+        columnspacing=1.2,
+    )
 
 
 def _fs(unit: float, target: float, lo: float = 5.0) -> float:
@@ -518,7 +491,7 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
 
     L = check_positive_int("L", L)
     T = check_positive_int("T", T)
-    fig, ax = _new_axes(ax, (1.3 * T + 2, 1.15 * L + 2.4))
+    fig, ax = figure_and_axes(ax, figsize=(1.3 * T + 2, 1.15 * L + 2.4))
     gx, gy = 1.6, 1.25  # grid spacing
     pos = computation_graph_layout(L, T, dx=gx, dy=gy)
     arrow = {"arrowstyle": "-|>", "lw": 1.0, "shrinkA": 11, "shrinkB": 11, "mutation_scale": 9}

@@ -32,6 +32,7 @@ __all__ = [
     "DrawingLayout",
     "computation_graph_layout",
     "drawing_layout",
+    "edge_segments",
     "network_layout",
     "radial_layout",
 ]
@@ -364,6 +365,21 @@ def figure_size(lay: DrawingLayout, *, legend: bool, title: bool) -> tuple[float
     width = units_w * unit
     legend_in = (0.75 if width >= 10.5 else 1.0) if legend else 0.1
     return width, units_h * unit + legend_in + (0.3 if title else 0.0)
+
+
+def edge_segments(graph, lay: DrawingLayout, cut_edges=()) -> dict[str, tuple[list, list[str]]]:
+    """The drawn pieces of every edge, by kind: ``{"R": bonds, "M": input legs, "cut": edges in cut_edges}``.
+
+    Each value is ``(segments, index names)`` in edge order; a segment is a tuple of points: the two ends, or the
+    polyline of a wrap joining two bands of a folded drawing (`DrawingLayout.wraps`).
+    """
+    cut_set = set(cut_edges)
+    out: dict[str, tuple[list, list[str]]] = {"R": ([], []), "M": ([], []), "cut": ([], [])}
+    for u, v, index in graph.edges():
+        kind = "cut" if index in cut_set else "M" if is_leg(graph, u, v) else "R"
+        out[kind][0].append(lay.wraps.get(index, (lay.pos[u], lay.pos[v])))
+        out[kind][1].append(index)
+    return out
 
 
 def input_legs(graph):
