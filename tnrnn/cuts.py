@@ -53,6 +53,7 @@ __all__ = [
     "cut_bound",
     "separates",
     "cell_min_cuts",
+    "start_end_bound",
     "MAX_DIM",
 ]
 
@@ -220,6 +221,24 @@ def start_end_min_cut(
     return min_cut(graph, partition, engine=engine)
 
 
+def start_end_bound(
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", cell="rac", cache: dict | None = None
+) -> int:
+    """The bound of `start_end_min_cut` (the Start-End partition), memoised in ``cache`` when one is given.
+
+    ``cache`` is a dict shared between callers (the rank plots share theirs with the exact ranks), keyed
+    ``("cut", M, R, L, domain, T)`` for the RAC and ``("cut", cell, M, R, L, domain, T)`` for another cell.
+    Raises `ArgumentError` where the cell has no tensor network or it is too large to build.
+    """
+    key = ("cut", M, R, L, domain, T) if cell == "rac" else ("cut", cell, M, R, L, domain, T)
+    if cache is not None and key in cache:
+        return cache[key]
+    value = start_end_min_cut(M, R, L, T, domain=domain, cell=cell).bound
+    if cache is not None:
+        cache[key] = value
+    return value
+
+
 def min_cut_or_reason(
     M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", max_nodes: int = 500_000
 ) -> tuple[CutResult | None, str | None]:
@@ -259,8 +278,8 @@ def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
     out = cell_bounds_report(cell, M, R, L, T)
     out["min_cut_reason"] = None
     try:
-        out["min_cut"] = start_end_min_cut(M, R, L, T, domain="continuous", cell=cell).bound
-        out["min_cut_onehot"] = start_end_min_cut(M, R, L, T, domain="onehot", cell=cell).bound
+        out["min_cut"] = start_end_bound(M, R, L, T, domain="continuous", cell=cell)
+        out["min_cut_onehot"] = start_end_bound(M, R, L, T, domain="onehot", cell=cell)
     except ArgumentError as exc:
         out["min_cut"] = out["min_cut_onehot"] = None
         out["min_cut_reason"] = str(exc)

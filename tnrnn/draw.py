@@ -596,7 +596,11 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
 
     Returns
     -------
-    (fig, axes), and the list of ``(graph, cut)`` drawn, as ``(fig, axes, drawn)``.
+    (fig, axes)
+        One axes per spec; each carries what it draws as ``ax.tnrnn_graph`` (the `tnrnn.network.TNGraph`) and
+        ``ax.tnrnn_cut`` (its `tnrnn.cuts.CutResult`, ``None`` when ``cut=False``). Earlier versions
+        returned a third element, the list of ``(graph, cut)``: it reads
+        ``[(ax.tnrnn_graph, ax.tnrnn_cut) for ax in axes]``.
     """
     import matplotlib.pyplot as plt
 
@@ -636,6 +640,7 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
             legend=i == len(specs) - 1,
             title=(f"{kind}   (M = {spec['M']}, R = {spec['R']}, T = {T}, {dom} inputs; {g.n_nodes} nodes)"),
         )
+        ax.tnrnn_graph, ax.tnrnn_cut = g, c
     if title:
         fig.suptitle(title, fontsize=11)
-    return fig, axes, drawn
+    return fig, axes

@@ -5,6 +5,8 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 
 from __future__ import annotations
 
+from tnrnn._axes import figure_and_axes
+
 __all__ = ["CELL_STYLE", "cell_rank", "plot_cells_rank_vs_T", "cells_legend_handles"]
 
 #: colour, marker, marker size and legend text of every cell (RAC and bilinear share their ranks: distinct markers
@@ -74,12 +76,7 @@ def plot_cells_rank_vs_T(
     ``M^{T/2}``, the alphabet cap. A marker on its dashed line is a rank *proven* exact. Cells whose last values
     coincide share one label; a small horizontal offset per cell keeps coinciding markers visible.
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, figsize=(6.4, 4.8))
     Ts = list(range(2, T_max + 1, 2))
     top = 1.0
     n = len(CELL_STYLE)

@@ -8,16 +8,9 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 
 from __future__ import annotations
 
+from tnrnn._axes import figure_and_axes
+
 __all__ = ["plot_lag_weights", "plot_ntk_vs_width", "plot_rnn_vs_scm", "plot_test_error_vs_rho"]
-
-
-def _linear_fig(ax, ncols=1, width=5.5):
-    import matplotlib.pyplot as plt
-
-    if ax is not None:
-        return (ax[0] if ncols > 1 else ax).figure, ax
-    fig, ax = plt.subplots(1, ncols, figsize=(width * ncols, 4.0), layout="constrained")
-    return fig, ax
 
 
 def plot_lag_weights(rho2s=(0.25, 0.5, 0.81, 0.9, 1.0), J=30, *, sigma_c2=1.0, sigma_f2=1.0, param="ntk", ax=None):
@@ -51,7 +44,7 @@ def plot_lag_weights(rho2s=(0.25, 0.5, 0.81, 0.9, 1.0), J=30, *, sigma_c2=1.0, s
 
     from tnrnn.linear import lag_weights, memory_lag, peak_lag
 
-    fig, ax = _linear_fig(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4.0))
     j = np.arange(J + 1)
     kw = dict(sigma_c2=sigma_c2, sigma_f2=sigma_f2, param=param)
     for rho2 in rho2s:
@@ -96,7 +89,7 @@ def plot_ntk_vs_width(results, rho2=None, ax=None):
     runs = res["runs"]
     rho2 = runs[0]["rho2"] if rho2 is None else rho2
     runs = [r for r in runs if r["rho2"] == rho2]
-    fig, ax = _linear_fig(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4.0))
     j = np.arange(res["J"] + 1)
     ax.semilogy(j, runs[0]["theory"], color="k", lw=2, label="theory β_j²", zorder=5)
     for k, r in enumerate(sorted(runs, key=lambda r: r["width"])):
@@ -142,7 +135,7 @@ def plot_rnn_vs_scm(results, teacher=None, rho2=None, axes=None):
     teacher = runs[0]["teacher"] if teacher is None else teacher
     rho2 = runs[0]["rho2"] if rho2 is None else rho2
     runs = sorted([r for r in runs if r["teacher"] == teacher and r["rho2"] == rho2], key=lambda r: r["width"])
-    fig, axes = _linear_fig(axes, ncols=2, width=5.0)
+    fig, axes = figure_and_axes(axes, 1, 2, figsize=(10.0, 4.0))
     a, b = axes
     for r in runs:
         (line,) = a.semilogy(r["steps"], r["loss_rnn"], label=f"RNN n = {r['width']}")
@@ -208,7 +201,7 @@ def plot_test_error_vs_rho(results, part="sweep", ax=None):
     check_choice("part", part, ("sweep", "sunspots"))
     res = load_results(results)[part]
     summary = res["summary"]
-    fig, ax = _linear_fig(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4.0))
     groups = {}
     for row in summary:
         groups.setdefault(row.get("teacher", "sunspots"), []).append(row)

@@ -5,6 +5,8 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 
 from __future__ import annotations
 
+from tnrnn._axes import figure_and_axes
+
 __all__ = ["plot_memory_accuracy", "plot_memory_solved"]
 
 
@@ -68,16 +70,10 @@ def plot_memory_accuracy(results, ax=None):
     chance baseline, the dotted line the "solved" threshold. The legend gives widths, parameter counts and the
     learning rates chosen by the tuning; the caption is the command that produced the file.
     """
-    import matplotlib.pyplot as plt
-
     res, an, budgets = _memory_setup(results)
     sweep = res["sweep"]
-    second = None
-    if ax is None:
-        fig, (ax, second) = plt.subplots(1, 2, figsize=(11.5, 4.6), layout="constrained",
-                                         gridspec_kw={"width_ratios": [1.6, 1]})
-    else:
-        fig = ax.figure
+    fig, panels = figure_and_axes(ax, 1, 2, figsize=(11.5, 4.6), gridspec_kw={"width_ratios": [1.6, 1]})
+    ax, second = (ax, None) if ax is not None else panels
     capacity = len(res["values"]) == 1 and len(budgets) > 1
     markers = "osD^v<>"
     depths = res["depths"]
@@ -146,14 +142,9 @@ def plot_memory_solved(results, ax=None):
 
     Returns ``(fig, ax)``.
     """
-    import matplotlib.pyplot as plt
-
     res, an, budgets = _memory_setup(results)
     sweep = res["sweep"]
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4.6, 4.4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, figsize=(4.6, 4.4))
     depths = res["depths"]
     capacity = len(res["values"]) == 1 and len(budgets) > 1
     if capacity:

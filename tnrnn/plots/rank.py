@@ -5,6 +5,8 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 
 from __future__ import annotations
 
+from tnrnn._axes import figure_and_axes
+
 __all__ = [
     "DEPTH_COLORS",
     "RATIO_BOUNDS",
@@ -38,18 +40,6 @@ def measured_ranks(M, R, cases, *, seed=0, ranks=None, progress=None):
                 progress(key)
         out[(L, domain, T)] = ranks[key]
     return out
-
-
-def _min_cut_bound(M, R, L, T, domain, cache):
-    from tnrnn.cuts import start_end_min_cut
-
-    key = ("cut", M, R, L, domain, T)
-    if cache is None or key not in cache:
-        value = start_end_min_cut(M, R, L, T, domain=domain).bound
-        if cache is None:
-            return value
-        cache[key] = value
-    return cache[key]
 
 
 def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=None, ax=None, legend=True):
@@ -95,14 +85,10 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
     Theorem 1 and the depth-L conjecture; the theory page, sections 'The paper's statements' and 'Bounds the
     toolkit proves'.
     """
-    import matplotlib.pyplot as plt
-
     from tnrnn.bounds import alphabet_upper_bound, conjectured_lower_bound, shallow_rank, state_upper_bound
+    from tnrnn.cuts import start_end_bound
 
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, figsize=(6.4, 4.8))
     Ts = list(range(2, T_max + 1, 2))
     cache = ranks if ranks is not None else {}
     top = 1.0
@@ -118,7 +104,7 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
             ax.plot(Ts, upper, "-.", color=color, lw=1.1, alpha=0.85, zorder=2)
             top = max(top, max(upper[: max(1, len(Ts) // 2)]))
         top = max(top, max(theory))
-        cuts = [_min_cut_bound(M, R, L, T, "continuous", cache) for T in Ts]
+        cuts = [start_end_bound(M, R, L, T, domain="continuous", cache=cache) for T in Ts]
         ax.plot(Ts, cuts, "--", color=color, lw=1.1, alpha=0.9, zorder=2)
         styles = (("continuous", {"marker": "o", "mfc": color}), ("onehot", {"marker": "s", "mfc": "white"}))
         for domain, style in styles:
@@ -181,6 +167,7 @@ def rank_ratio_table(M, R, *, depths, T_values, domains=("continuous", "onehot")
     """
     from tnrnn._types import check_choice
     from tnrnn.bounds import conjectured_lower_bound, proven_upper_bounds, shallow_rank
+    from tnrnn.cuts import start_end_bound
 
     bound = check_choice("bound", bound, RATIO_BOUNDS)
     cache = ranks if ranks is not None else {}
@@ -198,7 +185,7 @@ def rank_ratio_table(M, R, *, depths, T_values, domains=("continuous", "onehot")
                 elif bound == "upper":
                     b = min(proven_upper_bounds(M, R, L, T, domain=domain).values())
                 else:
-                    b = _min_cut_bound(M, R, L, T, domain, cache)
+                    b = start_end_bound(M, R, L, T, domain=domain, cache=cache)
                 row.append((r, b))
             rows.append(((L, domain), row))
     return rows
@@ -237,10 +224,7 @@ def plot_rank_ratio(M, R, *, bound, depths=(1, 2, 3), T_values=(2, 4, 6, 8, 10, 
     from matplotlib.patches import Rectangle
 
     rows = rank_ratio_table(M, R, depths=depths, T_values=T_values, bound=bound, skip=skip, seed=seed, ranks=ranks)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(0.75 * len(T_values) + 2.2, 0.42 * len(rows) + 1.4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, figsize=(0.75 * len(T_values) + 2.2, 0.42 * len(rows) + 1.4))
     ratio = np.full((len(rows), len(T_values)), np.nan)
     for i, (_, row) in enumerate(rows):
         for j, cell in enumerate(row):
