@@ -42,7 +42,7 @@ from functools import cached_property
 import numpy as np
 
 from tnrnn._types import ArgumentError, MemoryRefusal, Partition, check_choice, parse_partition
-from tnrnn.network import ROLES, TNGraph
+from tnrnn.network import ROLES, TNGraph, components
 
 __all__ = [
     "ENGINES",
@@ -313,7 +313,7 @@ def separates(graph: TNGraph, partition, cut_edges, cut_copies=()) -> bool:
 def _separates(graph: TNGraph, part: Partition, keep: np.ndarray, removed: np.ndarray) -> bool:
     eu, ev, _ = graph.edge_arrays()
     keep = keep & ~removed[eu] & ~removed[ev]
-    labels = _components(graph.n_nodes, eu[keep], ev[keep])
+    labels = components(graph.n_nodes, eu[keep], ev[keep])[1]
     is_input = graph.role_codes == ROLES.index("input")
     times = graph.time_array
     in_A = np.isin(times, np.asarray(part.A, dtype=np.int64))
@@ -593,11 +593,3 @@ def _tree_engine(prob: _Problem) -> tuple[np.ndarray, int]:
     side[prob.src] = True
     flow = int(min(val[0, root], val[1, root]))
     return side, flow
-
-
-def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    adj = coo_array((np.ones(len(u), np.int8), (u, v)), shape=(n, n)).tocsr()
-    return connected_components(adj, directed=False)[1]
