@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from tnrnn._io import atomic_savefig, atomic_write, check_file_name, check_output_dir
+from tnrnn._io import atomic_savefig, atomic_write, check_file_name, check_output_dir, load_json_results
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
@@ -344,14 +344,12 @@ def save_results(results: dict, path) -> str:
 
 
 def load_results(source) -> dict:
-    """A results dict from a path (or the dict itself, returned unchanged)."""
-    if isinstance(source, dict):
-        return source
-    with open(source) as fh:
-        results = json.load(fh)
-    if results.get("format") not in READ_FORMATS:
-        raise ArgumentError("results", str(source), f"a results file of format {RESULTS_FORMAT!r}")
-    return results
+    """A memory-experiment results dict from a path (format `READ_FORMATS`), or the dict itself, unchanged.
+
+    The linear-RNN results (another format) are read by `tnrnn.linear.load_results`; both go through
+    `tnrnn._io.load_json_results`.
+    """
+    return load_json_results(source, formats=READ_FORMATS, what="a memory-experiment results file")
 
 
 def _jsonable(obj):
