@@ -37,6 +37,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from tnrnn._jax_types import Array
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.cells.arith import FloatArith
 from tnrnn.cells.rac import rac_layer
@@ -59,7 +60,6 @@ __all__ = [
 ]
 
 CELLS = ("rac", "rnn", "gru", "scornn")
-Array = jax.Array
 _EPS = 1e-6
 _FLOAT = FloatArith(jnp)
 
