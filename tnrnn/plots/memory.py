@@ -11,7 +11,7 @@ __all__ = ["plot_memory_accuracy", "plot_memory_solved"]
 
 
 def _memory_setup(results):
-    from tnrnn.tasks.experiment import load_results
+    from tnrnn.tasks.results import load_results
     from tnrnn.tasks.stats import analyze
 
     res = load_results(results)
