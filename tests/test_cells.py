@@ -451,7 +451,7 @@ def test_cells_figure_draws_the_engine_ranks():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from tnrnn.plots_cells import CELL_STYLE, plot_cells_rank_vs_T
+    from tnrnn.plots import CELL_STYLE, plot_cells_rank_vs_T
 
     exact_T = {cell: [2, 4] for cell in CELL_STYLE}
     fig, ax = plot_cells_rank_vs_T(2, "continuous", exact_T=exact_T, T_max=4)

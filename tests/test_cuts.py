@@ -320,3 +320,16 @@ def test_min_cut_or_reason_skips_huge_networks_without_building():
     assert cut is None and "nodes" in reason and time.perf_counter() - t0 < 2
     cut, reason = min_cut_or_reason(2, 2, 2, 6)
     assert reason is None and cut.bound == start_end_min_cut(2, 2, 2, 6).bound
+
+
+def test_start_end_bound_is_the_min_cut_bound_and_memoised():
+    from tnrnn.cuts import start_end_bound
+
+    cache = {}
+    for cell, domain in (("rac", "continuous"), ("rac", "onehot"), ("mi", "continuous")):
+        expected = min_cut(build_network(2, 3, 2, 6, domain=domain, cell=cell)).bound
+        assert start_end_bound(2, 3, 2, 6, domain=domain, cell=cell, cache=cache) == expected
+    onehot = min_cut(build_network(2, 3, 2, 6, domain="onehot")).bound
+    assert len(cache) == 3 and cache[("cut", 2, 3, 2, "onehot", 6)] == onehot
+    cache[("cut", 2, 3, 2, "continuous", 6)] = -1  # a cached value is returned without recomputing
+    assert start_end_bound(2, 3, 2, 6, cache=cache) == -1

@@ -353,3 +353,21 @@ def test_draw_network_refuses_a_bad_cut_and_labels():
     with pytest.raises(ArgumentError) as info:
         draw_network(g, labels="yes")
     assert info.value.name == "labels"
+
+
+def test_network_figure_returns_fig_and_axes_carrying_what_they_draw():
+    from tnrnn.draw import network_figure
+
+    specs = [dict(M=3, R=2, L=1, T=4), dict(M=2, R=2, L=2, T=4, domain="onehot")]
+    out = network_figure(specs)
+    assert len(out) == 2
+    fig, axes = out
+    assert len(axes) == 2 and all(ax.figure is fig for ax in axes)
+    for ax, spec in zip(axes, specs, strict=True):
+        g = build_network(spec["M"], spec["R"], spec["L"], spec["T"], domain=spec.get("domain", "continuous"))
+        assert ax.tnrnn_graph.names == g.names
+        assert ax.tnrnn_cut.bound == min_cut(g).bound
+        drawn = [c for c in ax.collections if c.get_gid() == "tn-nodes"]
+        assert sorted(n for c in drawn for n in c.tnrnn_names) == sorted(g.names)
+    _, axes = network_figure(specs[:1], cut=False)
+    assert axes[0].tnrnn_cut is None

@@ -113,3 +113,31 @@ def test_cli_network_bad_domain(capsys):
     assert main(["network", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--domain", "bits", "--json"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "domain" in err and "bits" in err and "onehot" in err
+
+
+def test_components_match_networkx():
+    import numpy as np
+
+    from tnrnn.network import components
+    from tnrnn.testing import rng
+
+    gen = rng(3)
+    for n, m in ((1, 0), (6, 3), (12, 9), (20, 25)):
+        u, v = gen.integers(0, n, size=(2, m)) if m else (np.zeros(0, int), np.zeros(0, int))
+        count, labels = components(n, u, v)
+        nxg = nx.Graph()
+        nxg.add_nodes_from(range(n))
+        nxg.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
+        groups = {frozenset(c) for c in nx.connected_components(nxg)}
+        assert count == len(groups)
+        assert {frozenset(np.flatnonzero(labels == c).tolist()) for c in set(labels.tolist())} == groups
+    assert components(0, np.zeros(0, int), np.zeros(0, int))[0] == 0
+
+
+def test_contraction_plan_equation_is_the_network_equation():
+    pytest.importorskip("jax")
+    from tnrnn.contract import plan_contraction
+
+    for domain in ("continuous", "onehot"):
+        g = build_network(2, 3, 2, 4, domain=domain)
+        assert plan_contraction(g, inputs=True).equation == g.equation(hyper=True)[0]

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from tnrnn._types import ArgumentError
 
 __all__ = [
+    "load_json_results",
     "atomic_write",
     "atomic_savefig",
     "check_output_file",
@@ -228,3 +229,29 @@ def strict_json(obj, **kwargs) -> str:
     import json
 
     return json.dumps(jsonable(obj), allow_nan=False, **kwargs)
+
+
+def load_json_results(source, *, name: str = "results", formats=None, keys=(), what: str = "a results file") -> dict:
+    """A results dict from a JSON file (path) or the dict itself (returned unchanged, not checked).
+
+    The one reader behind `tnrnn.tasks.load_results` and `tnrnn.linear.load_results`: a file is refused with a
+    one-line `ArgumentError` naming ``name`` when it is not a JSON object, when its ``"format"`` is not one of
+    ``formats`` (when given) or when one of ``keys`` is missing; ``what`` describes the file expected.
+    """
+    import json
+
+    if isinstance(source, dict):
+        return source
+    with open(source, encoding="utf-8") as fh:
+        try:
+            results = json.load(fh)
+        except json.JSONDecodeError:
+            results = None
+    if not isinstance(results, dict):
+        raise ArgumentError(name, str(source), f"{what} (a JSON object)")
+    if formats is not None and results.get("format") not in formats:
+        raise ArgumentError(name, str(source), f"{what} of format {formats[-1]!r}")
+    missing = [k for k in keys if k not in results]
+    if missing:
+        raise ArgumentError(name, str(source), f"{what} (with {', '.join(map(repr, missing))})")
+    return results

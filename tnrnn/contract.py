@@ -25,7 +25,7 @@ import numpy as np
 
 from tnrnn._types import ArgumentError, check_choice, refuse_if_too_large
 from tnrnn.build import build_network, network_arrays
-from tnrnn.network import TNGraph
+from tnrnn.network import TNGraph, einsum_equation
 
 __all__ = [
     "METHODS",
@@ -126,11 +126,7 @@ def plan_contraction(
         for i in idx:
             if i not in size:  # chain bonds of split copy tensors
                 size[i] = size[idx[1]]
-    sym: dict[str, str] = {}
-    for _, idx, _ in operands:
-        for i in (*idx,):
-            sym.setdefault(i, oe.get_symbol(len(sym)))
-    eq = ",".join("".join(sym[i] for i in idx) for _, idx, _ in operands) + "->" + "".join(sym[i] for i in output)
+    eq = einsum_equation([idx for _, idx, _ in operands], output)
     shapes = [tuple(size[i] for i in idx) for _, idx, _ in operands]
     refuse_if_too_large("T", g.meta.get("T"), "network output", tuple(size[i] for i in output), 8)
     if len(operands) == 1:

@@ -42,7 +42,7 @@ from functools import cached_property
 import numpy as np
 
 from tnrnn._types import ArgumentError, MemoryRefusal, Partition, check_choice, parse_partition
-from tnrnn.network import ROLES, TNGraph
+from tnrnn.network import ROLES, TNGraph, components
 
 __all__ = [
     "ENGINES",
@@ -53,6 +53,7 @@ __all__ = [
     "cut_bound",
     "separates",
     "cell_min_cuts",
+    "start_end_bound",
     "MAX_DIM",
 ]
 
@@ -220,6 +221,24 @@ def start_end_min_cut(
     return min_cut(graph, partition, engine=engine)
 
 
+def start_end_bound(
+    M: int, R: int, L: int, T: int, *, domain: str = "continuous", cell="rac", cache: dict | None = None
+) -> int:
+    """The bound of `start_end_min_cut` (the Start-End partition), memoised in ``cache`` when one is given.
+
+    ``cache`` is a dict shared between callers (the rank plots share theirs with the exact ranks), keyed
+    ``("cut", M, R, L, domain, T)`` for the RAC and ``("cut", cell, M, R, L, domain, T)`` for another cell.
+    Raises `ArgumentError` where the cell has no tensor network or it is too large to build.
+    """
+    key = ("cut", M, R, L, domain, T) if cell == "rac" else ("cut", cell, M, R, L, domain, T)
+    if cache is not None and key in cache:
+        return cache[key]
+    value = start_end_min_cut(M, R, L, T, domain=domain, cell=cell).bound
+    if cache is not None:
+        cache[key] = value
+    return value
+
+
 def min_cut_or_reason(
     M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", max_nodes: int = 500_000
 ) -> tuple[CutResult | None, str | None]:
@@ -259,8 +278,8 @@ def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
     out = cell_bounds_report(cell, M, R, L, T)
     out["min_cut_reason"] = None
     try:
-        out["min_cut"] = start_end_min_cut(M, R, L, T, domain="continuous", cell=cell).bound
-        out["min_cut_onehot"] = start_end_min_cut(M, R, L, T, domain="onehot", cell=cell).bound
+        out["min_cut"] = start_end_bound(M, R, L, T, domain="continuous", cell=cell)
+        out["min_cut_onehot"] = start_end_bound(M, R, L, T, domain="onehot", cell=cell)
     except ArgumentError as exc:
         out["min_cut"] = out["min_cut_onehot"] = None
         out["min_cut_reason"] = str(exc)
@@ -294,7 +313,7 @@ def separates(graph: TNGraph, partition, cut_edges, cut_copies=()) -> bool:
 def _separates(graph: TNGraph, part: Partition, keep: np.ndarray, removed: np.ndarray) -> bool:
     eu, ev, _ = graph.edge_arrays()
     keep = keep & ~removed[eu] & ~removed[ev]
-    labels = _components(graph.n_nodes, eu[keep], ev[keep])
+    labels = components(graph.n_nodes, eu[keep], ev[keep])[1]
     is_input = graph.role_codes == ROLES.index("input")
     times = graph.time_array
     in_A = np.isin(times, np.asarray(part.A, dtype=np.int64))
@@ -574,11 +593,3 @@ def _tree_engine(prob: _Problem) -> tuple[np.ndarray, int]:
     side[prob.src] = True
     flow = int(min(val[0, root], val[1, root]))
     return side, flow
-
-
-def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    adj = coo_array((np.ones(len(u), np.int8), (u, v)), shape=(n, n)).tocsr()
-    return connected_components(adj, directed=False)[1]

@@ -4,15 +4,9 @@ matplotlib is imported lazily inside the drawing functions (``import tnrnn`` nev
 function takes ``ax=None`` (a new figure is made when omitted), returns ``(fig, ax)``, never calls ``plt.show()``
 and never changes global rcParams.
 
-**Layout** (`network_layout`, pure Python, deterministic). The tensor network of a RAC is a tree rooted at
-``W^O`` (continuous domain) or becomes one once the input nodes and the copy tensors joining input copies are set
-aside (one-hot domain). It is drawn as an *HV tree*: the recurrent branch of a node (``W^H`` and the earlier
-hidden state, or the ``ones`` vector at ``t = 1``) continues on the same row to the left, the input branch
-(``W^I`` and the layer below) hangs below. Every subtree occupies its own column range, so no two nodes share a
-position and no two bottom-row labels collide, for networks of any size. Rows are then layers: the top row holds
-the layer-``L`` copy tensors, the bottom row the inputs (Start and End in two colours). A shallow RAC comes out as
-the familiar matrix product state, a chain with its input legs hanging down. Trees that are not RAC networks use
-the same rule with every child hanging below.
+The positions come from `tnrnn.layout` (pure Python, deterministic, no matplotlib): the HV-tree layout of a
+tensor network (`network_layout`), folded into bands or wrapped around a circle (`drawing_layout`); this module
+renders them. The layout names are re-exported here. Start and End inputs are drawn in two colours.
 
 Artists carry the structure they draw, for tests and for callers that annotate further: node collections have the
 gid ``"tn-nodes"`` and an attribute ``tnrnn_names`` (node names in drawing order), edge collections have the gids
@@ -24,9 +18,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
+from tnrnn._axes import figure_and_axes
 from tnrnn._types import ArgumentError
+from tnrnn.layout import (
+    LABEL_LIMIT,
+    MAX_WIDTH_INCHES,  # noqa: F401 (re-exported, as before the layout moved)
+    TARGET_ASPECT,  # noqa: F401
+    UNIT_INCHES,  # noqa: F401
+    DrawingLayout,
+    clear_above,
+    computation_graph_layout,
+    drawing_layout,
+    edge_segments,
+    figure_size,
+    input_legs,
+    midpoint,
+    network_layout,
+    radial_layout,
+)
 
 __all__ = [
     "network_layout",
@@ -44,17 +54,6 @@ __all__ = [
     "ROLE_STYLE",
     "LABEL_LIMIT",
 ]
-
-#: networks with more nodes than this are drawn compactly, without labels
-LABEL_LIMIT = 700
-
-#: inches per layout unit of a labelled drawing: 15 pt, so node letters (7 pt) and time steps stay legible at the
-#: figure's printed size
-UNIT_INCHES = 0.21
-#: widest band of a labelled drawing, in inches; wider trees are folded into several bands
-MAX_WIDTH_INCHES = 15.0
-#: the width : height ratio a folded drawing aims at
-TARGET_ASPECT = 1.8
 
 #: file formats `save_figure` writes, by extension
 FORMATS = ("svg", "pdf", "png")
@@ -78,307 +77,7 @@ _ROLE_TEXT = {"W_I": "I", "W_H": "H", "W_O": "O", "ones": "1"}
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# layout (no matplotlib)
-
-
-def _adjacency(graph, keep):
-    adj = {k: [] for k in range(graph.n_nodes) if keep[k]}
-    eu, ev, _ = graph.edge_arrays()
-    for u, v in zip(eu.tolist(), ev.tolist(), strict=True):
-        if keep[u] and keep[v]:
-            adj[u].append(v)
-            adj[v].append(u)
-    return adj
-
-
-def _is_horizontal(parent_role: str, child_role: str, same_layer: bool = False) -> bool:
-    """Children that continue on their parent's row: the recurrent branch and the top state beside ``W^O``.
-
-    In a cell network (`tnrnn.build.build_cell_network`) a core's recurrent branch is its child in the same layer.
-    """
-    return (
-        (parent_role == "copy" and child_role in ("W_H", "ones"))
-        or (parent_role == "core" and same_layer)
-        or (parent_role == "W_H" and child_role == "copy")
-        or parent_role == "W_O"
-    )
-
-
-def _hv_layout(graph, adj, root) -> dict[int, tuple[float, float]]:
-    """HV-tree positions (root at the origin; subtrees extend to the left and down), iteratively."""
-    roles, layers = graph.roles, graph.layers
-    parent = {root: -1}
-    order = [root]
-    stack = [root]
-    while stack:  # pre-order, children in node order
-        v = stack.pop()
-        for c in sorted(adj[v], reverse=True):
-            if c not in parent:
-                parent[c] = v
-                order.append(c)
-                stack.append(c)
-    children: dict[int, list[int]] = {v: [] for v in order}
-    for v in order[1:]:
-        children[parent[v]].append(v)
-    # bottom-up: relative offsets of every child and the left extent (<= 0) of every subtree
-    left: dict[int, float] = {}
-    offset: dict[int, tuple[float, float]] = {}
-    for v in reversed(order):
-        kids = sorted(children[v])
-        horiz = [c for c in kids if _is_horizontal(roles[v], roles[c], layers[c] == layers[v])]
-        vert = [c for c in kids if c not in horiz]
-        x, lo = 0.0, 0.0
-        for c in vert:
-            offset[c] = (x, -1.0)
-            lo = min(lo, x + left[c])
-            x = x + left[c] - 1.0
-        x = lo - 1.0
-        for c in horiz:
-            offset[c] = (x, 0.0)
-            lo = min(lo, x + left[c])
-            x = x + left[c] - 1.0
-        left[v] = lo
-    pos = {root: (0.0, 0.0)}
-    for v in order[1:]:
-        px, py = pos[parent[v]]
-        dx, dy = offset[v]
-        pos[v] = (px + dx, py + dy)
-    return pos
-
-
-def network_layout(graph) -> dict[str, tuple[float, float]]:
-    """Deterministic, overlap-free positions of every node of a tensor network (see the module notes).
-
-    Parameters
-    ----------
-    graph : tnrnn.network.TNGraph
-        A compiled RAC network (`tnrnn.build.build_network`, either domain) or any tree.
-
-    Returns
-    -------
-    dict
-        Node name -> ``(x, y)`` in layout units (neighbouring columns are 1 apart, rows are 1 apart, the root
-        ``W^O`` sits at the top right). One-hot input copy tensors and inputs take two rows below the rest, each
-        under the mean position of the weights it feeds, pushed apart to stay 2 units apart.
-    """
-    n = graph.n_nodes
-    roles, layers = graph.roles, graph.layers
-    if n == 0:
-        return {}
-    if graph.is_tree():
-        keep = [True] * n
-    else:  # one-hot: set aside the inputs and the copy tensors that join input copies
-        keep = [not (r == "input" or (r == "copy" and l == 0)) for r, l in zip(roles, layers, strict=True)]
-    adj = _adjacency(graph, keep)
-    root = next((k for k in range(n) if keep[k] and roles[k] == "W_O"), next(k for k in range(n) if keep[k]))
-    pos = _hv_layout(graph, adj, root)
-    if len(pos) != sum(keep):
-        raise ArgumentError("graph", f"{n} nodes", "a tree, or a one-hot RAC network (a tree once inputs are removed)")
-    if not all(keep):
-        _place_inputs(graph, keep, pos)
-    names = graph.names
-    return {names[k]: pos[k] for k in sorted(pos)}
-
-
-def _place_inputs(graph, keep, pos):
-    """Put the set-aside one-hot copy tensors and inputs on two rows below the tree."""
-    eu, ev, _ = graph.edge_arrays()
-    nbrs: dict[int, list[int]] = {}
-    for u, v in zip(eu.tolist(), ev.tolist(), strict=True):
-        nbrs.setdefault(u, []).append(v)
-        nbrs.setdefault(v, []).append(u)
-    bottom = min(y for _, y in pos.values())
-    aside = [k for k in range(graph.n_nodes) if not keep[k]]
-    # each row: copy tensors under the weights they feed, then the inputs under their copy tensor or weight
-    rows = {}
-    for k in aside:
-        if graph.roles[k] == "copy":
-            rows[k] = bottom - 1.5
-        else:
-            rows[k] = bottom - 2.5
-    for level in (bottom - 1.5, bottom - 2.5):
-        ks = [k for k in aside if rows[k] == level]
-        want = {}
-        for k in ks:
-            xs = [pos[j][0] for j in nbrs.get(k, []) if j in pos]
-            want[k] = sum(xs) / len(xs) if xs else 0.0
-        ordered = sorted(ks, key=lambda k: (want[k], graph.times[k]))
-        placed = _spread([want[k] for k in ordered], 2.0)
-        for k, x in zip(ordered, placed, strict=True):
-            pos[k] = (x, level)
-
-
-def radial_layout(pos: dict) -> dict:
-    """`network_layout` positions wrapped around a circle: columns become angles, rows become rings.
-
-    The top row (the root's) is the innermost ring, the inputs the outermost; used for the compact drawing of
-    networks above `LABEL_LIMIT` nodes, whose straight layout would be far wider than tall.
-    """
-    import math
-
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    x0, x1, y1 = min(xs), max(xs), max(ys)
-    span = x1 - x0 + 2.0
-    out = {}
-    for name, (x, y) in pos.items():
-        angle = math.pi / 2 - 2 * math.pi * (x - x0) / span
-        r = 2.0 + (y1 - y)
-        out[name] = (r * math.cos(angle), r * math.sin(angle))
-    return out
-
-
-def _spread(xs: list[float], gap: float) -> list[float]:
-    """Sorted targets moved as little as possible (pool-adjacent averaging) to stay ``gap`` apart."""
-    blocks: list[list[float]] = []  # [start, count, sum of (target - gap*i)]
-    for i, x in enumerate(xs):
-        blocks.append([i, 1, x - gap * i])
-        while len(blocks) > 1 and blocks[-2][2] / blocks[-2][1] > blocks[-1][2] / blocks[-1][1]:
-            s, c, t = blocks.pop()
-            blocks[-1][1] += c
-            blocks[-1][2] += t
-    out = []
-    for start, count, total in blocks:
-        base = total / count
-        out.extend(base + gap * (start + j) for j in range(count))
-    return out
-
-
-@dataclass(frozen=True)
-class DrawingLayout:
-    """The positions a drawing uses: `network_layout`, folded into bands or wrapped around a circle.
-
-    Attributes
-    ----------
-    pos : dict
-        Node name -> ``(x, y)`` in layout units.
-    kind : str
-        ``"straight"`` (one band), ``"folded"`` (several bands stacked top to bottom) or ``"radial"``.
-    bands : tuple of (float, float)
-        The ``(top, bottom)`` rows of every band (one entry unless folded).
-    wraps : dict
-        Edge index -> polyline (tuple of points) for the edges that join one band to the next: they leave a band at
-        its left end, run through the gap below it and enter the next band from the right, crossing no node.
-    """
-
-    pos: dict
-    kind: str
-    bands: tuple = ()
-    wraps: dict = field(default_factory=dict)
-
-    @property
-    def extent(self) -> tuple[float, float, float, float]:
-        """``(x0, x1, y0, y1)`` over every node and wrap line."""
-        pts = list(self.pos.values()) + [p for line in self.wraps.values() for p in line]
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        return min(xs), max(xs), min(ys), max(ys)
-
-
-def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TARGET_ASPECT) -> DrawingLayout:
-    """The layout `draw_network` uses: the size rule that keeps labels legible.
-
-    Networks above `LABEL_LIMIT` nodes are wrapped around a circle (`radial_layout`). Otherwise the straight
-    `network_layout` is drawn at `UNIT_INCHES` per unit, and a tree wider than ``max_width`` inches (default
-    `MAX_WIDTH_INCHES`) is folded into bands, as many as the width needs and, beyond that, as bring the drawing's
-    width : height ratio closest to ``aspect``: the chain of the top layer is cut between two of its time steps,
-    where a single edge joins the two parts (every sub-network owns its own columns), and the bands are stacked,
-    right-aligned, with that edge drawn around the gap between them.
-
-    Parameters
-    ----------
-    graph : tnrnn.network.TNGraph
-    max_width : float, optional
-        Widest band in inches.
-    aspect : float
-        Target width : height ratio of a folded drawing.
-
-    Returns
-    -------
-    DrawingLayout
-    """
-    pos = network_layout(graph)
-    if graph.n_nodes > LABEL_LIMIT:
-        return DrawingLayout(radial_layout(pos), "radial")
-    max_units = (MAX_WIDTH_INCHES if max_width is None else max_width) / UNIT_INCHES
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    width, height = max(xs) - min(xs) + 2.0, max(ys) - min(ys) + 2.5
-    cuts = _fold_points(graph, pos) if graph.is_tree() else []
-    straight = DrawingLayout(pos, "straight", ((max(ys), min(ys)),))
-    if "cell" in graph.meta and width / (len(cuts) + 1) > 2 * max_units:  # a cell tree with too few folds (quad)
-        return DrawingLayout(radial_layout(pos), "radial")
-    if not cuts or width <= max_units:
-        return straight
-    # the number of bands: enough to respect the maximum width, more if that brings the aspect closer to the target
-    need = math.ceil(width / max_units)
-    best = min(range(min(need, len(cuts) + 1), len(cuts) + 2),
-               key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)))
-    x_right = max(xs)
-    chosen = []
-    for i in range(1, best):  # the fold nearest to each of the k - 1 equally spaced boundaries
-        target = x_right - i * width / best
-        free = [c for c in cuts if not chosen or c[0] < chosen[-1][0]]
-        if free:
-            chosen.append(min(free, key=lambda c: abs(c[0] - target)))
-    if not chosen:
-        return straight
-    bounds = [x_right + 1.0] + [cx for cx, _ in chosen] + [min(xs) - 1.0]
-    band_of = {}
-    for name, (x, _) in pos.items():
-        band_of[name] = next(b for b in range(len(bounds) - 1) if bounds[b + 1] < x <= bounds[b])
-    shifts = []
-    y_top, y_bot = max(ys), min(ys)
-    pitch = (y_top - y_bot) + 3.0  # band height plus the gap holding labels and the wrap line
-    for b in range(len(bounds) - 1):
-        right = max(x for name, (x, _) in pos.items() if band_of[name] == b)
-        shifts.append((x_right - right, -b * pitch))
-    new = {name: (x + shifts[band_of[name]][0], y + shifts[band_of[name]][1]) for name, (x, y) in pos.items()}
-    wraps = {}
-    for b, (_, index) in enumerate(chosen):
-        u, v = graph.edge_nodes(index)
-        a, c = (u, v) if band_of[u] == b else (v, u)  # a: the left end of band b, c: the right end of band b + 1
-        (ax_, ay), (cx_, cy) = new[a], new[c]
-        gap_y = ay - (y_top - y_bot) - 1.9
-        wraps[index] = ((ax_, ay), (ax_ - 0.7, ay), (ax_ - 0.7, gap_y), (x_right + 0.9, gap_y), (x_right + 0.9, cy),
-                        (cx_, cy))
-    bands = tuple((y_top - b * pitch, y_bot - b * pitch) for b in range(len(bounds) - 1))
-    return DrawingLayout(new, "folded", bands, wraps)
-
-
-def _fold_points(graph, pos) -> list[tuple[float, str]]:
-    """Places to fold a tree: ``(x, index)`` of each top-row edge that alone joins the columns left and right of x."""
-    y_top = max(y for _, y in pos.values())
-    out = []
-    xs_sorted = sorted(x for x, _ in pos.values())
-    for u, v, index in graph.edges():
-        (xu, yu), (xv, yv) = pos[u], pos[v]
-        if not (yu == yv == y_top) or abs(xu - xv) < 0.5:
-            continue
-        cx = (xu + xv) / 2
-        lo, hi = min(xu, xv), max(xu, xv)
-        if any(lo < x < hi for x in xs_sorted):
-            continue  # another node shares the columns between the two ends
-        out.append((cx, index))
-    # keep the folds whose two sides are joined by this edge only
-    eu, ev, _ = graph.edge_arrays()
-    xs = [pos[n][0] for n in graph.names]
-    pairs = list(zip(eu.tolist(), ev.tolist(), strict=True))
-    good = [(cx, index) for cx, index in out if sum((xs[a] < cx) != (xs[b] < cx) for a, b in pairs) == 1]
-    return sorted(good, reverse=True)
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # drawing the tensor network
-
-
-def _new_axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    else:
-        fig = ax.figure
-    return fig, ax
 
 
 def _unit_points(fig, ax, width_units: float, height_units: float) -> float:
@@ -456,84 +155,88 @@ def draw_network(
     if labels is not None and not isinstance(labels, bool):
         raise ArgumentError("labels", labels, "None, True or False")
 
-    from matplotlib.collections import LineCollection
-
     from tnrnn._types import parse_partition
 
     lay = drawing_layout(graph)
-    pos, big = lay.pos, lay.kind == "radial"
+    big = lay.kind == "radial"
     x0, x1, y0, y1 = lay.extent
-    W, H = x1 - x0 + 2.0, y1 - y0 + 2.6
     if labels is None:
         labels = not big
-    figsize = _figure_size(lay, legend=legend, title=bool(title))
-    fig, ax = _new_axes(ax, figsize)
-    unit = _unit_points(fig, ax, W, H)
-    T = graph.meta.get("T") or max(graph.times)
-    part = cut.partition if cut is not None else parse_partition(partition, int(T))
-    side_A = set(part.A)
+    fig, ax = figure_and_axes(ax, figsize=figure_size(lay, legend=legend, title=bool(title)))
+    unit = _unit_points(fig, ax, x1 - x0 + 2.0, y1 - y0 + 2.6)
+    T = int(graph.meta.get("T") or max(graph.times))
+    part = cut.partition if cut is not None else parse_partition(partition, T)
+    segments = edge_segments(graph, lay, cut.cut_edges if cut is not None else ())
+    lw, base = _stroke_sizes(graph, lay, unit)
 
-    # edges ------------------------------------------------------------------------------------------------
-    cut_set = set(cut.cut_edges) if cut is not None else set()
-    open_names = set(graph.output)
-    leg_dims = {int(graph.size_dict[i]) for i, r in _input_legs(graph)}
-    segs_R, segs_M, names_R, names_M, segs_cut, names_cut = [], [], [], [], [], []
-    for u, v, index in graph.edges():
-        seg = lay.wraps.get(index, (pos[u], pos[v]))  # wrap lines join the bands of a folded drawing
-        if index in cut_set:
-            segs_cut.append(seg)
-            names_cut.append(index)
-        elif _is_leg(graph, u, v):
-            segs_M.append(seg)
-            names_M.append(index)
-        else:
-            segs_R.append(seg)
-            names_R.append(index)
+    _draw_edges(ax, graph, lay, segments, lw=lw, text=labels, unit=unit)
+    handles = _draw_nodes(ax, graph, lay.pos, set(part.A), base=base, big=big, text=labels, unit=unit)
+    if labels:
+        _draw_labels(ax, graph, lay, set(segments["cut"][1]), unit)
+    if cut is not None:
+        _draw_cut(ax, graph, cut, lay, segments, base=base, lw=lw, unit=unit)
+    margin = _draw_row_names(ax, graph, lay, unit) if labels else 1.0
+    ax.set_xlim(x0 - margin, x1 + 1.2)
+    ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    if legend:
+        _draw_legend(ax, graph, handles, part, with_cut=cut is not None, big=big)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig, ax
+
+
+def _stroke_sizes(graph, lay: DrawingLayout, unit: float) -> tuple[float, float]:
+    """``(line width, node marker size)`` in points, from the points per layout unit."""
     lw = max(0.4, min(1.6, unit / 14))
-    if big:  # nodes on the outer ring sit about 2 pi r / n_inputs apart
-        r_out = max(math.hypot(*p) for p in pos.values())
-        pitch = unit * 2 * math.pi * r_out / max(1, len(graph.input_nodes))
-        lw = max(0.2, min(0.6, pitch / 6))
-    coll_R = LineCollection(segs_R, colors="0.25", linewidths=lw, zorder=1, gid="tn-edges")
-    coll_M = LineCollection(segs_M, colors="0.6", linewidths=0.7 * lw, zorder=1, gid="tn-edges")
-    coll_R.tnrnn_edges, coll_M.tnrnn_edges = tuple(names_R), tuple(names_M)
-    ax.add_collection(coll_R)
-    ax.add_collection(coll_M)
-    cut_lw = max(1.0 if big else 2.0, 2.6 * lw)
-    coll_cut = LineCollection(segs_cut, colors=CUT_COLOR, linewidths=cut_lw, zorder=2, gid="tn-cut-edges")
-    coll_cut.tnrnn_edges = tuple(names_cut)
-    ax.add_collection(coll_cut)
-    # the open output leg y of W^O
-    for name in graph.names:
-        k = graph.node_id[name]
-        for idx in graph.indices[k]:
-            if idx in open_names and graph.roles[k] == "W_O":
-                px, py = pos[name]
-                ax.plot([px, px + 0.8], [py, py], color="0.25", lw=lw, zorder=1)
-                if labels:
-                    ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
+    if lay.kind != "radial":
+        return lw, max(2.0, min(13.0, 0.42 * unit))
+    # nodes on the outer ring sit about 2 pi r / n_inputs apart
+    r_out = max(math.hypot(*p) for p in lay.pos.values())
+    pitch = unit * 2 * math.pi * r_out / max(1, len(graph.input_nodes))
+    return max(0.2, min(0.6, pitch / 6)), max(1.0, min(5.0, 0.7 * pitch))
 
-    # nodes ------------------------------------------------------------------------------------------------
-    base = max(2.0, min(13.0, 0.42 * unit)) if not big else max(1.0, min(5.0, 0.7 * pitch))
-    role_order = ("copy", "W_I", "W_H", "core", "ones", "W_O", "input")
+
+def _draw_edges(ax, graph, lay: DrawingLayout, segments, *, lw: float, text: bool, unit: float):
+    """The bonds (dark), the input legs (grey), the cut edges (thick red) and the open output leg of ``W^O``."""
+    from matplotlib.collections import LineCollection
+
+    big = lay.kind == "radial"
+    styles = {"R": ("0.25", lw, "tn-edges"), "M": ("0.6", 0.7 * lw, "tn-edges")}
+    styles["cut"] = (CUT_COLOR, max(1.0 if big else 2.0, 2.6 * lw), "tn-cut-edges")
+    for kind, (color, width, gid) in styles.items():
+        segs, names = segments[kind]
+        coll = LineCollection(segs, colors=color, linewidths=width, zorder=2 if kind == "cut" else 1, gid=gid)
+        coll.tnrnn_edges = tuple(names)
+        ax.add_collection(coll)
+    open_names = set(graph.output)
+    for k, name in enumerate(graph.names):
+        if graph.roles[k] == "W_O" and any(idx in open_names for idx in graph.indices[k]):
+            px, py = lay.pos[name]
+            ax.plot([px, px + 0.8], [py, py], color="0.25", lw=lw, zorder=1)
+            if text:
+                ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
+
+
+def _draw_nodes(ax, graph, pos, side_A: set, *, base: float, big: bool, text: bool, unit: float) -> list:
+    """One scatter collection per role (inputs coloured by side); returns the legend handles of the roles."""
     handles = []
-    for role in role_order:
-        ks = [k for k, r in enumerate(graph.roles) if r == role and (role != "copy" or graph.layers[k] > 0)]
-        if role == "copy":  # the one-hot copy tensors joining input copies are drawn with the inputs' row
-            ks = [k for k, r in enumerate(graph.roles) if r == "copy"]
+    for role in ("copy", "W_I", "W_H", "core", "ones", "W_O", "input"):
+        # the one-hot copy tensors joining input copies are drawn with the other copy tensors
+        ks = [k for k, r in enumerate(graph.roles) if r == role]
         if not ks:
             continue
-        marker, face, rel, text = ROLE_STYLE[role]
+        marker, face, rel, legend_text = ROLE_STYLE[role]
         names = [graph.names[k] for k in ks]
         if role == "input":
             faces = [SIDE_COLORS[0] if graph.times[k] in side_A else SIDE_COLORS[1] for k in ks]
         else:
             faces = face
-        size = (base * rel) ** 2
         coll = ax.scatter(
             [pos[nm][0] for nm in names],
             [pos[nm][1] for nm in names],
-            s=size,
+            s=(base * rel) ** 2,
             marker=marker,
             c=faces,
             edgecolors="black" if role != "copy" else "none",
@@ -544,192 +247,122 @@ def draw_network(
         coll.tnrnn_names = tuple(names)
         if role != "input":
             if role == "copy" and not graph.is_tree():
-                text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
+                legend_text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
             if role == "ones" and "cell" in graph.meta:  # a cell's first-step state
-                text = (r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$" if graph.meta.get("homogenised")
-                        else r"$\mathbf{1}$ (first step: $u := $ ones)")
-            handles.append(_legend_marker(marker, face, text))
-        if labels and role in _ROLE_TEXT and unit >= 22:
+                legend_text = (r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$" if graph.meta.get("homogenised")
+                               else r"$\mathbf{1}$ (first step: $u := $ ones)")
+            handles.append(_legend_marker(marker, face, legend_text))
+        if text and role in _ROLE_TEXT and unit >= 22:
+            color = "white" if role == "W_O" else "black"
             for nm in names:
-                ax.text(
-                    *pos[nm],
-                    _ROLE_TEXT[role],
-                    ha="center",
-                    va="center",
-                    fontsize=_fs(unit, 7),
-                    color="white" if role == "W_O" else "black",
-                    zorder=4,
-                )
+                ax.text(*pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7), color=color,
+                        zorder=4)
+    return handles
 
-    # labels: time steps under the inputs, bond dimensions -------------------------------------------------
-    if labels:
-        fs = _fs(unit, 8)
-        for k, r in enumerate(graph.roles):
-            if r == "input":
-                px, py = pos[graph.names[k]]
-                ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
-        if graph.n_nodes <= 60 and unit >= 20:
-            for u, v, index in graph.edges():
-                if index in lay.wraps:
-                    continue
-                (ux, uy), (vx, vy) = pos[u], pos[v]
-                mx, my = (ux + vx) / 2, (uy + vy) / 2
-                dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
-                ax.text(
-                    mx + dx,
-                    my + dy,
-                    str(graph.size_dict[index]),
-                    ha="center",
-                    va="center",
-                    fontsize=_fs(unit, 6.5),
-                    color=CUT_COLOR if index in cut_set else "0.35",
-                    zorder=4,
-                )
 
-    # the cut: copy tensors cut through, the bound -----------------------------------------------------------
-    cut_pts = [_midpoint(seg) for seg in segs_cut]
-    if cut is not None:
-        cc = [pos[c] for c in cut.cut_copies]
-        ring = ax.scatter(
-            [p[0] for p in cc],
-            [p[1] for p in cc],
-            s=(base * 1.25) ** 2,
-            facecolors="none",
-            edgecolors=CUT_COLOR,
-            linewidths=max(0.8 if big else 1.5, 2 * lw),
-            zorder=4,
-            gid="tn-cut-copies",
-        )
-        ring.tnrnn_names = tuple(cut.cut_copies)
-        cut_pts += cc
-        if cut_pts:
-            # the bound above the drawing; arrows drop only where nothing lies between it and the cut
-            ty = y1 + 0.9
-            cx = min(max(sum(p[0] for p in cut_pts) / len(cut_pts), x0 + 0.3 * W), x1 - 0.3 * W)
-            if big:  # no room beside the cut: top left corner
-                cx, ty = x0, y1 + 0.5
-            ax.text(
-                cx,
-                ty,
-                _format_bound(graph, cut),
-                ha="left" if big else "center",
-                va="bottom",
-                fontsize=_fs(unit, 10, lo=7) if not big else 9,
-                color=CUT_COLOR,
-                zorder=5,
-                gid="tn-cut-bound",
-            )
-            if not big:
-                for px, py in cut_pts:
-                    if _clear_above(pos, segs_R + segs_M, px, py, ty):
-                        ax.annotate(
-                            "",
-                            xy=(px, py),
-                            xytext=(px, ty - 0.05),
-                            zorder=2,
-                            gid="tn-cut-arrow",
-                            arrowprops={"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.7, "alpha": 0.7,
-                                        "shrinkA": 0, "shrinkB": 3},
-                        )
+def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float):
+    """Time steps under the inputs; on small networks, the dimension of every edge (red on the cut)."""
+    pos = lay.pos
+    fs = _fs(unit, 8)
+    for k, r in enumerate(graph.roles):
+        if r == "input":
+            px, py = pos[graph.names[k]]
+            ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
+    if graph.n_nodes > 60 or unit < 20:
+        return
+    for u, v, index in graph.edges():
+        if index in lay.wraps:
+            continue
+        (ux, uy), (vx, vy) = pos[u], pos[v]
+        dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
+        ax.text((ux + vx) / 2 + dx, (uy + vy) / 2 + dy, str(graph.size_dict[index]), ha="center", va="center",
+                fontsize=_fs(unit, 6.5), color=CUT_COLOR if index in cut_set else "0.35", zorder=4)
 
-    margin = 1.0
+
+def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: float, unit: float):
+    """The copy tensors the cut goes through (red rings), and the bound above the drawing with arrows to the cut."""
+    pos, big = lay.pos, lay.kind == "radial"
+    cc = [pos[c] for c in cut.cut_copies]
+    ring = ax.scatter(
+        [p[0] for p in cc],
+        [p[1] for p in cc],
+        s=(base * 1.25) ** 2,
+        facecolors="none",
+        edgecolors=CUT_COLOR,
+        linewidths=max(0.8 if big else 1.5, 2 * lw),
+        zorder=4,
+        gid="tn-cut-copies",
+    )
+    ring.tnrnn_names = tuple(cut.cut_copies)
+    cut_pts = [midpoint(seg) for seg in segments["cut"][0]] + cc
+    if not cut_pts:
+        return
+    x0, x1, _, y1 = lay.extent
+    W = x1 - x0 + 2.0
+    if big:  # no room beside the cut: top left corner
+        cx, ty = x0, y1 + 0.5
+    else:  # the bound above the drawing; arrows drop only where nothing lies between it and the cut
+        cx, ty = min(max(sum(p[0] for p in cut_pts) / len(cut_pts), x0 + 0.3 * W), x1 - 0.3 * W), y1 + 0.9
+    ax.text(cx, ty, _format_bound(graph, cut), ha="left" if big else "center", va="bottom",
+            fontsize=_fs(unit, 10, lo=7) if not big else 9, color=CUT_COLOR, zorder=5, gid="tn-cut-bound")
+    if big:
+        return
+    others = segments["R"][0] + segments["M"][0]
+    arrow = {"arrowstyle": "-|>", "color": CUT_COLOR, "lw": 0.7, "alpha": 0.7, "shrinkA": 0, "shrinkB": 3}
+    for px, py in cut_pts:
+        if clear_above(pos, others, px, py, ty):
+            ax.annotate("", xy=(px, py), xytext=(px, ty - 0.05), zorder=2, gid="tn-cut-arrow", arrowprops=arrow)
+
+
+def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float) -> float:
+    """The row names of a RAC network left of each band; returns the left margin the drawing needs."""
     L = graph.meta.get("L")
-    if labels and L and graph.meta.get("T") and "cell" not in graph.meta and unit >= 9:  # rows of a RAC network
-        margin = 4.2
-        for top, _ in lay.bands:
-            rows = {}
-            for l in range(L, 0, -1):
-                rows[top - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
-                rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
-            if graph.is_tree():
-                rows[top - 2 * L] = "inputs"
-            else:
-                rows[top - 2 * L - 0.5] = "input copies"
-                rows[top - 2 * L - 1.5] = "inputs"
-            for yy, text in rows.items():
-                ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
-    ax.set_xlim(x0 - margin, x1 + 1.2)
-    ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_axis_off()
-    if legend:
-        dims = sorted(leg_dims)
-        R = graph.meta.get("R")
-        handles += [
-            _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
-            _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
-            _legend_line("0.25", 1.4, (f"bond dim $R+1={R + 1}$" if graph.meta.get("homogenised") else
-                                       f"bond dim $R={R}$") if R else "bond"),
-            _legend_line("0.6", 1.0, (f"input leg dim $M+1={dims[0]}$" if graph.meta.get("input_constant") else
-                                      f"input leg dim $M={dims[0]}$") if len(dims) == 1 else "input leg"),
-        ]
-        if cut is not None:
-            handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
-        ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.0),
-            ncols=min(3 if big else max(2, min(5, int(fig.get_figwidth() / 2.1))), len(handles)),
-            fontsize=7.5,
-            frameon=False,
-            handletextpad=0.4,
-            columnspacing=1.2,
-        )
-    if title:
-        ax.set_title(title, fontsize=10)
-    return fig, ax
+    if not (L and graph.meta.get("T") and "cell" not in graph.meta and unit >= 9):  # rows of a RAC network
+        return 1.0
+    x0 = lay.extent[0]
+    for top, _ in lay.bands:
+        rows = {}
+        for l in range(L, 0, -1):
+            rows[top - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
+            rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
+        if graph.is_tree():
+            rows[top - 2 * L] = "inputs"
+        else:
+            rows[top - 2 * L - 0.5] = "input copies"
+            rows[top - 2 * L - 1.5] = "inputs"
+        for yy, text in rows.items():
+            ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
+    return 4.2
 
 
-def _midpoint(seg) -> tuple[float, float]:
-    """The middle of a segment, or of the middle piece of a wrap line."""
-    if len(seg) == 2:
-        (ax_, ay), (bx, by) = seg
-        return (ax_ + bx) / 2, (ay + by) / 2
-    (ax_, ay), (bx, by) = seg[len(seg) // 2 - 1], seg[len(seg) // 2]
-    return (ax_ + bx) / 2, (ay + by) / 2
-
-
-def _clear_above(pos, segments, px: float, py: float, top: float, half_width: float = 0.45) -> bool:
-    """True when no node and no edge lies in the vertical strip above ``(px, py)`` up to ``top``."""
-    for x, y in pos.values():
-        if abs(x - px) < half_width and py + 0.3 < y < top:
-            return False
-    for seg in segments:
-        for (ax_, ay), (bx, by) in zip(seg[:-1], seg[1:], strict=True):
-            crosses = min(ax_, bx) - half_width < px < max(ax_, bx) + half_width
-            if crosses and py + 0.3 < max(ay, by) and min(ay, by) < top:
-                return False
-    return True
-
-
-def _figure_size(lay: DrawingLayout, *, legend: bool, title: bool) -> tuple[float, float]:
-    """Figure inches for a drawing at `UNIT_INCHES` per unit (more for small networks, up to twice that, so that
-    the drawing is at least 6 inches wide); radial drawings get a fixed 9 x 10 inches."""
-    if lay.kind == "radial":
-        return 9.0, 10.0
-    x0, x1, y0, y1 = lay.extent
-    units_w, units_h = x1 - x0 + 5.4, y1 - y0 + 2.8  # with the row names on the left and the output leg
-    unit = UNIT_INCHES * min(2.0, max(1.0, 6.0 / (units_w * UNIT_INCHES)))
-    width = units_w * unit
-    legend_in = (0.75 if width >= 10.5 else 1.0) if legend else 0.1
-    return width, units_h * unit + legend_in + (0.3 if title else 0.0)
+def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool):
+    """The legend under the drawing: node roles, the two sides, the bond and leg dimensions, the cut."""
+    dims = sorted({int(graph.size_dict[i]) for i in input_legs(graph)})
+    R = graph.meta.get("R")
+    handles = handles + [
+        _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
+        _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
+        _legend_line("0.25", 1.4, (f"bond dim $R+1={R + 1}$" if graph.meta.get("homogenised") else
+                                   f"bond dim $R={R}$") if R else "bond"),
+        _legend_line("0.6", 1.0, (f"input leg dim $M+1={dims[0]}$" if graph.meta.get("input_constant") else
+                                  f"input leg dim $M={dims[0]}$") if len(dims) == 1 else "input leg"),
+    ]
+    if with_cut:
+        handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=min(3 if big else max(2, min(5, int(ax.figure.get_figwidth() / 2.1))), len(handles)),
+        fontsize=7.5,
+        frameon=False,
+        handletextpad=0.4,
+        columnspacing=1.2,
+    )
 
 
 def _fs(unit: float, target: float, lo: float = 5.0) -> float:
     return max(lo, min(target, unit * 0.45))
-
-
-def _input_legs(graph):
-    roles = graph.roles
-    for u, v, index in graph.edges():
-        if _is_leg(graph, u, v):
-            yield index, roles[graph.node_id[u]]
-
-
-def _is_leg(graph, u, v) -> bool:
-    ru, rv = graph.roles[graph.node_id[u]], graph.roles[graph.node_id[v]]
-    lu, lv = graph.layers[graph.node_id[u]], graph.layers[graph.node_id[v]]
-    return ru == "input" or rv == "input" or (ru == "copy" and lu == 0) or (rv == "copy" and lv == 0)
 
 
 def _legend_marker(marker, face, text):
@@ -870,16 +503,9 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
 
     L = check_positive_int("L", L)
     T = check_positive_int("T", T)
-    fig, ax = _new_axes(ax, (1.3 * T + 2, 1.15 * L + 2.4))
+    fig, ax = figure_and_axes(ax, figsize=(1.3 * T + 2, 1.15 * L + 2.4))
     gx, gy = 1.6, 1.25  # grid spacing
-    pos: dict[str, tuple[float, float]] = {}
-    for t in range(1, T + 1):
-        pos[f"x{t}"] = (t * gx, 0.0)
-        for l in range(1, L + 1):
-            pos[f"h{t},{l}"] = (t * gx, l * gy)
-    for l in range(1, L + 1):
-        pos[f"one{l}"] = (0.25 * gx, l * gy)
-    pos["y"] = (T * gx, (L + 1) * gy - 0.1)
+    pos = computation_graph_layout(L, T, dx=gx, dy=gy)
     arrow = {"arrowstyle": "-|>", "lw": 1.0, "shrinkA": 11, "shrinkB": 11, "mutation_scale": 9}
     cH, cI, cO = "#238b45", "#2171b5", "#54278f"
     for l in range(1, L + 1):
@@ -982,7 +608,11 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
 
     Returns
     -------
-    (fig, axes), and the list of ``(graph, cut)`` drawn, as ``(fig, axes, drawn)``.
+    (fig, axes)
+        One axes per spec; each carries what it draws as ``ax.tnrnn_graph`` (the `tnrnn.network.TNGraph`) and
+        ``ax.tnrnn_cut`` (its `tnrnn.cuts.CutResult`, ``None`` when ``cut=False``). Earlier versions
+        returned a third element, the list of ``(graph, cut)``: it reads
+        ``[(ax.tnrnn_graph, ax.tnrnn_cut) for ax in axes]``.
     """
     import matplotlib.pyplot as plt
 
@@ -996,7 +626,7 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
         g = build_network(spec["M"], spec["R"], spec["L"], spec["T"], domain=spec.get("domain", "continuous"))
         c = min_cut(g, engine=engine) if cut else None
         # each panel at the size `draw_network` would give it alone (the legend only under the last one)
-        sizes.append(_figure_size(drawing_layout(g), legend=len(drawn) == len(specs) - 1, title=True))
+        sizes.append(figure_size(drawing_layout(g), legend=len(drawn) == len(specs) - 1, title=True))
         drawn.append((g, c))
     fig, axes = plt.subplots(
         len(specs),
@@ -1022,6 +652,7 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
             legend=i == len(specs) - 1,
             title=(f"{kind}   (M = {spec['M']}, R = {spec['R']}, T = {T}, {dom} inputs; {g.n_nodes} nodes)"),
         )
+        ax.tnrnn_graph, ax.tnrnn_cut = g, c
     if title:
         fig.suptitle(title, fontsize=11)
-    return fig, axes, drawn
+    return fig, axes

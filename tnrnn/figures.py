@@ -80,7 +80,7 @@ def fig_tn_shallow_deep(out_dir, quick=False, **context) -> list[str]:
     """F3/F4: the shallow RAC as an MPS (T = 6) and the depth-2 tree of copies (T = 4), with min-cuts."""
     from tnrnn.draw import network_figure
 
-    fig, _, _ = network_figure([dict(M=3, R=2, L=1, T=6), dict(M=3, R=2, L=2, T=4)])
+    fig, _ = network_figure([dict(M=3, R=2, L=1, T=6), dict(M=3, R=2, L=2, T=4)])
     return _save(fig, out_dir, "fig_tn_shallow_deep", tight=True)
 
 
@@ -88,7 +88,7 @@ def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
     """F4: the depth-3 tree of copies (T = 4, 123 nodes) with its min-cut."""
     from tnrnn.draw import network_figure
 
-    fig, _, _ = network_figure([dict(M=3, R=2, L=3, T=4)])
+    fig, _ = network_figure([dict(M=3, R=2, L=3, T=4)])
     return _save(fig, out_dir, "fig_tn_depth3", tight=True)
 
 
@@ -96,7 +96,7 @@ def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
     """The depth-3 network at T = 10 (1076 nodes) in the compact radial drawing, with its min-cut."""
     from tnrnn.draw import network_figure
 
-    fig, _, _ = network_figure([dict(M=2, R=2, L=3, T=10)])
+    fig, _ = network_figure([dict(M=2, R=2, L=3, T=10)])
     return _save(fig, out_dir, "fig_tn_large", tight=True)
 
 
@@ -104,7 +104,7 @@ def fig_tn_onehot(out_dir, quick=False, **context) -> list[str]:
     """The depth-2 network for a discrete alphabet: the copies of each input joined by one copy tensor."""
     from tnrnn.draw import network_figure
 
-    fig, _, _ = network_figure([dict(M=3, R=2, L=2, T=4, domain="onehot")])
+    fig, _ = network_figure([dict(M=3, R=2, L=2, T=4, domain="onehot")])
     return _save(fig, out_dir, "fig_tn_onehot", tight=True)
 
 
@@ -259,7 +259,7 @@ def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     """Start-End rank against T of five cells (RAC, bilinear, MI, quad, linear) at depth 1 and 2, M = R = 2."""
     import matplotlib.pyplot as plt
 
-    from tnrnn.plots_cells import CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
+    from tnrnn.plots import CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
 
     T_max = CELLS_T_DEFAULT[1 if quick else 0]
     fig, axes = plt.subplots(2, 2, figsize=(12.0, 9.6), layout="constrained", sharey="row")

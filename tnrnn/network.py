@@ -200,7 +200,7 @@ class TNGraph:
         """True when the graph is connected and has ``nodes - 1`` edges (the continuous RAC network)."""
         if self.n_edges != self.n_nodes - 1:
             return False
-        return _n_components(self.n_nodes, *self.edge_arrays()[:2]) == 1
+        return components(self.n_nodes, *self.edge_arrays()[:2])[0] == 1
 
     def check(self) -> TNGraph:
         """Validate the structure (sizes, open indices, copy nodes of one dimension); return ``self``."""
@@ -330,16 +330,8 @@ class TNGraph:
 
         See `einsum_inputs`. Index number ``k`` in order of appearance gets ``opt_einsum.get_symbol(k)``.
         """
-        from opt_einsum import get_symbol
-
         inputs, output, names = self.einsum_inputs(hyper=hyper)
-        sym: dict[str, str] = {}
-        for idx in (*inputs, output):
-            for i in idx:
-                if i not in sym:
-                    sym[i] = get_symbol(len(sym))
-        lhs = ",".join("".join(sym[i] for i in idx) for idx in inputs)
-        return lhs + "->" + "".join(sym[i] for i in output), names
+        return einsum_equation(inputs, output), names
 
     # ---------------------------------------------------------------------------------------------------------
     # exports
@@ -410,12 +402,31 @@ class TNGraph:
         return cls.from_dict(json.loads(text))
 
 
-def _n_components(n: int, u: np.ndarray, v: np.ndarray) -> int:
-    """Number of connected components of the graph with ``n`` nodes and edges ``(u, v)``."""
+def einsum_equation(inputs, output) -> str:
+    """The opt_einsum equation of operands with index names ``inputs`` and open indices ``output``.
+
+    Index number ``k`` in order of appearance (operands first, then the output) gets ``opt_einsum.get_symbol(k)``.
+    """
+    from opt_einsum import get_symbol
+
+    sym: dict[str, str] = {}
+    for idx in (*inputs, output):
+        for i in idx:
+            if i not in sym:
+                sym[i] = get_symbol(len(sym))
+    return ",".join("".join(sym[i] for i in idx) for idx in inputs) + "->" + "".join(sym[i] for i in output)
+
+
+def components(n: int, u: np.ndarray, v: np.ndarray) -> tuple[int, np.ndarray]:
+    """``(count, labels)``: the connected components of the graph with ``n`` nodes and edges ``(u, v)``.
+
+    ``labels[k]`` is the component of node ``k`` (`scipy.sparse.csgraph.connected_components`).
+    """
     from scipy.sparse import coo_array
     from scipy.sparse.csgraph import connected_components
 
     if n == 0:
-        return 0
+        return 0, np.zeros(0, np.int32)
     adj = coo_array((np.ones(len(u), np.int8), (u, v)), shape=(n, n)).tocsr()
-    return int(connected_components(adj, directed=False)[0])
+    count, labels = connected_components(adj, directed=False)
+    return int(count), labels

@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tnrnn._jax_types import Array
 from tnrnn._types import ArgumentError, check_positive_int
 from tnrnn.cells.arith import FloatArith, NumpyModular
 from tnrnn.cells.base import jax_pytrees
@@ -49,7 +50,6 @@ __all__ = [
     "largest_primes_below",
 ]
 
-Array = jax.Array
 RACSizes = _RACSizes  # kept for code that imported it from here
 _JNP = FloatArith(jnp)
 

@@ -25,7 +25,7 @@ import time
 import jax
 import numpy as np
 
-from tnrnn._io import atomic_write, check_file_name, check_output_dir
+from tnrnn._io import atomic_write, check_file_name, check_output_dir, load_json_results
 from tnrnn._types import ArgumentError
 from tnrnn.linear.lag_weights import lag_weights
 from tnrnn.linear.model import init_linear_rnn
@@ -507,11 +507,12 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
 
 
 def load_results(results) -> dict:
-    """A results dict from a path to the JSON written by `run_linear_experiments`, or the dict itself."""
-    if isinstance(results, dict):
-        return results
-    with open(results) as fh:
-        return json.load(fh)
+    """A results dict from a path to the JSON written by `run_linear_experiments`, or the dict itself, unchanged.
+
+    The memory-experiment results (another format) are read by `tnrnn.tasks.load_results`; both go through
+    `tnrnn._io.load_json_results`.
+    """
+    return load_json_results(results, keys=("settings",), what="a linear-RNN results file")
 
 
 def summarise_results(results) -> dict:

@@ -27,6 +27,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from tnrnn._jax_types import Array
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     "check_lag",
 ]
 
-Array = jax.Array
 
 #: the two parameterisations of the theory page, section 'The model and its impulse response'
 PARAMETERISATIONS = ("ntk", "standard")

@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tnrnn._jax_types import Array
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.linear.model import (
     LinearRNN,
@@ -47,7 +48,6 @@ __all__ = [
     "relative_path_difference",
 ]
 
-Array = jax.Array
 
 #: synthetic teachers (the user guide 'Linear RNNs')
 TEACHERS = ("geometric", "spike", "ssm")

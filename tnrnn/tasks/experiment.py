@@ -4,14 +4,12 @@
 counts
 match a budget (or one fixed width), and returns a JSON-ready dict holding every setting, seed, curve and
 final
-metric. `save_results` / `load_results` write and read it.
+metric. `save_results` / `load_results` (`tnrnn.tasks.results`) write and read it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import platform
 import time
 from collections.abc import Sequence
@@ -19,10 +17,11 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from tnrnn._io import atomic_savefig, atomic_write, check_file_name, check_output_dir
+from tnrnn._io import atomic_savefig, check_file_name, check_output_dir
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
+from tnrnn.tasks.results import READ_FORMATS, RESULTS_FORMAT, load_results, save_results  # noqa: F401 (re-exported)
 from tnrnn.tasks.stats import SOLVED_THRESHOLD, analyze
 from tnrnn.tasks.train import TrainConfig, train
 from tnrnn.tasks.tuning import check_lr_grid, seed_keys, tune_lr
@@ -39,10 +38,6 @@ __all__ = [
     "format_summary",
     "format_tests",
 ]
-
-RESULTS_FORMAT = "tnrnn-memory-experiment/2"
-#: formats `load_results` reads (format 1 files have one budget, no tuning and no analysis)
-READ_FORMATS = ("tnrnn-memory-experiment/1", RESULTS_FORMAT)
 
 #: training settings of ``quick=True``: a smoke run of a few seconds
 QUICK_CONFIG = TrainConfig(batch=32, max_steps=40, eval_every=20, patience=2, n_val=64, n_test=64)
@@ -334,36 +329,6 @@ def summarize(results: dict) -> list[dict]:
                 rows.append({"params": b, "depth": d, sweep: v, "mean": float(np.mean(accs)), "sd": sd,
                              "n": len(accs), "values": accs})
     return rows
-
-
-def save_results(results: dict, path) -> str:
-    """Write ``results`` as JSON (indented, keys in insertion order); returns the path."""
-    path = str(path)
-    with atomic_write(path) as fh:
-        json.dump(results, fh, indent=1, allow_nan=True, default=_jsonable)
-        fh.write("\n")
-    return path
-
-
-def load_results(source) -> dict:
-    """A results dict from a path (or the dict itself, returned unchanged)."""
-    if isinstance(source, dict):
-        return source
-    with open(source) as fh:
-        results = json.load(fh)
-    if results.get("format") not in READ_FORMATS:
-        raise ArgumentError("results", str(source), f"a results file of format {RESULTS_FORMAT!r}")
-    return results
-
-
-def _jsonable(obj):
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.asdict(obj)
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and math.isnan(obj):  # pragma: no cover - json handles floats itself
-        return None
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def _analysis(results: dict) -> dict:

@@ -60,6 +60,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from tnrnn._jax_types import Array
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.cells.arith import FloatArith
 from tnrnn.cells.base import make_cell
@@ -89,7 +90,6 @@ POLYNOMIAL_CELLS = {"bilinear": True, "mi": True, "quad": True, "linear": False}
 CELLS = ("rac", *POLYNOMIAL_CELLS, "rnn", "gru", "scornn")
 #: cells read out without a bias (the polynomial cells' ``y = W^O h``; the authors' RAC)
 _NO_READOUT_BIAS = ("rac", *POLYNOMIAL_CELLS)
-Array = jax.Array
 _EPS = 1e-6
 _FLOAT = FloatArith(jnp)
 

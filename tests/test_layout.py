@@ -1,0 +1,104 @@
+"""The package layout: the internal import graph has no cycle among module-level imports.
+
+That `import tnrnn.network`, `tnrnn.bounds` and `tnrnn.cuts` load neither JAX nor matplotlib is checked in one
+subprocess by `tests/test_cli_errors.py::test_structure_modules_import_neither_jax_nor_matplotlib`.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "import_graph.py"
+
+
+@pytest.fixture(scope="module")
+def import_graph():
+    spec = importlib.util.spec_from_file_location("import_graph", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_module_level_import_cycle(import_graph):
+    eager, deferred = import_graph.import_graph()
+    assert {"tnrnn.network", "tnrnn.cuts", "tnrnn.rank.engine"} <= set(eager)
+    assert "tnrnn.network" in eager["tnrnn.cuts"]
+    assert import_graph.cycles(eager) == []
+    text, status = import_graph.report(check_only=True)
+    assert status == 0 and "module-level cycles: 0" in text, text
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root / "tnrnn"
+
+
+def test_the_check_finds_a_cycle(import_graph, tmp_path):
+    """The check fails on a package whose modules import each other, and tells a deferred import apart."""
+    root = _write(
+        tmp_path,
+        {
+            "tnrnn/__init__.py": "",
+            "tnrnn/a.py": "from tnrnn import b\n",
+            "tnrnn/b.py": "from .sub.c import f\n",
+            "tnrnn/sub/__init__.py": "",
+            "tnrnn/sub/c.py": "import tnrnn.a\ndef f():\n    from tnrnn import d\n",
+            "tnrnn/d.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from tnrnn import a\n"
+            "def g():\n    from . import sub\n",
+        },
+    )
+    eager, deferred = import_graph.import_graph(root)
+    assert eager["tnrnn.b"] == ["tnrnn.sub.c"] and eager["tnrnn.d"] == []
+    assert deferred["tnrnn.sub.c"] == ["tnrnn.d"] and deferred["tnrnn.d"] == ["tnrnn.sub"]
+    assert import_graph.cycles(eager) == [["tnrnn.a", "tnrnn.b", "tnrnn.sub.c"]]
+    text, status = import_graph.report(root, check_only=True)
+    assert status == 1 and "tnrnn.a <-> tnrnn.b <-> tnrnn.sub.c" in text, text
+
+
+def test_plots_package_reexports_every_subject_module():
+    import tnrnn.plots
+    from tnrnn.plots import cells, linear, memory, rank
+
+    names = set()
+    for module in (cells, linear, memory, rank):
+        for name in module.__all__:
+            assert getattr(tnrnn.plots, name) is getattr(module, name), name
+        names |= set(module.__all__)
+    assert names == set(tnrnn.plots.__all__)
+
+
+def test_plots_cells_is_a_deprecated_alias(monkeypatch):
+    import importlib
+    import sys
+
+    import tnrnn.plots.cells
+
+    monkeypatch.delitem(sys.modules, "tnrnn.plots_cells", raising=False)
+    with pytest.warns(DeprecationWarning, match="tnrnn.plots"):
+        old = importlib.import_module("tnrnn.plots_cells")
+    assert old.plot_cells_rank_vs_T is tnrnn.plots.cells.plot_cells_rank_vs_T
+    assert old.CELL_STYLE is tnrnn.plots.cells.CELL_STYLE
+
+
+def test_drawing_layout_is_apart_from_rendering():
+    """`tnrnn.layout` places the nodes without matplotlib; `tnrnn.draw` re-exports its names."""
+    import subprocess
+    import sys
+
+    import tnrnn.draw
+    import tnrnn.layout
+
+    for name in ("network_layout", "radial_layout", "drawing_layout", "DrawingLayout", "LABEL_LIMIT", "UNIT_INCHES"):
+        assert getattr(tnrnn.draw, name) is getattr(tnrnn.layout, name), name
+    code = (
+        "import sys, tnrnn.layout as lay, tnrnn.build as b\n"
+        "pos = lay.drawing_layout(b.build_network(2, 2, 2, 4)).pos\n"
+        "assert len(pos) == b.build_network(2, 2, 2, 4).n_nodes, pos\n"
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'jax'})\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
