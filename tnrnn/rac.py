@@ -31,7 +31,7 @@ from tnrnn._jax_types import Array
 from tnrnn._types import ArgumentError, check_positive_int
 from tnrnn.cells.arith import FloatArith, NumpyModular
 from tnrnn.cells.base import jax_pytrees
-from tnrnn.cells.rac import RAC, Rac, _RACSizes
+from tnrnn.cells.rac import RAC, Rac, _RACSizes, float_scan
 from tnrnn.primes import is_prime as _is_prime
 from tnrnn.primes import largest_primes_below
 
@@ -107,9 +107,7 @@ def rac_step(model: RAC, carry: tuple[Array, ...], x: Array) -> tuple[tuple[Arra
     return _cell(model).step(model, tuple(carry), x, _JNP)
 
 
-def _scan(model: RAC, xs: Array):
-    """``(final carry, h^{T,L})`` and the top states ``h^{t,L}`` of every step, by `jax.lax.scan` over `rac_step`."""
-    return jax.lax.scan(lambda carry, x: rac_step(model, carry, x), initial_carry(model), xs)
+_scan = float_scan  # ``(final carry, h^{t,L} of every step)``, by `jax.lax.scan` over the one RAC step
 
 
 def rac_outputs(model: RAC, xs: Array) -> Array:

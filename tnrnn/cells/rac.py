@@ -21,7 +21,7 @@ import dataclasses
 
 from tnrnn.cells.base import Cell, register_cell, register_params
 
-__all__ = ["Rac", "RAC", "rac_layer"]
+__all__ = ["Rac", "RAC", "rac_layer", "float_scan"]
 
 
 def rac_layer(ar, W_I, W_H, g, inp, post=None):
@@ -91,10 +91,8 @@ class RAC(_RACSizes):
     W_O: object
 
     def __call__(self, xs):
-        """The output ``y = W^O h^{T,L}`` for one sequence ``xs`` of shape ``(T, M)``."""
-        from tnrnn.rac import rac_forward
-
-        return rac_forward(self, xs)
+        """The output ``y = W^O h^{T,L}`` for one sequence ``xs`` of shape ``(T, M)`` (as `tnrnn.rac.rac_forward`)."""
+        return self.W_O @ float_scan(self, xs)[1][-1]
 
 
 @register_cell
@@ -128,3 +126,20 @@ class Rac(Cell):
 
     def readout(self, params, h, ar):
         return ar.matvec(params.W_O, h)
+
+
+def float_scan(model: RAC, xs):
+    """``(final carry, h^{t,L} of every step)`` of a float RAC over ``xs`` ``(T, M)``: `jax.lax.scan` over `Rac.step`.
+
+    The carry starts at the all-ones vector in the dtype of ``W^O``. `tnrnn.rac.rac_forward` and
+    `tnrnn.rac.rac_outputs` read their outputs from it.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from tnrnn.cells.arith import FloatArith
+
+    ar = FloatArith(jnp)
+    cell = Rac(model.M, model.R, model.L, model.K)
+    carry = tuple(jnp.ones(model.R, model.W_O.dtype) for _ in range(model.L))
+    return jax.lax.scan(lambda c, x: cell.step(model, c, x, ar), carry, xs)
