@@ -258,6 +258,27 @@ def test_blas_rank_deficient_panels():
     assert blas_modular_rank(E, p, panel=16) == 1
 
 
+def test_panel_fast_takes_the_first_rows_when_generic_and_falls_back_when_they_are_dependent():
+    from tnrnn.rank.elimination import _panel_fast, _reduce
+
+    p, rng = P21, np.random.default_rng(11)
+
+    def check(P):
+        piv, rest, G = _panel_fast(_reduce(P.astype(np.float64), p), p)
+        assert sorted([*piv, *rest]) == list(range(P.shape[0])) and len(piv) == _flint_rank(P, p)
+        assert np.array_equal((G.astype(np.int64) @ P[piv]) % p, P[rest] % p)  # P[rest] = G P[piv] (mod p)
+        return piv
+
+    P = rng.integers(0, p, (600, 64), dtype=np.int64)
+    assert list(check(P)) == list(range(64))  # generic: the first 64 rows, no search
+    P[1:6] = P[0]  # the first rows are dependent: the search among the first 72 rows
+    assert 1 not in check(P) and len(check(P)) == 64
+    P = rng.integers(0, p, (600, 64), dtype=np.int64)
+    P[:32, :32] = 0  # P[:64] is invertible but its leading block is singular
+    assert len(check(P)) == 64
+    assert blas_modular_rank(np.vstack([P, P]), p, panel=64) == 64
+
+
 @pytest.mark.parametrize("panel", [8, 256])
 def test_blas_rank_at_top_prime(panel):
     """The largest prime the exactness bound allows: an inexact matmul or a late reduction would show here (for

@@ -267,21 +267,27 @@ _SPARE = 8
 
 
 def _panel_fast(P: np.ndarray, p: int):
-    """`_panel` for the generic case: pivots among the first ``width + 8`` rows, multipliers by one matmul.
+    """`_panel` for the generic case: the pivot rows among the first rows, the multipliers by one matmul.
 
-    When those rows already have full column rank (always, for generic matrices, until the live block runs out of
-    rank), the pivot rows ``I`` and the inverse of ``P[I]`` (FLINT) give every other row's multipliers as
-    ``G = P[J] P[I]^{-1}`` in one float64 matmul (centred residues: ``w ((p+1)/2)^2 < 2^52``, exact). Otherwise,
-    or for a short panel, this is `_panel`. Same return as `_panel`.
+    The first ``width`` rows are tried as the pivot rows ``I`` by inverting ``P[I]`` blockwise (`_inverse_blocks`,
+    which gives up when a leading block is singular); failing that, the pivots of the first ``width + 8`` rows are
+    taken when they have full column rank (always, for generic matrices, until the live block runs out of rank).
+    Either way every other row's multipliers are ``G = P[J] P[I]^{-1}``, one float64 matmul (centred residues:
+    ``w ((p+1)/2)^2 < 2^52``, exact). Otherwise, or for a short panel, this is `_panel`. Same return as `_panel`.
     """
     n, w = P.shape
     c = w + _SPARE
     if n < 4 * c or w < _BASE:
         return _panel(P, p)
-    piv_c, _, _ = _panel(P[:c], p)
-    if piv_c.size < w:
-        return _panel(P, p)
-    Pinv = _inverse(P[piv_c], p)
+    # generic case: the first w rows are independent, and the blockwise inverse finds it without a search
+    Pinv = _inverse_blocks(np.ascontiguousarray(P[:w]), p)
+    if Pinv is not None:
+        piv_c = np.arange(w)
+    else:
+        piv_c, _, _ = _panel(P[:c], p)
+        if piv_c.size < w:
+            return _panel(P, p)
+        Pinv = _inverse(P[piv_c], p)
     mask = np.ones(n, bool)
     mask[piv_c] = False
     rest = np.flatnonzero(mask)
