@@ -126,8 +126,9 @@ def _jax_cache_dir() -> str:
 def _jax_env():
     """The settings of `_enable_x64` through the environment, for verbs that may need no JAX at all (a table that
     the atlas holds): JAX reads them if and when it is imported, in this process or in a worker process."""
-    if "jax" in sys.modules:  # already imported (the command run from Python): set them directly
+    if "jax" in sys.modules:  # already imported (the command run from Python): set them there, not in os.environ
         _enable_x64()
+        return
     os.environ.setdefault("JAX_ENABLE_X64", "True")
     cache = _jax_cache_dir()
     if cache != "off":
