@@ -173,7 +173,9 @@ def bench_jobs(cells, tmp) -> dict:
         print(f"  --jobs {jobs}: {times[jobs]:.1f} s (before: {before}; after: {loads[jobs][1]})")
     key = ("L", "M", "R", "T", "domain", "rank", "status")
     rows = {j: [tuple(r[k] for k in key) for r in json.loads(outs[j])["rows"]] for j in (1, 2)}
-    differ = [a for a, b in zip(rows[1], rows[2], strict=False) if a != b] + [None] * abs(len(rows[1]) - len(rows[2]))
+    by_cell = {j: {r[:5]: r[5:] for r in rows[j]} for j in (1, 2)}
+    differ = {str(k): [by_cell[1].get(k), by_cell[2].get(k)] for k in by_cell[1].keys() | by_cell[2].keys()
+              if by_cell[1].get(k) != by_cell[2].get(k)}  # (rank, status) per run: a partial cell may differ
     per_run = {}
     for jobs in (1, 2):
         with Atlas(os.path.join(tmp, f"jobs{jobs}.sqlite")) as a:
@@ -197,7 +199,9 @@ def bench_jobs(cells, tmp) -> dict:
                            "seconds_jobs2": per_run[2].get(k, (None,))[0]} for k in top],
         "overhead_jobs1_s": times[1] - total,
     }
-    print(f"  --jobs 2 is x{out['speedup']:.2f} faster than --jobs 1 ({len(rows[1])} rows; {len(differ)} differ)")
+    out["differing_rows"] = differ
+    print(f"  --jobs 2 is x{out['speedup']:.2f} faster than --jobs 1 ({len(rows[1])} rows; {len(differ)} differ"
+          + "".join(f"; {k}: {v[0]} against {v[1]}" for k, v in differ.items()) + ")")
     print(f"  cells: {total:.1f} s in all, the longest {longest:.1f} s: no split of whole cells beats "
           f"x{out['ideal_jobs2']:.2f}; two workers in the cost-model order with these times: "
           f"{scheduled:.1f} s (x{out['cost_order_jobs2']:.2f}); --jobs 1 spent {out['overhead_jobs1_s']:.1f} s "

@@ -22,9 +22,15 @@ stored; a `Cell` object or the float SVD diagnostic is always computed.
 
 A row holds the whole certificate: ``RankResult.to_dict()`` as JSON (``RankResult(**row)`` equals the original),
 plus indexed columns (sizes, status, rank, failure bound, primes, seeds, N, engines, wall time, toolkit version,
-date, host). The file is in WAL mode and every write is one short ``BEGIN IMMEDIATE`` transaction, so several
-processes may read and write one atlas at once. A file written by a newer schema, a locked file or a corrupted file
-gives one warning (`AtlasWarning`) and the call falls back to computing without the atlas.
+date, host). A second table, ``min_cuts``, holds the min-cut bounds of ``tnrnn table`` (`cached_min_cut`; keyed by
+`MIN_CUT_FIELDS`, with `CUT_VERSION`). The file is in WAL mode and every write is one short ``BEGIN IMMEDIATE``
+transaction, so several processes may read and write one atlas at once. A file written by a newer schema, a locked
+file or a corrupted file gives one warning (`AtlasWarning`) and the call falls back to computing without the atlas;
+a file of an older schema is upgraded in place (its rows are kept).
+
+Reading is cheap: a key is made, a row read and a `RankResult` rebuilt without importing numpy, JAX or the cut
+module, so ``tnrnn table`` over cells the atlas holds takes about the interpreter's start-up (it imports JAX only
+when a cell is missing).
 
 Sweeps
 ------
@@ -32,8 +38,11 @@ Sweeps
 processes (spawned, each limited to ``cores // jobs`` BLAS/XLA threads so that the workers do not oversubscribe the
 machine), or on a Dask cluster (``scheduler=ADDRESS``). Cells run longest first by the cost model of
 `tnrnn.rank.plan` (or in increasing ``T`` with ``order="T"``); each finished cell is stored at once, so an
-interrupted sweep keeps what it finished and a rerun resumes. A per-cell ``timeout`` records partial results as
-such; ``frontier=True`` skips the larger ``T`` of a series once one of its cells was partial or refused.
+interrupted sweep keeps what it finished and a rerun resumes (an interrupt raises `SweepInterrupted`, which says how
+many cells were kept; worker processes ignore SIGINT and are stopped by the parent). A per-cell ``timeout`` records
+partial results as such; ``frontier=True`` skips the larger ``T`` of a series once one of its cells was partial or
+refused. Workers also take the parent's ``JAX_ENABLE_X64`` and JAX compilation-cache settings from its environment
+(``tnrnn table`` sets them), so that a kernel compiled by one worker is loaded by the other.
 
 Running a sweep on a cluster
 ----------------------------
