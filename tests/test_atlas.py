@@ -252,9 +252,11 @@ def test_resume_after_interrupt(tmp_path, monkeypatch):
         return real(M, R, L, T, **kw)
 
     monkeypatch.setattr(A, "_compute", dies_on_the_fourth)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(A.SweepInterrupted) as info:
         A.run_sweep(CELLS, cache=path, progress=False)
     assert len(calls) == 3 and len(A.Atlas(path)) == 3
+    assert isinstance(info.value, KeyboardInterrupt) and (info.value.finished, info.value.total) == (3, len(CELLS))
+    assert f"3 of {len(CELLS)} cells finished and kept in the atlas {path}" in str(info.value)
     monkeypatch.setattr(A, "_compute", lambda *a, **k: calls.append(a) or real(*a, **k))
     resumed = A.run_sweep(CELLS, cache=path, progress=False)
     assert len(calls) == len(CELLS)  # the rerun computed only the cells the first run had not finished
@@ -678,6 +680,29 @@ def test_table_rigorous_is_part_of_the_key(tmp_path, capsys, counted):
         assert sorted(r["confidence"] for r in a.rows()) == ["rigorous", "standard"]
     assert min(rigorous[0]["primes"]) > max(standard[0]["primes"])  # word-size primes, not the float64 ones
     assert rigorous[0]["rank"] == standard[0]["rank"]
+
+
+class _InterruptAfterCommit:
+    """A connection whose COMMIT succeeds and is followed at once by an interrupt (Ctrl-C at the worst moment)."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql, *args):
+        cur = self.con.execute(sql, *args)
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return cur
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+
+def test_an_interrupt_right_after_a_commit_stays_an_interrupt(atlas):
+    atlas._con = _InterruptAfterCommit(atlas._con)
+    with pytest.raises(KeyboardInterrupt):  # not an AtlasUnavailable from a ROLLBACK outside any transaction
+        atlas.put(_key(), _fake(5))
+    assert atlas.get(_key()) == _fake(5)  # and the row is stored
 
 
 def _session_processes(sid: int) -> list[int]:

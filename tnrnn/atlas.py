@@ -327,8 +327,10 @@ class Atlas:
                     if write:
                         self._con.execute(*_insert("results", row))
                     self._con.execute("COMMIT")
-                except BaseException:
-                    self._con.execute("ROLLBACK")
+                except BaseException:  # an interrupt may come after the COMMIT: never mask it by a failed ROLLBACK
+                    if self._con.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._con.execute("ROLLBACK")
                     raise
         except sqlite3.Error as exc:
             raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
@@ -776,8 +778,6 @@ def run_sweep(
         todo.sort(key=lambda s: (s.T, costs[s] or 0.0))
     bar = _CostBar(sum(c or 0.0 for c in costs.values()), len(done), len(specs), progress)
 
-    stored = [0]  # cells computed and stored by this call
-
     def runnable(s) -> bool:
         """False (and reported) for a refused cell, or a cell beyond its series' frontier."""
         if costs[s] is None:
@@ -802,12 +802,10 @@ def run_sweep(
         if atlas is not None:
             try:
                 atlas.put(s.key(), value, timeout=timeout)
-                stored[0] += 1
             except AtlasUnavailable as exc:
                 _warn(str(exc))
         notify(s, value, "computed")
 
-    n_hits = len(done)
     try:
         if client is not None:
             _run_dask(client, todo, timeout, runnable, finish)
@@ -820,12 +818,21 @@ def run_sweep(
     except KeyboardInterrupt:
         if atlas is None:
             raise SweepInterrupted(len(done), len(specs), None) from None
-        raise SweepInterrupted(n_hits + stored[0], len(specs), atlas.path) from None
+        raise SweepInterrupted(_count_kept(atlas, specs, timeout), len(specs), atlas.path) from None
     finally:
         bar.close()
         if client is not None and client is not scheduler:  # a client this call opened from an address
             client.close()
     return {s: done[s] for s in specs if s in done}
+
+
+def _count_kept(atlas: Atlas, specs, timeout) -> int:
+    """How many of ``specs`` a rerun would take from the atlas (asked after an interrupt: exact, whenever the
+    interrupt came)."""
+    try:
+        return sum(atlas.get(s.key(), timeout=timeout) is not None for s in specs)
+    except AtlasUnavailable:
+        return 0
 
 
 def _raise_refusal(s: CellSpec):
