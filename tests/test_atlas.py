@@ -599,6 +599,20 @@ def test_table_from_the_atlas_imports_no_heavy_module(tmp_path, capsys):
     assert json.loads(table)["rows"] == computed and all(r["min_cut"] is not None for r in computed)
 
 
+@pytest.mark.parametrize("argv", [["table", *SMALL, "--jobs", "2", "--rigorous"], ["atlas", "query", "--L", "2"],
+                                  ["linear", "lag-weights", "--rho2", "0.5"]])
+def test_the_parser_of_one_verb_parses_as_the_whole_one(argv):
+    from tnrnn.cli import build_parser
+
+    one, whole = build_parser(argv[0]), build_parser()
+    assert len(one._subparsers._group_actions[0].choices) == 1  # only the verb named: a quicker start-up
+    assert vars(one.parse_args(argv)).keys() == vars(whole.parse_args(argv)).keys()
+    assert {k: v for k, v in vars(one.parse_args(argv)).items() if not callable(v)} == \
+        {k: v for k, v in vars(whole.parse_args(argv)).items() if not callable(v)}
+    assert build_parser("nonsense")._subparsers._group_actions[0].choices.keys() == \
+        whole._subparsers._group_actions[0].choices.keys()
+
+
 def test_min_cut_bounds_are_stored_and_reused(tmp_path, monkeypatch):
     from tnrnn.cuts import start_end_min_cut
 

@@ -67,7 +67,6 @@ import datetime
 import json
 import math
 import os
-import socket
 import sqlite3
 import sys
 import threading
@@ -428,6 +427,8 @@ def _toolkit_version() -> str:
 
 
 def _row(key: dict, result, timeout, meta) -> dict:
+    import socket  # only when writing
+
     d = result.to_dict()
     extra = d.get("extra") or {}
     meta = dict(meta or {})
