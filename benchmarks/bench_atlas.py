@@ -86,6 +86,19 @@ def _cli(c, atlas, *extra, env=None) -> tuple[float, float, str]:
     return wall, cpu, out.stdout
 
 
+def _bare(repeat) -> tuple[float, float]:
+    """Median wall and CPU seconds of an empty interpreter (``python -c pass``): the floor of any command."""
+    runs = []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs.append((wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
 def heavy_imports(c, atlas) -> list[str]:
     """The `HEAVY` top-level packages that ``tnrnn table`` imports (``python -X importtime``)."""
     argv = _argv(c, atlas)
@@ -119,12 +132,21 @@ def bench_cache(cells, repeat, tmp) -> dict:
     runs = [_cli(cells, cli_atlas, env=jax_cache) for _ in range(max(3, repeat))]
     assert all(r[2] == cold_out == first_out for r in runs), "the command line printed other rows from the atlas"
     heavy = heavy_imports(cells, cli_atlas)
+    bare_wall, bare_cpu = _bare(max(3, repeat))
+    # as an installed package runs: its bytecode cached (PYTHONDONTWRITEBYTECODE=1 recompiles the sources at every
+    # start); the cache goes to a temporary folder, not beside the sources
+    pyc_env = {**jax_cache, "PYTHONPYCACHEPREFIX": os.path.join(tmp, "pycache"), "PYTHONDONTWRITEBYTECODE": ""}
+    _cli(cells, cli_atlas, env=pyc_env)
+    pyc_runs = [_cli(cells, cli_atlas, env=pyc_env) for _ in range(max(3, repeat))]
     out = {
         "cells": n, "compute_s": compute_s, "atlas_s": statistics.median(hits_cut),
         "atlas_without_min_cut_s": statistics.median(hits), "cli_compute_s": cold_wall, "cli_compute_cpu_s": cold_cpu,
         "cli_compute_compiling_s": first_wall, "cli_compute_compiling_cpu_s": first_cpu,
         "cli_atlas_s": statistics.median(r[0] for r in runs), "cli_atlas_cpu_s": statistics.median(r[1] for r in runs),
-        "cli_runs": len(runs), "cli_heavy_imports": heavy, "load_before": load_before, "load_after": _load(),
+        "cli_runs": len(runs), "cli_heavy_imports": heavy, "bare_interpreter_s": bare_wall,
+        "bare_interpreter_cpu_s": bare_cpu, "cli_atlas_bytecode_s": statistics.median(r[0] for r in pyc_runs),
+        "cli_atlas_bytecode_cpu_s": statistics.median(r[1] for r in pyc_runs), "load_before": load_before,
+        "load_after": _load(),
     }
     out["speedup"] = compute_s / out["atlas_s"]
     out["speedup_cli"] = cold_wall / out["cli_atlas_s"]
@@ -136,6 +158,11 @@ def bench_cache(cells, repeat, tmp) -> dict:
           f"when it also compiles the JAX kernels); from the atlas, median of {len(runs)}: {out['cli_atlas_s']:.3f} s "
           f"({out['cli_atlas_cpu_s']:.3f} s CPU): x{out['speedup_cli']:.1f} wall, x{out['speedup_cli_cpu']:.1f} CPU "
           f"(x{out['speedup_cli_compiling']:.1f} wall against the compiling run), start-up included")
+    print(f"  with the bytecode cached (as installed): {out['cli_atlas_bytecode_s']:.3f} s "
+          f"({out['cli_atlas_bytecode_cpu_s']:.3f} s CPU): x{cold_wall / out['cli_atlas_bytecode_s']:.1f} wall, "
+          f"x{cold_cpu / out['cli_atlas_bytecode_cpu_s']:.1f} CPU")
+    print(f"  an empty interpreter takes {bare_wall:.3f} s ({bare_cpu:.3f} s CPU): no command can beat "
+          f"x{cold_wall / bare_wall:.0f} wall, x{cold_cpu / max(bare_cpu, 1e-9):.0f} CPU here")
     print(f"  heavy modules imported from the atlas: {', '.join(heavy) or 'none'}; before: {load_before}; "
           f"after: {out['load_after']}")
     return out
