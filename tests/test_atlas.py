@@ -3,7 +3,11 @@
 import json
 import multiprocessing as mp
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import warnings
 
 import pytest
@@ -15,6 +19,7 @@ from tnrnn.rank import RankResult, separation_rank
 from tnrnn.table import rank_table
 
 TINY = dict(M=2, R=2, L=2, T=4, domain="continuous")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _fake(rank, status="lower-bound", *, M=2, R=2, L=2, T=4, domain="continuous", note="", stopped=None):
@@ -247,9 +252,11 @@ def test_resume_after_interrupt(tmp_path, monkeypatch):
         return real(M, R, L, T, **kw)
 
     monkeypatch.setattr(A, "_compute", dies_on_the_fourth)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(A.SweepInterrupted) as info:
         A.run_sweep(CELLS, cache=path, progress=False)
     assert len(calls) == 3 and len(A.Atlas(path)) == 3
+    assert isinstance(info.value, KeyboardInterrupt) and (info.value.finished, info.value.total) == (3, len(CELLS))
+    assert f"3 of {len(CELLS)} cells finished and kept in the atlas {path}" in str(info.value)
     monkeypatch.setattr(A, "_compute", lambda *a, **k: calls.append(a) or real(*a, **k))
     resumed = A.run_sweep(CELLS, cache=path, progress=False)
     assert len(calls) == len(CELLS)  # the rerun computed only the cells the first run had not finished
@@ -555,3 +562,227 @@ def test_frontier_figure(tmp_path):
     paths = fig_rank_frontier(str(tmp_path / "out"), results_dir=str(results), cache=None)
     assert [os.path.basename(p) for p in paths] == ["fig_rank_frontier.png", "fig_rank_frontier.pdf"]
     assert all(os.path.getsize(p) > 1000 for p in paths)
+
+
+# --- the cached command line: cheap hits, min-cut bounds, --rigorous, Ctrl-C ---------------------------------
+
+#: modules that a table served from the atlas must not import
+HEAVY = ("jax", "numpy", "tensornetwork", "flint", "networkx", "scipy", "matplotlib")
+SMALL = ["--L", "1,2", "--M", "2", "--R", "2", "--T", "2,4"]
+
+
+def _in_subprocess(code: str, *args, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120,
+                          **kw)
+
+
+def test_key_defaults_and_choices_match_the_engine():
+    from tnrnn.rank import engine
+
+    assert A.KEY_DEFAULTS == A.key_defaults()
+    assert (A._METHODS, A._CONFIDENCES) == (engine.METHODS, engine.CONFIDENCES)
+
+
+def test_table_from_the_atlas_imports_no_heavy_module(tmp_path, capsys):
+    path = str(tmp_path / "light.sqlite")
+    argv = ["table", *SMALL, "--no-progress", "--atlas", path, "--json"]
+    assert main(argv) == 0  # computed here (this process has JAX already)
+    computed = json.loads(capsys.readouterr().out)["rows"]
+    code = ("import json, sys\nfrom tnrnn.cli import main\nrc = main(sys.argv[1:])\n"
+            f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))\n"
+            "sys.exit(rc)")
+    out = _in_subprocess(code, *argv)
+    assert out.returncode == 0, out.stderr
+    table, heavy = out.stdout.strip().rsplit("\n", 1)
+    assert json.loads(heavy) == []
+    assert json.loads(table)["rows"] == computed and all(r["min_cut"] is not None for r in computed)
+
+
+@pytest.mark.parametrize("argv", [["table", *SMALL, "--jobs", "2", "--rigorous"], ["atlas", "query", "--L", "2"],
+                                  ["linear", "lag-weights", "--rho2", "0.5"]])
+def test_the_parser_of_one_verb_parses_as_the_whole_one(argv):
+    from tnrnn.cli import build_parser
+
+    one, whole = build_parser(argv[0]), build_parser()
+    assert len(one._subparsers._group_actions[0].choices) == 1  # only the verb named: a quicker start-up
+    assert vars(one.parse_args(argv)).keys() == vars(whole.parse_args(argv)).keys()
+    assert {k: v for k, v in vars(one.parse_args(argv)).items() if not callable(v)} == \
+        {k: v for k, v in vars(whole.parse_args(argv)).items() if not callable(v)}
+    assert build_parser("nonsense")._subparsers._group_actions[0].choices.keys() == \
+        whole._subparsers._group_actions[0].choices.keys()
+
+
+def test_min_cut_bounds_are_stored_and_reused(tmp_path, monkeypatch):
+    from tnrnn.cuts import start_end_min_cut
+
+    calls = []
+    real = A._compute_min_cut
+    monkeypatch.setattr(A, "_compute_min_cut", lambda *a, **k: calls.append(a) or real(*a, **k))
+    path = tmp_path / "cuts.sqlite"
+    args = ([1, 2], [2], [2, 3], [2, 4])
+    first = rank_table(*args, progress=False, cache=path)
+    assert len(calls) == len(first) == 16
+    again = rank_table(*args, progress=False, cache=path)
+    assert again == first and len(calls) == 16  # the second table computed no min-cut
+    for r in first:
+        assert r["min_cut"] == start_end_min_cut(r["M"], r["R"], r["L"], r["T"], domain=r["domain"]).bound
+    rank_table(*args, progress=False, cache=None)  # no atlas: computed again
+    assert len(calls) == 32
+
+
+@pytest.mark.parametrize(("field", "value"), [("M", 3), ("R", 3), ("L", 1), ("T", 6), ("domain", "onehot"),
+                                              ("partition", "1,3;2,4"), ("cell", "mi")])
+def test_changing_any_min_cut_key_input_misses(atlas, field, value):
+    base = {"M": 2, "R": 2, "L": 2, "T": 4, "domain": "continuous", "partition": "start-end", "cell": "rac"}
+    key = A.min_cut_key(**base)
+    atlas.put_min_cut(key, 7)
+    assert atlas.get_min_cut(key) == 7
+    assert atlas.get_min_cut(A.min_cut_key(**{**base, field: value})) is None
+
+
+def test_min_cut_version_is_part_of_the_key(atlas, monkeypatch):
+    key = A.min_cut_key(2, 2, 2, 4, domain="continuous")
+    atlas.put_min_cut(key, 7)
+    monkeypatch.setattr(A, "CUT_VERSION", A.CUT_VERSION + 1)
+    assert atlas.get_min_cut(A.min_cut_key(2, 2, 2, 4, domain="continuous")) is None
+
+
+def test_a_schema_1_atlas_is_upgraded_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with A.Atlas(path) as a:
+        a.put(_key(), _fake(5))
+    con = sqlite3.connect(path)  # the layout of schema 1: no min_cuts table
+    con.execute("DROP TABLE min_cuts")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with A.Atlas(path) as a:
+        assert a.get(_key()) == _fake(5)
+        key = A.min_cut_key(2, 2, 2, 4, domain="continuous")
+        a.put_min_cut(key, 11)
+        assert a.get_min_cut(key) == 11
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == A.SCHEMA_VERSION == 2
+    con.close()
+
+
+def test_merge_copies_min_cuts_and_reports_different_ones(tmp_path):
+    key = A.min_cut_key(2, 2, 2, 4, domain="continuous")
+    other = A.min_cut_key(2, 2, 2, 6, domain="continuous")
+    with A.Atlas(tmp_path / "t.sqlite") as t, A.Atlas(tmp_path / "s.sqlite") as s:
+        t.put_min_cut(key, 8)
+        s.put_min_cut(key, 9)
+        s.put_min_cut(other, 16)
+        out = A.merge_atlases(t, [s])
+        assert out["min_cuts_added"] == 1 and t.get_min_cut(other) == 16
+        assert t.get_min_cut(key) == 8 and len(out["errors"]) == 1 and "min-cut" in out["errors"][0]
+
+
+def test_table_rigorous_is_part_of_the_key(tmp_path, capsys, counted):
+    path = str(tmp_path / "rig.sqlite")
+    argv = ["table", "--L", "2", "--M", "2", "--R", "2", "--T", "4", "--domain", "continuous", "--no-progress",
+            "--atlas", path, "--json"]
+    assert main([*argv, "--rigorous"]) == 0
+    rigorous = json.loads(capsys.readouterr().out)["rows"]
+    assert main(argv) == 0  # the standard confidence is another key: computed again
+    standard = json.loads(capsys.readouterr().out)["rows"]
+    assert len(counted) == 2
+    assert main([*argv, "--rigorous"]) == 0 and len(counted) == 2  # and the rigorous one is a hit
+    assert json.loads(capsys.readouterr().out)["rows"] == rigorous
+    with A.Atlas(path) as a:
+        assert sorted(r["confidence"] for r in a.rows()) == ["rigorous", "standard"]
+    assert min(rigorous[0]["primes"]) > max(standard[0]["primes"])  # word-size primes, not the float64 ones
+    assert rigorous[0]["rank"] == standard[0]["rank"]
+
+
+class _InterruptAfterCommit:
+    """A connection whose COMMIT succeeds and is followed at once by an interrupt (Ctrl-C at the worst moment)."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql, *args):
+        cur = self.con.execute(sql, *args)
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return cur
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+
+def test_an_interrupt_right_after_a_commit_stays_an_interrupt(atlas):
+    atlas._con = _InterruptAfterCommit(atlas._con)
+    with pytest.raises(KeyboardInterrupt):  # not an AtlasUnavailable from a ROLLBACK outside any transaction
+        atlas.put(_key(), _fake(5))
+    assert atlas.get(_key()) == _fake(5)  # and the row is stored
+
+
+def _session_processes(sid: int) -> list[int]:
+    """The live processes of session ``sid`` (Linux ``/proc``)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and int(fields[3]) == sid:
+                out.append(int(name))
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; signals a process group")
+def test_ctrl_c_during_a_parallel_table_keeps_finished_cells(tmp_path, monkeypatch):
+    path = tmp_path / "int.sqlite"
+    # T=2 is done in a moment, T=12 takes seconds: Ctrl-C comes while it runs
+    argv = ["table", "--L", "2", "--M", "3", "--R", "3", "--T", "2,12", "--domain", "onehot", "--order", "T",
+            "--no-progress", "--atlas", str(path)]
+    code = "import sys\nfrom tnrnn.cli import main\nsys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-c", code, *argv, "--jobs", "2"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _stored(path) < 1:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no cell was stored within two minutes"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().count("\n") == 0, err
+    kept = _stored(path)
+    assert f"{kept} of 2 cells finished and kept in the atlas" in err and kept == 1, err
+    deadline = time.monotonic() + 20
+    while _session_processes(proc.pid) and time.monotonic() < deadline:  # the workers were stopped
+        time.sleep(0.1)
+    assert _session_processes(proc.pid) == []
+    with A.Atlas(path) as a:
+        before = a.rows()
+    missing = [(3, 3, 2, T, "onehot") for T in (2, 12) if T != before[0]["T"]]
+    asked = []  # the rerun resumes: only the unfinished cell is asked for (a stand-in result saves computing it)
+    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: asked.append((M, R, L, T, kw["domain"]))
+                        or _fake(5, "proven", M=M, R=R, L=L, T=T, domain=kw["domain"]))
+    assert main([*argv, "--jobs", "1"]) == 0
+    assert asked == missing
+    with A.Atlas(path) as a:
+        assert len(a) == 2 and before[0] in a.rows()  # the kept row is as it was
+
+
+def _stored(path) -> int:
+    if not os.path.exists(path):
+        return 0
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:  # not created yet
+        return 0

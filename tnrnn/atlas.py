@@ -22,9 +22,15 @@ stored; a `Cell` object or the float SVD diagnostic is always computed.
 
 A row holds the whole certificate: ``RankResult.to_dict()`` as JSON (``RankResult(**row)`` equals the original),
 plus indexed columns (sizes, status, rank, failure bound, primes, seeds, N, engines, wall time, toolkit version,
-date, host). The file is in WAL mode and every write is one short ``BEGIN IMMEDIATE`` transaction, so several
-processes may read and write one atlas at once. A file written by a newer schema, a locked file or a corrupted file
-gives one warning (`AtlasWarning`) and the call falls back to computing without the atlas.
+date, host). A second table, ``min_cuts``, holds the min-cut bounds of ``tnrnn table`` (`cached_min_cut`; keyed by
+`MIN_CUT_FIELDS`, with `CUT_VERSION`). The file is in WAL mode and every write is one short ``BEGIN IMMEDIATE``
+transaction, so several processes may read and write one atlas at once. A file written by a newer schema, a locked
+file or a corrupted file gives one warning (`AtlasWarning`) and the call falls back to computing without the atlas;
+a file of an older schema is upgraded in place (its rows are kept).
+
+Reading is cheap: a key is made, a row read and a `RankResult` rebuilt without importing numpy, JAX or the cut
+module, so ``tnrnn table`` over cells the atlas holds takes about the interpreter's start-up (it imports JAX only
+when a cell is missing).
 
 Sweeps
 ------
@@ -32,8 +38,11 @@ Sweeps
 processes (spawned, each limited to ``cores // jobs`` BLAS/XLA threads so that the workers do not oversubscribe the
 machine), or on a Dask cluster (``scheduler=ADDRESS``). Cells run longest first by the cost model of
 `tnrnn.rank.plan` (or in increasing ``T`` with ``order="T"``); each finished cell is stored at once, so an
-interrupted sweep keeps what it finished and a rerun resumes. A per-cell ``timeout`` records partial results as
-such; ``frontier=True`` skips the larger ``T`` of a series once one of its cells was partial or refused.
+interrupted sweep keeps what it finished and a rerun resumes (an interrupt raises `SweepInterrupted`, which says how
+many cells were kept; worker processes ignore SIGINT and are stopped by the parent). A per-cell ``timeout`` records
+partial results as such; ``frontier=True`` skips the larger ``T`` of a series once one of its cells was partial or
+refused. Workers also take the parent's ``JAX_ENABLE_X64`` and JAX compilation-cache settings from its environment
+(``tnrnn table`` sets them), so that a kernel compiled by one worker is loaded by the other.
 
 Running a sweep on a cluster
 ----------------------------
@@ -58,7 +67,6 @@ import datetime
 import json
 import math
 import os
-import socket
 import sqlite3
 import sys
 import threading
@@ -81,6 +89,12 @@ __all__ = [
     "key_defaults",
     "EXPORT_COLUMNS",
     "cached_separation_rank",
+    "cached_min_cut",
+    "min_cut_key",
+    "CUT_VERSION",
+    "KEY_DEFAULTS",
+    "MIN_CUT_FIELDS",
+    "SweepInterrupted",
     "default_atlas_path",
     "open_atlas",
     "make_key",
@@ -94,8 +108,11 @@ __all__ = [
 
 #: bump whenever a change of the rank engine could change a stored result (rank, status, bound, certificate)
 ENGINE_VERSION = 2
-#: version of the SQLite layout (``PRAGMA user_version``); a newer file is refused with a warning
-SCHEMA_VERSION = 1
+#: version of the SQLite layout (``PRAGMA user_version``); a newer file is refused with a warning, an older one is
+#: upgraded in place (2: the ``min_cuts`` table)
+SCHEMA_VERSION = 2
+#: bump whenever a change of the min-cut code (`tnrnn.cuts`) could change a stored min-cut bound
+CUT_VERSION = 1
 #: every input that determines a result, in key order (plus ``engine_version``)
 KEY_FIELDS = (
     "cell", "M", "R", "L", "T", "domain", "partition", "seed", "n_seeds", "method", "N0", "confidence", "max_N",
@@ -103,6 +120,14 @@ KEY_FIELDS = (
 )
 #: the key inputs that have a default in `tnrnn.rank.separation_rank` (read from its signature: `key_defaults`)
 OPTIONAL_KEYS = ("partition", "cell", "seed", "n_seeds", "method", "N0", "confidence", "max_N")
+#: `key_defaults`, written out so that a key is made without importing the engine (numpy, JAX); a test checks that
+#: it equals the engine's signature
+KEY_DEFAULTS = {"partition": "start-end", "cell": "rac", "seed": 0, "n_seeds": 2, "method": "modp", "N0": 64,
+                "confidence": "standard", "max_N": None}
+#: `tnrnn.rank.engine.METHODS` and ``CONFIDENCES`` (checked equal by a test), for the same reason
+_METHODS, _CONFIDENCES = ("modp", "svd"), ("standard", "rigorous")
+#: the key of a stored min-cut bound (deterministic in these; ``cut_version`` is `CUT_VERSION`)
+MIN_CUT_FIELDS = ("cell", "M", "R", "L", "T", "domain", "partition", "cut_version")
 _BUSY_MS = 30_000
 
 
@@ -141,13 +166,11 @@ def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
 
     ``options`` are the other key inputs (`OPTIONAL_KEYS`); the missing ones take `separation_rank`'s defaults.
     Raises `ArgumentError` for an invalid input and for inputs the atlas does not store (a `Cell` object rather
-    than a registered name).
+    than a registered name). Imports neither numpy nor JAX.
     """
-    from tnrnn.rank.engine import CONFIDENCES, METHODS
-
     for name in options:
         check_choice("key input", name, OPTIONAL_KEYS)
-    o = {**key_defaults(), **options}
+    o = {**KEY_DEFAULTS, **options}
     M, R, L, T = check_sizes(M, R, L, T)
     cell = o["cell"]
     if not isinstance(cell, str):
@@ -157,15 +180,24 @@ def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
         "cell": cell, "M": M, "R": R, "L": L, "T": T, "domain": check_domain(domain), "partition": part.spec(),
         "seed": check_positive_int("seed", o["seed"], minimum=0),
         "n_seeds": check_positive_int("n_seeds", o["n_seeds"]),
-        "method": check_choice("method", o["method"], METHODS), "N0": check_positive_int("N0", o["N0"]),
-        "confidence": check_choice("confidence", o["confidence"], CONFIDENCES),
+        "method": check_choice("method", o["method"], _METHODS), "N0": check_positive_int("N0", o["N0"]),
+        "confidence": check_choice("confidence", o["confidence"], _CONFIDENCES),
         "max_N": None if o["max_N"] is None else check_positive_int("max_N", o["max_N"]),
         "engine_version": ENGINE_VERSION if engine_version is None else int(engine_version),
     }
 
 
-def _key_text(key: dict) -> str:
-    return json.dumps([key[k] for k in KEY_FIELDS], separators=(",", ":"))
+def _key_text(key: dict, fields: Sequence[str] = KEY_FIELDS) -> str:
+    return json.dumps([key[k] for k in fields], separators=(",", ":"))
+
+
+def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dict:
+    """The validated key of a min-cut bound (a dict over `MIN_CUT_FIELDS`; the partition in its ``"A;B"`` form)."""
+    M, R, L, T = check_sizes(M, R, L, T)
+    if not isinstance(cell, str):
+        raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
+    return {"cell": cell, "M": M, "R": R, "L": L, "T": T, "domain": check_domain(domain),
+            "partition": parse_partition(partition, T).spec(), "cut_version": CUT_VERSION}
 
 
 def result_from_dict(d: dict):
@@ -192,8 +224,15 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_sizes ON results (L, M, R, T, domain);
 CREATE INDEX IF NOT EXISTS results_status ON results (status);
+CREATE TABLE IF NOT EXISTS min_cuts (
+    key TEXT PRIMARY KEY, cell TEXT, M INTEGER, R INTEGER, L INTEGER, T INTEGER, domain TEXT, partition TEXT,
+    cut_version INTEGER, bound TEXT NOT NULL, created TEXT
+);
 """
-_INSERT = "INSERT OR REPLACE INTO results ({}) VALUES ({})"
+def _insert(table: str, row: dict) -> tuple[str, tuple]:
+    """The SQL and parameters that write ``row`` (column -> value) into ``table``, replacing a row of its key."""
+    sql = f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+    return sql, tuple(row.values())
 
 
 class Atlas:
@@ -226,7 +265,7 @@ class Atlas:
                     "(upgrade tnrnn, or choose another file with --atlas)"
                 )
             self._con.execute("PRAGMA journal_mode = WAL")
-            if version < SCHEMA_VERSION:
+            if version < SCHEMA_VERSION:  # new, or an older layout: add what is missing (rows are kept)
                 self._con.executescript(_SCHEMA)  # idempotent: a concurrent creator is harmless
                 self._con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
@@ -285,23 +324,51 @@ class Atlas:
                     write = old is None or _better(row["status"], row["rank"], old[0], old[1],
                                                    final=not _timed_out(result.to_dict()))
                     if write:
-                        self._con.execute(_INSERT.format(", ".join(row), ", ".join("?" * len(row))),
-                                          tuple(row.values()))
+                        self._con.execute(*_insert("results", row))
                     self._con.execute("COMMIT")
-                except BaseException:
-                    self._con.execute("ROLLBACK")
+                except BaseException:  # an interrupt may come after the COMMIT: never mask it by a failed ROLLBACK
+                    if self._con.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._con.execute("ROLLBACK")
                     raise
         except sqlite3.Error as exc:
             raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
         return write
 
-    def put_row(self, row: dict) -> None:
-        """Write a raw row (as `rows` returns it) unconditionally (used by `merge_atlases`)."""
+    def get_min_cut(self, key: dict) -> int | None:
+        """The stored min-cut bound for a `min_cut_key`, or None."""
+        rows = self._query("SELECT bound FROM min_cuts WHERE key = ?", (_key_text(key, MIN_CUT_FIELDS),))
+        return int(rows[0][0]) if rows else None
+
+    def put_min_cut(self, key: dict, bound: int) -> None:
+        """Store the min-cut ``bound`` of a `min_cut_key` (the value is deterministic: a rewrite is harmless)."""
+        row = {"key": _key_text(key, MIN_CUT_FIELDS), **{k: key[k] for k in MIN_CUT_FIELDS},
+               "bound": str(int(bound)), "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
+        self._execute(*_insert("min_cuts", row))
+
+    def min_cut_rows(self) -> list[dict]:
+        """Every stored min-cut bound (a dict of columns), sorted by cell, L, M, R, T, domain, partition."""
+        return self._dicts("SELECT * FROM min_cuts ORDER BY cell, L, M, R, T, domain, partition, cut_version")
+
+    def _execute(self, sql, params=()) -> None:
         try:
             with self._lock:
-                self._con.execute(_INSERT.format(", ".join(row), ", ".join("?" * len(row))), tuple(row.values()))
+                self._con.execute(sql, params)
         except sqlite3.Error as exc:
             raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+
+    def _dicts(self, sql, params=()) -> list[dict]:
+        try:
+            with self._lock:
+                cur = self._con.execute(sql, params)
+                names = [c[0] for c in cur.description]
+                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except sqlite3.Error as exc:
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+
+    def put_row(self, row: dict) -> None:
+        """Write a raw row (as `rows` returns it) unconditionally (used by `merge_atlases`)."""
+        self._execute(*_insert("results", row))
 
     def rows(self, **filters) -> list[dict]:
         """Every row (a dict of columns) whose columns equal the given values, sorted by cell, L, M, R, T, domain.
@@ -322,13 +389,7 @@ class Atlas:
             params.append(value)
         sql = "SELECT * FROM results" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY cell, L, M, R, T, domain, partition, seed, n_seeds, method, N0, confidence, max_N"
-        try:
-            with self._lock:
-                cur = self._con.execute(sql, params)
-                names = [c[0] for c in cur.description]
-                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        except sqlite3.Error as exc:
-            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+        return self._dicts(sql, params)
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -366,6 +427,8 @@ def _toolkit_version() -> str:
 
 
 def _row(key: dict, result, timeout, meta) -> dict:
+    import socket  # only when writing
+
     d = result.to_dict()
     extra = d.get("extra") or {}
     meta = dict(meta or {})
@@ -474,7 +537,58 @@ def cached_separation_rank(M, R, L, T, *, cache=True, **kwargs):
     return result
 
 
+# --- min-cut bounds -------------------------------------------------------------------------------------------
+
+
+def _compute_min_cut(M, R, L, T, *, domain, partition, cell) -> int:
+    """One min-cut computation (a separate function, so that tests can count them)."""
+    from tnrnn.cuts import start_end_min_cut
+
+    return start_end_min_cut(M, R, L, T, domain=domain, partition=partition, cell=cell).bound
+
+
+def cached_min_cut(M, R, L, T, *, domain, partition="start-end", cell="rac", cache=True) -> int:
+    """The min-cut bound of `tnrnn.cuts.start_end_min_cut`, through the atlas's ``min_cuts`` table.
+
+    The bound is deterministic in (cell, M, R, L, T, domain, partition) and `CUT_VERSION`, so a stored one is
+    final; a hit imports neither the cut module (networkx, scipy) nor numpy. ``cache`` as for
+    `cached_separation_rank`; an atlas that cannot be used gives one `AtlasWarning` and the bound is computed.
+    """
+    key = min_cut_key(M, R, L, T, domain=domain, partition=partition, cell=cell)
+    atlas = open_atlas(cache)
+    if atlas is not None:
+        try:
+            hit = atlas.get_min_cut(key)
+        except AtlasUnavailable as exc:
+            _warn(str(exc))
+            atlas, hit = None, None
+        if hit is not None:
+            return hit
+    bound = _compute_min_cut(M, R, L, T, domain=key["domain"], partition=partition, cell=cell)
+    if atlas is not None:
+        try:
+            atlas.put_min_cut(key, bound)
+        except AtlasUnavailable as exc:
+            _warn(str(exc))
+    return bound
+
+
 # --- sweeps ---------------------------------------------------------------------------------------------------
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """An interrupt (SIGINT) of `run_sweep`: ``finished`` of ``total`` cells are kept in the atlas at ``path``
+    (``None``: no atlas, nothing kept); running cells are lost and their workers stopped. A rerun resumes."""
+
+    def __init__(self, finished: int, total: int, path: str | None):
+        super().__init__(finished, total, path)
+        self.finished, self.total, self.path = finished, total, path
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return f"{self.finished} of {self.total} cells were finished; none kept (no atlas)"
+        return (f"{self.finished} of {self.total} cells finished and kept in the atlas {self.path}; "
+                "run the same command again to resume")
 
 
 @dataclass(frozen=True)
@@ -504,18 +618,30 @@ class CellSpec:
         return f"L={self.L} M={self.M} R={self.R} T={self.T} {self.domain}"
 
 
+#: JAX settings that a worker takes from its parent's environment (x64, the persistent compilation cache)
+_JAX_ENV = ("JAX_ENABLE_X64", "JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
+
+
 def _threads_env(threads: int) -> dict:
+    """The environment of a worker: ``threads`` BLAS/OpenMP/XLA threads, and the parent's JAX settings."""
     t = str(max(1, int(threads)))
-    return {
+    env = {
         "OMP_NUM_THREADS": t, "OPENBLAS_NUM_THREADS": t, "MKL_NUM_THREADS": t, "VECLIB_MAXIMUM_THREADS": t,
         "NUMEXPR_NUM_THREADS": t,
         "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=" + t,
     }
+    env.update({k: os.environ[k] for k in _JAX_ENV if os.environ.get(k)})
+    return env
 
 
 def _worker_init(env: dict) -> None:
-    """Worker initializer: thread limits first (before numpy/jax start their thread pools)."""
+    """Worker initializer: thread limits first (before numpy/jax start their thread pools); SIGINT is left to the
+    parent, which stops the workers (so that Ctrl-C prints no traceback per worker)."""
+    import signal
+
     os.environ.update(env)
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _compute_cell(M, R, L, T, kwargs, timeout):
@@ -601,6 +727,16 @@ def run_sweep(
     -------
     dict
         ``spec -> RankResult`` (cells refused or skipped are absent), in the order of ``specs``.
+
+    Raises
+    ------
+    SweepInterrupted
+        On an interrupt (a `KeyboardInterrupt`): the workers are stopped and the exception says how many cells
+        were finished and kept in the atlas (every finished cell is stored as it finishes).
+
+    Notes
+    -----
+    When the atlas holds every cell, nothing but the atlas is read: no cost model, no engine, no numpy or JAX.
     """
     jobs = check_positive_int("jobs", jobs)
     order = check_choice("order", order, ORDERS)
@@ -631,7 +767,7 @@ def run_sweep(
                 blocked[s.series] = min(blocked.get(s.series, s.T), s.T)
         else:
             todo.append(s)
-    costs = {s: _cost(s) for s in todo}
+    costs = {s: _cost(s) for s in todo}  # the cost model imports the engine: only for cells to compute
     for s in todo:
         if costs[s] is None:  # refused for memory, before any work
             if not frontier:
@@ -680,11 +816,24 @@ def run_sweep(
                     finish(s, _compute_cell(s.M, s.R, s.L, s.T, s.kwargs, timeout))
         else:
             _run_pool(todo, jobs, timeout, runnable, finish)
+    except KeyboardInterrupt:
+        if atlas is None:
+            raise SweepInterrupted(len(done), len(specs), None) from None
+        raise SweepInterrupted(_count_kept(atlas, specs, timeout), len(specs), atlas.path) from None
     finally:
         bar.close()
         if client is not None and client is not scheduler:  # a client this call opened from an address
             client.close()
     return {s: done[s] for s in specs if s in done}
+
+
+def _count_kept(atlas: Atlas, specs, timeout) -> int:
+    """How many of ``specs`` a rerun would take from the atlas (asked after an interrupt: exact, whenever the
+    interrupt came)."""
+    try:
+        return sum(atlas.get(s.key(), timeout=timeout) is not None for s in specs)
+    except AtlasUnavailable:
+        return 0
 
 
 def _raise_refusal(s: CellSpec):
@@ -817,13 +966,25 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
     proven rank, contradict each other: the target row is kept as it was and the disagreement is reported in
     ``errors``.
 
+    Min-cut bounds (deterministic) missing from the target are copied; two different bounds for one key are
+    reported in ``errors``.
+
     Returns
     -------
     dict
-        ``added``, ``replaced``, ``kept`` (counts) and ``errors`` (one line per proven disagreement).
+        ``added``, ``replaced``, ``kept`` (counts), ``min_cuts_added`` and ``errors`` (one line per proven
+        disagreement).
     """
-    out = {"added": 0, "replaced": 0, "kept": 0, "errors": []}
+    out = {"added": 0, "replaced": 0, "kept": 0, "min_cuts_added": 0, "errors": []}
     for src in sources:
+        for row in src.min_cut_rows():
+            old = target._query("SELECT bound FROM min_cuts WHERE key = ?", (row["key"],))
+            if not old:
+                target._execute(*_insert("min_cuts", row))
+                out["min_cuts_added"] += 1
+            elif old[0][0] != row["bound"]:
+                out["errors"].append(f"min-cut bounds disagree for {row['key']}: {old[0][0]} in {target.path}, "
+                                     f"{row['bound']} in {src.path}")
         for row in src.rows():
             rows = target._query("SELECT status, rank FROM results WHERE key = ?", (row["key"],))
             if not rows:

@@ -35,9 +35,12 @@ Array axis order follows the matrices: ``W^{I,l}`` node ``(i, child)`` holds ``W
 from __future__ import annotations
 
 from math import comb
+from typing import TYPE_CHECKING
 
 from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
-from tnrnn.network import TNGraph
+
+if TYPE_CHECKING:  # numpy is imported with the network class, so the closed-form checks stay light
+    from tnrnn.network import TNGraph
 
 __all__ = [
     "build_network",
@@ -217,6 +220,8 @@ def build_network(
                 legs = (x, *(f"x{t}.{c}" for c in range(n_copies[t - 1])))
                 add_name(f"dx{t}"), add_idx(legs), add_role("copy"), add_t(t), add_l(0), add_c(0)
             add_name(x), add_idx((x,)), add_role("input"), add_t(t), add_l(0), add_c(0)
+
+    from tnrnn.network import TNGraph
 
     return TNGraph(
         names=tuple(names),
@@ -454,6 +459,8 @@ def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "c
                 node(f"dx{t}", (x, *(f"x{t}.{c}" for c in range(uses[t - 1]))), "copy", t, 0, 0)
             node(x, (x,), "input", t, 0, 0)
     times, layers, copies = (tuple(v) for v in zip(*tags, strict=True))
+    from tnrnn.network import TNGraph
+
     return TNGraph(
         names=tuple(names), indices=tuple(indices), roles=tuple(roles), times=times, layers=layers, copies=copies,
         size_dict=size, output=("y",),

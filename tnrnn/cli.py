@@ -116,16 +116,32 @@ def _cache(args):
     return cache_argument(args.atlas, args.no_cache)
 
 
-def _enable_x64():
-    import os
+def _jax_cache_dir() -> str:
+    """``$TNRNN_JAX_CACHE`` (``off``: none), else the user cache's ``tnrnn/jax``."""
+    return os.environ.get("TNRNN_JAX_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tnrnn", "jax"
+    )
 
+
+def _jax_env():
+    """The settings of `_enable_x64` through the environment, for verbs that may need no JAX at all (a table that
+    the atlas holds): JAX reads them if and when it is imported, in this process or in a worker process."""
+    if "jax" in sys.modules:  # already imported (the command run from Python): set them there, not in os.environ
+        _enable_x64()
+        return
+    os.environ.setdefault("JAX_ENABLE_X64", "True")
+    cache = _jax_cache_dir()
+    if cache != "off":
+        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", cache)
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+
+
+def _enable_x64():
     import jax
 
     jax.config.update("jax_enable_x64", True)
     # the CLI (not the library) keeps compiled kernels between runs: a rank kernel then loads instead of compiling
-    cache = os.environ.get("TNRNN_JAX_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tnrnn", "jax"
-    )
+    cache = _jax_cache_dir()
     if cache != "off":
         try:
             jax.config.update("jax_compilation_cache_dir", cache)
@@ -281,17 +297,22 @@ def _add_table(sub):
     p.add_argument("--order", default="cost", help="cost (longest cells first, default) | T (increasing T)")
     p.add_argument("--frontier", action="store_true",
                    help="skip the larger T of a series once a cell is partial or too big for memory")
+    p.add_argument("--rigorous", action="store_true",
+                   help="word-size primes and repetitions until each failure bound is <= 1e-6 (slower)")
     _cache_flags(p)
     _json_flag(p)
-    p.set_defaults(func=_run_table, check=_check_table, jax=True)
+    # no JAX up front: a table the atlas holds is printed without importing it (JAX settings go by the environment)
+    p.set_defaults(func=_run_table, check=_check_table, jax=False)
 
 
 def _check_table(args):
-    from tnrnn.cells import cell_names
     from tnrnn.table import FORMATS, check_table_request
 
     domains = args.domains if args.domains is not None else args.domain
-    check_choice("cell", args.cell, cell_names())
+    if args.cell != "rac":  # the registry imports numpy: not for the default cell
+        from tnrnn.cells import cell_names
+
+        check_choice("cell", args.cell, cell_names())
     check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
     check_choice("format", args.format, FORMATS)
     check_positive_int("jobs", args.jobs)
@@ -308,10 +329,11 @@ def _run_table(args):
     from tnrnn._io import atomic_write
     from tnrnn.table import format_table, rank_table
 
+    _jax_env()
     rows = rank_table(
         args.L, args.M, args.R, args.T, domains=args.domain, seed=args.seed, progress=not args.no_progress,
         cell=args.cell, cache=_cache(args), jobs=args.jobs, timeout=args.timeout, scheduler=args.scheduler,
-        order=args.order, frontier=args.frontier,
+        order=args.order, frontier=args.frontier, confidence="rigorous" if args.rigorous else "standard",
     )
     text = format_table(rows, args.format)
     if args.out:
@@ -789,6 +811,18 @@ def _version() -> str:
         return __version__
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version is looked up (`importlib.metadata`) only when asked for, not on every start."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"tnrnn {_version()}")
+        parser.exit()
+
+
 def _add_debug(parser: argparse.ArgumentParser) -> None:
     """``--debug`` on a parser and on every sub-parser below it (verbs added by any issue get it too)."""
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -799,12 +833,44 @@ def _add_debug(parser: argparse.ArgumentParser) -> None:
                 _add_debug(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _OtherVerb(Exception):
+    """Raised by `_OneVerb` to skip the declaration of a verb that the command line does not name."""
+
+
+class _OneVerb:
+    """The sub-parsers action seen by the ``_add_<verb>`` functions when only ``verb`` is wanted: any other verb is
+    skipped at its ``add_parser`` call, before its arguments are declared."""
+
+    def __init__(self, sub, verb):
+        self.sub, self.verb, self.found = sub, verb, False
+
+    def add_parser(self, name, **kwargs):
+        if name != self.verb:
+            raise _OtherVerb
+        self.found = True
+        return self.sub.add_parser(name, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.sub, name)
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The ``tnrnn`` parser; with ``verb``, one that declares only that verb (a quicker start-up: `main` uses it
+    when the first argument names a verb), else, or when no verb has that name, the whole parser."""
     parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"tnrnn {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+    one = _OneVerb(sub, verb) if verb is not None else None
     for add in _VERBS:
-        add(sub)
+        if one is None:
+            add(sub)
+            continue
+        try:
+            add(one)
+        except _OtherVerb:
+            pass
+    if one is not None and not one.found:
+        return build_parser()
     _add_debug(parser)
     return parser
 
@@ -864,8 +930,10 @@ def main(argv=None) -> int:
         pass
     try:
         return _main(argv, debug)
-    except KeyboardInterrupt:
-        print("tnrnn: interrupted (SIGINT); files being written were left as they were", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        detail = str(exc)  # a sweep says how many cells it kept in the atlas (`tnrnn.atlas.SweepInterrupted`)
+        print(f"tnrnn: interrupted (SIGINT); {detail or 'files being written were left as they were'}",
+              file=sys.stderr)
         return 130
     except _Terminated:
         print("tnrnn: terminated (SIGTERM); files being written were left as they were", file=sys.stderr)
@@ -876,7 +944,7 @@ def main(argv=None) -> int:
 
 
 def _main(argv: list[str], debug: bool) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv[0] if argv and not argv[0].startswith("-") else None).parse_args(argv)
     verb = _verb(args)
     try:
         args.check(args)

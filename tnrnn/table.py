@@ -18,22 +18,25 @@ from tnrnn.bounds import (
     state_upper_bound,
 )
 
-__all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS"]
+__all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS", "CONFIDENCES"]
 
 COLUMNS = (
     "L", "M", "R", "T", "domain", "rank", "lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper",
     "min_cut", "seeds", "N", "status", "failure_bound", "primes", "engine",
 )
 FORMATS = ("markdown", "csv", "json")
+#: the confidences of `tnrnn.rank.separation_rank` (``tnrnn table --rigorous``)
+CONFIDENCES = ("standard", "rigorous")
 
 
-def _min_cut_or_none(M, R, L, T, domain):
-    """The tensor-network min-cut bound, when the cut module is available."""
+def _min_cut_or_none(M, R, L, T, domain, cache):
+    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`)."""
+    from tnrnn.atlas import cached_min_cut
+
     try:
-        from tnrnn.cuts import start_end_min_cut
-    except ImportError:  # the cut module is optional for the table
+        return cached_min_cut(M, R, L, T, domain=domain, cache=cache)
+    except ImportError:  # the cut module (networkx) is optional for the table
         return None
-    return start_end_min_cut(M, R, L, T, domain=domain).bound
 
 
 def rank_table(
@@ -54,6 +57,7 @@ def rank_table(
     scheduler=None,
     order: str = "cost",
     frontier: bool = False,
+    confidence: str = "standard",
 ) -> list[dict]:
     """One row per (L, M, R, T, domain): the exact rank, its certificate and every bound.
 
@@ -66,12 +70,16 @@ def rank_table(
     `tnrnn.atlas.Atlas`) reads finished cells from the rank atlas and stores new ones as they finish (so an
     interrupted table resumes); ``jobs`` local worker processes, or a Dask ``scheduler``; a per-cell ``timeout``
     (partial results are marked ``status="partial"``); ``order`` and ``frontier`` as in `run_sweep` (cells skipped
-    by the frontier, or refused for memory in frontier mode, have no row). ``cell`` other than ``"rac"`` is
+    by the frontier, or refused for memory in frontier mode, have no row). ``confidence`` as in
+    `tnrnn.rank.separation_rank` (``"rigorous"``: word-size primes until the failure bound is at most 1e-6; part of
+    the atlas key). The min-cut column is stored in the atlas too, so a table the atlas holds entirely is read
+    without numpy, JAX or the cut module. ``cell`` other than ``"rac"`` is
     computed in this process without the atlas: the bounds of `tnrnn.bounds.cell_upper_bounds`, and ``min_cut``
     from the cell's network (``None`` where it has none).
     """
     check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
-    from tnrnn.atlas import CellSpec, run_sweep
+    confidence = check_choice("confidence", confidence, CONFIDENCES)
+    from tnrnn.atlas import CellSpec, open_atlas, run_sweep
 
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
     if cell != "rac":
@@ -80,11 +88,15 @@ def rank_table(
             from tqdm import tqdm
 
             bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
-        return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut)
-    options = tuple(sorted({"seed": seed, "n_seeds": n_seeds}.items()))
+        return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence)
+    options = {"seed": seed, "n_seeds": n_seeds}
+    if confidence != "standard":  # the default stays out of the options, so that earlier keys still match
+        options["confidence"] = confidence
+    options = tuple(sorted(options.items()))
     specs = [CellSpec(M, R, L, T, d, options) for L, M, R, T, d in cells]
     results = run_sweep(specs, cache=cache, jobs=jobs, timeout=timeout, scheduler=scheduler, order=order,
                         frontier=frontier, progress=progress)
+    atlas = open_atlas(cache)  # the same (per-process) atlas as the sweep's: min-cut bounds are stored beside ranks
     rows = []
     for s in specs:
         if s not in results:
@@ -99,7 +111,7 @@ def rank_table(
                 "state_upper": state_upper_bound(R, L, T),
                 "degree_upper": degree_upper_bound(M, L, T),
                 "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
-                "min_cut": _min_cut_or_none(M, R, L, T, d) if min_cut else None,
+                "min_cut": _min_cut_or_none(M, R, L, T, d, atlas) if min_cut else None,
                 "seeds": len(res.seeds), "N": list(res.N),
                 "status": res.status, "failure_bound": res.failure_bound, "primes": list(res.primes),
                 "engine": res.extra.get("elimination"),
@@ -130,7 +142,7 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
                         refuse_large_network(L, T, domain=d)
 
 
-def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut) -> list[dict]:
+def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence) -> list[dict]:
     from tnrnn.bounds import cell_upper_bounds
     from tnrnn.cells.base import make_cell
     from tnrnn.cells.bounds import cell_lower_bound
@@ -138,7 +150,7 @@ def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut) -> list[dict]:
 
     rows = []
     for L, M, R, T, d in cells:
-        res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds, cell=cell)
+        res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds, cell=cell, confidence=confidence)
         ups = cell_upper_bounds(cell, M, R, L, T, domain=d)
         cut = None
         if min_cut:

@@ -3,35 +3,57 @@
 The package has four parts: `tnrnn.rank.evaluation` (the matrix ``[y(a_i, b_j)]`` modulo a prime, by a jitted JAX
 kernel on the default device), `tnrnn.rank.elimination` (exact rank modulo a prime: FLINT, BLAS block, JAX block),
 `tnrnn.rank.certificate` (`RankResult`: what the number means) and `tnrnn.rank.engine` (`separation_rank`).
+The names below are loaded on first use.
 """
 
-from tnrnn.rank.certificate import STATUSES, RankResult, failure_bound
-from tnrnn.rank.elimination import (
-    BLAS_PRIME_BOUND,
-    ELIMINATIONS,
-    EliminationTimeout,
-    blas_modular_rank,
-    elimination_engine,
-    flint_modular_rank,
-    jax_modular_rank,
-    modular_rank,
-)
-from tnrnn.rank.engine import (
-    CONFIDENCES,
-    EVALUATIONS,
-    METHODS,
-    _seed_seq,  # noqa: F401  (version-1 name, used by benchmarks)
-    plan,
-    separation_rank,
-)
-from tnrnn.rank.evaluation import (
-    EvaluationTimeout,
-    _one_hot_grid,  # noqa: F401  (version-1 name)
-    evaluation_matrix,
-    one_hot_grid,
-    reference_matrix,
-    residue_matrix,
-)
+import importlib
+
+#: public name -> the submodule that defines it, imported on first use (`__getattr__`): ``tnrnn.rank.RankResult``
+#: (or ``tnrnn.rank.certificate``) loads neither numpy nor JAX, so that reading certificates (the rank atlas) is cheap
+_LAZY = {
+    **dict.fromkeys(["STATUSES", "RankResult", "failure_bound"], "tnrnn.rank.certificate"),
+    **dict.fromkeys(
+        [
+            "BLAS_PRIME_BOUND",
+            "ELIMINATIONS",
+            "EliminationTimeout",
+            "blas_modular_rank",
+            "elimination_engine",
+            "flint_modular_rank",
+            "jax_modular_rank",
+            "modular_rank",
+        ],
+        "tnrnn.rank.elimination",
+    ),
+    **dict.fromkeys(
+        ["CONFIDENCES", "EVALUATIONS", "METHODS", "_seed_seq", "plan", "separation_rank"], "tnrnn.rank.engine"
+    ),
+    **dict.fromkeys(
+        [
+            "EvaluationTimeout",
+            "_one_hot_grid",
+            "evaluation_matrix",
+            "one_hot_grid",
+            "reference_matrix",
+            "residue_matrix",
+        ],
+        "tnrnn.rank.evaluation",
+    ),
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tnrnn.rank' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "RankResult",
