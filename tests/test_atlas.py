@@ -631,6 +631,23 @@ def test_min_cut_bounds_are_stored_and_reused(tmp_path, monkeypatch):
     assert len(calls) == 32
 
 
+def test_min_cut_bounds_of_another_cell_are_stored_too(tmp_path, monkeypatch):
+    from tnrnn.cuts import start_end_min_cut
+
+    calls = []
+    real = A._compute_min_cut
+    monkeypatch.setattr(A, "_compute_min_cut", lambda *a, **k: calls.append(k["cell"]) or real(*a, **k))
+    path = tmp_path / "cuts.sqlite"
+    first = rank_table([1, 2], [2], [2], [2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
+    assert calls == ["mi"] * 4
+    again = rank_table([1, 2], [2], [2], [2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
+    assert [r["min_cut"] for r in again] == [r["min_cut"] for r in first] and len(calls) == 4
+    for r in first:
+        assert r["min_cut"] == start_end_min_cut(r["M"], r["R"], r["L"], r["T"], domain="continuous", cell="mi").bound
+    lin = rank_table([1], [2], [2], [2], domains=("continuous",), progress=False, cache=path, cell="linear")
+    assert lin[0]["min_cut"] is None  # no tensor network: no bound, nothing stored
+
+
 @pytest.mark.parametrize(("field", "value"), [("M", 3), ("R", 3), ("L", 1), ("T", 6), ("domain", "onehot"),
                                               ("partition", "1,3;2,4"), ("cell", "mi")])
 def test_changing_any_min_cut_key_input_misses(atlas, field, value):

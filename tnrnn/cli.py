@@ -6,7 +6,7 @@ Each verb has an ``_add_<verb>(sub)`` function that declares its arguments and s
 (`tnrnn._io.strict_json`: no NaN/Infinity; integers beyond 4000 digits as ``{"log2", "digits", "sign"}``); without
 it, a readable rendering.
 
-Errors (DESIGN.md): a bad argument exits 2 with one line on stderr naming the argument, the value and what is
+Errors: a bad argument exits 2 with one line on stderr naming the argument, the value and what is
 allowed (`tnrnn.ArgumentError`), before any work and before any file is touched. An ``OSError`` while writing
 exits 1 with one line; SIGINT exits 130 and SIGTERM 143 with one line; any other failure exits 1 with a one-line
 internal-error message (``--debug`` shows the traceback). Lists of integers take ``2,4,6`` or ranges

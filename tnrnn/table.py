@@ -29,13 +29,16 @@ FORMATS = ("markdown", "csv", "json")
 CONFIDENCES = ("standard", "rigorous")
 
 
-def _min_cut_or_none(M, R, L, T, domain, cache):
-    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`)."""
+def _min_cut_or_none(M, R, L, T, domain, cache, cell="rac"):
+    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`);
+    ``None`` when the cell has no tensor network (or one too large to build)."""
     from tnrnn.atlas import cached_min_cut
 
     try:
-        return cached_min_cut(M, R, L, T, domain=domain, cache=cache)
+        return cached_min_cut(M, R, L, T, domain=domain, cache=cache, cell=cell)
     except ImportError:  # the cut module (networkx) is optional for the table
+        return None
+    except ArgumentError:  # no tensor network for this cell, or too large to build
         return None
 
 
@@ -74,8 +77,8 @@ def rank_table(
     `tnrnn.rank.separation_rank` (``"rigorous"``: word-size primes until the failure bound is at most 1e-6; part of
     the atlas key). The min-cut column is stored in the atlas too, so a table the atlas holds entirely is read
     without numpy, JAX or the cut module. ``cell`` other than ``"rac"`` is
-    computed in this process without the atlas: the bounds of `tnrnn.bounds.cell_upper_bounds`, and ``min_cut``
-    from the cell's network (``None`` where it has none).
+    computed in this process without the rank atlas: the bounds of `tnrnn.bounds.cell_upper_bounds`, and
+    ``min_cut`` from the cell's network (``None`` where it has none; stored in the atlas as for the RAC).
     """
     check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
     confidence = check_choice("confidence", confidence, CONFIDENCES)
@@ -88,7 +91,7 @@ def rank_table(
             from tqdm import tqdm
 
             bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
-        return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence)
+        return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, open_atlas(cache))
     options = {"seed": seed, "n_seeds": n_seeds}
     if confidence != "standard":  # the default stays out of the options, so that earlier keys still match
         options["confidence"] = confidence
@@ -142,7 +145,7 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
                         refuse_large_network(L, T, domain=d)
 
 
-def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence) -> list[dict]:
+def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, atlas) -> list[dict]:
     from tnrnn.bounds import cell_upper_bounds
     from tnrnn.cells.base import make_cell
     from tnrnn.cells.bounds import cell_lower_bound
@@ -152,14 +155,7 @@ def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence) -> list[dic
     for L, M, R, T, d in cells:
         res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds, cell=cell, confidence=confidence)
         ups = cell_upper_bounds(cell, M, R, L, T, domain=d)
-        cut = None
-        if min_cut:
-            try:
-                from tnrnn.cuts import start_end_min_cut
-
-                cut = start_end_min_cut(M, R, L, T, domain=d, cell=cell).bound
-            except ArgumentError:  # no tensor network for this cell, or too large to build
-                cut = None
+        cut = _min_cut_or_none(M, R, L, T, d, atlas, cell) if min_cut else None
         rows.append(
             {
                 "L": L, "M": M, "R": R, "T": T, "domain": d, "rank": res.rank,
