@@ -1,4 +1,4 @@
-"""The rank atlas: a persistent store of certified separation ranks, and sweeps that fill it (local or on Dask).
+r"""The rank atlas: a persistent store of certified separation ranks, and sweeps that fill it (local or on Dask).
 
 Exact ranks are expensive and are asked for again and again. The atlas is one SQLite file holding every
 `tnrnn.rank.RankResult` computed so far, keyed by every input that determines it; `separation_rank(..., cache=...)`,
@@ -50,8 +50,8 @@ Install ``tnrnn[distributed]`` (the same version) on the scheduler, the workers 
 one single-threaded worker per core, so that the workers do not oversubscribe the cores::
 
     dask scheduler --port 8786                                          # on the head node
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
-      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \\
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
       dask worker tcp://HEAD:8786 --nworkers auto --nthreads 1          # on each compute node
     tnrnn table --L 1,2,3,4 --M 2,3,4 --R 2,3,4 --T 2,4,6,8 --scheduler tcp://HEAD:8786 --timeout 600
 
@@ -405,15 +405,17 @@ _STATUS_ORDER = {"partial": 0, "lower-bound": 1, "proven": 2}
 
 
 def _better(status, rank, old_status, old_rank, *, final=True) -> bool:
-    """Does a new (status, rank) replace a stored one? Finished beats partial; among partials the larger rank, or
-    the one no timeout stopped (``final``)."""
+    """Whether a new (status, rank) replaces a stored one.
+
+    Finished beats partial; among partials the larger rank, or the one no timeout stopped (``final``).
+    """
     if old_status == "partial":
         return status != "partial" or rank > old_rank or final
     return status != "partial"
 
 
 def _timed_out(d: dict) -> bool:
-    """Did a timeout stop this (partial) result? (``max_N`` partials are final for their key.)"""
+    """Did a timeout stop this (partial) result? ``max_N`` partials are final for their key."""
     return d.get("status") == "partial" and str((d.get("extra") or {}).get("stopped", "")).startswith("timeout")
 
 
@@ -577,8 +579,11 @@ def cached_min_cut(M, R, L, T, *, domain, partition="start-end", cell="rac", cac
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """An interrupt (SIGINT) of `run_sweep`: ``finished`` of ``total`` cells are kept in the atlas at ``path``
-    (``None``: no atlas, nothing kept); running cells are lost and their workers stopped. A rerun resumes."""
+    """An interrupt (SIGINT) of `run_sweep`.
+
+    ``finished`` of ``total`` cells are kept in the atlas at ``path`` (``None``: no atlas, nothing kept); running cells
+    are lost and their workers stopped. A rerun resumes.
+    """
 
     def __init__(self, finished: int, total: int, path: str | None):
         super().__init__(finished, total, path)
@@ -635,8 +640,10 @@ def _threads_env(threads: int) -> dict:
 
 
 def _worker_init(env: dict) -> None:
-    """Worker initializer: thread limits first (before numpy/jax start their thread pools); SIGINT is left to the
-    parent, which stops the workers (so that Ctrl-C prints no traceback per worker)."""
+    """Worker initializer: thread limits first (before numpy/jax start their thread pools).
+
+    SIGINT is left to the parent, which stops the workers (so that Ctrl-C prints no traceback per worker).
+    """
     import signal
 
     os.environ.update(env)
@@ -828,8 +835,10 @@ def run_sweep(
 
 
 def _count_kept(atlas: Atlas, specs, timeout) -> int:
-    """How many of ``specs`` a rerun would take from the atlas (asked after an interrupt: exact, whenever the
-    interrupt came)."""
+    """How many of ``specs`` a rerun would take from the atlas.
+
+    Asked after an interrupt: exact, whenever the interrupt came.
+    """
     try:
         return sum(atlas.get(s.key(), timeout=timeout) is not None for s in specs)
     except AtlasUnavailable:

@@ -337,8 +337,10 @@ def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
 
 
 def refuse_large_cell_network(cell, T: int, *, domain: str = "continuous") -> int:
-    """Refuse, from `cell_network_size`, a cell without a network or one above `MAX_CELL_NODES` nodes (one line
-    with the count); return the node count. Costs no more than the closed form."""
+    """Refuse, from `cell_network_size`, a cell without a network or one above `MAX_CELL_NODES` nodes.
+
+    Return the node count; the refusal is one line with the count. Costs no more than the closed form.
+    """
     n_nodes = cell_network_size(cell, T, domain=domain)
     if n_nodes > MAX_CELL_NODES:
         raise ArgumentError(
@@ -540,8 +542,10 @@ def cell_network_arrays(graph: TNGraph, cell, params) -> dict:
 
 
 def cell_network_inputs(graph: TNGraph, xs):
-    """The data for the input nodes: ``xs`` ``(T, M)``, with a constant 1 appended where the network asks for it
-    (homogenised cells, continuous domain)."""
+    """The data for the input nodes: ``xs`` ``(T, M)``, with a constant 1 appended where the network asks for it.
+
+    It does so for homogenised cells in the continuous domain.
+    """
     if not graph.meta.get("input_constant"):
         return xs
     import numpy as np

@@ -124,8 +124,11 @@ def _jax_cache_dir() -> str:
 
 
 def _jax_env():
-    """The settings of `_enable_x64` through the environment, for verbs that may need no JAX at all (a table that
-    the atlas holds): JAX reads them if and when it is imported, in this process or in a worker process."""
+    """The settings of `_enable_x64` through the environment, for verbs that may need no JAX at all.
+
+    For instance a table that the atlas holds needs none. JAX reads them if and when it is imported, in this process or
+    in a worker process.
+    """
     if "jax" in sys.modules:  # already imported (the command run from Python): set them there, not in os.environ
         _enable_x64()
         return
@@ -838,8 +841,10 @@ class _OtherVerb(Exception):
 
 
 class _OneVerb:
-    """The sub-parsers action seen by the ``_add_<verb>`` functions when only ``verb`` is wanted: any other verb is
-    skipped at its ``add_parser`` call, before its arguments are declared."""
+    """The sub-parsers action seen by the ``_add_<verb>`` functions when only ``verb`` is wanted.
+
+    Any other verb is skipped at its ``add_parser`` call, before its arguments are declared.
+    """
 
     def __init__(self, sub, verb):
         self.sub, self.verb, self.found = sub, verb, False
@@ -855,8 +860,11 @@ class _OneVerb:
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
-    """The ``tnrnn`` parser; with ``verb``, one that declares only that verb (a quicker start-up: `main` uses it
-    when the first argument names a verb), else, or when no verb has that name, the whole parser."""
+    """The ``tnrnn`` parser.
+
+    With ``verb``, one that declares only that verb (a quicker start-up: `main` uses it when the first argument names a
+    verb), else, or when no verb has that name, the whole parser.
+    """
     parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)

@@ -298,8 +298,10 @@ def network_grid_tensor(model, T: int, *, method: str = "einsum", optimize: str 
 
 def cell_network_forward(cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy",
                          jit: bool = True):
-    """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form (``bilinear``, ``mi``, ``quad``; a
-    `tnrnn.cells.Cell`) through its tensor network (`tnrnn.build.build_cell_network`).
+    """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form through its tensor network.
+
+    The cell (a `tnrnn.cells.Cell`) is ``bilinear``, ``mi`` or ``quad``; the network is built by
+    `tnrnn.build.build_cell_network`.
 
     Equal to ``cell.forward(params, xs)`` for every ``xs`` ``(T, M)`` with ``domain="continuous"``, and for one-hot
     ``xs`` with ``domain="onehot"``.

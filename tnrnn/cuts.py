@@ -203,8 +203,9 @@ def start_end_min_cut(
     M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto",
     cell="rac",
 ) -> CutResult:
-    """Build the structure-only network of ``cell`` (default the RAC; `tnrnn.build.build_network`) and return its
-    `min_cut`.
+    """The `min_cut` of the structure-only network of ``cell``.
+
+    The network is built by `tnrnn.build.build_network` (default cell: the RAC).
 
     References
     ----------
@@ -270,9 +271,11 @@ def _check_graph(graph) -> None:
 
 
 def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
-    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts (``min_cut`` from the continuous
-    network, ``min_cut_onehot`` from the one-hot one), or ``None`` and ``min_cut_reason`` where the cell has no
-    tensor network or it is too large to build."""
+    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts.
+
+    ``min_cut`` is from the continuous network, ``min_cut_onehot`` from the one-hot one; both are ``None``, with
+    ``min_cut_reason``, where the cell has no tensor network or it is too large to build.
+    """
     from tnrnn.bounds import cell_bounds_report
 
     out = cell_bounds_report(cell, M, R, L, T)

@@ -379,9 +379,11 @@ def _memory_results(results_dir: str) -> list[str]:
 
 
 def fig_memory_accuracy(out_dir, quick=False, **context) -> list[str]:
-    """F6: test accuracy against sequence length / delay per depth (bootstrap intervals over seeds) beside the
-    largest length solved per seed, one figure per memory-task results file; a capacity sweep (one length, several
-    parameter budgets) is drawn against the budget."""
+    """F6: test accuracy against sequence length / delay per depth, beside the largest length solved per seed.
+
+    Bootstrap intervals over seeds; one figure per memory-task results file. A capacity sweep (one length, several
+    parameter budgets) is drawn against the budget.
+    """
     from tnrnn.plots import plot_memory_accuracy
 
     paths = _memory_results(_results_dir(context))

@@ -362,8 +362,11 @@ def clear_above(pos, segments, px: float, py: float, top: float, half_width: flo
 
 
 def figure_size(lay: DrawingLayout, *, legend: bool, title: bool) -> tuple[float, float]:
-    """Figure inches for a drawing at `UNIT_INCHES` per unit (more for small networks, up to twice that, so that
-    the drawing is at least 6 inches wide); radial drawings get a fixed 9 x 10 inches."""
+    """Figure inches for a drawing at `UNIT_INCHES` per unit.
+
+    More for small networks, up to twice that, so that the drawing is at least 6 inches wide; radial drawings get a
+    fixed 9 x 10 inches.
+    """
     if lay.kind == "radial":
         return 9.0, 10.0
     x0, x1, y0, y1 = lay.extent

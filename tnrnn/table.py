@@ -30,8 +30,10 @@ CONFIDENCES = ("standard", "rigorous")
 
 
 def _min_cut_or_none(M, R, L, T, domain, cache, cell="rac"):
-    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`);
-    ``None`` when the cell has no tensor network (or one too large to build)."""
+    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`).
+
+    ``None`` when the cell has no tensor network (or one too large to build).
+    """
     from tnrnn.atlas import cached_min_cut
 
     try:

@@ -336,9 +336,11 @@ def _analysis(results: dict) -> dict:
 
 
 def format_summary(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the test metric: one row per (budget, depth) with width, parameter count and learning
-    rate, one column per swept value with ``mean [bootstrap 95 % CI] k/n`` (``k`` of ``n`` seeds solved), the
-    largest value solved (mean over seeds [CI]), plus the baseline row."""
+    """A markdown table of the test metric: one row per (budget, depth), one column per swept value.
+
+    Each row gives width, parameter count and learning rate, ``mean [bootstrap 95 % CI] k/n`` per swept value (``k`` of
+    ``n`` seeds solved) and the largest value solved (mean over seeds [CI]); plus the baseline row.
+    """
     results = load_results(results)
     sweep, values = results["sweep"], results["values"]
     an = _analysis(results)
@@ -365,8 +367,11 @@ def format_summary(results: dict, *, digits: int = 3) -> str:
 
 
 def format_tests(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the paired tests, depth d minus depth 1 on the same seeds: mean difference,
-    wins/losses/ties and the exact two-sided sign-flip p-value, per value and for the largest value solved."""
+    """A markdown table of the paired tests, depth d minus depth 1 on the same seeds.
+
+    Mean difference, wins/losses/ties and the exact two-sided sign-flip p-value, per value and for the largest value
+    solved.
+    """
     results = load_results(results)
     sweep, values = results["sweep"], results["values"]
     an = _analysis(results)
@@ -403,8 +408,9 @@ def run_cli_experiment(
     progress: bool = True,
     **options,
 ) -> dict:
-    """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write ``OUT/NAME.json``
-    (and ``NAME.png``).
+    """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write its results.
+
+    The results are ``OUT/NAME.json`` (and ``NAME.png``).
 
     ``T`` (SES) or ``B`` (copy) is the swept list (the preset's when None). Other ``options`` are the flags, None
     when not given: the sweep (``cell``, ``depths``, ``seeds``, ``n``, ``m``, ``M_c``, ``params``, ``width``),

@@ -1,5 +1,7 @@
-"""Stacked recurrent classifiers for the memory tasks: the polynomial cells of `tnrnn.cells` made trainable (the RAC,
-second-order, multiplicative-integration, squared-activation and linear cells), a tanh RNN, a GRU and scoRNN.
+"""Stacked recurrent classifiers for the memory tasks: trainable polynomial cells, a tanh RNN, a GRU and scoRNN.
+
+The polynomial cells of `tnrnn.cells` are made trainable: the RAC, second-order, multiplicative-integration,
+squared-activation and linear cells.
 
 Every cell is an immutable pytree (`jax.tree_util.register_dataclass`) holding its weights; calling it is one time
 step ``(carry, x) -> (carry, h)``. `StackedRNN` runs ``depth`` cells per step (layer ``l`` reads layer ``l-1``'s
@@ -372,7 +374,7 @@ scaled_cayley.defvjp(_scaled_cayley_fwd, _scaled_cayley_bwd)
 
 
 def modrelu(z: Array, b: Array) -> Array:
-    """modReLU for real inputs, ``sign(z) · relu(|z| + b)`` (Arjovsky, Shah, Bengio 2016)."""
+    """The modReLU for real inputs, ``sign(z) · relu(|z| + b)`` (Arjovsky, Shah, Bengio 2016)."""
     return jnp.sign(z) * jax.nn.relu(jnp.abs(z) + b)
 
 
