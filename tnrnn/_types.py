@@ -73,7 +73,12 @@ def check_seed(value, name: str = "seed") -> int:
 
 
 def check_float(
-    name: str, value, *, minimum: float | None = None, maximum: float | None = None, open_min: bool = False,
+    name: str,
+    value,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    open_min: bool = False,
     open_max: bool = False,
 ) -> float:
     """Return ``value`` as a finite float in ``[minimum, maximum]``, else raise `ArgumentError` stating the range.

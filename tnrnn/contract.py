@@ -260,8 +260,16 @@ def contract(
 
 
 def network_forward(
-    T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy", M=None, R=None, L=None,
-    K: int = 1, jit: bool = True,
+    T: int,
+    *,
+    domain: str = "continuous",
+    method: str = "einsum",
+    optimize: str = "greedy",
+    M=None,
+    R=None,
+    L=None,
+    K: int = 1,
+    jit: bool = True,
 ):
     """A function ``f(model, xs) -> y`` evaluating a RAC through its compiled tensor network.
 
@@ -296,8 +304,9 @@ def network_grid_tensor(model, T: int, *, method: str = "einsum", optimize: str 
     return make_contractor(plan)(network_arrays(graph, model))
 
 
-def cell_network_forward(cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy",
-                         jit: bool = True):
+def cell_network_forward(
+    cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy", jit: bool = True
+):
     """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form through its tensor network.
 
     The cell (a `tnrnn.cells.Cell`) is ``bilinear``, ``mi`` or ``quad``; the network is built by

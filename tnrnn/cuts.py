@@ -122,9 +122,7 @@ class CutResult:
     def sides(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Sorted node names on the ``A`` side and on the ``B`` side (cut copy nodes are in neither)."""
         names = self.graph.names
-        return tuple(
-            tuple(sorted(names[k] for k in np.flatnonzero(self.side_codes == s).tolist())) for s in (0, 1)
-        )
+        return tuple(tuple(sorted(names[k] for k in np.flatnonzero(self.side_codes == s).tolist())) for s in (0, 1))
 
     def to_dict(self, *, sides: bool = False) -> dict:
         """JSON-ready dict (the CLI ``cut`` keys); ``sides=True`` adds the two node lists."""
@@ -200,7 +198,14 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
 
 
 def start_end_min_cut(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto",
+    M: int,
+    R: int,
+    L: int,
+    T: int,
+    *,
+    domain: str = "continuous",
+    partition="start-end",
+    engine: str = "auto",
     cell="rac",
 ) -> CutResult:
     """The `min_cut` of the structure-only network of ``cell``.

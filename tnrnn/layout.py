@@ -277,8 +277,10 @@ def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TAR
         return straight
     # the number of bands: enough to respect the maximum width, more if that brings the aspect closer to the target
     need = math.ceil(width / max_units)
-    best = min(range(min(need, len(cuts) + 1), len(cuts) + 2),
-               key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)))
+    best = min(
+        range(min(need, len(cuts) + 1), len(cuts) + 2),
+        key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)),
+    )
     x_right = max(xs)
     chosen = []
     for i in range(1, best):  # the fold nearest to each of the k - 1 equally spaced boundaries

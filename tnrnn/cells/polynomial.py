@@ -138,7 +138,10 @@ class MultiplicativeIntegration(_StateCell):
         return {
             "W_H": tuple((R, R) for _ in range(L)),
             "W_I": tuple((R, D) for D in self._D()),
-            "alpha": vec, "beta1": vec, "beta2": vec, "b": vec,
+            "alpha": vec,
+            "beta1": vec,
+            "beta2": vec,
+            "b": vec,
             "W_O": (self.K, R),
         }
 

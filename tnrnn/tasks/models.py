@@ -208,8 +208,14 @@ class PolynomialCell:
             A = jnp.einsum("ri,rj->rij", W_H, W_I)
             p = {"A": A + _normal(k3, A.shape, 0.1 * jnp.std(A), jnp.float32)}
         elif name == "mi":
-            p = {"W_H": W_H, "W_I": W_I, "alpha": jnp.ones((R,), jnp.float32), "beta1": zeros + 0.5,
-                 "beta2": zeros + 0.5, "b": zeros}
+            p = {
+                "W_H": W_H,
+                "W_I": W_I,
+                "alpha": jnp.ones((R,), jnp.float32),
+                "beta1": zeros + 0.5,
+                "beta2": zeros + 0.5,
+                "b": zeros,
+            }
         else:
             p = {"W_H": W_H, "W_I": W_I, **({"b": zeros} if name == "quad" else {})}
         shapes = PolynomialCell.layer_shapes(name, D, R)
@@ -471,8 +477,13 @@ def is_skew_leaf(path) -> bool:
     return isinstance(last, jax.tree_util.GetAttrKey) and last.name == "A"
 
 
-_CELL_CLASSES = {"rac": RACCell, "rnn": RNNCell, "gru": GRUCell, "scornn": ScoRNNCell,
-                 **{name: _PolynomialSpec(name) for name in POLYNOMIAL_CELLS}}
+_CELL_CLASSES = {
+    "rac": RACCell,
+    "rnn": RNNCell,
+    "gru": GRUCell,
+    "scornn": ScoRNNCell,
+    **{name: _PolynomialSpec(name) for name in POLYNOMIAL_CELLS},
+}
 
 
 @jax.tree_util.register_dataclass

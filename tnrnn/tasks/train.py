@@ -36,8 +36,17 @@ import optax
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.models import is_skew_leaf
 
-__all__ = ["TrainConfig", "train", "evaluate", "loss_and_metrics", "fixed_sets", "StallRule", "lr_sequence",
-           "OPTIMIZERS", "SCHEDULES"]
+__all__ = [
+    "TrainConfig",
+    "train",
+    "evaluate",
+    "loss_and_metrics",
+    "fixed_sets",
+    "StallRule",
+    "lr_sequence",
+    "OPTIMIZERS",
+    "SCHEDULES",
+]
 
 OPTIMIZERS = ("adam", "rmsprop")
 SCHEDULES = ("patience", "plateau")
