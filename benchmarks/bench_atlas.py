@@ -71,17 +71,29 @@ def _table(c, **kw):
 
 
 def _argv(c, atlas, *extra):
-    return [sys.executable, "-m", "tnrnn", "table", "--no-progress", "--json", "--atlas", atlas,
-            *(x for k in ("L", "M", "R", "T") for x in (f"--{k}", ",".join(map(str, c[k])))),
-            "--domain", ",".join(c["domains"]), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "tnrnn",
+        "table",
+        "--no-progress",
+        "--json",
+        "--atlas",
+        atlas,
+        *(x for k in ("L", "M", "R", "T") for x in (f"--{k}", ",".join(map(str, c[k])))),
+        "--domain",
+        ",".join(c["domains"]),
+        *extra,
+    ]
 
 
 def _cli(c, atlas, *extra, env=None) -> tuple[float, float, str]:
     """One ``tnrnn table`` process: (wall seconds, CPU seconds of it and its children, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run(_argv(c, atlas, *extra), check=True, capture_output=True, text=True,
-                         env={**os.environ, **(env or {})})
+    out = subprocess.run(
+        _argv(c, atlas, *extra), check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -141,32 +153,52 @@ def bench_cache(cells, repeat, tmp) -> dict:
     _cli(cells, cli_atlas, env=pyc_env)
     pyc_runs = [_cli(cells, cli_atlas, env=pyc_env) for _ in range(max(3, repeat))]
     out = {
-        "cells": n, "compute_s": compute_s, "atlas_s": statistics.median(hits_cut),
-        "atlas_without_min_cut_s": statistics.median(hits), "cli_compute_s": cold_wall, "cli_compute_cpu_s": cold_cpu,
-        "cli_compute_compiling_s": first_wall, "cli_compute_compiling_cpu_s": first_cpu,
-        "cli_atlas_s": statistics.median(r[0] for r in runs), "cli_atlas_cpu_s": statistics.median(r[1] for r in runs),
-        "cli_runs": len(runs), "cli_heavy_imports": heavy, "bare_interpreter_s": bare_wall,
-        "bare_interpreter_cpu_s": bare_cpu, "cli_atlas_bytecode_s": statistics.median(r[0] for r in pyc_runs),
-        "cli_atlas_bytecode_cpu_s": statistics.median(r[1] for r in pyc_runs), "load_before": load_before,
+        "cells": n,
+        "compute_s": compute_s,
+        "atlas_s": statistics.median(hits_cut),
+        "atlas_without_min_cut_s": statistics.median(hits),
+        "cli_compute_s": cold_wall,
+        "cli_compute_cpu_s": cold_cpu,
+        "cli_compute_compiling_s": first_wall,
+        "cli_compute_compiling_cpu_s": first_cpu,
+        "cli_atlas_s": statistics.median(r[0] for r in runs),
+        "cli_atlas_cpu_s": statistics.median(r[1] for r in runs),
+        "cli_runs": len(runs),
+        "cli_heavy_imports": heavy,
+        "bare_interpreter_s": bare_wall,
+        "bare_interpreter_cpu_s": bare_cpu,
+        "cli_atlas_bytecode_s": statistics.median(r[0] for r in pyc_runs),
+        "cli_atlas_bytecode_cpu_s": statistics.median(r[1] for r in pyc_runs),
+        "load_before": load_before,
         "load_after": _load(),
     }
     out["speedup"] = compute_s / out["atlas_s"]
     out["speedup_cli"] = cold_wall / out["cli_atlas_s"]
     out["speedup_cli_cpu"] = cold_cpu / out["cli_atlas_cpu_s"]
     out["speedup_cli_compiling"] = first_wall / out["cli_atlas_s"]
-    print(f"  in process: computed {compute_s:.2f} s; from the atlas {out['atlas_s'] * 1e3:.1f} ms "
-          f"(x{out['speedup']:.0f}; {out['atlas_without_min_cut_s'] * 1e3:.1f} ms without the min-cut column)")
-    print(f"  command line: computed {cold_wall:.2f} s ({cold_cpu:.2f} s CPU; {first_wall:.2f} s and {first_cpu:.2f} s "
-          f"when it also compiles the JAX kernels); from the atlas, median of {len(runs)}: {out['cli_atlas_s']:.3f} s "
-          f"({out['cli_atlas_cpu_s']:.3f} s CPU): x{out['speedup_cli']:.1f} wall, x{out['speedup_cli_cpu']:.1f} CPU "
-          f"(x{out['speedup_cli_compiling']:.1f} wall against the compiling run), start-up included")
-    print(f"  with the bytecode cached (as installed): {out['cli_atlas_bytecode_s']:.3f} s "
-          f"({out['cli_atlas_bytecode_cpu_s']:.3f} s CPU): x{cold_wall / out['cli_atlas_bytecode_s']:.1f} wall, "
-          f"x{cold_cpu / out['cli_atlas_bytecode_cpu_s']:.1f} CPU")
-    print(f"  an empty interpreter takes {bare_wall:.3f} s ({bare_cpu:.3f} s CPU): no command can beat "
-          f"x{cold_wall / bare_wall:.0f} wall, x{cold_cpu / max(bare_cpu, 1e-9):.0f} CPU here")
-    print(f"  heavy modules imported from the atlas: {', '.join(heavy) or 'none'}; before: {load_before}; "
-          f"after: {out['load_after']}")
+    print(
+        f"  in process: computed {compute_s:.2f} s; from the atlas {out['atlas_s'] * 1e3:.1f} ms "
+        f"(x{out['speedup']:.0f}; {out['atlas_without_min_cut_s'] * 1e3:.1f} ms without the min-cut column)"
+    )
+    print(
+        f"  command line: computed {cold_wall:.2f} s ({cold_cpu:.2f} s CPU; {first_wall:.2f} s and {first_cpu:.2f} s "
+        f"when it also compiles the JAX kernels); from the atlas, median of {len(runs)}: {out['cli_atlas_s']:.3f} s "
+        f"({out['cli_atlas_cpu_s']:.3f} s CPU): x{out['speedup_cli']:.1f} wall, x{out['speedup_cli_cpu']:.1f} CPU "
+        f"(x{out['speedup_cli_compiling']:.1f} wall against the compiling run), start-up included"
+    )
+    print(
+        f"  with the bytecode cached (as installed): {out['cli_atlas_bytecode_s']:.3f} s "
+        f"({out['cli_atlas_bytecode_cpu_s']:.3f} s CPU): x{cold_wall / out['cli_atlas_bytecode_s']:.1f} wall, "
+        f"x{cold_cpu / out['cli_atlas_bytecode_cpu_s']:.1f} CPU"
+    )
+    print(
+        f"  an empty interpreter takes {bare_wall:.3f} s ({bare_cpu:.3f} s CPU): no command can beat "
+        f"x{cold_wall / bare_wall:.0f} wall, x{cold_cpu / max(bare_cpu, 1e-9):.0f} CPU here"
+    )
+    print(
+        f"  heavy modules imported from the atlas: {', '.join(heavy) or 'none'}; before: {load_before}; "
+        f"after: {out['load_after']}"
+    )
     return out
 
 
@@ -203,8 +235,16 @@ def bench_jobs(cells, tmp) -> dict:
     for jobs in (1, 2):
         env = {"TNRNN_JAX_CACHE": os.path.join(tmp, f"jax{jobs}")}  # cold: both runs compile everything
         before = _load()
-        times[jobs], cpus[jobs], outs[jobs] = _cli(cells, os.path.join(tmp, f"jobs{jobs}.sqlite"), "--jobs", str(jobs),
-                                          "--timeout", str(JOBS_TIMEOUT), "--frontier", env=env)
+        times[jobs], cpus[jobs], outs[jobs] = _cli(
+            cells,
+            os.path.join(tmp, f"jobs{jobs}.sqlite"),
+            "--jobs",
+            str(jobs),
+            "--timeout",
+            str(JOBS_TIMEOUT),
+            "--frontier",
+            env=env,
+        )
         loads[jobs] = (before, _load())
         # the workers' CPU time does not reach this process (they are the forkserver's children): --jobs 1 only
         busy = f", {cpus[jobs]:.1f} s CPU: {cpus[jobs] / times[jobs]:.2f} cores busy on average" if jobs == 1 else ""
@@ -212,13 +252,17 @@ def bench_jobs(cells, tmp) -> dict:
     key = ("L", "M", "R", "T", "domain", "rank", "status")
     rows = {j: [tuple(r[k] for k in key) for r in json.loads(outs[j])["rows"]] for j in (1, 2)}
     by_cell = {j: {r[:5]: r[5:] for r in rows[j]} for j in (1, 2)}
-    differ = {str(k): [by_cell[1].get(k), by_cell[2].get(k)] for k in by_cell[1].keys() | by_cell[2].keys()
-              if by_cell[1].get(k) != by_cell[2].get(k)}  # (rank, status) per run: a partial cell may differ
+    differ = {
+        str(k): [by_cell[1].get(k), by_cell[2].get(k)]
+        for k in by_cell[1].keys() | by_cell[2].keys()
+        if by_cell[1].get(k) != by_cell[2].get(k)
+    }  # (rank, status) per run: a partial cell may differ
     per_run = {}
     for jobs in (1, 2):
         with Atlas(os.path.join(tmp, f"jobs{jobs}.sqlite")) as a:
-            per_run[jobs] = {(r["L"], r["M"], r["R"], r["T"], r["domain"]): (r["wall_seconds"] or 0.0, r["status"])
-                             for r in a.rows()}
+            per_run[jobs] = {
+                (r["L"], r["M"], r["R"], r["T"], r["domain"]): (r["wall_seconds"] or 0.0, r["status"]) for r in a.rows()
+            }
     walls = {k: v[0] for k, v in per_run[1].items()}
     total, longest = sum(walls.values()), max(walls.values())
     # the same bound from the cells' times in the --jobs 2 run: one BLAS/XLA thread each, next to the other worker
@@ -230,32 +274,56 @@ def bench_jobs(cells, tmp) -> dict:
     scheduled = _two_workers([walls[k] for k in order])
     top = sorted(walls, key=lambda k: -walls[k])[:6]
     out = {
-        "cells": n, "rows": len(rows[1]), "rows_differ": len(differ), "jobs1_s": times[1], "jobs2_s": times[2],
+        "cells": n,
+        "rows": len(rows[1]),
+        "rows_differ": len(differ),
+        "jobs1_s": times[1],
+        "jobs2_s": times[2],
         "jobs1_cpu_s": cpus[1],
-        "speedup": times[1] / times[2], "loads": {str(j): loads[j] for j in loads}, "sum_cell_s": total,
-        "longest_cell_s": longest, "ideal_jobs2": total / max(total / 2, longest),
-        "sum_cell_jobs2_s": total2, "longest_cell_jobs2_s": longest2,
+        "speedup": times[1] / times[2],
+        "loads": {str(j): loads[j] for j in loads},
+        "sum_cell_s": total,
+        "longest_cell_s": longest,
+        "ideal_jobs2": total / max(total / 2, longest),
+        "sum_cell_jobs2_s": total2,
+        "longest_cell_jobs2_s": longest2,
         "ideal_jobs2_from_jobs2_times": total / max(total2 / 2, longest2),
-        "cost_order_makespan_s": scheduled, "cost_order_jobs2": total / scheduled,
+        "cost_order_makespan_s": scheduled,
+        "cost_order_jobs2": total / scheduled,
         "cost_model_spearman": _spearman([cost[k] for k in walls], list(walls.values())),
         "partial_cells": sorted(str(k) for k, v in per_run[1].items() if v[1] == "partial"),
-        "largest_cells": [{"cell": str(k), "seconds": walls[k], "cost_estimate": cost[k],
-                           "seconds_jobs2": per_run[2].get(k, (None,))[0]} for k in top],
+        "largest_cells": [
+            {
+                "cell": str(k),
+                "seconds": walls[k],
+                "cost_estimate": cost[k],
+                "seconds_jobs2": per_run[2].get(k, (None,))[0],
+            }
+            for k in top
+        ],
         "overhead_jobs1_s": times[1] - total,
     }
     out["differing_rows"] = differ
-    print(f"  --jobs 2 is x{out['speedup']:.2f} faster than --jobs 1 ({len(rows[1])} rows; {len(differ)} differ"
-          + "".join(f"; {k}: {v[0]} against {v[1]}" for k, v in differ.items()) + ")")
-    print(f"  cells: {total:.1f} s in all, the longest {longest:.1f} s: no split of whole cells beats "
-          f"x{out['ideal_jobs2']:.2f}; two workers in the cost-model order with these times: "
-          f"{scheduled:.1f} s (x{out['cost_order_jobs2']:.2f}); --jobs 1 spent {out['overhead_jobs1_s']:.1f} s "
-          "outside the cells (start-up, compile, atlas)")
-    print(f"  in the --jobs 2 run (one thread per worker) the cells took {total2:.1f} s in all, the longest "
-          f"{longest2:.1f} s: at those times --jobs 2 can be at most x{out['ideal_jobs2_from_jobs2_times']:.2f} faster "
-          "than the --jobs 1 run (whose cells may use every core)")
-    print(f"  cost model against the measured times: Spearman {out['cost_model_spearman']:.2f}; largest cells: "
-          + "; ".join(f"{d['cell']} {d['seconds']:.1f} s (est. {d['cost_estimate']:.3g} s)"
-                      for d in out["largest_cells"]))
+    print(
+        f"  --jobs 2 is x{out['speedup']:.2f} faster than --jobs 1 ({len(rows[1])} rows; {len(differ)} differ"
+        + "".join(f"; {k}: {v[0]} against {v[1]}" for k, v in differ.items())
+        + ")"
+    )
+    print(
+        f"  cells: {total:.1f} s in all, the longest {longest:.1f} s: no split of whole cells beats "
+        f"x{out['ideal_jobs2']:.2f}; two workers in the cost-model order with these times: "
+        f"{scheduled:.1f} s (x{out['cost_order_jobs2']:.2f}); --jobs 1 spent {out['overhead_jobs1_s']:.1f} s "
+        "outside the cells (start-up, compile, atlas)"
+    )
+    print(
+        f"  in the --jobs 2 run (one thread per worker) the cells took {total2:.1f} s in all, the longest "
+        f"{longest2:.1f} s: at those times --jobs 2 can be at most x{out['ideal_jobs2_from_jobs2_times']:.2f} faster "
+        "than the --jobs 1 run (whose cells may use every core)"
+    )
+    print(
+        f"  cost model against the measured times: Spearman {out['cost_model_spearman']:.2f}; largest cells: "
+        + "; ".join(f"{d['cell']} {d['seconds']:.1f} s (est. {d['cost_estimate']:.3g} s)" for d in out["largest_cells"])
+    )
     return out
 
 

@@ -104,8 +104,16 @@ def headline(quick: bool, rev: str, limit: float) -> dict:
     lu = lu_seconds(n)
     v1 = v1_seconds(case, rev, limit)
     out = {
-        "case": case, "rank": res.rank, "status": res.status, "N": n, "seconds": sec, "timing": res.timing,
-        "lu_seconds": lu, "ratio_to_lu": sec / lu, "v1": v1, "load": load(),
+        "case": case,
+        "rank": res.rank,
+        "status": res.status,
+        "N": n,
+        "seconds": sec,
+        "timing": res.timing,
+        "lu_seconds": lu,
+        "ratio_to_lu": sec / lu,
+        "v1": v1,
+        "load": load(),
     }
     if v1.get("seconds"):
         out["speedup_over_v1"] = v1["seconds"] / sec
@@ -122,10 +130,22 @@ def elimination(quick: bool, repeat: int) -> list[dict]:
         lu = lu_seconds(n, repeat)
         blas = statistics.median(timed(blas_modular_rank, A, p)[1] for _ in range(repeat))
         jx = statistics.median(timed(jax_modular_rank, A, p)[1] for _ in range(max(1, repeat - 1)))
-        rows.append({"n": n, "lu": lu, "blas_block": blas, "jax_block": jx, "blas_over_lu": blas / lu,
-                     "jax_over_lu": jx / lu, "load": load()})
-        print(f"  elimination n={n}: LU {lu:.2f} s, BLAS block {blas:.2f} s ({blas / lu:.2f}x), "
-              f"JAX block {jx:.2f} s ({jx / lu:.2f}x)", flush=True)
+        rows.append(
+            {
+                "n": n,
+                "lu": lu,
+                "blas_block": blas,
+                "jax_block": jx,
+                "blas_over_lu": blas / lu,
+                "jax_over_lu": jx / lu,
+                "load": load(),
+            }
+        )
+        print(
+            f"  elimination n={n}: LU {lu:.2f} s, BLAS block {blas:.2f} s ({blas / lu:.2f}x), "
+            f"JAX block {jx:.2f} s ({jx / lu:.2f}x)",
+            flush=True,
+        )
     return rows
 
 
@@ -142,18 +162,41 @@ def sweep(quick: bool) -> dict:
                             continue
                         res, sec = timed(separation_rank, M, R, L, T, domain=domain)
                         total += sec
-                        rows.append({"L": L, "M": M, "R": R, "T": T, "domain": domain, "rank": res.rank,
-                                     "status": res.status, "s": sec})
+                        rows.append(
+                            {
+                                "L": L,
+                                "M": M,
+                                "R": R,
+                                "T": T,
+                                "domain": domain,
+                                "rank": res.rank,
+                                "status": res.status,
+                                "s": sec,
+                            }
+                        )
     out = {"cells": len(rows), "seconds": total, "rows": rows, "load": load()}
     print(f"  sweep: {len(rows)} cells in {total:.1f} s ({load()})", flush=True)
     if not quick:
         out["large"] = []
         for L, M, R, T in sorted(big):
             res, sec = timed(separation_rank, M, R, L, T, domain="continuous", timeout=600, max_N=26000)
-            out["large"].append({"L": L, "M": M, "R": R, "T": T, "rank": res.rank, "status": res.status,
-                                 "N": res.N[0], "s": sec, "load": load()})
-            print(f"  large cell L={L} M={M} R={R} T={T}: rank {res.rank} ({res.status}), N={res.N[0]}, "
-                  f"{sec:.1f} s", flush=True)
+            out["large"].append(
+                {
+                    "L": L,
+                    "M": M,
+                    "R": R,
+                    "T": T,
+                    "rank": res.rank,
+                    "status": res.status,
+                    "N": res.N[0],
+                    "s": sec,
+                    "load": load(),
+                }
+            )
+            print(
+                f"  large cell L={L} M={M} R={R} T={T}: rank {res.rank} ({res.status}), N={res.N[0]}, {sec:.1f} s",
+                flush=True,
+            )
     return out
 
 
@@ -165,11 +208,27 @@ def reach(quick: bool) -> list[dict]:
     rows = []
     for (M, R, L, T), goal in cases:
         res, sec = timed(separation_rank, M, R, L, T, domain="continuous", n_seeds=1, timeout=3 * goal)
-        rows.append({"M": M, "R": R, "L": L, "T": T, "rank": res.rank, "status": res.status, "N": res.N[0],
-                     "upper_bound": res.upper_bound, "seconds": sec, "goal": goal, "timing": res.timing,
-                     "load": load()})
-        print(f"  reach M={M} R={R} L={L} T={T}: rank {res.rank} ({res.status}, cap {res.upper_bound}), "
-              f"N={res.N[0]}, {sec:.1f} s (goal {goal} s)", flush=True)
+        rows.append(
+            {
+                "M": M,
+                "R": R,
+                "L": L,
+                "T": T,
+                "rank": res.rank,
+                "status": res.status,
+                "N": res.N[0],
+                "upper_bound": res.upper_bound,
+                "seconds": sec,
+                "goal": goal,
+                "timing": res.timing,
+                "load": load(),
+            }
+        )
+        print(
+            f"  reach M={M} R={R} L={L} T={T}: rank {res.rank} ({res.status}, cap {res.upper_bound}), "
+            f"N={res.N[0]}, {sec:.1f} s (goal {goal} s)",
+            flush=True,
+        )
     return rows
 
 
@@ -187,14 +246,23 @@ print(json.dumps({"base_kib": base, "peak_kib": peak, "N": r.N[0], "rank": r.ran
 
 def memory(quick: bool) -> dict:
     M, R, L, T = (2, 2, 3, 10) if quick else (3, 3, 3, 12)
-    out = subprocess.run([sys.executable, "-c", _MEM_CHILD, str(M), str(R), str(L), str(T)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEM_CHILD, str(M), str(R), str(L), str(T)], capture_output=True, text=True, check=True
+    )
     d = json.loads(out.stdout.strip().splitlines()[-1])
     matrix = 8 * d["N"] ** 2
-    d.update(case=(M, R, L, T), matrix_bytes=matrix, extra_bytes=(d["peak_kib"] - d["base_kib"]) * 1024,
-             ratio=(d["peak_kib"] - d["base_kib"]) * 1024 / matrix, load=load())
-    print(f"  memory {d['case']}: N={d['N']}, peak - base = {d['extra_bytes'] / 2**30:.2f} GiB, "
-          f"matrix {matrix / 2**30:.2f} GiB, ratio {d['ratio']:.2f}", flush=True)
+    d.update(
+        case=(M, R, L, T),
+        matrix_bytes=matrix,
+        extra_bytes=(d["peak_kib"] - d["base_kib"]) * 1024,
+        ratio=(d["peak_kib"] - d["base_kib"]) * 1024 / matrix,
+        load=load(),
+    )
+    print(
+        f"  memory {d['case']}: N={d['N']}, peak - base = {d['extra_bytes'] / 2**30:.2f} GiB, "
+        f"matrix {matrix / 2**30:.2f} GiB, ratio {d['ratio']:.2f}",
+        flush=True,
+    )
     return d
 
 
@@ -202,11 +270,18 @@ def rigorous(quick: bool) -> dict:
     case = (2, 2, 3, 8) if quick else (2, 2, 3, 10)
     std, s_sec = timed(separation_rank, *case, domain="continuous")
     rig, r_sec = timed(separation_rank, *case, domain="continuous", confidence="rigorous")
-    d = {"case": case, "standard": {"rank": std.rank, "failure_bound": std.failure_bound, "seconds": s_sec},
-         "rigorous": {"rank": rig.rank, "failure_bound": rig.failure_bound, "seconds": r_sec, "primes": rig.primes},
-         "cost": r_sec / s_sec, "load": load()}
-    print(f"  rigorous {case}: rank {rig.rank} (standard {std.rank}); failure bound {rig.failure_bound:.2g} vs "
-          f"{std.failure_bound:.2g}; {r_sec:.2f} s vs {s_sec:.2f} s ({r_sec / s_sec:.1f}x)", flush=True)
+    d = {
+        "case": case,
+        "standard": {"rank": std.rank, "failure_bound": std.failure_bound, "seconds": s_sec},
+        "rigorous": {"rank": rig.rank, "failure_bound": rig.failure_bound, "seconds": r_sec, "primes": rig.primes},
+        "cost": r_sec / s_sec,
+        "load": load(),
+    }
+    print(
+        f"  rigorous {case}: rank {rig.rank} (standard {std.rank}); failure bound {rig.failure_bound:.2g} vs "
+        f"{std.failure_bound:.2g}; {r_sec:.2f} s vs {s_sec:.2f} s ({r_sec / s_sec:.1f}x)",
+        flush=True,
+    )
     return d
 
 
@@ -229,9 +304,12 @@ def main(argv=None):
         if name == "headline":
             results[name] = headline(args.quick, args.v1, args.v1_limit)
             h = results[name]
-            print(f"  headline {h['case']}: rank {h['rank']} ({h['status']}), N={h['N']}: {h['seconds']:.2f} s = "
-                  f"{h['ratio_to_lu']:.2f}x LU ({h['lu_seconds']:.2f} s); v1 {h['v1'].get('seconds')} s "
-                  f"(speed-up {h.get('speedup_over_v1', float('nan')):.1f}x); stages {h['timing']}", flush=True)
+            print(
+                f"  headline {h['case']}: rank {h['rank']} ({h['status']}), N={h['N']}: {h['seconds']:.2f} s = "
+                f"{h['ratio_to_lu']:.2f}x LU ({h['lu_seconds']:.2f} s); v1 {h['v1'].get('seconds')} s "
+                f"(speed-up {h.get('speedup_over_v1', float('nan')):.1f}x); stages {h['timing']}",
+                flush=True,
+            )
         elif name == "elimination":
             results[name] = elimination(args.quick, args.repeat)
         else:

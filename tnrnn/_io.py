@@ -111,8 +111,11 @@ def _nearest_existing(folder: str) -> str:
 
 
 def _writable_dir(folder: str) -> bool:
-    """True when a file can be created in ``folder``: probed by creating and removing a temporary file, since
-    ``os.access`` answers yes to root even where writing fails (``/proc``, read-only mounts)."""
+    """True when a file can be created in ``folder``.
+
+    Probed by creating and removing a temporary file, since ``os.access`` answers yes to root even where writing fails
+    (``/proc``, read-only mounts).
+    """
     try:
         fd, probe = tempfile.mkstemp(prefix=".tnrnn-probe-", suffix=TMP_SUFFIX, dir=folder)
     except OSError:

@@ -73,11 +73,18 @@ def check_seed(value, name: str = "seed") -> int:
 
 
 def check_float(
-    name: str, value, *, minimum: float | None = None, maximum: float | None = None, open_min: bool = False,
+    name: str,
+    value,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    open_min: bool = False,
     open_max: bool = False,
 ) -> float:
-    """Return ``value`` as a finite float in ``[minimum, maximum]`` (an end is excluded with ``open_min`` /
-    ``open_max``; ``None`` leaves it unbounded), else raise `ArgumentError` stating the range."""
+    """Return ``value`` as a finite float in ``[minimum, maximum]``, else raise `ArgumentError` stating the range.
+
+    An end is excluded with ``open_min`` / ``open_max``; ``None`` leaves it unbounded.
+    """
     lo = "" if minimum is None else f"{minimum:g} {'<' if open_min else '<='} "
     hi = "" if maximum is None else f" {'<' if open_max else '<='} {maximum:g}"
     allowed = f"a finite number {lo}x{hi}" if (lo or hi) else "a finite number"
@@ -315,8 +322,11 @@ def _cgroup_left(root: str | None = None) -> int | None:
 
 
 def available_memory_bytes() -> int:
-    """Memory this process may still use, in bytes: the least of the physical memory available now, the address
-    space left under ``RLIMIT_AS`` and the memory left under the cgroup limit (8 GiB if none can be read)."""
+    """Memory this process may still use, in bytes.
+
+    The least of the physical memory available now, the address space left under ``RLIMIT_AS`` and the memory left under
+    the cgroup limit (8 GiB if none can be read).
+    """
     values = [v for v in (_meminfo_available(), _rlimit_as_left(), _cgroup_left()) if v is not None]
     return min(values) if values else 8 * 2**30
 

@@ -1,4 +1,4 @@
-"""The rank atlas: a persistent store of certified separation ranks, and sweeps that fill it (local or on Dask).
+r"""The rank atlas: a persistent store of certified separation ranks, and sweeps that fill it (local or on Dask).
 
 Exact ranks are expensive and are asked for again and again. The atlas is one SQLite file holding every
 `tnrnn.rank.RankResult` computed so far, keyed by every input that determines it; `separation_rank(..., cache=...)`,
@@ -50,8 +50,8 @@ Install ``tnrnn[distributed]`` (the same version) on the scheduler, the workers 
 one single-threaded worker per core, so that the workers do not oversubscribe the cores::
 
     dask scheduler --port 8786                                          # on the head node
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
-      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \\
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
       dask worker tcp://HEAD:8786 --nworkers auto --nthreads 1          # on each compute node
     tnrnn table --L 1,2,3,4 --M 2,3,4 --R 2,3,4 --T 2,4,6,8 --scheduler tcp://HEAD:8786 --timeout 600
 
@@ -113,17 +113,27 @@ ENGINE_VERSION = 2
 SCHEMA_VERSION = 2
 #: bump whenever a change of the min-cut code (`tnrnn.cuts`) could change a stored min-cut bound
 CUT_VERSION = 1
+# fmt: off
 #: every input that determines a result, in key order (plus ``engine_version``)
 KEY_FIELDS = (
     "cell", "M", "R", "L", "T", "domain", "partition", "seed", "n_seeds", "method", "N0", "confidence", "max_N",
     "engine_version",
 )
+# fmt: on
 #: the key inputs that have a default in `tnrnn.rank.separation_rank` (read from its signature: `key_defaults`)
 OPTIONAL_KEYS = ("partition", "cell", "seed", "n_seeds", "method", "N0", "confidence", "max_N")
 #: `key_defaults`, written out so that a key is made without importing the engine (numpy, JAX); a test checks that
 #: it equals the engine's signature
-KEY_DEFAULTS = {"partition": "start-end", "cell": "rac", "seed": 0, "n_seeds": 2, "method": "modp", "N0": 64,
-                "confidence": "standard", "max_N": None}
+KEY_DEFAULTS = {
+    "partition": "start-end",
+    "cell": "rac",
+    "seed": 0,
+    "n_seeds": 2,
+    "method": "modp",
+    "N0": 64,
+    "confidence": "standard",
+    "max_N": None,
+}
 #: `tnrnn.rank.engine.METHODS` and ``CONFIDENCES`` (checked equal by a test), for the same reason
 _METHODS, _CONFIDENCES = ("modp", "svd"), ("standard", "rigorous")
 #: the key of a stored min-cut bound (deterministic in these; ``cut_version`` is `CUT_VERSION`)
@@ -177,10 +187,17 @@ def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
         raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
     part = parse_partition(o["partition"], T)
     return {
-        "cell": cell, "M": M, "R": R, "L": L, "T": T, "domain": check_domain(domain), "partition": part.spec(),
+        "cell": cell,
+        "M": M,
+        "R": R,
+        "L": L,
+        "T": T,
+        "domain": check_domain(domain),
+        "partition": part.spec(),
         "seed": check_positive_int("seed", o["seed"], minimum=0),
         "n_seeds": check_positive_int("n_seeds", o["n_seeds"]),
-        "method": check_choice("method", o["method"], _METHODS), "N0": check_positive_int("N0", o["N0"]),
+        "method": check_choice("method", o["method"], _METHODS),
+        "N0": check_positive_int("N0", o["N0"]),
         "confidence": check_choice("confidence", o["confidence"], _CONFIDENCES),
         "max_N": None if o["max_N"] is None else check_positive_int("max_N", o["max_N"]),
         "engine_version": ENGINE_VERSION if engine_version is None else int(engine_version),
@@ -196,8 +213,16 @@ def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dic
     M, R, L, T = check_sizes(M, R, L, T)
     if not isinstance(cell, str):
         raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
-    return {"cell": cell, "M": M, "R": R, "L": L, "T": T, "domain": check_domain(domain),
-            "partition": parse_partition(partition, T).spec(), "cut_version": CUT_VERSION}
+    return {
+        "cell": cell,
+        "M": M,
+        "R": R,
+        "L": L,
+        "T": T,
+        "domain": check_domain(domain),
+        "partition": parse_partition(partition, T).spec(),
+        "cut_version": CUT_VERSION,
+    }
 
 
 def result_from_dict(d: dict):
@@ -229,6 +254,8 @@ CREATE TABLE IF NOT EXISTS min_cuts (
     cut_version INTEGER, bound TEXT NOT NULL, created TEXT
 );
 """
+
+
 def _insert(table: str, row: dict) -> tuple[str, tuple]:
     """The SQL and parameters that write ``row`` (column -> value) into ``table``, replacing a row of its key."""
     sql = f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
@@ -254,8 +281,9 @@ class Atlas:
         self._lock = threading.Lock()
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self._con = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None,
-                                        check_same_thread=False)
+            self._con = sqlite3.connect(
+                self.path, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False
+            )
             self._con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             version = self._con.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -304,8 +332,11 @@ class Atlas:
             return None
         status, stored_timeout, text = rows[0]
         d = json.loads(text)
-        if status == "partial" and _timed_out(d) and (timeout is None or stored_timeout is None
-                                                      or timeout > stored_timeout):
+        if (
+            status == "partial"
+            and _timed_out(d)
+            and (timeout is None or stored_timeout is None or timeout > stored_timeout)
+        ):
             return None
         return result_from_dict(d)
 
@@ -321,8 +352,9 @@ class Atlas:
                 self._con.execute("BEGIN IMMEDIATE")
                 try:
                     old = self._con.execute("SELECT status, rank FROM results WHERE key = ?", (row["key"],)).fetchone()
-                    write = old is None or _better(row["status"], row["rank"], old[0], old[1],
-                                                   final=not _timed_out(result.to_dict()))
+                    write = old is None or _better(
+                        row["status"], row["rank"], old[0], old[1], final=not _timed_out(result.to_dict())
+                    )
                     if write:
                         self._con.execute(*_insert("results", row))
                     self._con.execute("COMMIT")
@@ -342,8 +374,12 @@ class Atlas:
 
     def put_min_cut(self, key: dict, bound: int) -> None:
         """Store the min-cut ``bound`` of a `min_cut_key` (the value is deterministic: a rewrite is harmless)."""
-        row = {"key": _key_text(key, MIN_CUT_FIELDS), **{k: key[k] for k in MIN_CUT_FIELDS},
-               "bound": str(int(bound)), "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
+        row = {
+            "key": _key_text(key, MIN_CUT_FIELDS),
+            **{k: key[k] for k in MIN_CUT_FIELDS},
+            "bound": str(int(bound)),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        }
         self._execute(*_insert("min_cuts", row))
 
     def min_cut_rows(self) -> list[dict]:
@@ -405,15 +441,17 @@ _STATUS_ORDER = {"partial": 0, "lower-bound": 1, "proven": 2}
 
 
 def _better(status, rank, old_status, old_rank, *, final=True) -> bool:
-    """Does a new (status, rank) replace a stored one? Finished beats partial; among partials the larger rank, or
-    the one no timeout stopped (``final``)."""
+    """Whether a new (status, rank) replaces a stored one.
+
+    Finished beats partial; among partials the larger rank, or the one no timeout stopped (``final``).
+    """
     if old_status == "partial":
         return status != "partial" or rank > old_rank or final
     return status != "partial"
 
 
 def _timed_out(d: dict) -> bool:
-    """Did a timeout stop this (partial) result? (``max_N`` partials are final for their key.)"""
+    """Did a timeout stop this (partial) result? ``max_N`` partials are final for their key."""
     return d.get("status") == "partial" and str((d.get("extra") or {}).get("stopped", "")).startswith("timeout")
 
 
@@ -434,11 +472,18 @@ def _row(key: dict, result, timeout, meta) -> dict:
     meta = dict(meta or {})
     row = {"key": _key_text(key), **{k: key[k] for k in KEY_FIELDS}}
     row.update(
-        rank=int(d["rank"]), status=d["status"], failure_bound=d["failure_bound"],
+        rank=int(d["rank"]),
+        status=d["status"],
+        failure_bound=d["failure_bound"],
         upper_bound=None if d["upper_bound"] is None else str(d["upper_bound"]),
-        primes=json.dumps(d["primes"]), seeds=json.dumps(d["seeds"]), N=json.dumps(d["N"]),
-        elimination=extra.get("elimination"), evaluation=extra.get("evaluation"), device=extra.get("device"),
-        wall_seconds=(d.get("timing") or {}).get("total"), timeout=timeout,
+        primes=json.dumps(d["primes"]),
+        seeds=json.dumps(d["seeds"]),
+        N=json.dumps(d["N"]),
+        elimination=extra.get("elimination"),
+        evaluation=extra.get("evaluation"),
+        device=extra.get("device"),
+        wall_seconds=(d.get("timing") or {}).get("total"),
+        timeout=timeout,
         toolkit_version=meta.get("toolkit_version") or _toolkit_version(),
         created=meta.get("created") or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         host=meta.get("host") or socket.gethostname(),
@@ -526,8 +571,18 @@ def cached_separation_rank(M, R, L, T, *, cache=True, **kwargs):
         if kwargs.get("on_plan") is not None:
             from tnrnn.rank.engine import plan
 
-            kwargs["on_plan"](plan(M, R, L, T, domain=key["domain"], partition=kwargs.get("partition", "start-end"),
-                                   cell=cell, max_N=kwargs.get("max_N")))
+            kwargs["on_plan"](
+                plan(
+                    M,
+                    R,
+                    L,
+                    T,
+                    domain=key["domain"],
+                    partition=kwargs.get("partition", "start-end"),
+                    cell=cell,
+                    max_N=kwargs.get("max_N"),
+                )
+            )
         return hit
     result = _compute(M, R, L, T, **kwargs)
     try:
@@ -577,8 +632,11 @@ def cached_min_cut(M, R, L, T, *, domain, partition="start-end", cell="rac", cac
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """An interrupt (SIGINT) of `run_sweep`: ``finished`` of ``total`` cells are kept in the atlas at ``path``
-    (``None``: no atlas, nothing kept); running cells are lost and their workers stopped. A rerun resumes."""
+    """An interrupt (SIGINT) of `run_sweep`.
+
+    ``finished`` of ``total`` cells are kept in the atlas at ``path`` (``None``: no atlas, nothing kept); running cells
+    are lost and their workers stopped. A rerun resumes.
+    """
 
     def __init__(self, finished: int, total: int, path: str | None):
         super().__init__(finished, total, path)
@@ -587,8 +645,10 @@ class SweepInterrupted(KeyboardInterrupt):
     def __str__(self) -> str:
         if self.path is None:
             return f"{self.finished} of {self.total} cells were finished; none kept (no atlas)"
-        return (f"{self.finished} of {self.total} cells finished and kept in the atlas {self.path}; "
-                "run the same command again to resume")
+        return (
+            f"{self.finished} of {self.total} cells finished and kept in the atlas {self.path}; "
+            "run the same command again to resume"
+        )
 
 
 @dataclass(frozen=True)
@@ -626,7 +686,10 @@ def _threads_env(threads: int) -> dict:
     """The environment of a worker: ``threads`` BLAS/OpenMP/XLA threads, and the parent's JAX settings."""
     t = str(max(1, int(threads)))
     env = {
-        "OMP_NUM_THREADS": t, "OPENBLAS_NUM_THREADS": t, "MKL_NUM_THREADS": t, "VECLIB_MAXIMUM_THREADS": t,
+        "OMP_NUM_THREADS": t,
+        "OPENBLAS_NUM_THREADS": t,
+        "MKL_NUM_THREADS": t,
+        "VECLIB_MAXIMUM_THREADS": t,
         "NUMEXPR_NUM_THREADS": t,
         "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=" + t,
     }
@@ -635,8 +698,10 @@ def _threads_env(threads: int) -> dict:
 
 
 def _worker_init(env: dict) -> None:
-    """Worker initializer: thread limits first (before numpy/jax start their thread pools); SIGINT is left to the
-    parent, which stops the workers (so that Ctrl-C prints no traceback per worker)."""
+    """Worker initializer: thread limits first (before numpy/jax start their thread pools).
+
+    SIGINT is left to the parent, which stops the workers (so that Ctrl-C prints no traceback per worker).
+    """
     import signal
 
     os.environ.update(env)
@@ -675,8 +740,16 @@ def _cost(spec: CellSpec) -> float | None:
 
     kw = spec.kwargs
     try:
-        info = plan(spec.M, spec.R, spec.L, spec.T, domain=spec.domain, partition=kw.get("partition", "start-end"),
-                    cell=kw.get("cell", "rac"), max_N=kw.get("max_N"))
+        info = plan(
+            spec.M,
+            spec.R,
+            spec.L,
+            spec.T,
+            domain=spec.domain,
+            partition=kw.get("partition", "start-end"),
+            cell=kw.get("cell", "rac"),
+            max_N=kw.get("max_N"),
+        )
     except MemoryRefusal:
         return None
     return max(float(info["estimate_seconds"]), 1e-12)
@@ -740,8 +813,9 @@ def run_sweep(
     """
     jobs = check_positive_int("jobs", jobs)
     order = check_choice("order", order, ORDERS)
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-                                or not 0 < timeout < math.inf):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf
+    ):
         raise ArgumentError("timeout", timeout, "a finite number of seconds > 0, or None")
     for s in specs:  # validate every cell before any work
         s.key()
@@ -828,8 +902,10 @@ def run_sweep(
 
 
 def _count_kept(atlas: Atlas, specs, timeout) -> int:
-    """How many of ``specs`` a rerun would take from the atlas (asked after an interrupt: exact, whenever the
-    interrupt came)."""
+    """How many of ``specs`` a rerun would take from the atlas.
+
+    Asked after an interrupt: exact, whenever the interrupt came.
+    """
     try:
         return sum(atlas.get(s.key(), timeout=timeout) is not None for s in specs)
     except AtlasUnavailable:
@@ -840,8 +916,16 @@ def _raise_refusal(s: CellSpec):
     from tnrnn.rank.engine import plan
 
     kw = s.kwargs
-    plan(s.M, s.R, s.L, s.T, domain=s.domain, partition=kw.get("partition", "start-end"), cell=kw.get("cell", "rac"),
-         max_N=kw.get("max_N"))  # raises the MemoryRefusal with its message
+    plan(
+        s.M,
+        s.R,
+        s.L,
+        s.T,
+        domain=s.domain,
+        partition=kw.get("partition", "start-end"),
+        cell=kw.get("cell", "rac"),
+        max_N=kw.get("max_N"),
+    )  # raises the MemoryRefusal with its message
 
 
 def _run_pool(todo, jobs, timeout, runnable, finish):
@@ -852,8 +936,9 @@ def _run_pool(todo, jobs, timeout, runnable, finish):
     env = _threads_env(threads)
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     with _environ(env):  # spawned workers inherit the limits before they import numpy or jax
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
-                                      initializer=_worker_init, initargs=(env,))
+        pool = cf.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=mp.get_context(method), initializer=_worker_init, initargs=(env,)
+        )
         futures = {}
         try:
             pending = list(todo)
@@ -888,7 +973,8 @@ def _dask_client(scheduler):
         from dask.distributed import Client
     except ImportError:
         raise ArgumentError(
-            "scheduler", scheduler,
+            "scheduler",
+            scheduler,
             "an address of a Dask scheduler, which needs the optional extra 'distributed' "
             "(pip install 'tnrnn[distributed]'); dask.distributed is not installed",
         ) from None
@@ -934,8 +1020,12 @@ class _CostBar:
         if enabled and total_cost > 0:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total_cost, file=sys.stderr, leave=False,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
+            self.bar = tqdm(
+                total=total_cost,
+                file=sys.stderr,
+                leave=False,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]",
+            )
             self._show("")
 
     def _show(self, label):
@@ -983,8 +1073,10 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
                 target._execute(*_insert("min_cuts", row))
                 out["min_cuts_added"] += 1
             elif old[0][0] != row["bound"]:
-                out["errors"].append(f"min-cut bounds disagree for {row['key']}: {old[0][0]} in {target.path}, "
-                                     f"{row['bound']} in {src.path}")
+                out["errors"].append(
+                    f"min-cut bounds disagree for {row['key']}: {old[0][0]} in {target.path}, "
+                    f"{row['bound']} in {src.path}"
+                )
         for row in src.rows():
             rows = target._query("SELECT status, rank FROM results WHERE key = ?", (row["key"],))
             if not rows:
@@ -1022,10 +1114,13 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
 
 
 def _row_label(row) -> str:
-    return (f"cell={row['cell']} M={row['M']} R={row['R']} L={row['L']} T={row['T']} domain={row['domain']} "
-            f"partition={row['partition']} seed={row['seed']} n_seeds={row['n_seeds']}")
+    return (
+        f"cell={row['cell']} M={row['M']} R={row['R']} L={row['L']} T={row['T']} domain={row['domain']} "
+        f"partition={row['partition']} seed={row['seed']} n_seeds={row['n_seeds']}"
+    )
 
 
+# fmt: off
 #: export columns: the key, the certificate, the bounds and the marks (see `export_rows`)
 EXPORT_COLUMNS = (
     "cell", "L", "M", "R", "T", "domain", "partition", "rank", "status", "failure_bound", "lower", "conjecture",
@@ -1033,6 +1128,7 @@ EXPORT_COLUMNS = (
     "N", "elimination", "evaluation", "device", "wall_seconds", "timeout", "seed", "n_seeds", "method", "N0",
     "confidence", "max_N", "engine_version", "toolkit_version", "created", "host",
 )
+# fmt: on
 
 
 def export_rows(rows: list[dict]) -> list[dict]:
@@ -1052,8 +1148,11 @@ def export_rows(rows: list[dict]) -> list[dict]:
         for k in ("primes", "seeds", "N"):
             rec[k] = json.loads(row[k]) if row.get(k) else None
         result = json.loads(row["result"])
-        rec["partition"] = result.get("partition", {}).get("name") if result.get("partition", {}).get("name") != \
-            "custom" else row["partition"]
+        rec["partition"] = (
+            result.get("partition", {}).get("name")
+            if result.get("partition", {}).get("name") != "custom"
+            else row["partition"]
+        )
         M, R, L, T, d = row["M"], row["R"], row["L"], row["T"], row["domain"]
         start_end = rec["partition"] == "start-end"
         low = conj = None
@@ -1065,9 +1164,14 @@ def export_rows(rows: list[dict]) -> list[dict]:
         else:
             ups = {k: v for k, v in (result.get("extra", {}).get("bounds") or {}).items()}
         rank, status = row["rank"], row["status"]
-        rec.update(lower=low, conjecture=conj, state_upper=ups.get("state_upper"),
-                   degree_upper=ups.get("degree_upper"), alphabet_upper=ups.get("alphabet_upper"),
-                   best_upper=min(ups.values()) if ups else None)
+        rec.update(
+            lower=low,
+            conjecture=conj,
+            state_upper=ups.get("state_upper"),
+            degree_upper=ups.get("degree_upper"),
+            alphabet_upper=ups.get("alphabet_upper"),
+            best_upper=min(ups.values()) if ups else None,
+        )
         if conj is None:
             rec["conjecture_holds"] = None
         elif rank >= conj:
@@ -1183,8 +1287,9 @@ def check_filters(filters: dict) -> dict:
         elif name == "seed":
             value = check_positive_int(name, value, minimum=0)
         elif name in ("domain", "method", "confidence", "status"):
-            value = check_choice(name, value, {"domain": DOMAINS, "method": METHODS, "confidence": CONFIDENCES,
-                                               "status": STATUSES}[name])
+            value = check_choice(
+                name, value, {"domain": DOMAINS, "method": METHODS, "confidence": CONFIDENCES, "status": STATUSES}[name]
+            )
         elif name == "partition":
             if value not in ("start-end", "interleaved"):
                 T = filters.get("T")
@@ -1214,11 +1319,13 @@ def _open_for_cli(path, *, must_exist) -> Atlas | None:
         raise ArgumentError("atlas", path or full, f"a usable atlas file ({exc})") from None
 
 
+# fmt: off
 #: the columns of ``tnrnn atlas list/query`` in a terminal
 QUERY_COLUMNS = (
     "cell", "L", "M", "R", "T", "domain", "partition", "rank", "status", "failure_bound", "conjecture",
     "conjecture_holds", "best_upper", "attained", "N", "elimination", "wall_seconds",
 )
+# fmt: on
 
 
 def query_atlas(path, filters: dict, *, fmt: str = "markdown") -> dict:
@@ -1229,7 +1336,9 @@ def query_atlas(path, filters: dict, *, fmt: str = "markdown") -> dict:
     records = export_rows(atlas.rows(**filters)) if atlas is not None else []
     columns = QUERY_COLUMNS if fmt == "markdown" else EXPORT_COLUMNS
     return {
-        "path": atlas.path if atlas is not None else default_atlas_path(), "count": len(records), "rows": records,
+        "path": atlas.path if atlas is not None else default_atlas_path(),
+        "count": len(records),
+        "rows": records,
         "text": format_rows(records, fmt, columns),
     }
 
@@ -1254,8 +1363,12 @@ def export_atlas(path, out: str, filters: dict, *, fmt: str | None = None) -> di
     atlas = _open_for_cli(path, must_exist=True)
     records = export_rows(atlas.rows(**filters)) if atlas is not None else []
     write_atomic(target, format_rows(records, fmt))
-    return {"path": atlas.path if atlas is not None else default_atlas_path(), "out": out, "format": fmt,
-            "count": len(records)}
+    return {
+        "path": atlas.path if atlas is not None else default_atlas_path(),
+        "out": out,
+        "format": fmt,
+        "count": len(records),
+    }
 
 
 def merge_atlas_files(target, sources: Sequence[str]) -> dict:

@@ -286,7 +286,8 @@ def check_closed_form_size(M: int, R: int, L: int, T: int, partition="start-end"
 
     def refuse(bits, what):
         raise ArgumentError(
-            name, value,
+            name,
+            value,
             f"sizes whose exact bounds fit in 2^{math.log2(EXACT_BITS):.0f} bits (with M={M}, R={R}, L={L}, T={T} "
             f"{what} at least 2^{math.log2(max(bits, 1)):.1f} bits)",
         )

@@ -128,9 +128,7 @@ def refuse_large_network(L: int, T: int, *, domain: str = "continuous") -> int:
     return nodes
 
 
-def build_network(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1, cell="rac"
-) -> TNGraph:
+def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1, cell="rac") -> TNGraph:
     """The structure-only tensor network of a depth-``L`` RAC on ``T`` steps (no arrays).
 
     Parameters
@@ -291,7 +289,6 @@ def compile_rac(model, T: int, *, domain: str = "continuous") -> tuple[TNGraph, 
     return graph, network_arrays(graph, model)
 
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # cells of bilinear form (tnrnn.cells): bilinear, mi, quad, and user cells that declare a network form
 
@@ -308,8 +305,10 @@ def _cell_form(cell):
     form = getattr(cell, "network_form", None)
     if form not in NETWORK_FORMS:
         raise ArgumentError(
-            "cell", cell.name, "a cell with a product form (rac, bilinear, mi, quad): "
-            f"{cell.name!r} has no tensor network (its update is not a product of linear maps of its inputs)"
+            "cell",
+            cell.name,
+            "a cell with a product form (rac, bilinear, mi, quad): "
+            f"{cell.name!r} has no tensor network (its update is not a product of linear maps of its inputs)",
         )
     return form
 
@@ -323,8 +322,11 @@ def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
     """
     f, _ = NETWORK_FORMS[_cell_form(cell)]
     L = cell.L
-    N = {(t, l): f ** ((T - t) + (L - l)) * comb((T - t) + (L - l), L - l) for t in range(1, T + 1)
-         for l in range(1, L + 1)}
+    N = {
+        (t, l): f ** ((T - t) + (L - l)) * comb((T - t) + (L - l), L - l)
+        for t in range(1, T + 1)
+        for l in range(1, L + 1)
+    }
     cores = f * sum(N.values())
     copies = sum(N.values()) if f == 2 else 0
     inits = f * sum(N[(1, l)] for l in range(1, L + 1))
@@ -337,13 +339,17 @@ def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
 
 
 def refuse_large_cell_network(cell, T: int, *, domain: str = "continuous") -> int:
-    """Refuse, from `cell_network_size`, a cell without a network or one above `MAX_CELL_NODES` nodes (one line
-    with the count); return the node count. Costs no more than the closed form."""
+    """Refuse, from `cell_network_size`, a cell without a network or one above `MAX_CELL_NODES` nodes.
+
+    Return the node count; the refusal is one line with the count. Costs no more than the closed form.
+    """
     n_nodes = cell_network_size(cell, T, domain=domain)
     if n_nodes > MAX_CELL_NODES:
         raise ArgumentError(
-            "T", T, f"a length whose {cell.name!r} network has at most {MAX_CELL_NODES} nodes (L={cell.L}, T={T} "
-            f"would have {n_nodes})"
+            "T",
+            T,
+            f"a length whose {cell.name!r} network has at most {MAX_CELL_NODES} nodes (L={cell.L}, T={T} "
+            f"would have {n_nodes})",
         )
     return n_nodes
 
@@ -462,10 +468,26 @@ def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "c
     from tnrnn.network import TNGraph
 
     return TNGraph(
-        names=tuple(names), indices=tuple(indices), roles=tuple(roles), times=times, layers=layers, copies=copies,
-        size_dict=size, output=("y",),
-        meta={"M": M, "R": R, "L": L, "T": T, "K": K, "domain": domain, "cell": cell.name, "form": form,
-              "homogenised": hom, "input_constant": hom and not onehot},
+        names=tuple(names),
+        indices=tuple(indices),
+        roles=tuple(roles),
+        times=times,
+        layers=layers,
+        copies=copies,
+        size_dict=size,
+        output=("y",),
+        meta={
+            "M": M,
+            "R": R,
+            "L": L,
+            "T": T,
+            "K": K,
+            "domain": domain,
+            "cell": cell.name,
+            "form": form,
+            "homogenised": hom,
+            "input_constant": hom and not onehot,
+        },
     )
 
 
@@ -506,10 +528,16 @@ def cell_network_arrays(graph: TNGraph, cell, params) -> dict:
     import numpy as np
 
     if graph.meta.get("cell") != cell.name or (graph.meta["M"], graph.meta["R"], graph.meta["L"]) != (
-        cell.M, cell.R, cell.L
+        cell.M,
+        cell.R,
+        cell.L,
     ):
-        raise ArgumentError("cell", cell.name, f"the cell and sizes of the network ({graph.meta.get('cell')}, "
-                            f"M={graph.meta['M']}, R={graph.meta['R']}, L={graph.meta['L']})")
+        raise ArgumentError(
+            "cell",
+            cell.name,
+            f"the cell and sizes of the network ({graph.meta.get('cell')}, "
+            f"M={graph.meta['M']}, R={graph.meta['R']}, L={graph.meta['L']})",
+        )
     W_O = params["W_O"]
     if isinstance(W_O, np.ndarray):
         xp = np
@@ -540,8 +568,10 @@ def cell_network_arrays(graph: TNGraph, cell, params) -> dict:
 
 
 def cell_network_inputs(graph: TNGraph, xs):
-    """The data for the input nodes: ``xs`` ``(T, M)``, with a constant 1 appended where the network asks for it
-    (homogenised cells, continuous domain)."""
+    """The data for the input nodes: ``xs`` ``(T, M)``, with a constant 1 appended where the network asks for it.
+
+    It does so for homogenised cells in the continuous domain.
+    """
     if not graph.meta.get("input_constant"):
         return xs
     import numpy as np

@@ -124,8 +124,11 @@ def _jax_cache_dir() -> str:
 
 
 def _jax_env():
-    """The settings of `_enable_x64` through the environment, for verbs that may need no JAX at all (a table that
-    the atlas holds): JAX reads them if and when it is imported, in this process or in a worker process."""
+    """The settings of `_enable_x64` through the environment, for verbs that may need no JAX at all.
+
+    For instance a table that the atlas holds needs none. JAX reads them if and when it is imported, in this process or
+    in a worker process.
+    """
     if "jax" in sys.modules:  # already imported (the command run from Python): set them there, not in os.environ
         _enable_x64()
         return
@@ -183,18 +186,35 @@ def _add_rank(sub):
     p.add_argument("--domain", default="continuous", help="onehot | continuous")
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--seed", type=int, default=0, help="first seed of the random weights (an integer >= 0)")
-    p.add_argument("--seeds", type=int, default=2,
-                   help="how many seeds: seed, seed+1, ... (a count; the maximum rank is reported)")
+    p.add_argument(
+        "--seeds", type=int, default=2, help="how many seeds: seed, seed+1, ... (a count; the maximum rank is reported)"
+    )
     p.add_argument("--method", default="modp", help="modp (exact) | svd (float diagnostic)")
-    p.add_argument("--rigorous", action="store_true",
-                   help="word-size primes and repetitions until the failure bound is <= 1e-6 (slower)")
-    p.add_argument("--timeout", type=float, default=None,
-                   help="seconds; stop cleanly with the best certified lower bound (status partial, exit 3)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar per stage on stderr (default: when stderr is a terminal)")
+    p.add_argument(
+        "--rigorous",
+        action="store_true",
+        help="word-size primes and repetitions until the failure bound is <= 1e-6 (slower)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds; stop cleanly with the best certified lower bound (status partial, exit 3)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar per stage on stderr (default: when stderr is a terminal)",
+    )
     _cell_flag(p)
-    p.add_argument("--max-N", dest="max_N", type=int, default=None,
-                   help="largest continuous sample side (needed for cells without a proven upper bound)")
+    p.add_argument(
+        "--max-N",
+        dest="max_N",
+        type=int,
+        default=None,
+        help="largest continuous sample side (needed for cells without a proven upper bound)",
+    )
     _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_rank, check=_check_rank, jax=True)
@@ -213,8 +233,11 @@ def _check_rank(args):
 def _print_plan(info):
     if info["estimate_seconds"] >= 2 or max(info["shape"]) >= 2048:
         rows, cols = info["shape"]
-        print(f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
-              f"rough estimate {info['estimate_seconds']:.0f} s per repetition", file=sys.stderr)
+        print(
+            f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
+            f"rough estimate {info['estimate_seconds']:.0f} s per repetition",
+            file=sys.stderr,
+        )
 
 
 def _run_rank(args):
@@ -222,9 +245,21 @@ def _run_rank(args):
 
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     res = separation_rank(
-        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, seed=args.seed,
-        n_seeds=args.seeds, method=args.method, confidence="rigorous" if args.rigorous else "standard",
-        timeout=args.timeout, progress=progress, on_plan=_print_plan, cell=args.cell, max_N=args.max_N,
+        args.M,
+        args.R,
+        args.L,
+        args.T,
+        domain=args.domain,
+        partition=args.partition,
+        seed=args.seed,
+        n_seeds=args.seeds,
+        method=args.method,
+        confidence="rigorous" if args.rigorous else "standard",
+        timeout=args.timeout,
+        progress=progress,
+        on_plan=_print_plan,
+        cell=args.cell,
+        max_N=args.max_N,
         cache=_cache(args),
     )
     out = res.to_dict()
@@ -295,10 +330,16 @@ def _add_table(sub):
     p.add_argument("--timeout", type=float, default=None, help="seconds per cell (partial results are marked)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (needs tnrnn[distributed])")
     p.add_argument("--order", default="cost", help="cost (longest cells first, default) | T (increasing T)")
-    p.add_argument("--frontier", action="store_true",
-                   help="skip the larger T of a series once a cell is partial or too big for memory")
-    p.add_argument("--rigorous", action="store_true",
-                   help="word-size primes and repetitions until each failure bound is <= 1e-6 (slower)")
+    p.add_argument(
+        "--frontier",
+        action="store_true",
+        help="skip the larger T of a series once a cell is partial or too big for memory",
+    )
+    p.add_argument(
+        "--rigorous",
+        action="store_true",
+        help="word-size primes and repetitions until each failure bound is <= 1e-6 (slower)",
+    )
     _cache_flags(p)
     _json_flag(p)
     # no JAX up front: a table the atlas holds is printed without importing it (JAX settings go by the environment)
@@ -331,9 +372,21 @@ def _run_table(args):
 
     _jax_env()
     rows = rank_table(
-        args.L, args.M, args.R, args.T, domains=args.domain, seed=args.seed, progress=not args.no_progress,
-        cell=args.cell, cache=_cache(args), jobs=args.jobs, timeout=args.timeout, scheduler=args.scheduler,
-        order=args.order, frontier=args.frontier, confidence="rigorous" if args.rigorous else "standard",
+        args.L,
+        args.M,
+        args.R,
+        args.T,
+        domains=args.domain,
+        seed=args.seed,
+        progress=not args.no_progress,
+        cell=args.cell,
+        cache=_cache(args),
+        jobs=args.jobs,
+        timeout=args.timeout,
+        scheduler=args.scheduler,
+        order=args.order,
+        frontier=args.frontier,
+        confidence="rigorous" if args.rigorous else "standard",
     )
     text = format_table(rows, args.format)
     if args.out:
@@ -383,8 +436,15 @@ def _run_network(args):
     if args.out:
         with atomic_write(args.out) as fh:
             fh.write(graph.to_json())
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
-            **graph.summary()}
+    return {
+        "M": args.M,
+        "R": args.R,
+        "L": args.L,
+        "T": args.T,
+        "domain": args.domain,
+        "cell": args.cell,
+        **graph.summary(),
+    }
 
 
 def _add_cut(sub):
@@ -413,11 +473,24 @@ def _run_cut(args):
     from tnrnn.cuts import start_end_min_cut
 
     res = start_end_min_cut(
-        args.M, args.R, args.L, args.T, domain=args.domain, partition=args.partition, engine=args.engine,
+        args.M,
+        args.R,
+        args.L,
+        args.T,
+        domain=args.domain,
+        partition=args.partition,
+        engine=args.engine,
         cell=args.cell,
     )
-    return {"M": args.M, "R": args.R, "L": args.L, "T": args.T, "domain": args.domain, "cell": args.cell,
-            **res.to_dict()}
+    return {
+        "M": args.M,
+        "R": args.R,
+        "L": args.L,
+        "T": args.T,
+        "domain": args.domain,
+        "cell": args.cell,
+        **res.to_dict(),
+    }
 
 
 def _add_draw(sub):
@@ -441,8 +514,17 @@ def _check_draw(args):
 def _run_draw(args):
     from tnrnn.draw import draw_to_file
 
-    return draw_to_file(args.M, args.R, args.L, args.T, out=args.out, domain=args.domain,
-                        partition=args.partition, cut=not args.no_cut, cell=args.cell)
+    return draw_to_file(
+        args.M,
+        args.R,
+        args.L,
+        args.T,
+        out=args.out,
+        domain=args.domain,
+        partition=args.partition,
+        cut=not args.no_cut,
+        cell=args.cell,
+    )
 
 
 # --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
@@ -453,8 +535,15 @@ _TASKS, _OPTIMIZERS = ("copy", "ses"), ("adam", "rmsprop")
 _CELLS = ("rac", "bilinear", "mi", "quad", "linear", "rnn", "gru", "scornn")
 _PRESETS, _SCHEDULES = ("cpu", "paper"), ("patience", "plateau")
 # what `_check_experiment` assumes when neither a flag nor a preset sets a value (tnrnn.tasks.experiment.DEFAULTS)
-_EXPERIMENT_DEFAULTS = {"cell": "rac", "depths": [1, 2, 3], "seeds": [0, 1, 2], "n": 4, "m": 3, "M_c": 5,
-                        "params": [3000]}
+_EXPERIMENT_DEFAULTS = {
+    "cell": "rac",
+    "depths": [1, 2, 3],
+    "seeds": [0, 1, 2],
+    "n": 4,
+    "m": 3,
+    "M_c": 5,
+    "params": [3000],
+}
 
 #: the training-settings defaults used to size the memory check when an option is not given
 _TRAIN_DEFAULTS = {"batch": 128, "n_test": 2000}
@@ -463,41 +552,87 @@ _TRAIN_DEFAULTS = {"batch": 128, "n_test": 2000}
 def _add_experiment(sub):
     p = sub.add_parser("experiment", help="train RNNs of several depths on Copying Memory or SES")
     p.add_argument("task", help="ses (sweep over --T) | copy (sweep over the delay --B)")
-    p.add_argument("--preset", default=None,
-                   help="cpu (about 30 min per task on one core) | paper (the authors' scale; needs a GPU)")
-    p.add_argument("--cell", default=None, help="rac | bilinear | mi | quad | linear (polynomial cells) | rnn | gru | "
-                   "scornn (default rac; paper preset scornn)")
+    p.add_argument(
+        "--preset",
+        default=None,
+        help="cpu (about 30 min per task on one core) | paper (the authors' scale; needs a GPU)",
+    )
+    p.add_argument(
+        "--cell",
+        default=None,
+        help="rac | bilinear | mi | quad | linear (polynomial cells) | rnn | gru | "
+        "scornn (default rac; paper preset scornn)",
+    )
     p.add_argument("--depths", type=_int_list, default=None, help="depths, e.g. 1,2,3 or 1:3")
-    p.add_argument("--T", type=_int_list, default=None,
-                   help="SES: even sequence lengths, e.g. 20,40,60 or 20:60:20 (--quick: 8,12)")
+    p.add_argument(
+        "--T",
+        type=_int_list,
+        default=None,
+        help="SES: even sequence lengths, e.g. 20,40,60 or 20:60:20 (--quick: 8,12)",
+    )
     p.add_argument("--B", type=_int_list, default=None, help="copy: delays, e.g. 10,20,40 (--quick: 5,10)")
-    p.add_argument("--seeds", type=_int_list, default=None,
-                   help="the seed values themselves, e.g. 0,1,2 (one run per seed; integers >= 0)")
+    p.add_argument(
+        "--seeds",
+        type=_int_list,
+        default=None,
+        help="the seed values themselves, e.g. 0,1,2 (one run per seed; integers >= 0)",
+    )
     p.add_argument("--n", type=int, default=None, help="number of data symbols (default 4)")
     p.add_argument("--m", type=int, default=None, help="SES word length (default 3)")
     p.add_argument("--M-c", dest="M_c", type=int, default=None, help="copy: symbols to memorise (default 5)")
-    p.add_argument("--params", type=_int_list, default=None,
-                   help="parameter budget(s) matched across depths, e.g. 2000 or 500,2000,8000 (default 3000)")
+    p.add_argument(
+        "--params",
+        type=_int_list,
+        default=None,
+        help="parameter budget(s) matched across depths, e.g. 2000 or 500,2000,8000 (default 3000)",
+    )
     p.add_argument("--width", type=int, default=None, help="one width for every depth (overrides --params)")
     p.add_argument("--steps", type=int, default=None, help="maximum training steps per run")
-    p.add_argument("--min-steps", dest="min_steps", type=int, default=None,
-                   help="no early stop and no lr decay before this many steps")
-    p.add_argument("--schedule", default=None,
-                   help="patience (stop at the first stall) | plateau (lr x0.1 at the first stall, stop at the second)")
+    p.add_argument(
+        "--min-steps",
+        dest="min_steps",
+        type=int,
+        default=None,
+        help="no early stop and no lr decay before this many steps",
+    )
+    p.add_argument(
+        "--schedule",
+        default=None,
+        help="patience (stop at the first stall) | plateau (lr x0.1 at the first stall, stop at the second)",
+    )
     p.add_argument("--batch", type=int, default=None, help="training batch size")
     p.add_argument("--lr", type=float, default=None, help="learning rate, 0 < lr <= 1 (without tuning)")
     p.add_argument("--lr-A", dest="lr_A", type=float, default=None, help="scoRNN: learning rate of A")
     p.add_argument("--optimizer", default=None, help="adam | rmsprop")
     p.add_argument("--patience", type=int, default=None, help="validation checks without improvement make a stall")
-    p.add_argument("--tune", action=argparse.BooleanOptionalAction, default=None,
-                   help="tune the lr per depth and budget on validation data (default on with --preset)")
-    p.add_argument("--lr-grid", dest="lr_grid", type=_float_list, default=None,
-                   help="learning rates tried by the tuning, e.g. 1e-3,3e-3,1e-2,3e-2 (implies --tune)")
+    p.add_argument(
+        "--tune",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="tune the lr per depth and budget on validation data (default on with --preset)",
+    )
+    p.add_argument(
+        "--lr-grid",
+        dest="lr_grid",
+        type=_float_list,
+        default=None,
+        help="learning rates tried by the tuning, e.g. 1e-3,3e-3,1e-2,3e-2 (implies --tune)",
+    )
     p.add_argument("--pilot-steps", dest="pilot_steps", type=int, default=None, help="steps of each tuning run")
-    p.add_argument("--pilot-seeds", dest="pilot_seeds", type=_int_list, default=None,
-                   help="seeds of the tuning runs, disjoint from --seeds (default 1000,1001)")
-    p.add_argument("--tune-at", dest="tune_at", type=int, default=None,
-                   help="the T or B the tuning runs at (default the middle value)")
+    p.add_argument(
+        "--pilot-seeds",
+        dest="pilot_seeds",
+        type=_int_list,
+        default=None,
+        help="seeds of the tuning runs, disjoint from --seeds (default 1000,1001)",
+    )
+    p.add_argument(
+        "--tune-at",
+        dest="tune_at",
+        type=int,
+        default=None,
+        help="the T or B the tuning runs at (default the middle value)",
+    )
     p.add_argument("--out", required=True, help="directory for the results file (and the plot)")
     p.add_argument("--name", default=None, help="results file stem, a plain file name (default: the task name)")
     p.add_argument("--plot", action="store_true", help="also write the accuracy plot as PNG")
@@ -576,17 +711,24 @@ def _check_experiment(args):
     length = max(values or (16,)) + (2 * args.M_c + 1 if sweep == "B" else 0)
     batch = max(args.batch or _TRAIN_DEFAULTS["batch"], _TRAIN_DEFAULTS["n_test"] // 8)
     name, value = max(
-        (("batch", args.batch or 0, (args.batch or 0) / 128), (sweep, max(values or (0,)), length / 100),
-         ("width", width, width / 100)),
+        (
+            ("batch", args.batch or 0, (args.batch or 0) / 128),
+            (sweep, max(values or (0,)), length / 100),
+            ("width", width, width / 100),
+        ),
         key=lambda t: t[2],
     )[:2]
-    refuse_if_too_large(name, value, "training activations (batch x length x width x depth)",
-                        (batch, length, width, depth), 4 * 8)
+    refuse_if_too_large(
+        name, value, "training activations (batch x length x width x depth)", (batch, length, width, depth), 4 * 8
+    )
 
 
-_EXPERIMENT_OPTIONS = ("cell", "depths", "seeds", "n", "m", "M_c", "params", "width", "steps", "min_steps",
-                       "schedule", "batch", "lr", "lr_A", "optimizer", "patience", "tune", "lr_grid", "pilot_steps",
-                       "pilot_seeds", "tune_at")
+# fmt: off
+_EXPERIMENT_OPTIONS = (
+    "cell", "depths", "seeds", "n", "m", "M_c", "params", "width", "steps", "min_steps", "schedule", "batch", "lr",
+    "lr_A", "optimizer", "patience", "tune", "lr_grid", "pilot_steps", "pilot_seeds", "tune_at",
+)
+# fmt: on
 
 
 def _run_experiment(args):
@@ -594,8 +736,16 @@ def _run_experiment(args):
 
     options = {k: getattr(args, k) for k in _EXPERIMENT_OPTIONS}
     res = run_cli_experiment(
-        args.task, T=args.T, B=args.B, out=args.out, name=args.name, plot=args.plot, quick=args.quick,
-        preset=args.preset, progress=not args.no_progress, **options,
+        args.task,
+        T=args.T,
+        B=args.B,
+        out=args.out,
+        name=args.name,
+        plot=args.plot,
+        quick=args.quick,
+        preset=args.preset,
+        progress=not args.no_progress,
+        **options,
     )
     if not args.json:
         print(res.pop("table"))
@@ -616,8 +766,12 @@ def _add_linear(sub):
     p = sub.add_parser("linear", help="implicit bias of linear RNNs: lag weights and experiments")
     lsub = p.add_subparsers(dest="linear_cmd", required=True, parser_class=_Parser)
     q = lsub.add_parser("lag-weights", help="analytic lag weights beta_j^2 and the memory lags they imply")
-    q.add_argument("--rho2", type=float, required=True,
-                   help="initial transition variance sigma_W^2 = rho^2, finite >= 0 (>= 1: no decay)")
+    q.add_argument(
+        "--rho2",
+        type=float,
+        required=True,
+        help="initial transition variance sigma_W^2 = rho^2, finite >= 0 (>= 1: no decay)",
+    )
     q.add_argument("--sigma-c2", type=float, default=1.0, help="output-weight variance, finite >= 0")
     q.add_argument("--sigma-f2", type=float, default=1.0, help="input-weight variance, finite >= 0")
     q.add_argument("--J", type=int, default=20, help="largest lag, 0 <= J <= 100000")
@@ -650,7 +804,11 @@ def _run_linear_lag_weights(args):
     from tnrnn.linear import lag_weight_summary
 
     return lag_weight_summary(
-        args.J, rho2=args.rho2, sigma_c2=args.sigma_c2, sigma_f2=args.sigma_f2, param=args.param,
+        args.J,
+        rho2=args.rho2,
+        sigma_c2=args.sigma_c2,
+        sigma_f2=args.sigma_f2,
+        param=args.param,
         lr_scale=args.lr_scale,
     )
 
@@ -701,8 +859,15 @@ def _check_figures(args):
 def _run_figures(args):
     from tnrnn.figures import make_figures
 
-    res = make_figures(args.out, quick=args.quick, only=args.only, results_dir=args.results,
-                       progress=not args.no_progress, cache=_cache(args), read_atlas_csv=not args.no_cache)
+    res = make_figures(
+        args.out,
+        quick=args.quick,
+        only=args.only,
+        results_dir=args.results,
+        progress=not args.no_progress,
+        cache=_cache(args),
+        read_atlas_csv=not args.no_cache,
+    )
     if not args.json:
         for fig in res["figures"]:
             print(f"{fig['name']}: {', '.join(fig['files'])}  ({fig['seconds']} s)")
@@ -815,8 +980,9 @@ class _VersionAction(argparse.Action):
     """``--version``: the version is looked up (`importlib.metadata`) only when asked for, not on every start."""
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
-        super().__init__(option_strings, dest=dest, default=default, nargs=0,
-                         help=help or "show program's version number and exit")
+        super().__init__(
+            option_strings, dest=dest, default=default, nargs=0, help=help or "show program's version number and exit"
+        )
 
     def __call__(self, parser, namespace, values, option_string=None):
         print(f"tnrnn {_version()}")
@@ -825,8 +991,12 @@ class _VersionAction(argparse.Action):
 
 def _add_debug(parser: argparse.ArgumentParser) -> None:
     """``--debug`` on a parser and on every sub-parser below it (verbs added by any issue get it too)."""
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the Python traceback of an unexpected error")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the Python traceback of an unexpected error",
+    )
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in dict.fromkeys(action.choices.values()):
@@ -838,8 +1008,10 @@ class _OtherVerb(Exception):
 
 
 class _OneVerb:
-    """The sub-parsers action seen by the ``_add_<verb>`` functions when only ``verb`` is wanted: any other verb is
-    skipped at its ``add_parser`` call, before its arguments are declared."""
+    """The sub-parsers action seen by the ``_add_<verb>`` functions when only ``verb`` is wanted.
+
+    Any other verb is skipped at its ``add_parser`` call, before its arguments are declared.
+    """
 
     def __init__(self, sub, verb):
         self.sub, self.verb, self.found = sub, verb, False
@@ -855,8 +1027,11 @@ class _OneVerb:
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
-    """The ``tnrnn`` parser; with ``verb``, one that declares only that verb (a quicker start-up: `main` uses it
-    when the first argument names a verb), else, or when no verb has that name, the whole parser."""
+    """The ``tnrnn`` parser.
+
+    With ``verb``, one that declares only that verb (a quicker start-up: `main` uses it when the first argument names a
+    verb), else, or when no verb has that name, the whole parser.
+    """
     parser = _Parser(prog="tnrnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
@@ -908,8 +1083,10 @@ def _output_argument(args, filename) -> tuple[str, str] | None:
         value = getattr(args, name, None)
         if value:
             path = os.path.abspath(value)
-            if target == path or target.startswith(path.rstrip(os.sep) + os.sep) or (
-                os.path.dirname(target) == os.path.dirname(path)
+            if (
+                target == path
+                or target.startswith(path.rstrip(os.sep) + os.sep)
+                or (os.path.dirname(target) == os.path.dirname(path))
             ):
                 return name, value
     return None
@@ -932,8 +1109,7 @@ def main(argv=None) -> int:
         return _main(argv, debug)
     except KeyboardInterrupt as exc:
         detail = str(exc)  # a sweep says how many cells it kept in the atlas (`tnrnn.atlas.SweepInterrupted`)
-        print(f"tnrnn: interrupted (SIGINT); {detail or 'files being written were left as they were'}",
-              file=sys.stderr)
+        print(f"tnrnn: interrupted (SIGINT); {detail or 'files being written were left as they were'}", file=sys.stderr)
         return 130
     except _Terminated:
         print("tnrnn: terminated (SIGTERM); files being written were left as they were", file=sys.stderr)

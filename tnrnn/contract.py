@@ -260,8 +260,16 @@ def contract(
 
 
 def network_forward(
-    T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy", M=None, R=None, L=None,
-    K: int = 1, jit: bool = True,
+    T: int,
+    *,
+    domain: str = "continuous",
+    method: str = "einsum",
+    optimize: str = "greedy",
+    M=None,
+    R=None,
+    L=None,
+    K: int = 1,
+    jit: bool = True,
 ):
     """A function ``f(model, xs) -> y`` evaluating a RAC through its compiled tensor network.
 
@@ -296,10 +304,13 @@ def network_grid_tensor(model, T: int, *, method: str = "einsum", optimize: str 
     return make_contractor(plan)(network_arrays(graph, model))
 
 
-def cell_network_forward(cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy",
-                         jit: bool = True):
-    """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form (``bilinear``, ``mi``, ``quad``; a
-    `tnrnn.cells.Cell`) through its tensor network (`tnrnn.build.build_cell_network`).
+def cell_network_forward(
+    cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy", jit: bool = True
+):
+    """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form through its tensor network.
+
+    The cell (a `tnrnn.cells.Cell`) is ``bilinear``, ``mi`` or ``quad``; the network is built by
+    `tnrnn.build.build_cell_network`.
 
     Equal to ``cell.forward(params, xs)`` for every ``xs`` ``(T, M)`` with ``domain="continuous"``, and for one-hot
     ``xs`` with ``domain="onehot"``.

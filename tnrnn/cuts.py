@@ -122,9 +122,7 @@ class CutResult:
     def sides(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Sorted node names on the ``A`` side and on the ``B`` side (cut copy nodes are in neither)."""
         names = self.graph.names
-        return tuple(
-            tuple(sorted(names[k] for k in np.flatnonzero(self.side_codes == s).tolist())) for s in (0, 1)
-        )
+        return tuple(tuple(sorted(names[k] for k in np.flatnonzero(self.side_codes == s).tolist())) for s in (0, 1))
 
     def to_dict(self, *, sides: bool = False) -> dict:
         """JSON-ready dict (the CLI ``cut`` keys); ``sides=True`` adds the two node lists."""
@@ -200,11 +198,19 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
 
 
 def start_end_min_cut(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", engine: str = "auto",
+    M: int,
+    R: int,
+    L: int,
+    T: int,
+    *,
+    domain: str = "continuous",
+    partition="start-end",
+    engine: str = "auto",
     cell="rac",
 ) -> CutResult:
-    """Build the structure-only network of ``cell`` (default the RAC; `tnrnn.build.build_network`) and return its
-    `min_cut`.
+    """The `min_cut` of the structure-only network of ``cell``.
+
+    The network is built by `tnrnn.build.build_network` (default cell: the RAC).
 
     References
     ----------
@@ -270,9 +276,11 @@ def _check_graph(graph) -> None:
 
 
 def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
-    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts (``min_cut`` from the continuous
-    network, ``min_cut_onehot`` from the one-hot one), or ``None`` and ``min_cut_reason`` where the cell has no
-    tensor network or it is too large to build."""
+    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts.
+
+    ``min_cut`` is from the continuous network, ``min_cut_onehot`` from the one-hot one; both are ``None``, with
+    ``min_cut_reason``, where the cell has no tensor network or it is too large to build.
+    """
     from tnrnn.bounds import cell_bounds_report
 
     out = cell_bounds_report(cell, M, R, L, T)

@@ -249,14 +249,18 @@ def _draw_nodes(ax, graph, pos, side_A: set, *, base: float, big: bool, text: bo
             if role == "copy" and not graph.is_tree():
                 legend_text = r"copy tensor $\delta$ (Hadamard $\odot$; joins input copies)"
             if role == "ones" and "cell" in graph.meta:  # a cell's first-step state
-                legend_text = (r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$" if graph.meta.get("homogenised")
-                               else r"$\mathbf{1}$ (first step: $u := $ ones)")
+                legend_text = (
+                    r"$h^{0} = 0$ with its constant: $(0, \ldots, 0, 1)$"
+                    if graph.meta.get("homogenised")
+                    else r"$\mathbf{1}$ (first step: $u := $ ones)"
+                )
             handles.append(_legend_marker(marker, face, legend_text))
         if text and role in _ROLE_TEXT and unit >= 22:
             color = "white" if role == "W_O" else "black"
             for nm in names:
-                ax.text(*pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7), color=color,
-                        zorder=4)
+                ax.text(
+                    *pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7), color=color, zorder=4
+                )
     return handles
 
 
@@ -275,8 +279,16 @@ def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float):
             continue
         (ux, uy), (vx, vy) = pos[u], pos[v]
         dx, dy = (0.0, 0.22) if uy == vy else (0.18, 0.0)
-        ax.text((ux + vx) / 2 + dx, (uy + vy) / 2 + dy, str(graph.size_dict[index]), ha="center", va="center",
-                fontsize=_fs(unit, 6.5), color=CUT_COLOR if index in cut_set else "0.35", zorder=4)
+        ax.text(
+            (ux + vx) / 2 + dx,
+            (uy + vy) / 2 + dy,
+            str(graph.size_dict[index]),
+            ha="center",
+            va="center",
+            fontsize=_fs(unit, 6.5),
+            color=CUT_COLOR if index in cut_set else "0.35",
+            zorder=4,
+        )
 
 
 def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: float, unit: float):
@@ -303,8 +315,17 @@ def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: 
         cx, ty = x0, y1 + 0.5
     else:  # the bound above the drawing; arrows drop only where nothing lies between it and the cut
         cx, ty = min(max(sum(p[0] for p in cut_pts) / len(cut_pts), x0 + 0.3 * W), x1 - 0.3 * W), y1 + 0.9
-    ax.text(cx, ty, _format_bound(graph, cut), ha="left" if big else "center", va="bottom",
-            fontsize=_fs(unit, 10, lo=7) if not big else 9, color=CUT_COLOR, zorder=5, gid="tn-cut-bound")
+    ax.text(
+        cx,
+        ty,
+        _format_bound(graph, cut),
+        ha="left" if big else "center",
+        va="bottom",
+        fontsize=_fs(unit, 10, lo=7) if not big else 9,
+        color=CUT_COLOR,
+        zorder=5,
+        gid="tn-cut-bound",
+    )
     if big:
         return
     others = segments["R"][0] + segments["M"][0]
@@ -342,10 +363,18 @@ def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool):
     handles = handles + [
         _legend_marker("o", SIDE_COLORS[0], "Start input ($t \\leq T/2$)" if part.is_start_end else "side A"),
         _legend_marker("o", SIDE_COLORS[1], "End input ($t > T/2$)" if part.is_start_end else "side B"),
-        _legend_line("0.25", 1.4, (f"bond dim $R+1={R + 1}$" if graph.meta.get("homogenised") else
-                                   f"bond dim $R={R}$") if R else "bond"),
-        _legend_line("0.6", 1.0, (f"input leg dim $M+1={dims[0]}$" if graph.meta.get("input_constant") else
-                                  f"input leg dim $M={dims[0]}$") if len(dims) == 1 else "input leg"),
+        _legend_line(
+            "0.25",
+            1.4,
+            (f"bond dim $R+1={R + 1}$" if graph.meta.get("homogenised") else f"bond dim $R={R}$") if R else "bond",
+        ),
+        _legend_line(
+            "0.6",
+            1.0,
+            (f"input leg dim $M+1={dims[0]}$" if graph.meta.get("input_constant") else f"input leg dim $M={dims[0]}$")
+            if len(dims) == 1
+            else "input leg",
+        ),
     ]
     if with_cut:
         handles.append(_legend_line(CUT_COLOR, 2.6, "min-cut (edges / ringed copy tensors)"))
@@ -423,8 +452,11 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
     import matplotlib
 
     fmt = figure_format(path)
-    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
-                "png": {"Software": None}}[fmt]
+    metadata = {
+        "svg": {"Date": None},
+        "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+        "png": {"Software": None},
+    }[fmt]
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
@@ -467,14 +499,23 @@ def draw_to_file(
         kind = f"{'shallow' if L == 1 else f'depth-{L}'} {graph.meta['cell']} cell"
     else:
         kind = "shallow RAC = matrix product state" if L == 1 else f"depth-{L} RAC"
-    fig, _ = draw_network(graph, cut=res, partition=part,
-                          title=f"{kind}  (M = {M}, R = {R}, T = {T}, {domain} inputs; {graph.n_nodes} nodes)")
+    fig, _ = draw_network(
+        graph,
+        cut=res,
+        partition=part,
+        title=f"{kind}  (M = {M}, R = {R}, T = {T}, {domain} inputs; {graph.n_nodes} nodes)",
+    )
     try:
         save_figure(fig, out)
     finally:
         plt.close(fig)
-    return {"out": str(out), "format": fmt, "nodes": graph.n_nodes, "edges": graph.n_edges,
-            "cut_bound": res.bound if res is not None else None}
+    return {
+        "out": str(out),
+        "format": fmt,
+        "nodes": graph.n_nodes,
+        "edges": graph.n_edges,
+        "cut_bound": res.bound if res is not None else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -233,8 +233,9 @@ def fig_rank_ratio(out_dir, quick=False, **context) -> list[str]:
     n_rows = len(grid)
     fig, axes = plt.subplots(n_rows, 3, figsize=(15.5, 3.9 * n_rows + 0.4), layout="constrained", squeeze=False)
     for row, (n, T_values, skip) in zip(axes, grid, strict=True):
-        cases = [(L, d, T) for L in (1, 2, 3) for d in ("continuous", "onehot") for T in T_values
-                 if (L, d, T) not in skip]
+        cases = [
+            (L, d, T) for L in (1, 2, 3) for d in ("continuous", "onehot") for T in T_values if (L, d, T) not in skip
+        ]
         _prefill_ranks(context, n, n, cases)
         cache = _rank_cache(context)
         for ax, bound in zip(row, RATIO_BOUNDS, strict=True):
@@ -319,9 +320,13 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
     pairs = sorted({(k[2], k[3]) for k in cells})
     domains = [d for d in ("continuous", "onehot") if any(k[1] == d for k in cells)]
     panel_w = max(3.6, 0.5 * len(Ts))  # rows: depths, columns: domains
-    fig, axes = plt.subplots(len(Ls), len(domains), figsize=(panel_w * len(domains) + 0.8,
-                                                             0.3 * len(pairs) * len(Ls) + 1.6),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        len(Ls),
+        len(domains),
+        figsize=(panel_w * len(domains) + 0.8, 0.3 * len(pairs) * len(Ls) + 1.6),
+        layout="constrained",
+        squeeze=False,
+    )
     for ax_row, L in zip(axes, Ls, strict=True):
         for ax, domain in zip(ax_row, domains, strict=True):
             for yi, (M, R) in enumerate(pairs):
@@ -331,13 +336,21 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                         continue
                     ax.add_patch(Rectangle((xi - 0.5, yi - 0.5), 1, 1, color=FRONTIER_COLORS.get(r["status"], "w")))
                     fails = r.get("conjecture_holds") in ("no", "no?")
-                    upper = any(b in (r.get("attained") or "") for b in ("state_upper", "degree_upper",
-                                                                           "alphabet_upper"))
+                    upper = any(
+                        b in (r.get("attained") or "") for b in ("state_upper", "degree_upper", "alphabet_upper")
+                    )
                     rank = int(r["rank"])
                     short = str(rank) if rank < 1000 else f"{rank / 1000:.1f}k" if rank < 10**4 else f"{rank // 1000}k"
                     text = short + ("✗" if fails else "") + ("=" if upper else "")
-                    ax.text(xi, yi, text, ha="center", va="center", fontsize=6 if len(text) < 5 else 5,
-                            color="#b2182b" if fails else "black")
+                    ax.text(
+                        xi,
+                        yi,
+                        text,
+                        ha="center",
+                        va="center",
+                        fontsize=6 if len(text) < 5 else 5,
+                        color="#b2182b" if fails else "black",
+                    )
             ax.set_xlim(-0.5, len(Ts) - 0.5)
             ax.set_ylim(len(pairs) - 0.5, -0.5)
             ax.set_xticks(range(len(Ts)), [str(T) for T in Ts], fontsize=7)
@@ -345,11 +358,18 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
             ax.set_title(f"L = {L}, {domain}", fontsize=9)
             ax.set_xlabel("T", fontsize=8)
     handles = [Patch(color=c, label=s) for s, c in FRONTIER_COLORS.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False,
-               title="rank status;  ✗: below the depth-L conjecture;  =: a proven upper bound is attained",
-               title_fontsize=8)
-    fig.suptitle(f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})",
-                 fontsize=10)
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=3,
+        fontsize=8,
+        frameon=False,
+        title="rank status;  ✗: below the depth-L conjecture;  =: a proven upper bound is attained",
+        title_fontsize=8,
+    )
+    fig.suptitle(
+        f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})", fontsize=10
+    )
     return _save(fig, out_dir, "fig_rank_frontier")
 
 
@@ -379,9 +399,11 @@ def _memory_results(results_dir: str) -> list[str]:
 
 
 def fig_memory_accuracy(out_dir, quick=False, **context) -> list[str]:
-    """F6: test accuracy against sequence length / delay per depth (bootstrap intervals over seeds) beside the
-    largest length solved per seed, one figure per memory-task results file; a capacity sweep (one length, several
-    parameter budgets) is drawn against the budget."""
+    """F6: test accuracy against sequence length / delay per depth, beside the largest length solved per seed.
+
+    Bootstrap intervals over seeds; one figure per memory-task results file. A capacity sweep (one length, several
+    parameter budgets) is drawn against the budget.
+    """
     from tnrnn.plots import plot_memory_accuracy
 
     paths = _memory_results(_results_dir(context))
@@ -535,8 +557,15 @@ def figure_names() -> tuple[str, ...]:
 
 
 def make_figures(
-    out_dir, *, quick: bool = False, only=None, results_dir: str = "results", progress: bool = True, log=None,
-    cache=None, read_atlas_csv: bool = True,
+    out_dir,
+    *,
+    quick: bool = False,
+    only=None,
+    results_dir: str = "results",
+    progress: bool = True,
+    log=None,
+    cache=None,
+    read_atlas_csv: bool = True,
 ) -> dict:
     """Make every registered figure (or those named in ``only``) and return what was written.
 

@@ -47,8 +47,9 @@ def _require(module: str):
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(f"tnrnn.interop needs {module.split('.')[0]}, part of the optional extra 'interop': "
-                          f"{INTEROP_HINT}") from exc
+        raise ImportError(
+            f"tnrnn.interop needs {module.split('.')[0]}, part of the optional extra 'interop': {INTEROP_HINT}"
+        ) from exc
 
 
 def _check_inputs(model, xs) -> np.ndarray:

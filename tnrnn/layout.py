@@ -277,8 +277,10 @@ def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TAR
         return straight
     # the number of bands: enough to respect the maximum width, more if that brings the aspect closer to the target
     need = math.ceil(width / max_units)
-    best = min(range(min(need, len(cuts) + 1), len(cuts) + 2),
-               key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)))
+    best = min(
+        range(min(need, len(cuts) + 1), len(cuts) + 2),
+        key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)),
+    )
     x_right = max(xs)
     chosen = []
     for i in range(1, best):  # the fold nearest to each of the k - 1 equally spaced boundaries
@@ -362,8 +364,11 @@ def clear_above(pos, segments, px: float, py: float, top: float, half_width: flo
 
 
 def figure_size(lay: DrawingLayout, *, legend: bool, title: bool) -> tuple[float, float]:
-    """Figure inches for a drawing at `UNIT_INCHES` per unit (more for small networks, up to twice that, so that
-    the drawing is at least 6 inches wide); radial drawings get a fixed 9 x 10 inches."""
+    """Figure inches for a drawing at `UNIT_INCHES` per unit.
+
+    More for small networks, up to twice that, so that the drawing is at least 6 inches wide; radial drawings get a
+    fixed 9 x 10 inches.
+    """
     if lay.kind == "radial":
         return 9.0, 10.0
     x0, x1, y0, y1 = lay.extent

@@ -91,8 +91,10 @@ class TNGraph:
         head = ", ".join(p for p in (sizes, domain) if p)
         copies = sum(r == "copy" for r in self.roles)
         legs = ", ".join(self.output[:3]) + (", ..." if len(self.output) > 3 else "")
-        return (f"TNGraph({head + ': ' if head else ''}{self.n_nodes} nodes, {self.n_edges} edges, "
-                f"{copies} copy tensors, open legs ({legs}))")
+        return (
+            f"TNGraph({head + ': ' if head else ''}{self.n_nodes} nodes, {self.n_edges} edges, "
+            f"{copies} copy tensors, open legs ({legs}))"
+        )
 
     # ---------------------------------------------------------------------------------------------------------
     # basic views

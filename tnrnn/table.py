@@ -20,18 +20,22 @@ from tnrnn.bounds import (
 
 __all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS", "CONFIDENCES"]
 
+# fmt: off
 COLUMNS = (
     "L", "M", "R", "T", "domain", "rank", "lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper",
     "min_cut", "seeds", "N", "status", "failure_bound", "primes", "engine",
 )
+# fmt: on
 FORMATS = ("markdown", "csv", "json")
 #: the confidences of `tnrnn.rank.separation_rank` (``tnrnn table --rigorous``)
 CONFIDENCES = ("standard", "rigorous")
 
 
 def _min_cut_or_none(M, R, L, T, domain, cache, cell="rac"):
-    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`);
-    ``None`` when the cell has no tensor network (or one too large to build)."""
+    """The tensor-network min-cut bound, from the atlas's ``min_cuts`` table when it holds it (`cached_min_cut`).
+
+    ``None`` when the cell has no tensor network (or one too large to build).
+    """
     from tnrnn.atlas import cached_min_cut
 
     try:
@@ -97,8 +101,16 @@ def rank_table(
         options["confidence"] = confidence
     options = tuple(sorted(options.items()))
     specs = [CellSpec(M, R, L, T, d, options) for L, M, R, T, d in cells]
-    results = run_sweep(specs, cache=cache, jobs=jobs, timeout=timeout, scheduler=scheduler, order=order,
-                        frontier=frontier, progress=progress)
+    results = run_sweep(
+        specs,
+        cache=cache,
+        jobs=jobs,
+        timeout=timeout,
+        scheduler=scheduler,
+        order=order,
+        frontier=frontier,
+        progress=progress,
+    )
     atlas = open_atlas(cache)  # the same (per-process) atlas as the sweep's: min-cut bounds are stored beside ranks
     rows = []
     for s in specs:
@@ -108,15 +120,23 @@ def rank_table(
         L, M, R, T, d = s.L, s.M, s.R, s.T, s.domain
         rows.append(
             {
-                "L": L, "M": M, "R": R, "T": T, "domain": d, "rank": res.rank,
+                "L": L,
+                "M": M,
+                "R": R,
+                "T": T,
+                "domain": d,
+                "rank": res.rank,
                 "lower": lower_bound(M, R, L, T)[0],
                 "conjecture": conjectured_lower_bound(M, R, L, T) if L >= 2 else None,
                 "state_upper": state_upper_bound(R, L, T),
                 "degree_upper": degree_upper_bound(M, L, T),
                 "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
                 "min_cut": _min_cut_or_none(M, R, L, T, d, atlas) if min_cut else None,
-                "seeds": len(res.seeds), "N": list(res.N),
-                "status": res.status, "failure_bound": res.failure_bound, "primes": list(res.primes),
+                "seeds": len(res.seeds),
+                "N": list(res.N),
+                "status": res.status,
+                "failure_bound": res.failure_bound,
+                "primes": list(res.primes),
                 "engine": res.extra.get("elimination"),
             }
         )
@@ -158,12 +178,24 @@ def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, atlas) -> l
         cut = _min_cut_or_none(M, R, L, T, d, atlas, cell) if min_cut else None
         rows.append(
             {
-                "L": L, "M": M, "R": R, "T": T, "domain": d, "rank": res.rank,
-                "lower": cell_lower_bound(make_cell(cell, M, R, L), T, domain=d)[0], "conjecture": None,
-                "state_upper": ups.get("state_upper"), "degree_upper": ups["degree_upper"],
-                "alphabet_upper": ups.get("alphabet_upper"), "min_cut": cut,
-                "seeds": len(res.seeds), "N": list(res.N), "cell": res.cell,
-                "status": res.status, "failure_bound": res.failure_bound, "primes": list(res.primes),
+                "L": L,
+                "M": M,
+                "R": R,
+                "T": T,
+                "domain": d,
+                "rank": res.rank,
+                "lower": cell_lower_bound(make_cell(cell, M, R, L), T, domain=d)[0],
+                "conjecture": None,
+                "state_upper": ups.get("state_upper"),
+                "degree_upper": ups["degree_upper"],
+                "alphabet_upper": ups.get("alphabet_upper"),
+                "min_cut": cut,
+                "seeds": len(res.seeds),
+                "N": list(res.N),
+                "cell": res.cell,
+                "status": res.status,
+                "failure_bound": res.failure_bound,
+                "primes": list(res.primes),
                 "engine": res.extra.get("elimination"),
             }
         )

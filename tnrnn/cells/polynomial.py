@@ -1,5 +1,6 @@
-"""Polynomial recurrent cells beyond the RAC: second-order (bilinear), multiplicative integration, squared
-activation and linear.
+"""Polynomial recurrent cells beyond the RAC.
+
+The cells: second-order (bilinear), multiplicative integration, squared activation and linear.
 
 Layer ``l`` at step ``t`` reads ``u = h^{t-1,l}`` (its own previous state) and ``v = h^{t,l-1}`` (the layer below at
 the same step, ``v = x^t`` for ``l = 1``); the output is ``y = W^O h^{T,L}``. Every weight is generic.
@@ -63,8 +64,11 @@ class _StateCell(Cell):
         return tuple(self.initial_state(ar, like) for _ in range(self.L))
 
     def step(self, params, carry, x, ar, post=None):
-        """One step through every layer; ``post`` (optional) maps each new layer state before it is stored and fed
-        on (the trainable cells' RMS normalisation, `tnrnn.tasks.models`), as in `tnrnn.cells.rac.Rac.step`."""
+        """One step through every layer, as in `tnrnn.cells.rac.Rac.step`.
+
+        ``post`` (optional) maps each new layer state before it is stored and fed on (the trainable cells' RMS
+        normalisation, `tnrnn.tasks.models`).
+        """
         v, new = x, []
         for l, u in enumerate(carry):
             v = self.layer(params, l, u, v, ar)
@@ -103,15 +107,20 @@ class Bilinear(_StateCell):
         return ar.bilinear(params["A"][l], u, v)
 
     def width(self) -> int:
-        """``max(R, M, K)``: every arithmetic contracts ``A[r]`` with ``v`` (``D`` products), reduces, then with
-        ``u`` (``R`` products), so no sum is wider than ``max(R, D)``."""
+        """The widest matrix-vector product of the cell, ``max(R, M, K)``.
+
+        Every arithmetic contracts ``A[r]`` with ``v`` (``D`` products), reduces, then with ``u`` (``R`` products), so
+        no sum is wider than ``max(R, D)``.
+        """
         return max(self.R, self.M, self.K)
 
 
 @register_cell
 @dataclasses.dataclass(frozen=True)
 class MultiplicativeIntegration(_StateCell):
-    """Multiplicative integration with identity activation (Wu et al., NIPS 2016)::
+    """Multiplicative integration with identity activation (Wu et al., NIPS 2016).
+
+    The update is::
 
         h = α ⊙ (W^H u) ⊙ (W^I v) + β1 ⊙ (W^H u) + β2 ⊙ (W^I v) + b,      h^{0,l} = 0.
 
@@ -129,7 +138,10 @@ class MultiplicativeIntegration(_StateCell):
         return {
             "W_H": tuple((R, R) for _ in range(L)),
             "W_I": tuple((R, D) for D in self._D()),
-            "alpha": vec, "beta1": vec, "beta2": vec, "b": vec,
+            "alpha": vec,
+            "beta1": vec,
+            "beta2": vec,
+            "b": vec,
             "W_O": (self.K, R),
         }
 

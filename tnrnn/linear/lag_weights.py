@@ -255,7 +255,9 @@ def lag_weight_summary(J: int, *, rho2, sigma_c2=1.0, sigma_f2=1.0, param: str =
     if not np.isfinite(beta2).all():
         j = int(np.flatnonzero(~np.isfinite(beta2))[0])
         raise ArgumentError(
-            "rho2", rho2, f"a value whose lag weights up to J={J} fit in float64 (beta_{j}^2 overflows; lower rho2, "
+            "rho2",
+            rho2,
+            f"a value whose lag weights up to J={J} fit in float64 (beta_{j}^2 overflows; lower rho2, "
             "the variances, the rates or J)",
         )
     tau = memory_constant(rho2)

@@ -343,8 +343,10 @@ def stable_step(lr: float, xs, beta2, *, n_y: int = 1) -> float:
 
 
 def relative_path_difference(L_rnn, L_scm, L0) -> float:
-    """``‖L_rnn − L_scm‖ / ‖L_scm − L(0)‖`` (Frobenius over all lags): how far the RNN's learned change is from the
-    SCM's (the user guide 'Linear RNNs')."""
+    """How far the RNN's learned change is from the SCM's: ``‖L_rnn − L_scm‖ / ‖L_scm − L(0)‖``.
+
+    Frobenius norms over all lags (the user guide 'Linear RNNs').
+    """
     L_rnn, L_scm, L0 = (np.asarray(v, np.float64) for v in (L_rnn, L_scm, L0))
     denom = np.linalg.norm(L_scm - L0)
     return float(np.linalg.norm(L_rnn - L_scm) / (denom if denom else 1.0))

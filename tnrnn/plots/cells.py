@@ -38,7 +38,16 @@ def _best_bound(cell: str, M: int, R: int, L: int, T: int) -> int:
 
 
 def plot_cells_rank_vs_T(
-    L: int, domain: str, *, exact_T, M: int = 2, R: int = 2, T_max: int = 10, seed: int = 0, ranks=None, ax=None,
+    L: int,
+    domain: str,
+    *,
+    exact_T,
+    M: int = 2,
+    R: int = 2,
+    T_max: int = 10,
+    seed: int = 0,
+    ranks=None,
+    ax=None,
     legend=True,
 ):
     """Start-End separation rank against ``T`` (log scale) for several cells at depth ``L`` in one input domain.
@@ -93,15 +102,29 @@ def plot_cells_rank_vs_T(
         vals = [cell_rank(cell, M, R, L, T, domain, seed=seed, ranks=ranks).rank for T in T_list]
         top = max(top, max(vals))
         ax.plot(
-            [T + dx for T in T_list], vals, "-" if domain == "continuous" else ":", color=color, marker=marker,
-            ms=size, mfc=color if domain == "continuous" else "white", mew=1.4, lw=1.3, zorder=3,
+            [T + dx for T in T_list],
+            vals,
+            "-" if domain == "continuous" else ":",
+            color=color,
+            marker=marker,
+            ms=size,
+            mfc=color if domain == "continuous" else "white",
+            mew=1.4,
+            lw=1.3,
+            zorder=3,
             gid=f"measured-{cell}-{domain}",
         )
         ends.setdefault((T_list[-1], vals[-1]), []).append(cell)
     for (T_last, v), cells in ends.items():
         ax.annotate(
-            " = ".join(cells) + f": {v}", (T_last + 0.3, v), xytext=(4, 0), textcoords="offset points", fontsize=7.5,
-            color=CELL_STYLE[cells[0]][0], va="center", weight="bold",
+            " = ".join(cells) + f": {v}",
+            (T_last + 0.3, v),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=CELL_STYLE[cells[0]][0],
+            va="center",
+            weight="bold",
         )
     if domain == "onehot":
         ax.plot(Ts, [M ** (T // 2) for T in Ts], ":", color="0.45", lw=1.4, zorder=0)
@@ -124,9 +147,7 @@ def cells_legend_handles():
     """Legend handles: one per cell (colour and marker), then the line styles of the two domains and the bounds."""
     from matplotlib.lines import Line2D
 
-    out = [
-        Line2D([], [], color=c, marker=m, ms=s, mfc=c, lw=1.3, label=text) for c, m, s, text in CELL_STYLE.values()
-    ]
+    out = [Line2D([], [], color=c, marker=m, ms=s, mfc=c, lw=1.3, label=text) for c, m, s, text in CELL_STYLE.values()]
     out += [
         Line2D([], [], color="0.2", marker="o", mfc="0.2", lw=1.3, label="exact rank, continuous inputs"),
         Line2D([], [], color="0.2", marker="o", mfc="white", ls=":", lw=1.3, label="exact rank, one-hot inputs"),

@@ -28,8 +28,9 @@ def _memory_title(res) -> str:
     sched = cfg.get("schedule", "patience")
     tuned = "lr tuned per depth" if res.get("protocol", {}).get("tuned") else f"lr {cfg['lr']:g}"
     cell = {"scornn": "scoRNN", "rnn": "tanh RNN"}.get(res["cell"], res["cell"].upper())
-    title = (f"{task_name}, {cell} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} "
-             f"steps, {sched}, {tuned})")
+    title = (
+        f"{task_name}, {cell} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} steps, {sched}, {tuned})"
+    )
     if res.get("partial"):
         n_all = len(res["seeds"]) * len(res["depths"]) * len(res["values"]) * len(res.get("budgets") or [None])
         title += f"\nPARTIAL: {len(res['runs'])} of {n_all} runs finished"
@@ -41,8 +42,18 @@ def _memory_caption(ax, res):
         return
     caption = res["command"] + ("  [quick]" if res.get("quick") and "--quick" not in res["command"] else "")
     # under the x label, inside the axes' layout box so constrained layout makes room for it
-    ax.annotate(caption, xy=(0.5, 0), xycoords=ax.xaxis.label, xytext=(0, -3), textcoords="offset points",
-                ha="center", va="top", fontsize=6.5, color="0.3", wrap=True)
+    ax.annotate(
+        caption,
+        xy=(0.5, 0),
+        xycoords=ax.xaxis.label,
+        xytext=(0, -3),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=6.5,
+        color="0.3",
+        wrap=True,
+    )
 
 
 def plot_memory_accuracy(results, ax=None):
@@ -86,8 +97,11 @@ def plot_memory_accuracy(results, ax=None):
             xs = [r["params"] for r in rows]
             offset = [x * (1 + 0.04 * (i - (len(depths) - 1) / 2)) for x in xs]
             label = f"depth {d}"
-            pts = [(r.get("params_target", res.get("params_target")), r["test"][res["metric"]])
-                   for r in runs if r["depth"] == d and r[sweep] == v]
+            pts = [
+                (r.get("params_target", res.get("params_target")), r["test"][res["metric"]])
+                for r in runs
+                if r["depth"] == d and r[sweep] == v
+            ]
             dots = [(x * (1 + 0.04 * (i - (len(depths) - 1) / 2)), y) for x, y in pts]
         else:
             b = budgets[0]
@@ -117,8 +131,13 @@ def plot_memory_accuracy(results, ax=None):
         ax.set_xlabel(f"parameter budget (at {sweep} = {res['values'][0]})")
     else:
         base = [res["baselines"][str(v)][res["metric"]] for v in res["values"]]
-        ax.plot(res["values"], base, "k--", lw=1,
-                label="chance (1/3)" if res["task"] == "ses" else "memoryless baseline (1/n)")
+        ax.plot(
+            res["values"],
+            base,
+            "k--",
+            lw=1,
+            label="chance (1/3)" if res["task"] == "ses" else "memoryless baseline (1/n)",
+        )
         ax.set_xticks(res["values"])
         ax.set_xlabel("sequence length T" if res["task"] == "ses" else "delay B")
     ax.axhline(an["threshold"], color="0.5", ls=":", lw=1, label=f"solved (≥ {an['threshold']:g})")
@@ -172,15 +191,22 @@ def plot_memory_solved(results, ax=None):
         ys = list(r["per_seed"].values())
         jitter = [(j - (len(ys) - 1) / 2) * 0.05 for j in range(len(ys))]
         ax.plot([i + 1 + j for j in jitter], ys, "o", ms=4, alpha=0.5, color=f"C{i}")
-        ax.errorbar([i + 1.3], [r["mean"]], yerr=[[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]],
-                    fmt="s", color=f"C{i}", capsize=4)
+        ax.errorbar(
+            [i + 1.3],
+            [r["mean"]],
+            yerr=[[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]],
+            fmt="s",
+            color=f"C{i}",
+            capsize=4,
+        )
     ax.set_xticks(range(1, len(depths) + 1), [f"depth {d}" for d in depths])
     ax.set_xlim(0.5, len(depths) + 0.8)
     ax.set_yticks([0, *res["values"]], ["none", *map(str, res["values"])])
     ax.set_ylabel(f"largest {sweep} solved (test ≥ {an['threshold']:g})")
     tests = [p for p in an["paired_largest_solved"] if p["params"] == b]
-    lines = [f"depth {p['depth']} − depth 1: {p['mean']:+.1f}, exact sign-flip p = {p['p_two_sided']:.2f}"
-             for p in tests]
+    lines = [
+        f"depth {p['depth']} − depth 1: {p['mean']:+.1f}, exact sign-flip p = {p['p_two_sided']:.2f}" for p in tests
+    ]
     ax.set_title("\n".join(["per seed (dots); mean, 95 % bootstrap CI (squares)", *lines]), fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return fig, ax

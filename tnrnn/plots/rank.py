@@ -114,8 +114,18 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
             vals = measured_ranks(M, R, [(L, domain, T) for T in T_list], seed=seed, ranks=cache)
             ys = [vals[(L, domain, T)] for T in T_list]
             top = max(top, max(ys))
-            ax.plot(T_list, ys, ls="none", color=color, mec=color, ms=6.5 if domain == "continuous" else 8,
-                    mew=1.3, zorder=4 if domain == "continuous" else 3, gid=f"measured-L{L}-{domain}", **style)
+            ax.plot(
+                T_list,
+                ys,
+                ls="none",
+                color=color,
+                mec=color,
+                ms=6.5 if domain == "continuous" else 8,
+                mew=1.3,
+                zorder=4 if domain == "continuous" else 3,
+                gid=f"measured-L{L}-{domain}",
+                **style,
+            )
     ax.plot(Ts, [alphabet_upper_bound(M, T) for T in Ts], ":", color="0.55", lw=1.0, zorder=1)
     ax.set_yscale("log")
     ax.set_ylim(1, top * 4)
@@ -137,8 +147,7 @@ def rank_legend_handles(depths=(1, 2, 3)):
     """Legend handles of `plot_rank_vs_T`: one colour per depth, then one style per kind of result."""
     from matplotlib.lines import Line2D
 
-    depth_handles = [Line2D([], [], color=DEPTH_COLORS.get(L, "0.3"), lw=2.5, label=f"depth $L = {L}$")
-                     for L in depths]
+    depth_handles = [Line2D([], [], color=DEPTH_COLORS.get(L, "0.3"), lw=2.5, label=f"depth $L = {L}$") for L in depths]
     kind_handles = [
         Line2D([], [], color="0.2", ls="-", lw=1.6, label="theorem: $L=1$ value, $L=2$ lower bound"),
         Line2D([], [], color="0.2", ls=":", lw=2.0, label="conjecture: depth-$L$ lower bound"),
@@ -146,8 +155,7 @@ def rank_legend_handles(depths=(1, 2, 3)):
         Line2D([], [], color="0.2", ls="--", lw=1.1, label="proven upper bound: TN min-cut"),
         Line2D([], [], color="0.55", ls=":", lw=1.0, label="$M^{T/2}$: proven cap, one-hot only"),
         Line2D([], [], color="0.2", ls="none", marker="o", label="measurement: exact rank, continuous"),
-        Line2D([], [], color="0.2", ls="none", marker="s", mfc="white", ms=7,
-               label="measurement: exact rank, one-hot"),
+        Line2D([], [], color="0.2", ls="none", marker="s", mfc="white", ms=7, label="measurement: exact rank, one-hot"),
     ]
     return depth_handles + kind_handles
 
@@ -156,8 +164,7 @@ def rank_legend_handles(depths=(1, 2, 3)):
 RATIO_BOUNDS = ("lower", "upper", "min-cut")
 
 
-def rank_ratio_table(M, R, *, depths, T_values, domains=("continuous", "onehot"), bound, skip=(), seed=0,
-                     ranks=None):
+def rank_ratio_table(M, R, *, depths, T_values, domains=("continuous", "onehot"), bound, skip=(), seed=0, ranks=None):
     """Rows ``(L, domain)`` x columns ``T`` of ``(rank, bound value)``, ``None`` where skipped.
 
     ``bound`` is ``"lower"`` (Theorem 1(1) for ``L = 1``, Theorem 1(2) for ``L = 2``, the conjecture for
@@ -191,8 +198,20 @@ def rank_ratio_table(M, R, *, depths, T_values, domains=("continuous", "onehot")
     return rows
 
 
-def plot_rank_ratio(M, R, *, bound, depths=(1, 2, 3), T_values=(2, 4, 6, 8, 10, 12), skip=(), seed=0, ranks=None,
-                    ax=None, vmax=3.0, colorbar=True):
+def plot_rank_ratio(
+    M,
+    R,
+    *,
+    bound,
+    depths=(1, 2, 3),
+    T_values=(2, 4, 6, 8, 10, 12),
+    skip=(),
+    seed=0,
+    ranks=None,
+    ax=None,
+    vmax=3.0,
+    colorbar=True,
+):
     """Heat map of exact rank ÷ bound over ``(L, domain)`` rows and ``T`` columns.
 
     Colour is ``log10(rank / bound)`` (white: the bound is attained; purple: rank above, orange: rank below).
@@ -251,11 +270,20 @@ def plot_rank_ratio(M, R, *, bound, depths=(1, 2, 3), T_values=(2, 4, 6, 8, 10, 
                 text = "✗ " + text
                 ax.add_patch(Rectangle((j - 0.47, i - 0.44), 0.94, 0.88, fill=False, ec="#D62728", lw=2.0))
             dark = abs(logr[i, j]) > 0.6 * vmax
-            ax.text(j, i, text, ha="center", va="center", fontsize=7.5, weight=weight,
-                    color="white" if dark else ("#B2182B" if fails else "black"))
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                weight=weight,
+                color="white" if dark else ("#B2182B" if fails else "black"),
+            )
     ax.set_xticks(range(len(T_values)), [str(T) for T in T_values])
-    ax.set_yticks(range(len(rows)), [f"L={L}, {'one-hot' if d == 'onehot' else 'continuous'}" for (L, d), _ in rows],
-                  fontsize=8)
+    ax.set_yticks(
+        range(len(rows)), [f"L={L}, {'one-hot' if d == 'onehot' else 'continuous'}" for (L, d), _ in rows], fontsize=8
+    )
     ax.set_xlabel("sequence length $T$")
     titles = {
         "lower": "rank ÷ lower bound\n(theorem, L ≤ 2; conjecture, L = 3)",

@@ -78,7 +78,17 @@ def gemm_update(C: np.ndarray, A: np.ndarray, B: np.ndarray) -> None:
     P = ctypes.POINTER(ctypes.c_double)
     n = ctypes.c_char(b"N")
     dgemm(
-        by(n), by(n), by(ci(cols)), by(ci(rows)), by(ci(k)), by(cd(-1.0)),
-        B.ctypes.data_as(P), by(ci(B.strides[0] // 8)), A.ctypes.data_as(P), by(ci(A.strides[0] // 8)),
-        by(cd(1.0)), C.ctypes.data_as(P), by(ci(C.strides[0] // 8)),
+        by(n),
+        by(n),
+        by(ci(cols)),
+        by(ci(rows)),
+        by(ci(k)),
+        by(cd(-1.0)),
+        B.ctypes.data_as(P),
+        by(ci(B.strides[0] // 8)),
+        A.ctypes.data_as(P),
+        by(ci(A.strides[0] // 8)),
+        by(cd(1.0)),
+        C.ctypes.data_as(P),
+        by(ci(C.strides[0] // 8)),
     )

@@ -146,10 +146,12 @@ class RankResult:
         part = self.partition.get("name", "custom")
         head = f"{self.cell} M={self.M} R={self.R} L={self.L} T={self.T}, {self.domain} domain, {part} partition"
         if self.method == "svd":
-            return "\n".join([
-                head,
-                f"float SVD numerical rank {self.rank} (diagnostic: it under-counts; use method modp)",
-            ])
+            return "\n".join(
+                [
+                    head,
+                    f"float SVD numerical rank {self.rank} (diagnostic: it under-counts; use method modp)",
+                ]
+            )
         if self.status == "proven":
             what = f"proven exact: the certified lower bound meets the proven upper bound {self.upper_bound}"
         elif self.status == "lower-bound":

@@ -260,8 +260,6 @@ def _panel(P: np.ndarray, p: int):
     return np.concatenate([piv1, rest1[piv2]]), rest1[rest2], np.hstack([G1r, G2])
 
 
-
-
 #: extra candidate rows tried by the fast panel path beyond the panel's width
 _SPARE = 8
 

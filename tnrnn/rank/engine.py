@@ -127,7 +127,11 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
     eval_s = shape[0] * shape[1] * steps * L * R * (R + M) / 1.0e10
     elim_s = 0.7 * n * n * max(shape) / 1.0e11
     return {
-        "cap": cap, "bounds": bounds, "shape": shape, "peak_bytes": peak, "estimate_seconds": eval_s + elim_s,
+        "cap": cap,
+        "bounds": bounds,
+        "shape": shape,
+        "peak_bytes": peak,
+        "estimate_seconds": eval_s + elim_s,
         "cell": cellobj.name,
     }
 
@@ -333,13 +337,31 @@ def separation_rank(
         status, fb = "proven", 0.0
     secs = dict(ctx.timer.seconds, total=time.perf_counter() - t_start)
     return RankResult(
-        rank=rank, M=M, R=R, L=L, T=T, domain=domain, method="modp", partition=part.to_dict(), seeds=seeds,
-        primes=used, ranks=ranks, N=shape, upper_bound=cap, status=status, failure_bound=fb, degree=degree,
-        confidence=confidence, cell=cellobj.name,
+        rank=rank,
+        M=M,
+        R=R,
+        L=L,
+        T=T,
+        domain=domain,
+        method="modp",
+        partition=part.to_dict(),
+        seeds=seeds,
+        primes=used,
+        ranks=ranks,
+        N=shape,
+        upper_bound=cap,
+        status=status,
+        failure_bound=fb,
+        degree=degree,
+        confidence=confidence,
+        cell=cellobj.name,
         note="certified lower bound (rank modulo primes, maximum over repetitions); proven when it meets a bound",
         extra={
-            "elimination": "+".join(sorted(engines)), "evaluation": f"{evaluation}-{dtype}",
-            "device": _device(), "stopped": stopped, "bounds": info["bounds"],
+            "elimination": "+".join(sorted(engines)),
+            "evaluation": f"{evaluation}-{dtype}",
+            "device": _device(),
+            "stopped": stopped,
+            "bounds": info["bounds"],
         },
         timing=secs,
     )
@@ -367,8 +389,18 @@ class _Run:
         use_jax = self.evaluation == "jax" or (self.evaluation == "auto" and ops >= _JAX_MIN_OPS)
         if use_jax:
             residue_matrix(
-                self.cell, params, self.part, a, b, p, dtype=self.dtype, out=out, row_offset=r0, col_offset=c0,
-                deadline=self.deadline, progress=self.bar.stage(label, a.shape[0] + b.shape[0]),
+                self.cell,
+                params,
+                self.part,
+                a,
+                b,
+                p,
+                dtype=self.dtype,
+                out=out,
+                row_offset=r0,
+                col_offset=c0,
+                deadline=self.deadline,
+                progress=self.bar.stage(label, a.shape[0] + b.shape[0]),
             )
         else:
             if self.deadline is not None and time.monotonic() > self.deadline:
@@ -466,8 +498,24 @@ def _svd_rank(cellobj, T, domain, part, seed, info) -> RankResult:
     tol = s.max(initial=0.0) * max(Y.shape) * np.finfo(float).eps
     rank = int(np.sum(s > tol))
     return RankResult(
-        rank=rank, M=cellobj.M, R=cellobj.R, L=cellobj.L, T=T, domain=domain, method="svd",
-        partition=part.to_dict(), seeds=[seed], primes=[], ranks=[rank], N=Y.shape, upper_bound=info["cap"],
-        status="diagnostic", failure_bound=None, degree=None, cell=cellobj.name,
-        singular_values=[float(v) for v in s], note=_SVD_WARNING, extra={"tolerance": float(tol)},
+        rank=rank,
+        M=cellobj.M,
+        R=cellobj.R,
+        L=cellobj.L,
+        T=T,
+        domain=domain,
+        method="svd",
+        partition=part.to_dict(),
+        seeds=[seed],
+        primes=[],
+        ranks=[rank],
+        N=Y.shape,
+        upper_bound=info["cap"],
+        status="diagnostic",
+        failure_bound=None,
+        degree=None,
+        cell=cellobj.name,
+        singular_values=[float(v) for v in s],
+        note=_SVD_WARNING,
+        extra={"tolerance": float(tol)},
     )

@@ -326,8 +326,13 @@ def residue_matrix(
                 res = c_rows
                 for kern, (steps, ir, ic) in zip(kerns, groups, strict=True):
                     nr, nc = steps.count("r"), steps.count("c")
-                    res = kern(dparams, res, rest_rows[lo : lo + tile_r, ir : ir + nr],
-                               cols_c[clo : clo + tile_c, ic : ic + nc], pp)
+                    res = kern(
+                        dparams,
+                        res,
+                        rest_rows[lo : lo + tile_r, ir : ir + nr],
+                        cols_c[clo : clo + tile_c, ic : ic + nc],
+                        pp,
+                    )
                 if pending is not None:  # copy the previous tile while this one computes
                     _store(target, pending, r_off, c_off, n_r, n_c)
                     done += 1

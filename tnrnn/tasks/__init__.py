@@ -1,7 +1,9 @@
-"""Memory tasks: Copying Memory and Start-End Similarity data, stacked RNNs (the RAC and the other polynomial cells
-of `tnrnn.cells`, a tanh RNN, a GRU, scoRNN), training (patience or the authors' plateau schedule, a minimum number
-of steps), learning-rate tuning per depth on validation data, and the statistics of a depth sweep (largest length
-solved, bootstrap intervals, exact paired tests).
+"""Memory tasks: data, stacked RNNs, training, learning-rate tuning and the statistics of a depth sweep.
+
+The package holds Copying Memory and Start-End Similarity data, stacked RNNs (the RAC and the other polynomial cells of
+`tnrnn.cells`, a tanh RNN, a GRU, scoRNN), training (patience or the authors' plateau schedule, a minimum number of
+steps), learning-rate tuning per depth on validation data, and the statistics of a depth sweep (largest length solved,
+bootstrap intervals, exact paired tests).
 
 See the user guide 'Memory experiments' for the protocols. Nothing here imports matplotlib; the plots of a
 results file are `tnrnn.plots.plot_memory_accuracy` and `tnrnn.plots.plot_memory_solved`.

@@ -57,10 +57,21 @@ PRESETS = {
         "ses": {"values": [12, 20, 28, 36], "n": 4, "m": 3},
         "copy": {"values": [5, 10, 20, 40], "n": 4, "M_c": 3},
         "common": {
-            "depths": [1, 2, 3], "seeds": [0, 1, 2, 3, 4], "params": [2000],
-            "pilot_steps": 1000, "pilot_seeds": [1000, 1001],
-            "train": {"batch": 128, "max_steps": 4000, "min_steps": 1500, "eval_every": 100, "patience": 8,
-                      "schedule": "plateau", "n_val": 1000, "n_test": 2000},
+            "depths": [1, 2, 3],
+            "seeds": [0, 1, 2, 3, 4],
+            "params": [2000],
+            "pilot_steps": 1000,
+            "pilot_seeds": [1000, 1001],
+            "train": {
+                "batch": 128,
+                "max_steps": 4000,
+                "min_steps": 1500,
+                "eval_every": 100,
+                "patience": 8,
+                "schedule": "plateau",
+                "n_val": 1000,
+                "n_test": 2000,
+            },
         },
     },
     "paper": {
@@ -68,11 +79,25 @@ PRESETS = {
         # the authors' min_delta is 1e-3·M_c/T; 1e-4 is its value at T = 300 and below it for these B
         "copy": {"values": [10, 30, 60, 100, 200], "n": 32, "M_c": 30, "train": {"min_delta": 1e-4}},
         "common": {
-            "cell": "scornn", "depths": [1, 2, 3], "seeds": [0, 1, 2, 3, 4], "width": 64,
-            "pilot_steps": 10000, "pilot_seeds": [1000, 1001],
-            "train": {"batch": 128, "max_steps": 50000, "min_steps": 10000, "eval_every": 1000, "patience": 10,
-                      "schedule": "plateau", "optimizer": "rmsprop", "lr": 1e-3, "lr_A": 1e-4, "n_val": 5000,
-                      "n_test": 10000},
+            "cell": "scornn",
+            "depths": [1, 2, 3],
+            "seeds": [0, 1, 2, 3, 4],
+            "width": 64,
+            "pilot_steps": 10000,
+            "pilot_seeds": [1000, 1001],
+            "train": {
+                "batch": 128,
+                "max_steps": 50000,
+                "min_steps": 10000,
+                "eval_every": 1000,
+                "patience": 10,
+                "schedule": "plateau",
+                "optimizer": "rmsprop",
+                "lr": 1e-3,
+                "lr_A": 1e-4,
+                "n_val": 5000,
+                "n_test": 10000,
+            },
         },
     },
 }
@@ -97,10 +122,23 @@ def preset_settings(preset: str, task: str, *, cell: str | None = None, quick: b
     out["lr_grid"] = list(_RMSPROP_GRID if train_kw.get("optimizer") == "rmsprop" else _ADAM_GRID)
     if quick:
         q = QUICK_CONFIG
-        train_kw.update(batch=q.batch, max_steps=q.max_steps, min_steps=0, eval_every=q.eval_every,
-                        patience=1, n_val=q.n_val, n_test=q.n_test)
-        out.update(values=out["values"][:1], seeds=out["seeds"][:2], depths=out["depths"][:2],
-                   lr_grid=out["lr_grid"][1:3], pilot_steps=q.eval_every, pilot_seeds=out["pilot_seeds"][:1])
+        train_kw.update(
+            batch=q.batch,
+            max_steps=q.max_steps,
+            min_steps=0,
+            eval_every=q.eval_every,
+            patience=1,
+            n_val=q.n_val,
+            n_test=q.n_test,
+        )
+        out.update(
+            values=out["values"][:1],
+            seeds=out["seeds"][:2],
+            depths=out["depths"][:2],
+            lr_grid=out["lr_grid"][1:3],
+            pilot_steps=q.eval_every,
+            pilot_seeds=out["pilot_seeds"][:1],
+        )
     out["config"] = TrainConfig(**train_kw)
     return out
 
@@ -253,7 +291,8 @@ def run_experiment(
             "selection": (
                 "per (cell, depth, budget): highest mean validation " + metric + " of the best checkpoint over the "
                 "pilot seeds; ties to lower mean validation loss, then smaller lr; test data never scored"
-                if tuning_on else "one learning rate (train_config.lr) for every depth"
+                if tuning_on
+                else "one learning rate (train_config.lr) for every depth"
             ),
             "schedule": config.schedule,
             "min_steps": config.min_steps,
@@ -278,14 +317,25 @@ def run_experiment(
     if tuning_on:
         pilot_config = dataclasses.replace(config, max_steps=pilot_steps)
         for b, d, R, count in models:
-            rec = tune_lr(pilot_task, cell, depth=d, width=R, lrs=lr_grid, config=pilot_config, seeds=pilot_seeds,
-                          metric=metric, progress=progress, desc=f"tune {task} {sweep}={tune_at} L={d} P={b}")
+            rec = tune_lr(
+                pilot_task,
+                cell,
+                depth=d,
+                width=R,
+                lrs=lr_grid,
+                config=pilot_config,
+                seeds=pilot_seeds,
+                metric=metric,
+                progress=progress,
+                desc=f"tune {task} {sweep}={tune_at} L={d} P={b}",
+            )
             lrs[(b, d)] = rec["chosen_lr"]
             results["tuning"].append({"params": b, "depth": d, "width": R, "n_params": count, **rec})
             if on_run is not None:
                 on_run(results)
-    results["models"] = [{"params": b, "depth": d, "width": R, "n_params": c, "lr": lrs.get((b, d), config.lr)}
-                         for b, d, R, c in models]
+    results["models"] = [
+        {"params": b, "depth": d, "width": R, "n_params": c, "lr": lrs.get((b, d), config.lr)} for b, d, R, c in models
+    ]
     for b in budgets:
         for v in values:
             t = tasks[v]
@@ -297,10 +347,22 @@ def run_experiment(
                 for s in seeds:
                     k_init, k_data = seed_keys(s)
                     model = init_model(cell, width=R, depth=d, key=k_init, **sizes)
-                    _, rec = train(t, model, cfg, key=k_data, progress=progress,
-                                   desc=f"{task} {sweep}={v} L={d} P={b} s={s}")
-                    results["runs"].append({"depth": d, sweep: v, "seed": s, "params_target": b, "width": R,
-                                            "n_params": count, "lr": lr, "task": t.settings(), **rec})
+                    _, rec = train(
+                        t, model, cfg, key=k_data, progress=progress, desc=f"{task} {sweep}={v} L={d} P={b} s={s}"
+                    )
+                    results["runs"].append(
+                        {
+                            "depth": d,
+                            sweep: v,
+                            "seed": s,
+                            "params_target": b,
+                            "width": R,
+                            "n_params": count,
+                            "lr": lr,
+                            "task": t.settings(),
+                            **rec,
+                        }
+                    )
                     results["wall_s"] = time.perf_counter() - start
                     if on_run is not None:
                         on_run(results)
@@ -321,13 +383,25 @@ def summarize(results: dict) -> list[dict]:
     for b in budgets:
         for d in results["depths"]:
             for v in results["values"]:
-                accs = [r["test"][metric] for r in results["runs"]
-                        if r["depth"] == d and r[sweep] == v and r.get("params_target", b) == b]
+                accs = [
+                    r["test"][metric]
+                    for r in results["runs"]
+                    if r["depth"] == d and r[sweep] == v and r.get("params_target", b) == b
+                ]
                 if not accs:
                     continue
                 sd = float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0
-                rows.append({"params": b, "depth": d, sweep: v, "mean": float(np.mean(accs)), "sd": sd,
-                             "n": len(accs), "values": accs})
+                rows.append(
+                    {
+                        "params": b,
+                        "depth": d,
+                        sweep: v,
+                        "mean": float(np.mean(accs)),
+                        "sd": sd,
+                        "n": len(accs),
+                        "values": accs,
+                    }
+                )
     return rows
 
 
@@ -336,16 +410,19 @@ def _analysis(results: dict) -> dict:
 
 
 def format_summary(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the test metric: one row per (budget, depth) with width, parameter count and learning
-    rate, one column per swept value with ``mean [bootstrap 95 % CI] k/n`` (``k`` of ``n`` seeds solved), the
-    largest value solved (mean over seeds [CI]), plus the baseline row."""
+    """A markdown table of the test metric: one row per (budget, depth), one column per swept value.
+
+    Each row gives width, parameter count and learning rate, ``mean [bootstrap 95 % CI] k/n`` per swept value (``k`` of
+    ``n`` seeds solved) and the largest value solved (mean over seeds [CI]); plus the baseline row.
+    """
     results = load_results(results)
     sweep, values = results["sweep"], results["values"]
     an = _analysis(results)
     curves = {(r["params"], r["depth"], r[sweep]): r for r in an["curves"]}
     solved = {(r["params"], r["depth"]): r for r in an["largest_solved"]}
-    head = ("| depth (width, params, lr) | " + " | ".join(f"{sweep}={v}" for v in values)
-            + f" | largest {sweep} solved |")
+    head = (
+        "| depth (width, params, lr) | " + " | ".join(f"{sweep}={v}" for v in values) + f" | largest {sweep} solved |"
+    )
     lines = [head, "|" + "---|" * (len(values) + 2)]
     f = f".{digits}f"
     for mdl in results["models"]:
@@ -353,8 +430,11 @@ def format_summary(results: dict, *, digits: int = 3) -> str:
         cells = []
         for v in values:
             row = curves.get((b, d, v))
-            cells.append("" if row is None else
-                         f"{row['mean']:{f}} [{row['ci_low']:{f}}, {row['ci_high']:{f}}] {row['solved']}/{row['n']}")
+            cells.append(
+                ""
+                if row is None
+                else f"{row['mean']:{f}} [{row['ci_low']:{f}}, {row['ci_high']:{f}}] {row['solved']}/{row['n']}"
+            )
         sv = solved.get((b, d))
         cells.append("" if sv is None else f"{sv['mean']:.1f} [{sv['ci_low']:.1f}, {sv['ci_high']:.1f}]")
         lr = mdl.get("lr", results["train_config"]["lr"])
@@ -365,8 +445,11 @@ def format_summary(results: dict, *, digits: int = 3) -> str:
 
 
 def format_tests(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the paired tests, depth d minus depth 1 on the same seeds: mean difference,
-    wins/losses/ties and the exact two-sided sign-flip p-value, per value and for the largest value solved."""
+    """A markdown table of the paired tests, depth d minus depth 1 on the same seeds.
+
+    Mean difference, wins/losses/ties and the exact two-sided sign-flip p-value, per value and for the largest value
+    solved.
+    """
     results = load_results(results)
     sweep, values = results["sweep"], results["values"]
     an = _analysis(results)
@@ -403,8 +486,9 @@ def run_cli_experiment(
     progress: bool = True,
     **options,
 ) -> dict:
-    """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write ``OUT/NAME.json``
-    (and ``NAME.png``).
+    """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write its results.
+
+    The results are ``OUT/NAME.json`` (and ``NAME.png``).
 
     ``T`` (SES) or ``B`` (copy) is the swept list (the preset's when None). Other ``options`` are the flags, None
     when not given: the sweep (``cell``, ``depths``, ``seeds``, ``n``, ``m``, ``M_c``, ``params``, ``width``),
@@ -447,8 +531,16 @@ def run_cli_experiment(
     else:
         kw.pop("M_c", None)
     config = base.get("config") or (QUICK_CONFIG if quick else TrainConfig())
-    names = {"steps": "max_steps", "batch": "batch", "lr": "lr", "lr_A": "lr_A", "optimizer": "optimizer",
-             "patience": "patience", "min_steps": "min_steps", "schedule": "schedule"}
+    names = {
+        "steps": "max_steps",
+        "batch": "batch",
+        "lr": "lr",
+        "lr_A": "lr_A",
+        "optimizer": "optimizer",
+        "patience": "patience",
+        "min_steps": "min_steps",
+        "schedule": "schedule",
+    }
     overrides = {names[k]: options[k] for k in names if options.get(k) is not None}
     config = dataclasses.replace(config, **overrides)
     lr_grid = options.get("lr_grid")
@@ -462,16 +554,26 @@ def run_cli_experiment(
     stem = check_file_name("name", name) if name is not None else task
     check_output_dir("out", out)
     given = {k: v for k, v in options.items() if v is not None}
-    command = _command_line(task, sweep, values if T is not None or B is not None else None, out, stem, plot, quick,
-                            preset, given)
+    command = _command_line(
+        task, sweep, values if T is not None or B is not None else None, out, stem, plot, quick, preset, given
+    )
     partial = os.path.join(out, f"{stem}.partial.json")
 
     def write_partial(res):  # what finished so far survives an interrupted sweep (settings are checked by now)
         os.makedirs(out, exist_ok=True)
         save_results({**res, "partial": True}, partial)
 
-    results = run_experiment(task, values=values, config=config, quick=quick, command=command, progress=progress,
-                             preset=preset, on_run=write_partial, **kw)
+    results = run_experiment(
+        task,
+        values=values,
+        config=config,
+        quick=quick,
+        command=command,
+        progress=progress,
+        preset=preset,
+        on_run=write_partial,
+        **kw,
+    )
     os.makedirs(out, exist_ok=True)
     path = save_results(results, os.path.join(out, f"{stem}.json"))
     if os.path.exists(partial):
@@ -508,8 +610,15 @@ def _command_line(task, sweep, values, out, stem, plot, quick, preset, given) ->
     def fmt(v):
         return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
-    flags = {"M_c": "--M-c", "lr_A": "--lr-A", "min_steps": "--min-steps", "lr_grid": "--lr-grid",
-             "pilot_steps": "--pilot-steps", "pilot_seeds": "--pilot-seeds", "tune_at": "--tune-at"}
+    flags = {
+        "M_c": "--M-c",
+        "lr_A": "--lr-A",
+        "min_steps": "--min-steps",
+        "lr_grid": "--lr-grid",
+        "pilot_steps": "--pilot-steps",
+        "pilot_seeds": "--pilot-seeds",
+        "tune_at": "--tune-at",
+    }
     parts = ["tnrnn experiment", task]
     if values is not None:
         parts.append(f"--{sweep} {fmt(values)}")

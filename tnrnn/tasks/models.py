@@ -1,5 +1,7 @@
-"""Stacked recurrent classifiers for the memory tasks: the polynomial cells of `tnrnn.cells` made trainable (the RAC,
-second-order, multiplicative-integration, squared-activation and linear cells), a tanh RNN, a GRU and scoRNN.
+"""Stacked recurrent classifiers for the memory tasks: trainable polynomial cells, a tanh RNN, a GRU and scoRNN.
+
+The polynomial cells of `tnrnn.cells` are made trainable: the RAC, second-order, multiplicative-integration,
+squared-activation and linear cells.
 
 Every cell is an immutable pytree (`jax.tree_util.register_dataclass`) holding its weights; calling it is one time
 step ``(carry, x) -> (carry, h)``. `StackedRNN` runs ``depth`` cells per step (layer ``l`` reads layer ``l-1``'s
@@ -206,8 +208,14 @@ class PolynomialCell:
             A = jnp.einsum("ri,rj->rij", W_H, W_I)
             p = {"A": A + _normal(k3, A.shape, 0.1 * jnp.std(A), jnp.float32)}
         elif name == "mi":
-            p = {"W_H": W_H, "W_I": W_I, "alpha": jnp.ones((R,), jnp.float32), "beta1": zeros + 0.5,
-                 "beta2": zeros + 0.5, "b": zeros}
+            p = {
+                "W_H": W_H,
+                "W_I": W_I,
+                "alpha": jnp.ones((R,), jnp.float32),
+                "beta1": zeros + 0.5,
+                "beta2": zeros + 0.5,
+                "b": zeros,
+            }
         else:
             p = {"W_H": W_H, "W_I": W_I, **({"b": zeros} if name == "quad" else {})}
         shapes = PolynomialCell.layer_shapes(name, D, R)
@@ -372,7 +380,7 @@ scaled_cayley.defvjp(_scaled_cayley_fwd, _scaled_cayley_bwd)
 
 
 def modrelu(z: Array, b: Array) -> Array:
-    """modReLU for real inputs, ``sign(z) · relu(|z| + b)`` (Arjovsky, Shah, Bengio 2016)."""
+    """The modReLU for real inputs, ``sign(z) · relu(|z| + b)`` (Arjovsky, Shah, Bengio 2016)."""
     return jnp.sign(z) * jax.nn.relu(jnp.abs(z) + b)
 
 
@@ -469,8 +477,13 @@ def is_skew_leaf(path) -> bool:
     return isinstance(last, jax.tree_util.GetAttrKey) and last.name == "A"
 
 
-_CELL_CLASSES = {"rac": RACCell, "rnn": RNNCell, "gru": GRUCell, "scornn": ScoRNNCell,
-                 **{name: _PolynomialSpec(name) for name in POLYNOMIAL_CELLS}}
+_CELL_CLASSES = {
+    "rac": RACCell,
+    "rnn": RNNCell,
+    "gru": GRUCell,
+    "scornn": ScoRNNCell,
+    **{name: _PolynomialSpec(name) for name in POLYNOMIAL_CELLS},
+}
 
 
 @jax.tree_util.register_dataclass

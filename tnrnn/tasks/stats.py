@@ -100,8 +100,9 @@ def largest_solved(results: dict, *, threshold: float = SOLVED_THRESHOLD) -> dic
     return out
 
 
-def analyze(results: dict, *, threshold: float = SOLVED_THRESHOLD, level: float = 0.95, n_boot: int = 10000,
-            seed: int = 0) -> dict:
+def analyze(
+    results: dict, *, threshold: float = SOLVED_THRESHOLD, level: float = 0.95, n_boot: int = 10000, seed: int = 0
+) -> dict:
     """Intervals and paired tests of a results dict.
 
     Returns
@@ -134,15 +135,34 @@ def analyze(results: dict, *, threshold: float = SOLVED_THRESHOLD, level: float 
                     continue
                 xs = [accs[s] for s in sorted(accs)]
                 lo, hi = bootstrap_ci(xs, level=level, n_boot=n_boot, seed=seed)
-                curves.append({"depth": d, "params": b, sweep: v, "mean": float(np.mean(xs)), "ci_low": lo,
-                               "ci_high": hi, "n": len(xs), "solved": int(sum(a >= threshold for a in xs))})
+                curves.append(
+                    {
+                        "depth": d,
+                        "params": b,
+                        sweep: v,
+                        "mean": float(np.mean(xs)),
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "n": len(xs),
+                        "solved": int(sum(a >= threshold for a in xs)),
+                    }
+                )
     solved = largest_solved(results, threshold=threshold)
     solved_rows = []
     for (d, b), by_seed in sorted(solved.items(), key=lambda kv: (kv[0][1] is None, kv[0][1], kv[0][0])):
         xs = [by_seed[s] for s in sorted(by_seed)]
         lo, hi = bootstrap_ci(xs, level=level, n_boot=n_boot, seed=seed)
-        solved_rows.append({"depth": d, "params": b, "per_seed": {str(s): by_seed[s] for s in sorted(by_seed)},
-                            "mean": float(np.mean(xs)), "median": float(np.median(xs)), "ci_low": lo, "ci_high": hi})
+        solved_rows.append(
+            {
+                "depth": d,
+                "params": b,
+                "per_seed": {str(s): by_seed[s] for s in sorted(by_seed)},
+                "mean": float(np.mean(xs)),
+                "median": float(np.median(xs)),
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     paired, paired_solved = [], []
     for b in budgets:
         for d in depths:

@@ -36,8 +36,17 @@ import optax
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.models import is_skew_leaf
 
-__all__ = ["TrainConfig", "train", "evaluate", "loss_and_metrics", "fixed_sets", "StallRule", "lr_sequence",
-           "OPTIMIZERS", "SCHEDULES"]
+__all__ = [
+    "TrainConfig",
+    "train",
+    "evaluate",
+    "loss_and_metrics",
+    "fixed_sets",
+    "StallRule",
+    "lr_sequence",
+    "OPTIMIZERS",
+    "SCHEDULES",
+]
 
 OPTIMIZERS = ("adam", "rmsprop")
 SCHEDULES = ("patience", "plateau")
@@ -174,9 +183,12 @@ def _skew_labels(params):
 
 
 def _optimizer(optimizer: str, clip: float):
-    """The optimizer with unit learning rates: Adam and RMSProp steps are proportional to the learning rate, so
-    the compiled chunk multiplies them by the current rates (``lr``, ``lr_A`` for scoRNN ``A``, times the decay).
-    One compiled chunk then serves every learning rate of a tuning grid and every decay."""
+    """The optimizer with unit learning rates.
+
+    Adam and RMSProp steps are proportional to the learning rate, so the compiled chunk multiplies them by the current
+    rates (``lr``, ``lr_A`` for scoRNN ``A``, times the decay). One compiled chunk then serves every learning rate of a
+    tuning grid and every decay.
+    """
 
     def make():
         return optax.adam(1.0) if optimizer == "adam" else optax.rmsprop(1.0, decay=0.9)

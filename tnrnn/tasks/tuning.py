@@ -92,16 +92,26 @@ def tune_lr(
         for s in seeds:
             k_init, k_data = seed_keys(s)
             model = init_model(cell, width=width, depth=depth, key=k_init, **sizes)
-            _, rec = train(task, model, cfg, key=k_data, progress=progress, desc=f"{desc} lr={lr:g} s={s}",
-                           test=False)
+            _, rec = train(task, model, cfg, key=k_data, progress=progress, desc=f"{desc} lr={lr:g} s={s}", test=False)
             vals.append(rec["val"])
-            trials.append({"lr": lr, "seed": int(s), "val": rec["val"], "steps": rec["steps"],
-                           "best_step": rec["best_step"], "stop_reason": rec["stop_reason"], "wall_s": rec["wall_s"]})
-        scores.append({
-            "lr": lr,
-            "val_metric": float(np.mean([v[metric] for v in vals])),
-            "val_loss": float(np.mean([v["loss"] for v in vals])),
-        })
+            trials.append(
+                {
+                    "lr": lr,
+                    "seed": int(s),
+                    "val": rec["val"],
+                    "steps": rec["steps"],
+                    "best_step": rec["best_step"],
+                    "stop_reason": rec["stop_reason"],
+                    "wall_s": rec["wall_s"],
+                }
+            )
+        scores.append(
+            {
+                "lr": lr,
+                "val_metric": float(np.mean([v[metric] for v in vals])),
+                "val_loss": float(np.mean([v["loss"] for v in vals])),
+            }
+        )
 
     def rank(sc):  # higher metric, then lower loss (NaN loss last), then smaller lr
         loss = sc["val_loss"] if np.isfinite(sc["val_loss"]) else np.inf
