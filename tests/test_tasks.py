@@ -36,11 +36,21 @@ from tnrnn.testing import assert_close
 # --- Start-End Similarity data ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("n", "m", "T"), [(4, 3, 12), (5, 4, 8), (3, 6, 12), (8, 5, 20)])
+#: the sizes the SES tests draw (one compilation of the jitted generator each); (5, 4, 8) has m = T/2
+SES_SIZES = [(4, 3, 12), (5, 4, 8), (3, 6, 12), (8, 5, 20)]
+#: one batch size for every SES draw, large enough for the frequency checks below
+SES_BATCH = 30000
+
+
+def _ses(n, m, T, seed):
+    return tuple(np.asarray(a) for a in ses_batch(SES_BATCH, n=n, m=m, T=T, key=jax.random.key(seed)))
+
+
+@pytest.mark.parametrize(("n", "m", "T"), SES_SIZES)
 def test_ses_words_and_match_counts(n, m, T):
-    x, y, matches = (np.asarray(a) for a in ses_batch(2000, n=n, m=m, T=T, key=jax.random.key(0)))
+    x, y, matches = _ses(n, m, T, seed=0)
     half = T // 2
-    assert x.shape == (2000, T) and y.shape == (2000,) and x.dtype == np.int32
+    assert x.shape == (SES_BATCH, T) and y.shape == (SES_BATCH,) and x.dtype == np.int32
     blank = x == n
     first_half, second_half = ~blank[:, :half], ~blank[:, half:]
     # one word of m consecutive symbols in each half, at the same offset
@@ -62,33 +72,32 @@ def test_ses_words_and_match_counts(n, m, T):
 
 
 def test_ses_labels_are_uniform_over_three_classes():
-    _, y, _ = ses_batch(30000, n=4, m=3, T=20, key=jax.random.key(1))
-    freq = np.bincount(np.asarray(y), minlength=3) / 30000
+    _, y, _ = _ses(4, 3, 12, seed=1)
+    freq = np.bincount(y, minlength=3) / SES_BATCH
     # three-sigma band of a multinomial proportion with p = 1/3 and N = 30000 is about 0.008
     assert np.all(np.abs(freq - 1 / 3) < 0.01), freq
 
 
 def test_ses_differing_positions_take_other_symbols_uniformly():
-    x, y, _ = ses_batch(20000, n=4, m=4, T=8, key=jax.random.key(2))
-    x = np.asarray(x)
-    w1, w2 = x[:, :4], x[:, 4:]
+    n, m, T = 5, 4, 8  # m = T/2: the words fill the halves
+    x, _, _ = _ses(n, m, T, seed=2)
+    w1, w2 = x[:, :m], x[:, m:]
     diff = w1 != w2
-    shift = ((w2 - w1) % 4)[diff]  # 1, 2 or 3, each with probability 1/3
-    freq = np.bincount(shift, minlength=4)[1:] / shift.size
-    assert np.all(np.abs(freq - 1 / 3) < 0.02), freq
-    assert set(np.unique(w1).tolist()) == {0, 1, 2, 3}
+    shift = ((w2 - w1) % n)[diff]  # 1..n-1, each with probability 1/(n-1)
+    assert shift.size > 10000
+    freq = np.bincount(shift, minlength=n)[1:] / shift.size
+    assert np.all(np.abs(freq - 1 / (n - 1)) < 0.02), freq
+    assert set(np.unique(w1).tolist()) == set(range(n))
 
 
 def test_ses_offsets_cover_every_placement():
-    x, _, _ = ses_batch(4000, n=4, m=3, T=12, key=jax.random.key(3))
-    starts = np.argmax(np.asarray(x)[:, :6] != 4, axis=1)
+    x, _, _ = _ses(4, 3, 12, seed=3)
+    starts = np.argmax(x[:, :6] != 4, axis=1)
     assert set(np.unique(starts).tolist()) == {0, 1, 2, 3}
 
 
 def test_ses_is_seeded():
-    a = ses_batch(50, n=4, m=3, T=12, key=jax.random.key(7))
-    b = ses_batch(50, n=4, m=3, T=12, key=jax.random.key(7))
-    c = ses_batch(50, n=4, m=3, T=12, key=jax.random.key(8))
+    a, b, c = _ses(4, 3, 12, seed=7), _ses(4, 3, 12, seed=7), _ses(4, 3, 12, seed=8)
     assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
     assert not np.array_equal(a[0], c[0])
 
