@@ -342,11 +342,13 @@ def test_bounds_huge_values_are_strict_json(capsys):
     import json
     import math
 
-    assert main(["bounds", "--M", "2", "--R", "2", "--L", "1", "--T", "30000", "--json"]) == 0
+    # M^{T/2} = 10^4000 has 4001 digits, one past the 4000 written as an integer (the smallest T for M = 10)
+    assert main(["bounds", "--M", "10", "--R", "2", "--L", "1", "--T", "8000", "--json"]) == 0
     out = capsys.readouterr().out
     d = json.loads(out)
-    assert d["alphabet_upper"]["digits"] == math.floor(15000 * math.log10(2)) + 1
-    assert d["alphabet_upper"]["log2"] == pytest.approx(15000.0, rel=0, abs=1e-9)
+    assert d["alphabet_upper"] == {"log2": pytest.approx(4000 * math.log2(10), rel=1e-15), "digits": 4001,
+                                   "sign": 1}
+    assert len(str(10**4000)) == 4001
     assert d["lower"] == 2 and d["min_cut"] == 2  # min(R, M^{T/2}): small values stay exact
 
 
@@ -411,7 +413,7 @@ def test_unexpected_error_is_one_line_and_debug_shows_it(monkeypatch, capsys):
         cli.main([*argv, "--debug"])
 
 
-def test_quick_experiment_works_alone(tmp_path, capsys):
+def test_quick_experiment_works_alone(tmp_path, capsys, fake_training):
     import json
 
     code = main(["experiment", "ses", "--quick", "--depths", "1", "--seeds", "0", "--params", "200", "--out",
@@ -421,6 +423,7 @@ def test_quick_experiment_works_alone(tmp_path, capsys):
     from tnrnn.tasks.experiment import QUICK_VALUES
 
     assert sorted({row["T"] for row in res["summary"]}) == QUICK_VALUES["ses"]
+    assert sorted(settings["T"] for settings, _, _ in fake_training.calls) == QUICK_VALUES["ses"]
     assert os.listdir(tmp_path) == ["ses.json"]
 
 

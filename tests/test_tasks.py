@@ -31,7 +31,7 @@ from tnrnn.tasks import (
     ses_batch,
     train,
 )
-from tnrnn.testing import assert_close
+from tnrnn.testing import FakeTrainer, assert_close
 
 # --- Start-End Similarity data ------------------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ def test_rac_cell_is_the_normalised_rac():
 )
 def test_tiny_model_loss_falls(cell, task, depth):
     config = TrainConfig(
-        batch=32, lr=1e-2, max_steps=60, eval_every=20, patience=10, n_val=256, n_test=64, target_accuracy=1.1
+        batch=32, lr=1e-2, max_steps=60, eval_every=20, patience=10, n_val=256, n_test=256, target_accuracy=1.1
     )
     model = init_model(
         cell, n_inputs=task.n_inputs, n_classes=task.n_classes, width=16, depth=depth, key=jax.random.key(0)
@@ -238,6 +238,12 @@ def test_tiny_model_loss_falls(cell, task, depth):
     assert np.isfinite(end)
     # below the first chunk's mean training loss and below the memoryless / chance loss
     assert end < start and end < task.baselines()["loss"] + 0.05, rec["curves"]
+    # the stand-in trainer of the wiring tests writes records of this layout
+    assert _layout(rec) == _layout(FakeTrainer().record(task, config))
+
+
+def _layout(rec):
+    return sorted(rec), sorted(rec["curves"]), sorted(rec["test"]), sorted(rec["val"])
 
 
 # --- results file and CLI -------------------------------------------------------------------------------------
@@ -245,7 +251,10 @@ def test_tiny_model_loss_falls(cell, task, depth):
 
 @pytest.fixture(scope="module")
 def quick_results():
-    return run_experiment(
+    """A quick experiment's results, trained by the stand-in (run_experiment's wiring and the results format)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("tnrnn.tasks.experiment.train", FakeTrainer())
+        return run_experiment(
         "ses",
         cell="rnn",
         depths=[1, 2],
@@ -339,7 +348,7 @@ def test_import_tnrnn_tasks_does_not_import_matplotlib():
     assert out.stdout.strip() == "False"
 
 
-def test_cli_quick_writes_a_results_file(tmp_path, capsys):
+def test_cli_quick_writes_a_results_file(tmp_path, capsys, fake_training):
     from tnrnn.cli import main
 
     argv = "experiment copy --cell gru --B 1 --depths 2 --seeds 0 --n 3 --M-c 2 --params 300 --quick --json"
@@ -350,6 +359,9 @@ def test_cli_quick_writes_a_results_file(tmp_path, capsys):
     assert res["task"] == "copy" and res["values"] == [1] and res["quick"] is True
     assert res["command"].startswith("tnrnn experiment copy --B 1 --cell gru --depths 2")
     assert len(res["runs"]) == 1 and res["models"][0]["depth"] == 2
+    ((settings, depth, config),) = fake_training.calls  # the flags reached the trainer
+    assert settings == {"task": "copy", "n": 3, "M_c": 2, "B": 1, "T": 5} and depth == 2
+    assert config == QUICK_CONFIG
 
 
 @pytest.mark.parametrize(
