@@ -1,8 +1,6 @@
 """Cells beyond the RAC: exact ranks against a straightforward evaluation, bounds, the kernel, user cells."""
 
 import dataclasses
-import subprocess
-import sys
 
 import flint
 import jax.numpy as jnp
@@ -250,20 +248,6 @@ def test_width_reports_the_widest_sum(name):
             carry, h = cell.step(params, carry, M, ar)
         cell.readout(params, h, ar)
         assert cell.width() == ar.widest
-
-
-def test_bounds_and_cells_import_without_jax():
-    code = (
-        "import sys, types, importlib.util, os\n"
-        "spec = importlib.util.find_spec('tnrnn')\n"
-        "pkg = types.ModuleType('tnrnn'); pkg.__path__ = [os.path.dirname(spec.origin)]; sys.modules['tnrnn'] = pkg\n"
-        "import tnrnn.bounds as b\n"
-        "for c in ('rac', 'bilinear', 'mi', 'quad', 'linear'):\n"
-        "    b.cell_bounds_report(c, 2, 2, 2, 6); b.cell_upper_bounds(c, 2, 2, 3, 5, domain='onehot',"
-        " partition='interleaved')\n"
-        "assert 'jax' not in sys.modules, 'jax imported'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_registry_and_errors():

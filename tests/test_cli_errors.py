@@ -239,20 +239,7 @@ def test_bad_input_as_a_process(argv, needle, tmp_path):
     assert _listing(tmp_path) == []
 
 
-# --- start-up: what an import or an error path loads --------------------------------------------------------
-
-
-def _modules_loaded(code: str) -> set[str]:
-    script = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    proc = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=TIMEOUT)
-    assert proc.returncode == 0, proc.stderr
-    return set(proc.stdout.split())
-
-
-def test_structure_modules_import_neither_jax_nor_matplotlib():
-    loaded = _modules_loaded("import tnrnn, tnrnn.network, tnrnn.bounds, tnrnn.cuts, tnrnn.build, tnrnn._io")
-    assert "tnrnn" in loaded
-    assert not loaded & {"jax", "jaxlib", "matplotlib"}, loaded & {"jax", "jaxlib", "matplotlib"}
+# --- start-up: the lazy package (what an import or an error path loads is in test_imports.py) ----------------------
 
 
 def test_lazy_package_keeps_every_public_name():
@@ -263,36 +250,6 @@ def test_lazy_package_keeps_every_public_name():
         assert getattr(tnrnn, name) is not None
     with pytest.raises(AttributeError):
         tnrnn.no_such_name  # noqa: B018
-
-
-def test_error_paths_and_structure_verbs_do_not_import_jax():
-    code = """
-import contextlib, io, sys
-from tnrnn.cli import main
-runs = [["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--seed", "-1"],
-        ["experiment", "ses", "--T", "8", "--out", "o", "--lr", "inf"],
-        ["linear", "lag-weights", "--rho2", "-1"], ["figures", "--out", "f", "--only", "x"],
-        ["table", "--T", "3"], ["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "8"],
-        ["cut", "--M", "2", "--R", "2", "--L", "2", "--T", "8"], ["network", "--M", "2", "--R", "2", "--L", "2",
-        "--T", "8"]]
-codes = []
-for argv in runs:
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        codes.append(main(argv))
-assert codes == [2] * 5 + [0] * 3, codes
-"""
-    loaded = _modules_loaded(code)
-    assert not loaded & {"jax", "jaxlib", "matplotlib"}, loaded & {"jax", "jaxlib", "matplotlib"}
-
-
-def test_table_help_does_not_import_jax():
-    loaded = _modules_loaded(
-        "import contextlib, io\nfrom tnrnn.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()) as buf:\n"
-        "    try:\n        main(['table', '--help'])\n    except SystemExit as e:\n        assert e.code == 0\n"
-        "assert '(default: markdown)' in buf.getvalue()\n"
-    )
-    assert "jax" not in loaded
 
 
 # --- the CLI's choice lists match the modules they stand for ------------------------------------------------

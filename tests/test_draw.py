@@ -151,11 +151,6 @@ def test_computation_graph_figure_side_by_side():
     assert "L = 1" in axes[0].get_title() and "L = 3" in axes[1].get_title()
 
 
-def test_import_tnrnn_does_not_import_matplotlib():
-    code = "import tnrnn, tnrnn.draw, tnrnn.figures, tnrnn.plots, sys; assert 'matplotlib' not in sys.modules, 1"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 # --- the size rule, folding and the cut annotation -------------------------------------------------------------
 
 

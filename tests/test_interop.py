@@ -130,9 +130,3 @@ def test_missing_extra_names_the_install_command():
     assert len(lines) == 2
     assert all(INTEROP_HINT in line for line in lines)
     assert "quimb" in lines[0] and "cotengra" in lines[1]
-
-
-def test_interop_import_does_not_import_quimb():
-    code = "import sys, tnrnn.interop; print('quimb' in sys.modules, 'cotengra' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]

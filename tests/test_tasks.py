@@ -339,15 +339,6 @@ def test_plot_memory_capacity_sweep(quick_results):
     plt.close(fig)
 
 
-def test_import_tnrnn_tasks_does_not_import_matplotlib():
-    import subprocess
-    import sys
-
-    code = "import sys, tnrnn, tnrnn.tasks, tnrnn.plots; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 def test_cli_quick_writes_a_results_file(tmp_path, capsys, fake_training):
     from tnrnn.cli import main
 
