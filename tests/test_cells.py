@@ -2,7 +2,6 @@
 
 import dataclasses
 
-import flint
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from tnrnn.cells import Cell, NumpyModular, Rac, cell_names, make_cell
 from tnrnn.cells.bounds import cell_lower_bound, derived_upper_bounds
 from tnrnn.rank import evaluation_matrix, one_hot_grid, reference_matrix, residue_matrix, separation_rank
 from tnrnn.rank.engine import _Adapter
-from tnrnn.testing import assert_close, rng
+from tnrnn.testing import assert_close, flint_rank, rng
 
 NEW = ("bilinear", "mi", "quad", "linear")
 CELLS = ("rac", *NEW)
@@ -31,7 +30,7 @@ def _reference_rank(cell, T, domain, partition, N, *, seed=7, p=P):
         a = g.integers(0, p, (N, len(part.A), cell.M))
         b = g.integers(0, p, (N, len(part.B), cell.M))
     Y = reference_matrix(cell, params, part, a, b, p)
-    return flint.nmod_mat(Y.tolist(), p).rank()
+    return flint_rank(Y, p)
 
 
 # (cell, L, partition) -> T small enough that the continuous rank stays in the hundreds (quad grows fastest)

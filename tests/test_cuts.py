@@ -4,14 +4,13 @@ import itertools
 import json
 import math
 
-import numpy as np
 import pytest
 
 from tnrnn._types import ArgumentError, parse_partition
 from tnrnn.build import build_network
 from tnrnn.cli import main
 from tnrnn.cuts import ENGINES, CutResult, cut_bound, min_cut, separates, start_end_min_cut
-from tnrnn.testing import rng
+from tnrnn.testing import random_partition, rng
 
 
 def check_certificate(graph, res: CutResult, partition="start-end"):
@@ -123,9 +122,7 @@ def _sweep(n, seed):
         L = int(gen.integers(1, 4))
         M, R = (int(v) for v in gen.integers(2, 5, size=2))
         T = int(gen.integers(2, 9))
-        perm = gen.permutation(np.arange(1, T + 1))
-        k = int(gen.integers(1, T))
-        yield M, R, L, T, (sorted(perm[:k].tolist()), sorted(perm[k:].tolist()))
+        yield M, R, L, T, random_partition(T, gen)
 
 
 @pytest.mark.parametrize("case", list(_sweep(25, seed=3)))
