@@ -1,5 +1,7 @@
 """Diagrams (tnrnn.draw): layout invariants and the structure of the drawn artists."""
 
+import contextlib
+import io
 import itertools
 import subprocess
 import sys
@@ -265,8 +267,16 @@ def test_saved_figure_has_tight_margins(tmp_path):
     assert margin(tmp_path / "tight.png") <= 0.3  # inches: the pad, plus text boxes and the row-name column
 
 
-def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tnrnn", *args], capture_output=True, text=True, cwd=cwd)
+def _cli(*args, cwd=None, process=False):
+    """``tnrnn ARGS``: in this process (`tnrnn.cli.main`, output captured), or as a fresh process."""
+    if process:
+        return subprocess.run([sys.executable, "-m", "tnrnn", *args], capture_output=True, text=True, cwd=cwd)
+    from tnrnn.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or "."), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 @pytest.mark.parametrize("fmt", ["svg", "pdf", "png"])
@@ -274,7 +284,9 @@ def test_draw_verb_writes_each_format(tmp_path, fmt):
     import json
 
     out = tmp_path / f"net.{fmt}"
-    res = _cli("draw", "--M", "3", "--R", "2", "--L", "2", "--T", "4", "--out", str(out), "--json")
+    # PNG as a user runs it (a fresh process picks its own backend), the other formats in process
+    res = _cli("draw", "--M", "3", "--R", "2", "--L", "2", "--T", "4", "--out", str(out), "--json",
+               process=fmt == "png")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     g = build_network(3, 2, 2, 4)
