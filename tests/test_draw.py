@@ -59,7 +59,7 @@ def test_layout_places_every_node_apart(M, R, L, T, domain):
     assert len({y for _, y in inputs}) == 1
     assert inputs[0][1] == pts[:, 1].min()
     xs = sorted(x for x, _ in inputs)
-    assert min(b - a for a, b in itertools.pairwise(xs)) >= 2.0 if len(xs) > 1 else True
+    assert len(xs) > 1 and min(b - a for a, b in itertools.pairwise(xs)) >= 2.0
     assert network_layout(g) == pos  # deterministic
 
 
