@@ -143,7 +143,7 @@ def test_bad_sizes():
     assert exc.value.name == "model"
 
 
-# --- size refusal from the closed forms (issue 10) --------------------------------------------------------------
+# --- size refusal from the closed forms -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("L", "T", "name"), [(2, 10**7, "T"), (1000, 1000, "T"), (1000, 100, "L")])

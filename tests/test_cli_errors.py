@@ -1,4 +1,4 @@
-"""Every bad input of the ``tnrnn`` command: exit 2, one line on stderr, no traceback, no file written (issue 10).
+"""Every bad input of the ``tnrnn`` command: exit 2, one line on stderr, no traceback, no file written.
 
 Most cases run `tnrnn.cli.main` in process (fast); a sample runs as subprocesses, as do the interrupt tests and the
 start-up checks (which modules an error path imports).

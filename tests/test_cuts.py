@@ -278,7 +278,7 @@ def test_cli_bounds_has_min_cut(capsys):
     assert res["min_cut"] == 8 and res["min_cut_onehot"] == 4  # notes §7.1
 
 
-# --- validation, huge bonds, sizes (issue 10) -------------------------------------------------------------------
+# --- validation, huge bonds, sizes ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("graph", ["a graph", None, {"nodes": []}, 3])

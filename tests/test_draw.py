@@ -338,7 +338,7 @@ def test_graph_repr_is_short():
     assert f"{g.n_nodes} nodes" in text and f"{g.n_edges} edges" in text and "L=3" in text
 
 
-# --- validation (issue 10) --------------------------------------------------------------------------------------
+# --- validation -------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("graph", ["graph", None, 3, {"names": ()}])

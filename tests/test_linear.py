@@ -404,7 +404,7 @@ def test_plots_read_a_tiny_results_dict(tmp_path):
     assert ex.summarise_results(res)["sweep"][0]["teacher"] == "spike d=3"
 
 
-# --- strict JSON: out-of-range lag weights are refused (issue 10) ----------------------------------------------
+# --- strict JSON: out-of-range lag weights are refused ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,7 @@ def test_continuous_exceeds_alphabet_bound():
 
 
 def test_svd_undercounts_where_exact_does_not():
-    """DESIGN decision 3: M=R=2, T=8, L=2 has exact rank 10; float64 SVD reports fewer."""
+    """M=R=2, T=8, L=2 has exact rank 10; float64 SVD reports fewer (why the exact engine is the default)."""
     svd = separation_rank(2, 2, 2, 8, domain="continuous", method="svd")
     exact = separation_rank(2, 2, 2, 8, domain="continuous")
     assert exact.rank == 10
