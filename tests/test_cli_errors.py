@@ -15,9 +15,7 @@ import time
 import pytest
 
 from tnrnn.cli import main
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+from tnrnn.testing import child_env
 
 #: a hang guard only: every rejection below takes well under a second
 TIMEOUT = 120
@@ -231,8 +229,8 @@ SUBPROCESS_SAMPLE = [
 
 @pytest.mark.parametrize(("argv", "needle"), SUBPROCESS_SAMPLE, ids=_ids(SUBPROCESS_SAMPLE))
 def test_bad_input_as_a_process(argv, needle, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tnrnn", *argv], cwd=tmp_path, env=ENV, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    proc = subprocess.run([sys.executable, "-m", "tnrnn", *argv], cwd=tmp_path, env=child_env(),
+                          capture_output=True, text=True, timeout=TIMEOUT)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and needle in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
@@ -402,7 +400,7 @@ def _valid_figure_file(path: str) -> bool:
 def test_signal_part_way_through_figures_leaves_only_whole_files(tmp_path, sig, code, word):
     out = tmp_path / "figs"
     proc = subprocess.Popen([sys.executable, "-m", "tnrnn", "figures", "--quick", "--out", str(out),
-                             "--no-progress", "--results", str(tmp_path / "none")], env=ENV,
+                             "--no-progress", "--results", str(tmp_path / "none")], env=child_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + TIMEOUT

@@ -10,8 +10,7 @@ import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+from tnrnn.testing import child_env
 
 _CHILD = """
 import contextlib, io, json, sys
@@ -29,8 +28,9 @@ def _first_heavy_steps(steps, heavy, cwd=None) -> list:
     """Run ``steps`` (label, code) in order in one child; the steps after which a module of ``heavy`` was loaded."""
     body = "\n".join(f"step({label!r}, {code!r})" for label, code in steps)
     script = _CHILD.format(heavy=sorted(heavy), steps=body)
-    proc = subprocess.run([sys.executable, "-c", script], env=ENV, cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=child_env(), cwd=cwd, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert [label for label, _ in report] == [label for label, _ in steps]  # every step ran
@@ -45,8 +45,10 @@ def test_the_heavy_modules_are_seen_when_loaded():
 
 def test_no_import_loads_matplotlib_or_the_interop_extras():
     """Plotting modules import matplotlib on first use only; tnrnn.interop imports quimb / cotengra on use."""
-    steps = [(m, f"import {m}") for m in
-             ("tnrnn", "tnrnn.tasks", "tnrnn.plots", "tnrnn.draw", "tnrnn.figures", "tnrnn.interop", "tnrnn.cli")]
+    steps = [
+        (m, f"import {m}")
+        for m in ("tnrnn", "tnrnn.tasks", "tnrnn.plots", "tnrnn.draw", "tnrnn.figures", "tnrnn.interop", "tnrnn.cli")
+    ]
     assert _first_heavy_steps(steps, {"matplotlib", "quimb", "cotengra"}) == []
 
 
@@ -72,16 +74,22 @@ _CELL_BOUNDS = (
 
 def test_structure_modules_error_paths_and_structure_verbs_load_neither_jax_nor_matplotlib(tmp_path):
     """The structure modules, the bounds of every cell, the CLI's refusals and its structure verbs."""
-    steps = [(m, f"import {m}") for m in ("tnrnn", "tnrnn.network", "tnrnn.bounds", "tnrnn.cuts", "tnrnn.build",
-                                          "tnrnn._io")]
+    steps = [
+        (m, f"import {m}") for m in ("tnrnn", "tnrnn.network", "tnrnn.bounds", "tnrnn.cuts", "tnrnn.build", "tnrnn._io")
+    ]
     steps.append(("cell bounds", _CELL_BOUNDS))
-    refused = [["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--seed", "-1"],
-               ["experiment", "ses", "--T", "8", "--out", "o", "--lr", "inf"],
-               ["linear", "lag-weights", "--rho2", "-1"], ["figures", "--out", "f", "--only", "x"],
-               ["table", "--T", "3"]]
-    structure = [["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "8"],
-                 ["cut", "--M", "2", "--R", "2", "--L", "2", "--T", "8"],
-                 ["network", "--M", "2", "--R", "2", "--L", "2", "--T", "8"]]
+    refused = [
+        ["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--seed", "-1"],
+        ["experiment", "ses", "--T", "8", "--out", "o", "--lr", "inf"],
+        ["linear", "lag-weights", "--rho2", "-1"],
+        ["figures", "--out", "f", "--only", "x"],
+        ["table", "--T", "3"],
+    ]
+    structure = [
+        ["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "8"],
+        ["cut", "--M", "2", "--R", "2", "--L", "2", "--T", "8"],
+        ["network", "--M", "2", "--R", "2", "--L", "2", "--T", "8"],
+    ]
     steps += [(" ".join(argv), _MAIN.format(argv=argv, code=2)) for argv in refused]
     steps += [(" ".join(argv), _MAIN.format(argv=argv, code=0)) for argv in structure]
     steps.append(("table --help", _HELP))

@@ -22,6 +22,7 @@ __all__ = [
     "matrix_of_rank",
     "flint_rank",
     "FakeTrainer",
+    "child_env",
 ]
 
 #: relative / absolute tolerances by dtype name
@@ -54,6 +55,17 @@ def assert_close(actual, expected, *, dtype=None, **override):
 def rng(seed: int = 0) -> np.random.Generator:
     """A seeded numpy generator (nothing in tnrnn reads global random state)."""
     return np.random.default_rng(seed)
+
+
+def child_env() -> dict:
+    """The environment for a test's child Python: this process's, read now, with this checkout importable first.
+
+    Read at call time, so a child sees what the test set (its private rank atlas ``TNRNN_ATLAS``, for one).
+    """
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
 def random_rac(M: int, R: int, L: int, *, K: int = 1, seed: int = 0):
