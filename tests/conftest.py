@@ -7,6 +7,15 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_jax_cache(tmp_path_factory):
+    """The CLI's persistent JAX cache (``TNRNN_JAX_CACHE``) is one folder per test session, not the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TNRNN_JAX_CACHE", str(tmp_path_factory.mktemp("jax-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _private_atlas(tmp_path_factory, monkeypatch):
     """Every test gets its own rank atlas (``TNRNN_ATLAS``): no test reads or writes the user's cache."""
