@@ -1,3 +1,5 @@
+import os
+
 import jax
 
 jax.config.update("jax_enable_x64", True)
@@ -7,7 +9,39 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 import pytest  # noqa: E402
 
 
+def _test_jax_cache() -> str:
+    """``$TNRNN_JAX_CACHE`` when set (``off``: none), else a folder of the tests' own beside the CLI's cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.environ.get("TNRNN_JAX_CACHE") or os.path.join(base, "tnrnn", "jax-tests")
+
+
+_JAX_CACHE = _test_jax_cache()
+if _JAX_CACHE != "off":
+    # compiled kernels persist between test runs (a rerun loads what it compiled), in a folder the CLI never reads
+    jax.config.update("jax_compilation_cache_dir", _JAX_CACHE)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_jax_cache_for_the_cli():
+    """The CLI (in process or a child) uses the tests' JAX cache, not the user's ``~/.cache/tnrnn/jax``."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TNRNN_JAX_CACHE", _JAX_CACHE)
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _private_atlas(tmp_path_factory, monkeypatch):
     """Every test gets its own rank atlas (``TNRNN_ATLAS``): no test reads or writes the user's cache."""
     monkeypatch.setenv("TNRNN_ATLAS", str(tmp_path_factory.mktemp("atlas") / "atlas.sqlite"))
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """Experiments train with `tnrnn.testing.FakeTrainer` (the wiring is under test, not the training)."""
+    from tnrnn.testing import FakeTrainer
+
+    fake = FakeTrainer()
+    monkeypatch.setattr("tnrnn.tasks.experiment.train", fake)
+    return fake

@@ -97,7 +97,7 @@ def test_bad_arguments(args, name):
         bounds_report(*args)
 
 
-# --- validation and size refusal (issue 10) ---------------------------------------------------------------------
+# --- validation and size refusal --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("side", ["C", "start", None, 1, "a"])

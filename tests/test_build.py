@@ -93,8 +93,8 @@ def test_shallow_is_an_mps_chain():
 
 
 def test_large_structure_only_build():
-    g = build_network(2, 2, 2, 512)
-    assert g.n_nodes == comb(513, 2) + 3 * (comb(514, 2) - 1) + 1
+    g = build_network(2, 2, 2, 256)  # 132 353 nodes, no arrays
+    assert g.n_nodes == comb(257, 2) + 3 * (comb(258, 2) - 1) + 1
     assert g.n_edges == g.n_nodes - 1
 
 
@@ -143,7 +143,7 @@ def test_bad_sizes():
     assert exc.value.name == "model"
 
 
-# --- size refusal from the closed forms (issue 10) --------------------------------------------------------------
+# --- size refusal from the closed forms -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("L", "T", "name"), [(2, 10**7, "T"), (1000, 1000, "T"), (1000, 100, "L")])

@@ -1,4 +1,4 @@
-"""The ``tnrnn`` command's contract (DESIGN.md): one JSON object with --json; bad arguments exit 2 in one line."""
+"""The ``tnrnn`` command's contract: one JSON object with --json; bad arguments exit 2 in one line."""
 
 import json
 
@@ -32,8 +32,10 @@ def test_bounds_json(capsys):
     d = _json(capsys, ["bounds", "--M", "3", "--R", "3", "--L", "2", "--T", "8", "--json"])
     assert d["lower"] == 15 and d["state_upper"] == 45 and d["alphabet_upper"] == 81
     assert "Theorem 1(2)" in d["theorem"]
-    for key in ("degree_upper", "min_cut"):
-        assert key in d
+    from tnrnn.bounds import degree_upper_bound
+    from tnrnn.cuts import start_end_min_cut
+
+    assert d["degree_upper"] == degree_upper_bound(3, 2, 8) and d["min_cut"] == start_end_min_cut(3, 3, 2, 8).bound
 
 
 def test_table_formats(capsys, tmp_path):

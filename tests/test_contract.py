@@ -16,21 +16,17 @@ from tnrnn.contract import (
     plan_contraction,
     to_tensornetwork,
 )
-from tnrnn.rac import init_rac, rac_forward
+from tnrnn.rac import rac_forward
 from tnrnn.rank import grid_tensor
-from tnrnn.testing import assert_close, relative_error, tolerance
+from tnrnn.testing import assert_close, random_rac, relative_error, tolerance
 
 FORWARD_CASES = [(2, 3, 1, 8), (3, 2, 2, 8), (2, 2, 3, 6)]
-
-
-def _model(M, R, L, K=2, seed=0):
-    return init_rac(M, R, L, key=jax.random.PRNGKey(seed), K=K)
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("M,R,L,T", FORWARD_CASES)
 def test_contraction_equals_forward_pass(M, R, L, T, method):
-    model = _model(M, R, L)
+    model = random_rac(M, R, L, K=2)
     xs = jax.random.normal(jax.random.PRNGKey(7), (T, M))
     f = network_forward(T, M=M, R=R, L=L, K=2, method=method)
     y = f(model, xs)
@@ -44,7 +40,7 @@ def test_contraction_equals_forward_pass(M, R, L, T, method):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("M,R,L,T", [(2, 2, 3, 8), (3, 3, 2, 8), (3, 2, 3, 7), (2, 3, 2, 5)])
 def test_contraction_equals_forward_pass_larger(M, R, L, T, method):
-    model = _model(M, R, L, seed=3)
+    model = random_rac(M, R, L, K=2, seed=3)
     xs = jax.random.normal(jax.random.PRNGKey(8), (T, M))
     assert_close(network_forward(T, M=M, R=R, L=L, K=2, method=method)(model, xs), rac_forward(model, xs))
 
@@ -52,7 +48,7 @@ def test_contraction_equals_forward_pass_larger(M, R, L, T, method):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("M,R,L,T", [(2, 3, 2, 6), (3, 2, 3, 4)])
 def test_onehot_network_equals_forward_on_symbols(M, R, L, T, method):
-    model = _model(M, R, L, seed=1)
+    model = random_rac(M, R, L, K=2, seed=1)
     f = network_forward(T, M=M, R=R, L=L, K=2, domain="onehot", method=method)
     gen = np.random.default_rng(0)
     for _ in range(3):
@@ -63,7 +59,7 @@ def test_onehot_network_equals_forward_on_symbols(M, R, L, T, method):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("M,R,L,T", [(2, 3, 1, 6), (3, 2, 2, 5), (2, 2, 3, 6)])
 def test_onehot_network_is_the_grid_tensor(M, R, L, T, method):
-    model = _model(M, R, L, seed=2)
+    model = random_rac(M, R, L, K=2, seed=2)
     G = network_grid_tensor(model, T, method=method)
     assert G.shape == (M,) * T + (2,)
     assert_close(G[..., 0], grid_tensor(model, T))
@@ -76,7 +72,7 @@ def test_onehot_network_is_the_grid_tensor(M, R, L, T, method):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("M,R,L,T", [(2, 3, 2, 4), (2, 2, 3, 4)])
 def test_gradient_equals_forward_gradient(M, R, L, T, method):
-    model = _model(M, R, L, seed=4)
+    model = random_rac(M, R, L, K=2, seed=4)
     xs = jax.random.normal(jax.random.PRNGKey(9), (T, M))
     f = network_forward(T, M=M, R=R, L=L, K=2, method=method, jit=False)
     w = jnp.array([0.3, -1.1])
@@ -90,7 +86,7 @@ def test_gradient_equals_forward_gradient(M, R, L, T, method):
 @pytest.mark.parametrize("method", METHODS)
 def test_gradient_equals_forward_gradient_larger(method):
     M, R, L, T = 2, 2, 3, 7
-    model = _model(M, R, L, seed=5)
+    model = random_rac(M, R, L, K=2, seed=5)
     xs = jax.random.normal(jax.random.PRNGKey(10), (T, M))
     f = network_forward(T, M=M, R=R, L=L, K=2, method=method, jit=False)
     g_net = jax.jit(jax.grad(lambda m: f(m, xs).sum()))(model)
@@ -100,7 +96,7 @@ def test_gradient_equals_forward_gradient_larger(method):
 
 
 def test_contract_with_arrays_dict_and_plan_reuse():
-    model = _model(2, 3, 2, seed=6)
+    model = random_rac(2, 3, 2, K=2, seed=6)
     graph, arrays = compile_rac(model, 5)
     xs = jax.random.normal(jax.random.PRNGKey(11), (5, 2))
     assert_close(contract(graph, arrays, xs), rac_forward(model, xs))
@@ -113,7 +109,7 @@ def test_contract_with_arrays_dict_and_plan_reuse():
 
 
 def test_tensornetwork_nodes_split_large_copy_tensors():
-    model = _model(2, 2, 2, seed=0)
+    model = random_rac(2, 2, 2, K=2, seed=0)
     graph, arrays = compile_rac(model, 4, domain="onehot")
     plan = plan_contraction(graph, inputs=False, method="tensornetwork")
     nodes, out_edges = to_tensornetwork(plan, arrays)

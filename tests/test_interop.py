@@ -1,9 +1,7 @@
 """tnrnn.interop: quimb and cotengra exports contract to the RAC forward pass; tags; errors."""
 
-import subprocess
 import sys
 
-import jax
 import numpy as np
 import pytest
 
@@ -11,23 +9,12 @@ import tnrnn
 from tnrnn import ArgumentError
 from tnrnn.build import build_network
 from tnrnn.interop import INTEROP_HINT, network_operands, to_cotengra, to_quimb
-from tnrnn.testing import assert_close, rng
+from tnrnn.testing import assert_close, random_inputs, random_rac
 
 qtn = pytest.importorskip("quimb.tensor")
 ctg = pytest.importorskip("cotengra")
 
 CASES = [(3, 2, 1, 4, 1), (2, 3, 2, 4, 2), (3, 2, 3, 5, 1), (2, 2, 2, 7, 3)]
-
-
-def _model(M, R, L, K, seed=0):
-    return tnrnn.init_rac(M, R, L, key=jax.random.PRNGKey(seed), K=K)
-
-
-def _inputs(domain, M, T, seed=1):
-    g = rng(seed)
-    if domain == "onehot":
-        return np.eye(M)[g.integers(0, M, size=T)]
-    return g.normal(size=(T, M))
 
 
 def _assert_forward(actual, model, xs):
@@ -42,7 +29,7 @@ def _assert_forward(actual, model, xs):
 @pytest.mark.parametrize("hyper", [False, True])
 @pytest.mark.parametrize("M,R,L,T,K", CASES)
 def test_quimb_contraction_equals_forward(M, R, L, T, K, domain, hyper):
-    model, xs = _model(M, R, L, K), _inputs(domain, M, T)
+    model, xs = random_rac(M, R, L, K=K), random_inputs(domain, M, T)
     tn = to_quimb(model, xs, domain=domain, hyper=hyper)
     assert tn.outer_inds() == ("y",)
     _assert_forward(tn.contract(output_inds=("y",), optimize="greedy").data, model, xs)
@@ -52,7 +39,7 @@ def test_quimb_contraction_equals_forward(M, R, L, T, K, domain, hyper):
 @pytest.mark.parametrize("hyper", [False, True])
 @pytest.mark.parametrize("M,R,L,T,K", CASES)
 def test_cotengra_contraction_equals_forward(M, R, L, T, K, domain, hyper):
-    model, xs = _model(M, R, L, K), _inputs(domain, M, T)
+    model, xs = random_rac(M, R, L, K=K), random_inputs(domain, M, T)
     inputs, output, size_dict, arrays = to_cotengra(model, xs, domain=domain, hyper=hyper)
     assert output == ("y",) and len(inputs) == len(arrays)
     for idx, a in zip(inputs, arrays, strict=True):
@@ -65,7 +52,7 @@ def test_cotengra_contraction_equals_forward(M, R, L, T, K, domain, hyper):
 
 def test_onehot_network_differs_from_forward_on_real_inputs():
     # the one-hot network collapses repeated inputs; on real inputs it is a different function (deep RAC)
-    model, xs = _model(2, 2, 2, 1), _inputs("continuous", 2, 4)
+    model, xs = random_rac(2, 2, 2, K=1), random_inputs("continuous", 2, 4)
     tn = to_quimb(model, xs, domain="onehot")
     y = np.asarray(tn.contract(output_inds=("y",), optimize="greedy").data)
     with pytest.raises(AssertionError):
@@ -75,8 +62,8 @@ def test_onehot_network_differs_from_forward_on_real_inputs():
 @pytest.mark.parametrize("domain", ["continuous", "onehot"])
 def test_quimb_tags_match_the_graph(domain):
     M, R, L, T = 2, 3, 3, 4
-    model = _model(M, R, L, 1)
-    tn = to_quimb(model, _inputs(domain, M, T), domain=domain)
+    model = random_rac(M, R, L, K=1)
+    tn = to_quimb(model, random_inputs(domain, M, T), domain=domain)
     g = build_network(M, R, L, T, domain=domain)
     for role, tag in (("W_I", "WI"), ("W_H", "WH"), ("W_O", "WO"), ("ones", "ones"), ("input", "input")):
         assert len(tn.select_tensors(tag)) == len(g.nodes_with_role(role))
@@ -92,8 +79,8 @@ def test_quimb_tags_match_the_graph(domain):
 
 
 def test_onehot_copy_tensors_are_chains_of_order_three():
-    model = _model(2, 2, 3, 1)
-    ops, _, size = network_operands(model, _inputs("onehot", 2, 4), domain="onehot")
+    model = random_rac(2, 2, 3, K=1)
+    ops, _, size = network_operands(model, random_inputs("onehot", 2, 4), domain="onehot")
     copies = [(idx, a) for _, idx, a, role, *_ in ops if role == "copy"]
     assert copies and all(a.ndim == 3 for _, a in copies)
     for idx, a in copies:
@@ -102,7 +89,7 @@ def test_onehot_copy_tensors_are_chains_of_order_three():
 
 
 def test_bad_arguments_raise_one_line_errors():
-    model = _model(3, 2, 2, 1)
+    model = random_rac(3, 2, 2, K=1)
     with pytest.raises(ArgumentError, match="xs="):
         to_quimb(model, np.ones((4, 2)))
     with pytest.raises(ArgumentError, match="xs="):
@@ -113,26 +100,15 @@ def test_bad_arguments_raise_one_line_errors():
         to_cotengra("not a model", np.ones((4, 3)))
 
 
-def test_missing_extra_names_the_install_command():
-    code = (
-        "import sys; sys.modules['quimb'] = None; sys.modules['quimb.tensor'] = None; sys.modules['cotengra'] = None\n"
-        "import numpy as np, jax, tnrnn\n"
-        "from tnrnn.interop import to_quimb, to_cotengra\n"
-        "m = tnrnn.init_rac(2, 2, 1, key=jax.random.PRNGKey(0))\n"
-        "for f in (to_quimb, to_cotengra):\n"
-        "    try:\n"
-        "        f(m, np.ones((2, 2)))\n"
-        "    except ImportError as e:\n"
-        "        print(e)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    lines = out.strip().splitlines()
-    assert len(lines) == 2
-    assert all(INTEROP_HINT in line for line in lines)
-    assert "quimb" in lines[0] and "cotengra" in lines[1]
-
-
-def test_interop_import_does_not_import_quimb():
-    code = "import sys, tnrnn.interop; print('quimb' in sys.modules, 'cotengra' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]
+def test_missing_extra_names_the_install_command(monkeypatch):
+    """With the extra absent (a ``None`` entry in ``sys.modules`` makes its import fail), one ImportError each."""
+    for name in ("quimb", "quimb.tensor", "cotengra"):
+        monkeypatch.setitem(sys.modules, name, None)
+    model = random_rac(2, 2, 1, K=1)
+    messages = []
+    for f in (to_quimb, to_cotengra):
+        with pytest.raises(ImportError) as info:
+            f(model, np.ones((2, 2)))
+        messages.append(str(info.value))
+    assert all(INTEROP_HINT in m and "\n" not in m for m in messages)
+    assert "quimb" in messages[0] and "cotengra" in messages[1]

@@ -70,6 +70,8 @@ def test_model_is_a_pytree():
     assert len(leaves) == 2 * 2 + 1
     doubled = jax.tree_util.tree_map(lambda a: 2 * a, model)
     assert isinstance(doubled, RAC)
+    for a, b in zip(jax.tree_util.tree_leaves(doubled), leaves, strict=True):
+        assert_close(a, 2 * np.asarray(b))
     with pytest.raises(dataclasses.FrozenInstanceError):
         model.W_O = None
 

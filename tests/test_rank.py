@@ -21,7 +21,7 @@ from tnrnn.rank import (
     modular_rank,
     separation_rank,
 )
-from tnrnn.testing import assert_close
+from tnrnn.testing import assert_close, flint_rank, matrix_of_rank
 
 # Notes §7.3: (L, M, R) -> generic (continuous) and one-hot ranks for T = 2, 4, 6, 8 (None = not computed there)
 TABLE = {
@@ -122,7 +122,7 @@ def test_continuous_exceeds_alphabet_bound():
 
 
 def test_svd_undercounts_where_exact_does_not():
-    """DESIGN decision 3: M=R=2, T=8, L=2 has exact rank 10; float64 SVD reports fewer."""
+    """M=R=2, T=8, L=2 has exact rank 10; float64 SVD reports fewer (why the exact engine is the default)."""
     svd = separation_rank(2, 2, 2, 8, domain="continuous", method="svd")
     exact = separation_rank(2, 2, 2, 8, domain="continuous")
     assert exact.rank == 10
@@ -204,10 +204,6 @@ def test_refuses_too_large_grid():
 # float64 block elimination modulo a small prime (`blas_modular_rank`) against FLINT
 
 
-def _flint_rank(A, p):
-    import flint
-
-    return flint.nmod_mat(A.shape[0], A.shape[1], (np.asarray(A, np.int64) % p).ravel().tolist(), p).rank()
 
 
 def _top_prime(panel):
@@ -220,11 +216,6 @@ def _top_prime(panel):
     return p
 
 
-def _of_rank(rng, n, m, r, p):
-    """A random ``n x m`` matrix of rank ``r`` modulo ``p`` (generically), exact in int64 for r p^2 < 2^63."""
-    A = rng.integers(0, p, (n, r), dtype=np.int64)
-    B = rng.integers(0, p, (r, m), dtype=np.int64)
-    return (A @ B) % p
 
 
 P21 = largest_primes_below(BLAS_PRIME_BOUND, 1)[0]
@@ -234,15 +225,15 @@ P21 = largest_primes_below(BLAS_PRIME_BOUND, 1)[0]
                                            (500, 300, 300), (500, 300, 201), (130, 130, 130)])
 @pytest.mark.parametrize("panel", [64, 256])
 def test_blas_rank_matches_flint_prescribed_rank(n, m, r, panel):
-    A = _of_rank(np.random.default_rng(n + m + r), n, m, r, P21)
-    assert blas_modular_rank(A, P21, panel=panel) == _flint_rank(A, P21) == r
+    A = matrix_of_rank(np.random.default_rng(n + m + r), n, m, r, P21)
+    assert blas_modular_rank(A, P21, panel=panel) == flint_rank(A, P21) == r
 
 
 def test_blas_rank_deficient_panels():
     """Zero panel, zero and duplicated columns and rows, a panel of rank 1, across several panels of width 32."""
     rng = np.random.default_rng(5)
     p, panel = P21, 32
-    A = _of_rank(rng, 300, 500, 180, p)
+    A = matrix_of_rank(rng, 300, 500, 180, p)
     A[:, 64:96] = 0  # a whole panel is zero
     A[:, 100] = 0
     A[:, 130:140] = A[:, 0:10]
@@ -250,8 +241,8 @@ def test_blas_rank_deficient_panels():
     A[250:270] = A[0:20]
     A[280:290] = 0
     A[:, 400:410] = (3 * A[:, 300:310] + A[:, 200:210]) % p
-    assert blas_modular_rank(A, p, panel=panel) == _flint_rank(A, p)
-    assert blas_modular_rank(A.T, p, panel=panel) == _flint_rank(A, p)
+    assert blas_modular_rank(A, p, panel=panel) == flint_rank(A, p)
+    assert blas_modular_rank(A.T, p, panel=panel) == flint_rank(A, p)
     assert blas_modular_rank(np.zeros((200, 300), np.int64), p) == 0
     E = np.zeros((200, 300), np.int64)
     E[150, 250] = 7
@@ -287,22 +278,22 @@ def test_blas_rank_at_top_prime(panel):
     assert p > 2**22
     rng = np.random.default_rng(panel)
     for n, m, r in [(260, 300, 260), (300, 260, 199), (257, 257, 256)]:
-        A = _of_rank(rng, n, m, r, p)
-        assert blas_modular_rank(A, p, panel=panel) == _flint_rank(A, p) == r
+        A = matrix_of_rank(rng, n, m, r, p)
+        assert blas_modular_rank(A, p, panel=panel) == flint_rank(A, p) == r
     with pytest.raises(ArgumentError, match="^p="):
         blas_modular_rank(A, p + 2 * (panel + 2) ** 2 + 4 * 2**20, panel=panel)
 
 
 def test_modular_rank_dispatch_and_engine_note():
     rng = np.random.default_rng(0)
-    A = _of_rank(rng, 200, 200, 150, P21)
+    A = matrix_of_rank(rng, 200, 200, 150, P21)
     assert elimination_engine(A.shape, P21) == "blas-block"
     assert elimination_engine((100, 400), P21) == "flint"
     assert elimination_engine(A.shape, 2**31 - 1) == "flint"
-    assert modular_rank(A, P21) == _flint_rank(A, P21) == 150
+    assert modular_rank(A, P21) == flint_rank(A, P21) == 150
     assert modular_rank(A[:100], P21) == 100  # FLINT side of the crossover
     for B in (A.copy(), np.asfortranarray(A[:, :180]), A[:, :190].astype(np.int32)):
-        expected = _flint_rank(B, P21)
+        expected = flint_rank(B, P21)
         assert blas_modular_rank(B, P21, overwrite=True) == expected == min(150, B.shape[1])
     small = separation_rank(2, 2, 2, 8, domain="continuous")
     assert small.extra["elimination"] == "flint" and small.primes[0] < BLAS_PRIME_BOUND

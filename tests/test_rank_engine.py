@@ -1,6 +1,5 @@
 """Rank engine v2: the JAX residue kernel, the elimination engines, the certificate, timeouts and confidence."""
 
-import flint
 import numpy as np
 import pytest
 
@@ -23,15 +22,12 @@ from tnrnn.rank import (
 )
 from tnrnn.rank._blas import gemm_update, have_inplace_gemm
 from tnrnn.rank.engine import _primes_below
-from tnrnn.testing import assert_close
+from tnrnn.testing import assert_close, flint_rank, matrix_of_rank
 
 P21 = _primes_below(BLAS_PRIME_BOUND, 1)[0]
 P31 = 2**31 - 1  # int64 mode: width * (p-1)^2 < 2^63 for width <= 2
 
 
-def _flint_rank(Y, p):
-    Y = np.mod(np.asarray(Y).astype(np.int64), p)
-    return flint.nmod_mat(Y.shape[0], Y.shape[1], Y.ravel().tolist(), p).rank()
 
 
 def _python_int_entry(params, p, xs):
@@ -84,7 +80,7 @@ def test_kernel_equals_int64_reference_and_flint(partition, M, R, L, domain):
         for k, t in enumerate(part.B):
             xs[t - 1] = b[j, k]
         assert _python_int_entry(params, P21, xs) == ref[i, j]
-    assert _flint_rank(kern, P21) == _flint_rank(ref, P21) == modular_rank(kern, P21)
+    assert flint_rank(kern, P21) == flint_rank(ref, P21) == modular_rank(kern, P21)
 
 
 def test_kernel_int64_large_prime_and_offsets():
@@ -109,15 +105,13 @@ def test_residue_width_limit_is_the_exactness_bound():
     assert n >= 4096
 
 
-def _of_rank(rng, n, m, r, p):
-    return (rng.integers(0, p, (n, r)) @ rng.integers(0, 2, (r, m))) % p
 
 
 @pytest.mark.parametrize(("n", "m", "r"), [(300, 300, 300), (300, 260, 170), (140, 520, 133), (513, 400, 1)])
 def test_block_eliminations_equal_flint(n, m, r):
     rng = np.random.default_rng(n + m + r)
-    A = _of_rank(rng, n, m, r, P21)
-    expected = _flint_rank(A, P21)
+    A = matrix_of_rank(rng, n, m, r, P21)
+    expected = flint_rank(A, P21)
     assert expected == min(r, n, m)
     assert blas_modular_rank(A, P21) == expected
     assert blas_modular_rank(A.astype(np.float64), P21, overwrite=True) == expected
@@ -241,7 +235,7 @@ def test_a_cell_defined_outside_the_package():
     ref = reference_matrix(cell, params, part, a, b, P21)
     np.testing.assert_array_equal(np.mod(residue_matrix(cell, params, part, a, b, P21).astype(np.int64), P21), ref)
     res = separation_rank(2, 2, 1, 4, domain="continuous", cell=cell, max_N=40)
-    assert res.cell == "square-rac-test" and res.rank == _flint_rank(ref, P21)
+    assert res.cell == "square-rac-test" and res.rank == flint_rank(ref, P21)
     derived = cell.proven_upper_bounds(4, domain="continuous", partition="start-end")  # from the step, generically
     assert res.upper_bound == min(derived.values()) >= res.rank
     assert res.status in ("proven", "lower-bound")

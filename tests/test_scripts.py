@@ -25,9 +25,3 @@ def test_bad_argument_exits_2_with_one_line():
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "T=7" in lines[0]
-
-
-def test_import_does_not_pull_matplotlib():
-    code = "import sys, tnrnn; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from tnrnn._types import ArgumentError
-from tnrnn.tasks import SESTask, TrainConfig, init_model, load_results, run_experiment, train
+from tnrnn.tasks import SESTask, TrainConfig, init_model, load_results, match_width, run_experiment, train
 from tnrnn.tasks.experiment import PRESETS, preset_settings
 from tnrnn.tasks.stats import analyze, bootstrap_ci, largest_solved, sign_flip_test
 from tnrnn.tasks.train import DECAY_FACTOR, lr_sequence
@@ -51,23 +52,6 @@ def test_min_steps_defers_decay_and_stop():
     assert lr_sequence(_LOSSES, config) == ([0.01] * len(_LOSSES), len(_LOSSES))
 
 
-def test_train_follows_the_stall_rule():
-    """train's learning rate per chunk and its stop are the rule's on the validation losses it saw."""
-    task = SESTask(n=3, m=2, T=6)
-    config = TrainConfig(batch=16, lr=3e-2, max_steps=200, eval_every=20, patience=2, min_delta=1e-2,
-                         schedule="plateau", n_val=64, n_test=64, target_accuracy=1.1)
-    model = init_model("rnn", n_inputs=task.n_inputs, n_classes=task.n_classes, width=6, depth=1,
-                       key=jax.random.key(0))
-    _, rec = train(task, model, config, key=jax.random.key(1), progress=False)
-    lrs, n = lr_sequence(rec["curves"]["val_loss"], config)
-    assert rec["curves"]["lr"] == lrs
-    assert len(rec["curves"]["step"]) == n
-    if rec["stop_reason"] == "second stall":
-        assert len(rec["decay_steps"]) == 1
-    else:
-        assert rec["stop_reason"] == "max_steps" and n == 200 // 20
-
-
 # --- tuning never reads test data ----------------------------------------------------------------------------
 
 _TUNE_KW = {
@@ -76,6 +60,26 @@ _TUNE_KW = {
     "config": TrainConfig(batch=32, max_steps=100, eval_every=50, patience=5, n_val=128, n_test=128,
                           target_accuracy=1.1),
 }
+
+
+def test_train_follows_the_stall_rule():
+    """train's learning rate per chunk and its stop are the rule's on the validation losses it saw."""
+    task = SESTask(n=3, m=2, T=6)
+    # the tuning runs' task, model and training sizes below: their compiled training step serves this test too
+    # (min_delta = 0.1: here the loss stalls after 300 steps, the rate decays at 350 and the run stops at 450)
+    config = dataclasses.replace(_TUNE_KW["config"], lr=3e-2, max_steps=500, patience=2, min_delta=1e-1,
+                                 schedule="plateau")
+    width, _ = match_width("rnn", 1, _TUNE_KW["params"], n_inputs=task.n_inputs, n_classes=task.n_classes)
+    model = init_model("rnn", n_inputs=task.n_inputs, n_classes=task.n_classes, width=width, depth=1,
+                       key=jax.random.key(0))
+    _, rec = train(task, model, config, key=jax.random.key(1), progress=False)
+    lrs, n = lr_sequence(rec["curves"]["val_loss"], config)
+    assert rec["curves"]["lr"] == lrs
+    assert len(rec["curves"]["step"]) == n
+    if rec["stop_reason"] == "second stall":
+        assert len(rec["decay_steps"]) == 1
+    else:
+        assert rec["stop_reason"] == "max_steps" and n == 500 // config.eval_every
 
 
 def _poisoned_sets(task, config, key):

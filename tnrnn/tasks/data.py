@@ -1,29 +1,28 @@
 """Data for the two memory tasks: Copying Memory and Start-End Similarity (SES).
 
-Both generators are vectorised JAX functions of a PRNG ``key`` (keyword-only), so the training loop draws a
-fresh
-batch inside its jit-compiled step. Symbols are integers (``int32``); the models one-hot encode them.
+Both generators are vectorised JAX functions of a PRNG ``key`` (keyword-only), jit-compiled once per set of sizes
+(the sizes are static), so a call outside the training loop costs one compilation, and the training loop draws a
+fresh batch inside its own jit-compiled step. Symbols are integers (``int32``); the models one-hot encode them.
 
 Protocols follow the authors' public code (user guide 'Memory experiments', sections 'Copying Memory' and
 'Start-End Similarity').
 
 Copying Memory
-    Alphabet: ``n`` data symbols ``0..n-1``, blank ``n``, recall marker ``n+1`` (``n + 2`` classes in and
-    out).
+    Alphabet: ``n`` data symbols ``0..n-1``, blank ``n``, recall marker ``n+1`` (``n + 2`` classes in and out).
     Input: ``M_c`` random data symbols, ``B`` blanks, the marker, ``M_c - 1`` blanks, so ``T = 2 M_c + B``.
     Target: ``M_c + B`` blanks, then the ``M_c`` data symbols. Output at every step.
 Start-End Similarity
     Alphabet: ``n`` data symbols plus blank ``n`` (``n + 1`` input classes; the blank is unused when
     ``m = T/2``). Two words of ``m`` symbols start at the same offset ``pos`` of each half of a length-``T``
     sequence; the number of matching positions is ``round(k m / C)`` with ``k ~ U{0..C}``; a non-matching
-    position
-    of the second word takes a *different* symbol, uniform over the other ``n - 1``. Label
+    position of the second word takes a *different* symbol, uniform over the other ``n - 1``. Label
     ``round(C · matches / m)`` in ``{0..C}``; output at the last step only.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import jax
@@ -102,8 +101,7 @@ class CopyTask:
 
 @dataclasses.dataclass(frozen=True)
 class SESTask:
-    """Start-End Similarity with ``n`` data symbols, words of ``m`` symbols, length ``T`` and ``C + 1``
-    classes.
+    """Start-End Similarity: ``n`` data symbols, words of ``m`` symbols, length ``T``, ``C + 1`` classes.
 
     Attributes
     ----------
@@ -181,6 +179,11 @@ def copying_memory_batch(batch: int, *, n: int, M_c: int, B: int, key):
     inputs, targets : int32 arrays of shape ``(batch, 2 M_c + B)``
         Blank is ``n``, the recall marker ``n + 1``.
     """
+    return _copying_memory_batch(batch, n=n, M_c=M_c, B=B, key=key)
+
+
+@functools.partial(jax.jit, static_argnames=("batch", "n", "M_c", "B"))
+def _copying_memory_batch(batch, *, n, M_c, B, key):
     data = jax.random.randint(key, (batch, M_c), 0, n, dtype=_INT)
     blank, marker = n, n + 1
     inputs = jnp.concatenate(
@@ -223,6 +226,11 @@ def ses_batch(batch: int, *, n: int, m: int, T: int, C: int = 2, key):
     ``pos`` in ``[0, T/2 - m)`` (the last placement is never used there). Rounding is half-to-even, as
     numpy's.
     """
+    return _ses_batch(batch, n=n, m=m, T=T, C=C, key=key)
+
+
+@functools.partial(jax.jit, static_argnames=("batch", "n", "m", "T", "C"))
+def _ses_batch(batch, *, n, m, T, C, key):
     half = T // 2
     k_k, k_perm, k_w, k_shift, k_pos = jax.random.split(key, 5)
     k = jax.random.randint(k_k, (batch,), 0, C + 1, dtype=_INT)
@@ -258,6 +266,5 @@ def copy_baselines(n: int, M_c: int, B: int) -> dict:
 
 
 def ses_baselines(C: int = 2) -> dict:
-    """Chance for SES: labels are uniform over ``C + 1`` classes, so accuracy ``1/(C+1)``, loss
-    ``ln(C+1)``."""
+    """Chance for SES: labels are uniform over ``C + 1`` classes, so accuracy ``1/(C+1)``, loss ``ln(C+1)``."""
     return {"loss": math.log(C + 1), "accuracy": 1.0 / (C + 1)}
