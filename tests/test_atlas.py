@@ -26,12 +26,29 @@ def _fake(rank, status="lower-bound", *, M=2, R=2, L=2, T=4, domain="continuous"
     """A RankResult built by hand (merge and store tests need chosen statuses, not computed ones)."""
     fb = {"proven": 0.0, "lower-bound": 1e-9, "partial": None}[status]
     return RankResult(
-        rank=rank, M=M, R=R, L=L, T=T, domain=domain, method="modp",
+        rank=rank,
+        M=M,
+        R=R,
+        L=L,
+        T=T,
+        domain=domain,
+        method="modp",
         partition={"name": "start-end", "A": list(range(1, T // 2 + 1)), "B": list(range(T // 2 + 1, T + 1))},
-        seeds=[0], primes=[2097143], ranks=[rank], N=(rank + 1, rank + 1), upper_bound=10**30, status=status,
-        failure_bound=fb, degree=7, cell="rac", note=note,
-        extra={"elimination": "flint", "bounds": {"x": 10**30},
-               "stopped": stopped or ("timeout after 5 s" if status == "partial" else "")},
+        seeds=[0],
+        primes=[2097143],
+        ranks=[rank],
+        N=(rank + 1, rank + 1),
+        upper_bound=10**30,
+        status=status,
+        failure_bound=fb,
+        degree=7,
+        cell="rac",
+        note=note,
+        extra={
+            "elimination": "flint",
+            "bounds": {"x": 10**30},
+            "stopped": stopped or ("timeout after 5 s" if status == "partial" else ""),
+        },
         timing={"total": 1.5},
     )
 
@@ -71,8 +88,9 @@ def test_round_trip_is_exact(atlas):
     back = atlas.get(key)
     assert back == res and back is not res
     row = atlas.rows()[0]
-    again = RankResult(**{k: (tuple(v) if k == "N" else v) for k, v in json.loads(row["result"]).items()
-                          if k != "shape"})
+    again = RankResult(
+        **{k: (tuple(v) if k == "N" else v) for k, v in json.loads(row["result"]).items() if k != "shape"}
+    )
     assert again == res
     assert (row["rank"], row["status"], json.loads(row["primes"])) == (res.rank, res.status, res.primes)
     assert row["elimination"] == res.extra["elimination"] and row["wall_seconds"] == res.timing["total"]
@@ -92,9 +110,22 @@ def _sizes(d):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("cell", "other"), ("M", 3), ("R", 3), ("L", 3), ("T", 6), ("domain", "onehot"), ("partition", "interleaved"),
-     ("seed", 1), ("n_seeds", 3), ("method", "svd"), ("N0", 32), ("confidence", "rigorous"), ("max_N", 100),
-     ("engine_version", A.ENGINE_VERSION + 1)],
+    [
+        ("cell", "other"),
+        ("M", 3),
+        ("R", 3),
+        ("L", 3),
+        ("T", 6),
+        ("domain", "onehot"),
+        ("partition", "interleaved"),
+        ("seed", 1),
+        ("n_seeds", 3),
+        ("method", "svd"),
+        ("N0", 32),
+        ("confidence", "rigorous"),
+        ("max_N", 100),
+        ("engine_version", A.ENGINE_VERSION + 1),
+    ],
 )
 def test_changing_any_key_input_misses(atlas, field, value):
     atlas.put(_key(), _fake(5))
@@ -236,8 +267,13 @@ def test_locked_file_warns_once_and_computes(tmp_path, monkeypatch, counted):
 
 # --- sweeps ---------------------------------------------------------------------------------------------------
 
-CELLS = [A.CellSpec(M, R, L, T, d) for L in (1, 2) for M, R in ((2, 2), (2, 3)) for T in (2, 4) for d in
-         ("onehot", "continuous")]
+CELLS = [
+    A.CellSpec(M, R, L, T, d)
+    for L in (1, 2)
+    for M, R in ((2, 2), (2, 3))
+    for T in (2, 4)
+    for d in ("onehot", "continuous")
+]
 
 
 def test_resume_after_interrupt(tmp_path, monkeypatch):
@@ -280,8 +316,9 @@ def test_frontier_skips_beyond_a_partial_cell(monkeypatch):
     monkeypatch.setattr(A, "_compute", partial_at_4)
     specs = [A.CellSpec(2, 2, 2, T, "continuous") for T in (2, 4, 6, 8)]
     got = []
-    out = A.run_sweep(specs, cache=None, order="T", frontier=True, progress=False,
-                      on_result=lambda s, r, src: got.append((s.T, src)))
+    out = A.run_sweep(
+        specs, cache=None, order="T", frontier=True, progress=False, on_result=lambda s, r, src: got.append((s.T, src))
+    )
     assert seen == [2, 4] and [s.T for s in out] == [2, 4]
     assert got == [(2, "computed"), (4, "computed"), (6, "skipped"), (8, "skipped")]
 
@@ -291,6 +328,7 @@ def test_frontier_resumes_from_a_stored_partial_cell(tmp_path, monkeypatch):
 
     path = tmp_path / "f.sqlite"
     real = A._compute
+
     def timed_out(M, R, L, T, **kw):
         res = real(M, R, L, T, **kw)
         return replace(res, status="partial", failure_bound=None, extra={**res.extra, "stopped": "timeout after 60 s"})
@@ -373,29 +411,42 @@ def _atlas_with(path, entries):
 
 
 def test_merge_rules(tmp_path):
-    target = _atlas_with(tmp_path / "t.sqlite", [
-        ({"seed": 1}, _fake(5, "lower-bound")),   # the source's proven result wins
-        ({"seed": 2}, _fake(5, "lower-bound")),   # the higher certified lower bound wins
-        ({"seed": 3}, _fake(7, "lower-bound")),   # a lower source bound is not taken
-        ({"seed": 4}, _fake(6, "proven")),        # a proven rank stays above a lower source bound
-        ({"seed": 5}, _fake(6, "proven")),        # two proven ranks that disagree: an error
-        ({"seed": 6}, _fake(2, "partial")),       # a finished result replaces a partial one
-        ({"seed": 8}, _fake(6, "proven")),        # a certified lower bound above a proven rank: an error
-    ])
-    source = _atlas_with(tmp_path / "s.sqlite", [
-        ({"seed": 1}, _fake(6, "proven")),
-        ({"seed": 2}, _fake(7, "lower-bound")),
-        ({"seed": 3}, _fake(6, "lower-bound")),
-        ({"seed": 4}, _fake(5, "lower-bound")),
-        ({"seed": 5}, _fake(8, "proven")),
-        ({"seed": 6}, _fake(3, "lower-bound")),
-        ({"seed": 7}, _fake(4, "lower-bound")),  # new key: added
-        ({"seed": 8}, _fake(7, "lower-bound")),
-    ])
+    target = _atlas_with(
+        tmp_path / "t.sqlite",
+        [
+            ({"seed": 1}, _fake(5, "lower-bound")),  # the source's proven result wins
+            ({"seed": 2}, _fake(5, "lower-bound")),  # the higher certified lower bound wins
+            ({"seed": 3}, _fake(7, "lower-bound")),  # a lower source bound is not taken
+            ({"seed": 4}, _fake(6, "proven")),  # a proven rank stays above a lower source bound
+            ({"seed": 5}, _fake(6, "proven")),  # two proven ranks that disagree: an error
+            ({"seed": 6}, _fake(2, "partial")),  # a finished result replaces a partial one
+            ({"seed": 8}, _fake(6, "proven")),  # a certified lower bound above a proven rank: an error
+        ],
+    )
+    source = _atlas_with(
+        tmp_path / "s.sqlite",
+        [
+            ({"seed": 1}, _fake(6, "proven")),
+            ({"seed": 2}, _fake(7, "lower-bound")),
+            ({"seed": 3}, _fake(6, "lower-bound")),
+            ({"seed": 4}, _fake(5, "lower-bound")),
+            ({"seed": 5}, _fake(8, "proven")),
+            ({"seed": 6}, _fake(3, "lower-bound")),
+            ({"seed": 7}, _fake(4, "lower-bound")),  # new key: added
+            ({"seed": 8}, _fake(7, "lower-bound")),
+        ],
+    )
     res = A.merge_atlases(target, [source])
     got = {s: (target.get(_key(seed=s)).rank, target.get(_key(seed=s)).status) for s in range(1, 8)}
-    assert got == {1: (6, "proven"), 2: (7, "lower-bound"), 3: (7, "lower-bound"), 4: (6, "proven"),
-                   5: (6, "proven"), 6: (3, "lower-bound"), 7: (4, "lower-bound")}
+    assert got == {
+        1: (6, "proven"),
+        2: (7, "lower-bound"),
+        3: (7, "lower-bound"),
+        4: (6, "proven"),
+        5: (6, "proven"),
+        6: (3, "lower-bound"),
+        7: (4, "lower-bound"),
+    }
     assert (res["added"], res["replaced"], res["kept"]) == (1, 3, 2)
     assert target.get(_key(seed=8)).rank == 6
     assert len(res["errors"]) == 2 and "seed=5" in res["errors"][0] and "seed=8" in res["errors"][1]
@@ -422,8 +473,10 @@ def test_table_from_the_atlas_and_query_export(tmp_path, capsys):
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == first
     assert {"status", "failure_bound", "primes", "engine"} <= set(first[0])
-    assert main(["atlas", "query", "--atlas", path, "--L", "2", "--domain", "continuous", "--status", "proven",
-                 "--json"]) == 0
+    assert (
+        main(["atlas", "query", "--atlas", path, "--L", "2", "--domain", "continuous", "--status", "proven", "--json"])
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert {(r["L"], r["T"], r["domain"]) for r in rows} == {(2, 2, "continuous"), (2, 4, "continuous")}
     ours = {(r["L"], r["T"]): r["rank"] for r in first if r["domain"] == "continuous" and r["L"] == 2}
@@ -449,15 +502,22 @@ def test_rank_cli_uses_the_atlas_and_no_cache_bypasses_it(tmp_path, capsys, coun
 
 
 def test_conjecture_and_attained_marks():
-    recs = A.export_rows([_row_for(_fake(9, "proven", M=3, R=3, L=3, T=4, domain="onehot")),
-                          _row_for(_fake(30, "proven", M=3, R=3, L=3, T=4)),
-                          _row_for(_fake(9, "lower-bound", M=3, R=3, L=3, T=4))])
+    recs = A.export_rows(
+        [
+            _row_for(_fake(9, "proven", M=3, R=3, L=3, T=4, domain="onehot")),
+            _row_for(_fake(30, "proven", M=3, R=3, L=3, T=4)),
+            _row_for(_fake(9, "lower-bound", M=3, R=3, L=3, T=4)),
+        ]
+    )
     from tnrnn.bounds import conjectured_lower_bound, proven_upper_bounds
 
     conj = conjectured_lower_bound(3, 3, 3, 4)
     assert [r["conjecture"] for r in recs] == [conj] * 3
-    assert [r["conjecture_holds"] for r in recs] == ["no" if 9 < conj else "yes", "yes" if 30 >= conj else "no",
-                                                     "no?" if 9 < conj else "yes"]
+    assert [r["conjecture_holds"] for r in recs] == [
+        "no" if 9 < conj else "yes",
+        "yes" if 30 >= conj else "no",
+        "no?" if 9 < conj else "yes",
+    ]
     ups = proven_upper_bounds(3, 3, 3, 4, domain="onehot")
     assert recs[0]["best_upper"] == min(ups.values())
     assert ("alphabet_upper" in (recs[0]["attained"] or "")) == (ups["alphabet_upper"] == 9)
@@ -573,8 +633,9 @@ SMALL = ["--L", "1,2", "--M", "2", "--R", "2", "--T", "2,4"]
 
 def _in_subprocess(code: str, *args, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120,
-                          **kw)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120, **kw
+    )
 
 
 def test_key_defaults_and_choices_match_the_engine():
@@ -589,9 +650,11 @@ def test_table_from_the_atlas_imports_no_heavy_module(tmp_path, capsys):
     argv = ["table", *SMALL, "--no-progress", "--atlas", path, "--json"]
     assert main(argv) == 0  # computed here (this process has JAX already)
     computed = json.loads(capsys.readouterr().out)["rows"]
-    code = ("import json, sys\nfrom tnrnn.cli import main\nrc = main(sys.argv[1:])\n"
-            f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))\n"
-            "sys.exit(rc)")
+    code = (
+        "import json, sys\nfrom tnrnn.cli import main\nrc = main(sys.argv[1:])\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))\n"
+        "sys.exit(rc)"
+    )
     out = _in_subprocess(code, *argv)
     assert out.returncode == 0, out.stderr
     table, heavy = out.stdout.strip().rsplit("\n", 1)
@@ -599,18 +662,27 @@ def test_table_from_the_atlas_imports_no_heavy_module(tmp_path, capsys):
     assert json.loads(table)["rows"] == computed and all(r["min_cut"] is not None for r in computed)
 
 
-@pytest.mark.parametrize("argv", [["table", *SMALL, "--jobs", "2", "--rigorous"], ["atlas", "query", "--L", "2"],
-                                  ["linear", "lag-weights", "--rho2", "0.5"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["table", *SMALL, "--jobs", "2", "--rigorous"],
+        ["atlas", "query", "--L", "2"],
+        ["linear", "lag-weights", "--rho2", "0.5"],
+    ],
+)
 def test_the_parser_of_one_verb_parses_as_the_whole_one(argv):
     from tnrnn.cli import build_parser
 
     one, whole = build_parser(argv[0]), build_parser()
     assert len(one._subparsers._group_actions[0].choices) == 1  # only the verb named: a quicker start-up
     assert vars(one.parse_args(argv)).keys() == vars(whole.parse_args(argv)).keys()
-    assert {k: v for k, v in vars(one.parse_args(argv)).items() if not callable(v)} == \
-        {k: v for k, v in vars(whole.parse_args(argv)).items() if not callable(v)}
-    assert build_parser("nonsense")._subparsers._group_actions[0].choices.keys() == \
-        whole._subparsers._group_actions[0].choices.keys()
+    assert {k: v for k, v in vars(one.parse_args(argv)).items() if not callable(v)} == {
+        k: v for k, v in vars(whole.parse_args(argv)).items() if not callable(v)
+    }
+    assert (
+        build_parser("nonsense")._subparsers._group_actions[0].choices.keys()
+        == whole._subparsers._group_actions[0].choices.keys()
+    )
 
 
 def test_min_cut_bounds_are_stored_and_reused(tmp_path, monkeypatch):
@@ -648,8 +720,10 @@ def test_min_cut_bounds_of_another_cell_are_stored_too(tmp_path, monkeypatch):
     assert lin[0]["min_cut"] is None  # no tensor network: no bound, nothing stored
 
 
-@pytest.mark.parametrize(("field", "value"), [("M", 3), ("R", 3), ("L", 1), ("T", 6), ("domain", "onehot"),
-                                              ("partition", "1,3;2,4"), ("cell", "mi")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("M", 3), ("R", 3), ("L", 1), ("T", 6), ("domain", "onehot"), ("partition", "1,3;2,4"), ("cell", "mi")],
+)
 def test_changing_any_min_cut_key_input_misses(atlas, field, value):
     base = {"M": 2, "R": 2, "L": 2, "T": 4, "domain": "continuous", "partition": "start-end", "cell": "rac"}
     key = A.min_cut_key(**base)
@@ -698,8 +772,23 @@ def test_merge_copies_min_cuts_and_reports_different_ones(tmp_path):
 
 def test_table_rigorous_is_part_of_the_key(tmp_path, capsys, counted):
     path = str(tmp_path / "rig.sqlite")
-    argv = ["table", "--L", "2", "--M", "2", "--R", "2", "--T", "4", "--domain", "continuous", "--no-progress",
-            "--atlas", path, "--json"]
+    argv = [
+        "table",
+        "--L",
+        "2",
+        "--M",
+        "2",
+        "--R",
+        "2",
+        "--T",
+        "4",
+        "--domain",
+        "continuous",
+        "--no-progress",
+        "--atlas",
+        path,
+        "--json",
+    ]
     assert main([*argv, "--rigorous"]) == 0
     rigorous = json.loads(capsys.readouterr().out)["rows"]
     assert main(argv) == 0  # the standard confidence is another key: computed again
@@ -755,12 +844,34 @@ def _session_processes(sid: int) -> list[int]:
 def test_ctrl_c_during_a_parallel_table_keeps_finished_cells(tmp_path, monkeypatch):
     path = tmp_path / "int.sqlite"
     # T=2 is done in a moment, T=12 takes seconds: Ctrl-C comes while it runs
-    argv = ["table", "--L", "2", "--M", "3", "--R", "3", "--T", "2,12", "--domain", "onehot", "--order", "T",
-            "--no-progress", "--atlas", str(path)]
+    argv = [
+        "table",
+        "--L",
+        "2",
+        "--M",
+        "3",
+        "--R",
+        "3",
+        "--T",
+        "2,12",
+        "--domain",
+        "onehot",
+        "--order",
+        "T",
+        "--no-progress",
+        "--atlas",
+        str(path),
+    ]
     code = "import sys\nfrom tnrnn.cli import main\nsys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "-c", code, *argv, "--jobs", "2"], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *argv, "--jobs", "2"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while _stored(path) < 1:
@@ -784,8 +895,13 @@ def test_ctrl_c_during_a_parallel_table_keeps_finished_cells(tmp_path, monkeypat
         before = a.rows()
     missing = [(3, 3, 2, T, "onehot") for T in (2, 12) if T != before[0]["T"]]
     asked = []  # the rerun resumes: only the unfinished cell is asked for (a stand-in result saves computing it)
-    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: asked.append((M, R, L, T, kw["domain"]))
-                        or _fake(5, "proven", M=M, R=R, L=L, T=T, domain=kw["domain"]))
+    monkeypatch.setattr(
+        A,
+        "_compute",
+        lambda M, R, L, T, **kw: (
+            asked.append((M, R, L, T, kw["domain"])) or _fake(5, "proven", M=M, R=R, L=L, T=T, domain=kw["domain"])
+        ),
+    )
     assert main([*argv, "--jobs", "1"]) == 0
     assert asked == missing
     with A.Atlas(path) as a:

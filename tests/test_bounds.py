@@ -121,8 +121,13 @@ def test_bounds_report_other_partitions_give_the_partition_free_bounds():
 
 @pytest.mark.parametrize(
     ("args", "name"),
-    [((2, 2, 2, 10**7), "T"), ((2, 2, 1000, 100_000), "T"), ((1, 1, 10**18, 2), "L"), ((2, 2, 2000, 1200), "L"),
-     ((10**18, 2, 3, 1000), "T")],
+    [
+        ((2, 2, 2, 10**7), "T"),
+        ((2, 2, 1000, 100_000), "T"),
+        ((1, 1, 10**18, 2), "L"),
+        ((2, 2, 2000, 1200), "L"),
+        ((10**18, 2, 3, 1000), "T"),
+    ],
 )
 def test_closed_forms_beyond_the_exact_size_are_refused_fast(args, name):
     import time
@@ -143,6 +148,9 @@ def test_size_estimate_is_a_lower_bound_of_the_exact_sizes():
 
     for M, R, L, T in [(2, 2, 1000, 1000), (3, 3, 5, 40), (5, 2, 3, 12), (2, 7, 1, 30)]:
         rep = bounds_report(M, R, L, T)
-        exact = sum(v.bit_length() for k, v in rep.items()
-                    if k in ("state_upper", "degree_upper", "alphabet_upper") and v is not None)
+        exact = sum(
+            v.bit_length()
+            for k, v in rep.items()
+            if k in ("state_upper", "degree_upper", "alphabet_upper") and v is not None
+        )
         assert 0 < check_closed_form_size(M, R, L, T) and exact <= 3 * check_closed_form_size(M, R, L, T)

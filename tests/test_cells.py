@@ -34,8 +34,12 @@ def _reference_rank(cell, T, domain, partition, N, *, seed=7, p=P):
 
 
 # (cell, L, partition) -> T small enough that the continuous rank stays in the hundreds (quad grows fastest)
-T_OF = {("quad", 1, "interleaved"): 5, ("quad", 2, "interleaved"): 4, ("quad", 3, "start-end"): 2,
-        ("quad", 3, "interleaved"): 3}
+T_OF = {
+    ("quad", 1, "interleaved"): 5,
+    ("quad", 2, "interleaved"): 4,
+    ("quad", 3, "start-end"): 2,
+    ("quad", 3, "interleaved"): 3,
+}
 
 
 @pytest.mark.parametrize("partition", ["start-end", "interleaved"])
@@ -116,8 +120,11 @@ def test_rac_cell_gives_the_old_values(sizes, expected):
 def test_derived_bounds_reproduce_the_rac_closed_forms():
     for L in (1, 2, 3):
         for T in (2, 4, 6, 8):
-            for partition in ("start-end", "interleaved", "1;2," + ",".join(map(str, range(3, T + 1))) if T > 2
-                              else "1;2"):
+            for partition in (
+                "start-end",
+                "interleaved",
+                "1;2," + ",".join(map(str, range(3, T + 1))) if T > 2 else "1;2",
+            ):
                 for domain in ("onehot", "continuous"):
                     derived = derived_upper_bounds(Rac(3, 2, L), T, domain=domain, partition=partition)
                     closed = proven_upper_bounds(3, 2, L, T, domain=domain, partition=partition)
@@ -168,8 +175,11 @@ def test_shallow_bilinear_attains_min_R_M_half():
     for M, R, T in ((2, 3, 2), (2, 3, 4), (2, 5, 4), (3, 2, 6), (2, 4, 6)):
         for domain in ("onehot", "continuous"):
             res = separation_rank(M, R, 1, T, domain=domain, cell="bilinear")
-            assert res.rank == min(R, M ** (T // 2)) == cell_lower_bound(make_cell("bilinear", M, R, 1), T,
-                                                                         domain=domain)[0]
+            assert (
+                res.rank
+                == min(R, M ** (T // 2))
+                == cell_lower_bound(make_cell("bilinear", M, R, 1), T, domain=domain)[0]
+            )
 
 
 def _bilinear_from_rac(W_I, W_H, W_O):
@@ -349,8 +359,11 @@ def _cli(*argv):
 
 def test_cli_cell_flag():
     code, out = _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "mi")
-    assert code == 0 and out["cell"] == "mi" and out["rank"] == separation_rank(2, 2, 1, 4, domain="continuous",
-                                                                                 cell="mi").rank
+    assert (
+        code == 0
+        and out["cell"] == "mi"
+        and out["rank"] == separation_rank(2, 2, 1, 4, domain="continuous", cell="mi").rank
+    )
     code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", "linear")
     assert out["min_cut"] is None and "no tensor network" in out["min_cut_reason"] and out["lower"] == 2
     code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", "bilinear")
@@ -362,8 +375,9 @@ def test_cli_cell_flag():
     code, out = _cli("cut", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "bilinear")
     assert out["bound"] == 2
     code, out = _cli("table", "--M", "2", "--R", "2", "--L", "1", "--T", "2", "--cell", "quad", "--no-progress")
-    assert [r["rank"] for r in out["rows"]] == [separation_rank(2, 2, 1, 2, domain=d, cell="quad").rank
-                                                for d in ("onehot", "continuous")]
+    assert [r["rank"] for r in out["rows"]] == [
+        separation_rank(2, 2, 1, 2, domain=d, cell="quad").rank for d in ("onehot", "continuous")
+    ]
     assert _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "lstm")[0] == 2
 
 
@@ -380,8 +394,12 @@ class CubicInput(Cell):
     def param_shapes(self):
         R, L = self.R, self.L
         D = [self.M if l == 0 else R for l in range(L)]
-        return {"W_H": tuple((R, R) for _ in range(L)), "W_I": tuple((R, d) for d in D),
-                "W_J": tuple((R, d) for d in D), "W_O": (self.K, R)}
+        return {
+            "W_H": tuple((R, R) for _ in range(L)),
+            "W_I": tuple((R, d) for d in D),
+            "W_J": tuple((R, d) for d in D),
+            "W_O": (self.K, R),
+        }
 
     def initial_carry(self, params, ar, like):
         return tuple(ar.ones(self.R, like) for _ in range(self.L))  # the carry is W^H h^{t-1}

@@ -21,8 +21,25 @@ def test_rank_json(capsys):
 
 
 def test_rank_partition_and_svd(capsys):
-    d = _json(capsys, ["rank", "--M", "2", "--R", "2", "--L", "1", "--T", "6", "--partition", "interleaved",
-                       "--domain", "onehot", "--json"])
+    d = _json(
+        capsys,
+        [
+            "rank",
+            "--M",
+            "2",
+            "--R",
+            "2",
+            "--L",
+            "1",
+            "--T",
+            "6",
+            "--partition",
+            "interleaved",
+            "--domain",
+            "onehot",
+            "--json",
+        ],
+    )
     assert d["partition"]["A"] == [1, 3, 5]
     d = _json(capsys, ["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "8", "--method", "svd", "--json"])
     assert d["method"] == "svd" and len(d["singular_values"]) == d["N"][0]
@@ -40,13 +57,32 @@ def test_bounds_json(capsys):
 
 def test_table_formats(capsys, tmp_path):
     out = tmp_path / "t.csv"
-    d = _json(capsys, ["table", "--L", "1,2", "--M", "2", "--R", "2", "--T", "4", "--format", "csv",
-                       "--out", str(out), "--no-progress", "--json"])
+    d = _json(
+        capsys,
+        [
+            "table",
+            "--L",
+            "1,2",
+            "--M",
+            "2",
+            "--R",
+            "2",
+            "--T",
+            "4",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--json",
+        ],
+    )
     assert len(d["rows"]) == 4
     lines = out.read_text().splitlines()
     assert lines[0].startswith("L,M,R,T,domain,rank") and len(lines) == 5
-    assert main(["table", "--L", "2", "--M", "2", "--R", "2", "--T", "4", "--domains", "continuous",
-                 "--no-progress"]) == 0
+    assert (
+        main(["table", "--L", "2", "--M", "2", "--R", "2", "--T", "4", "--domains", "continuous", "--no-progress"]) == 0
+    )
     md = capsys.readouterr().out
     assert md.startswith("| L | M |") and "| 2 | 2 | 2 | 4 | continuous | 6 |" in md
 

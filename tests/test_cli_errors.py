@@ -48,8 +48,23 @@ BAD = [
     (["rank", *S, "--partition", "0,1;2,3"], "partition="),
     (["rank", "--M", "9", "--R", "2", "--L", "2", "--T", "20", "--domain", "onehot"], "GiB"),
     pytest.param(
-        ["rank", "--M", "2", "--R", "2", "--L", "1", "--T", "30", "--domain", "onehot", "--partition",
-         "1;" + ",".join(map(str, range(2, 31)))], "GiB", id="rank-onehot-grid-refusal",
+        [
+            "rank",
+            "--M",
+            "2",
+            "--R",
+            "2",
+            "--L",
+            "1",
+            "--T",
+            "30",
+            "--domain",
+            "onehot",
+            "--partition",
+            "1;" + ",".join(map(str, range(2, 31))),
+        ],
+        "GiB",
+        id="rank-onehot-grid-refusal",
     ),
     pytest.param(["rank", "--M", "8", "--R", "8", "--L", "4", "--T", "40"], "T=40", id="rank-continuous-cap-refusal"),
     # --- bounds
@@ -207,8 +222,17 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, needle, tmp_pa
 
 def test_the_bad_input_list_covers_every_verb():
     verbs = {" ".join(a[:2]) if a[:1] == ["linear"] else (a[:1] or [""])[0] for a in map(_argv, BAD)}
-    expected = {"rank", "bounds", "cut", "network", "table", "figures", "experiment", "linear lag-weights",
-                "linear experiment"}
+    expected = {
+        "rank",
+        "bounds",
+        "cut",
+        "network",
+        "table",
+        "figures",
+        "experiment",
+        "linear lag-weights",
+        "linear experiment",
+    }
     assert expected <= verbs
     assert len(BAD) >= 80
 
@@ -229,8 +253,14 @@ SUBPROCESS_SAMPLE = [
 
 @pytest.mark.parametrize(("argv", "needle"), SUBPROCESS_SAMPLE, ids=_ids(SUBPROCESS_SAMPLE))
 def test_bad_input_as_a_process(argv, needle, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tnrnn", *argv], cwd=tmp_path, env=child_env(),
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tnrnn", *argv],
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and needle in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
@@ -272,8 +302,14 @@ def test_cli_choice_lists_match_the_modules():
 
 @pytest.mark.parametrize(
     ("text", "values"),
-    [("2:12:2", [2, 4, 6, 8, 10, 12]), ("1:3", [1, 2, 3]), ("1,4:8:2", [1, 4, 6, 8]), ("5", [5]), ("3:3", [3]),
-     ("2:7:2", [2, 4, 6])],
+    [
+        ("2:12:2", [2, 4, 6, 8, 10, 12]),
+        ("1:3", [1, 2, 3]),
+        ("1,4:8:2", [1, 4, 6, 8]),
+        ("5", [5]),
+        ("3:3", [3]),
+        ("2:7:2", [2, 4, 6]),
+    ],
 )
 def test_int_list_ranges_have_an_inclusive_stop(text, values):
     from tnrnn.cli import _int_list
@@ -282,14 +318,36 @@ def test_int_list_ranges_have_an_inclusive_stop(text, values):
 
 
 def test_table_range_and_deprecated_domains(capsys):
-    assert main(["table", "--L", "1:2", "--M", "2", "--R", "2", "--T", "2:4:2", "--domains", "continuous",
-                 "--no-progress", "--json"]) == 0
+    assert (
+        main(
+            [
+                "table",
+                "--L",
+                "1:2",
+                "--M",
+                "2",
+                "--R",
+                "2",
+                "--T",
+                "2:4:2",
+                "--domains",
+                "continuous",
+                "--no-progress",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out, err = capsys.readouterr()
     import json
 
     rows = json.loads(out)["rows"]
-    assert [(r["L"], r["T"], r["domain"]) for r in rows] == [(1, 2, "continuous"), (1, 4, "continuous"),
-                                                            (2, 2, "continuous"), (2, 4, "continuous")]
+    assert [(r["L"], r["T"], r["domain"]) for r in rows] == [
+        (1, 2, "continuous"),
+        (1, 4, "continuous"),
+        (2, 2, "continuous"),
+        (2, 4, "continuous"),
+    ]
     assert err.strip().splitlines() == ["tnrnn table: warning: --domains is deprecated; use --domain"]
 
 
@@ -301,8 +359,7 @@ def test_bounds_huge_values_are_strict_json(capsys):
     assert main(["bounds", "--M", "10", "--R", "2", "--L", "1", "--T", "8000", "--json"]) == 0
     out = capsys.readouterr().out
     d = json.loads(out)
-    assert d["alphabet_upper"] == {"log2": pytest.approx(4000 * math.log2(10), rel=1e-15), "digits": 4001,
-                                   "sign": 1}
+    assert d["alphabet_upper"] == {"log2": pytest.approx(4000 * math.log2(10), rel=1e-15), "digits": 4001, "sign": 1}
     assert len(str(10**4000)) == 4001
     assert d["lower"] == 2 and d["min_cut"] == 2  # min(R, M^{T/2}): small values stay exact
 
@@ -330,8 +387,7 @@ def test_bounds_huge_width_uses_no_overflowing_flow(capsys):
 def test_bounds_partition(capsys):
     import json
 
-    assert main(["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "5", "--partition", "1,3,5;2,4",
-                 "--json"]) == 0
+    assert main(["bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "5", "--partition", "1,3,5;2,4", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     from tnrnn.bounds import alphabet_upper_bound, degree_upper_bound
 
@@ -371,8 +427,23 @@ def test_unexpected_error_is_one_line_and_debug_shows_it(monkeypatch, capsys):
 def test_quick_experiment_works_alone(tmp_path, capsys, fake_training):
     import json
 
-    code = main(["experiment", "ses", "--quick", "--depths", "1", "--seeds", "0", "--params", "200", "--out",
-                 str(tmp_path), "--no-progress", "--json"])
+    code = main(
+        [
+            "experiment",
+            "ses",
+            "--quick",
+            "--depths",
+            "1",
+            "--seeds",
+            "0",
+            "--params",
+            "200",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+            "--json",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     res = json.loads(capsys.readouterr().out)
     from tnrnn.tasks.experiment import QUICK_VALUES
@@ -395,13 +466,29 @@ def _valid_figure_file(path: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
-                                                  (signal.SIGTERM, 143, "terminated")])
+@pytest.mark.parametrize(
+    ("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
 def test_signal_part_way_through_figures_leaves_only_whole_files(tmp_path, sig, code, word):
     out = tmp_path / "figs"
-    proc = subprocess.Popen([sys.executable, "-m", "tnrnn", "figures", "--quick", "--out", str(out),
-                             "--no-progress", "--results", str(tmp_path / "none")], env=child_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tnrnn",
+            "figures",
+            "--quick",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--results",
+            str(tmp_path / "none"),
+        ],
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and proc.poll() is None:

@@ -35,9 +35,7 @@ def test_contracted_onehot_network_equals_modular_grid(M, R, L, T):
     assert np.all(grid == np.round(grid)) and np.abs(grid).max() < 2**50
     p = max_safe_prime(max(M, R))
     part = parse_partition("start-end", T)
-    modular = evaluation_matrix(
-        ModularRAC.from_rac(model, p), part, _one_hot_grid(M, T // 2), _one_hot_grid(M, T // 2)
-    )
+    modular = evaluation_matrix(ModularRAC.from_rac(model, p), part, _one_hot_grid(M, T // 2), _one_hot_grid(M, T // 2))
     as_matrix = np.mod(grid.reshape(M ** (T // 2), M ** (T // 2)).astype(np.int64), p)
     assert np.array_equal(as_matrix, modular)
     assert modular_rank(as_matrix, p) == modular_rank(modular, p)

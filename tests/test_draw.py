@@ -235,7 +235,7 @@ def test_save_figure_writes_each_format(tmp_path, fmt):
         text = data.decode()
         assert text.count("<text") >= 10  # labels are text elements ...
         assert "Start input" in text  # ... holding their characters (not outlined glyph paths)
-        assert "<use xlink:href=\"#DejaVuSans" not in text
+        assert '<use xlink:href="#DejaVuSans' not in text
 
 
 def test_save_figure_leaves_global_rcparams_alone(tmp_path):
@@ -285,13 +285,19 @@ def test_draw_verb_writes_each_format(tmp_path, fmt):
 
     out = tmp_path / f"net.{fmt}"
     # PNG as a user runs it (a fresh process picks its own backend), the other formats in process
-    res = _cli("draw", "--M", "3", "--R", "2", "--L", "2", "--T", "4", "--out", str(out), "--json",
-               process=fmt == "png")
+    res = _cli(
+        "draw", "--M", "3", "--R", "2", "--L", "2", "--T", "4", "--out", str(out), "--json", process=fmt == "png"
+    )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     g = build_network(3, 2, 2, 4)
-    assert data == {"out": str(out), "format": fmt, "nodes": g.n_nodes, "edges": g.n_edges,
-                    "cut_bound": min_cut(g).bound}
+    assert data == {
+        "out": str(out),
+        "format": fmt,
+        "nodes": g.n_nodes,
+        "edges": g.n_edges,
+        "cut_bound": min_cut(g).bound,
+    }
     assert out.stat().st_size > 0
 
 
@@ -299,8 +305,24 @@ def test_draw_verb_options(tmp_path):
     import json
 
     out = tmp_path / "net.svg"
-    res = _cli("draw", "--M", "2", "--R", "2", "--L", "2", "--T", "6", "--domain", "onehot", "--partition",
-               "interleaved", "--out", str(out), "--json")
+    res = _cli(
+        "draw",
+        "--M",
+        "2",
+        "--R",
+        "2",
+        "--L",
+        "2",
+        "--T",
+        "6",
+        "--domain",
+        "onehot",
+        "--partition",
+        "interleaved",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert res.returncode == 0, res.stderr
     g = build_network(2, 2, 2, 6, domain="onehot")
     assert json.loads(res.stdout)["cut_bound"] == min_cut(g, "interleaved").bound

@@ -115,18 +115,35 @@ def test_cli_write_beyond_the_file_size_limit_keeps_the_previous_table(tmp_path)
     previous = "L,M,R,T\nthe previous table\n"
     path.write_text(previous)
     # --no-cache: the rank atlas (a file of its own) is not what this limit is for
-    argv = ["table", "--L", "1,2", "--M", "2", "--R", "2", "--T", "2,4", "--format", "csv", "--no-progress",
-            "--no-cache", "--out", str(path)]
-    proc = subprocess.run([sys.executable, "-c", LIMITED, *argv], env=child_env(), capture_output=True, text=True,
-                          timeout=300)
+    argv = [
+        "table",
+        "--L",
+        "1,2",
+        "--M",
+        "2",
+        "--R",
+        "2",
+        "--T",
+        "2,4",
+        "--format",
+        "csv",
+        "--no-progress",
+        "--no-cache",
+        "--out",
+        str(path),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", LIMITED, *argv], env=child_env(), capture_output=True, text=True, timeout=300
+    )
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 1, proc.stderr
     assert len(lines) == 1 and "could not be written" in lines[0] and "Traceback" not in proc.stderr
     assert path.read_text() == previous
     assert sorted(os.listdir(tmp_path)) == ["t.csv"]
     # the same command without the limit writes the whole table (so the limit is what failed above)
-    proc = subprocess.run([sys.executable, "-m", "tnrnn", *argv], env=child_env(), capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tnrnn", *argv], env=child_env(), capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(path.read_text()) > 200 and len(path.read_text().splitlines()) == 1 + 8
 
@@ -155,8 +172,12 @@ def test_check_output_dir(tmp_path):
     assert check_output_dir("out", str(tmp_path / "a" / "b")) == str(tmp_path / "a" / "b")
     assert not (tmp_path / "a").exists()  # nothing is created by the check
     (tmp_path / "f").write_text("")
-    for path, words in {"": "directory path", str(tmp_path / "f"): "existing file",
-                        str(tmp_path / "f" / "g"): "is a file", "/proc/tnrnn-d": "not writable"}.items():
+    for path, words in {
+        "": "directory path",
+        str(tmp_path / "f"): "existing file",
+        str(tmp_path / "f" / "g"): "is a file",
+        "/proc/tnrnn-d": "not writable",
+    }.items():
         with pytest.raises(ArgumentError, match=words):
             check_output_dir("out", path)
 
@@ -201,8 +222,9 @@ def test_decimal_digits_match_the_text_of_the_number():
 def test_strict_json_rules():
     huge = 3**20000
     small = 3**100
-    out = json.loads(strict_json({"huge": huge, "small": small, "inf": math.inf, "nan": math.nan, "t": (1, 2),
-                                  "neg": -huge}))
+    out = json.loads(
+        strict_json({"huge": huge, "small": small, "inf": math.inf, "nan": math.nan, "t": (1, 2), "neg": -huge})
+    )
     assert out["small"] == small  # exact below the limit
     assert out["huge"]["digits"] == decimal_digits(huge) > JSON_EXACT_DIGITS
     assert out["huge"]["log2"] == pytest.approx(20000 * math.log2(3), rel=1e-12)

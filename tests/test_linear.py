@@ -274,8 +274,9 @@ def _rnn_and_scm_paths(width):
     c = train_scm(matched_scm(r.L_init, lag_weights(T - 1, rho2=rho2)), xs, ys, lr=eta, steps=steps)
     assert_close(c.L_init, r.L_init)
     assert r.train_loss[-1] < r.train_loss[0] and c.train_loss[-1] < c.train_loss[0]
-    return relative_path_difference(r.L_final, c.L_final, r.L_init), relative_error(r.L_final - r.L_init,
-                                                                                   c.L_final - c.L_init)
+    return relative_path_difference(r.L_final, c.L_final, r.L_init), relative_error(
+        r.L_final - r.L_init, c.L_final - c.L_init
+    )
 
 
 def test_rnn_and_scm_training_paths_agree_at_width_250():

@@ -121,8 +121,11 @@ def test_modular_matches_float_on_small_integers():
     W_I = tuple(rng.integers(-2, 3, (R, M if l == 0 else R)) for l in range(L))
     W_H = tuple(rng.integers(-2, 3, (R, R)) for _ in range(L))
     W_O = rng.integers(-2, 3, (1, R))
-    fmodel = RAC(tuple(map(jnp.asarray, map(np.float64, W_I))), tuple(map(jnp.asarray, map(np.float64, W_H))),
-                 jnp.asarray(np.float64(W_O)))
+    fmodel = RAC(
+        tuple(map(jnp.asarray, map(np.float64, W_I))),
+        tuple(map(jnp.asarray, map(np.float64, W_H))),
+        jnp.asarray(np.float64(W_O)),
+    )
     p = max_safe_prime(R)
     m = ModularRAC.from_rac(fmodel, p)
     xs = rng.integers(-2, 3, (4, M))

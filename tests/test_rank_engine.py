@@ -28,8 +28,6 @@ P21 = _primes_below(BLAS_PRIME_BOUND, 1)[0]
 P31 = 2**31 - 1  # int64 mode: width * (p-1)^2 < 2^63 for width <= 2
 
 
-
-
 def _python_int_entry(params, p, xs):
     """y(x) mod p of the RAC with Python integers (no numpy, no JAX): an independent evaluation."""
     L = len(params.W_I)
@@ -103,8 +101,6 @@ def test_residue_width_limit_is_the_exactness_bound():
     n = residue_width_limit(P21)
     assert n * h * h < 2**52 <= (n + 1) * h * h
     assert n >= 4096
-
-
 
 
 @pytest.mark.parametrize(("n", "m", "r"), [(300, 300, 300), (300, 260, 170), (140, 520, 133), (513, 400, 1)])

@@ -104,10 +104,21 @@ def test_param_count_counts_the_free_entries_of_A(depth):
 
 def _train_scornn(lr_A, dtype=jnp.float64, steps=60):
     task = CopyTask(n=3, M_c=2, B=3)
-    model = init_model("scornn", n_inputs=task.n_inputs, n_classes=task.n_classes, width=8, depth=2,
-                       key=jax.random.key(0), dtype=dtype)
-    config = TrainConfig(batch=16, lr=1e-2, lr_A=lr_A, optimizer="rmsprop", max_steps=steps, eval_every=20,
-                         patience=10, n_val=32, n_test=32, target_accuracy=1.1)
+    model = init_model(
+        "scornn", n_inputs=task.n_inputs, n_classes=task.n_classes, width=8, depth=2, key=jax.random.key(0), dtype=dtype
+    )
+    config = TrainConfig(
+        batch=16,
+        lr=1e-2,
+        lr_A=lr_A,
+        optimizer="rmsprop",
+        max_steps=steps,
+        eval_every=20,
+        patience=10,
+        n_val=32,
+        n_test=32,
+        target_accuracy=1.1,
+    )
     best, rec = train(task, model, config, key=jax.random.key(1), progress=False)
     return model, best, rec
 

@@ -255,18 +255,18 @@ def quick_results():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("tnrnn.tasks.experiment.train", FakeTrainer())
         return run_experiment(
-        "ses",
-        cell="rnn",
-        depths=[1, 2],
-        values=[6],
-        seeds=[0, 1],
-        n=3,
-        m=2,
-        params=400,
-        quick=True,
-        progress=False,
-        command="test",
-    )
+            "ses",
+            cell="rnn",
+            depths=[1, 2],
+            values=[6],
+            seeds=[0, 1],
+            n=3,
+            m=2,
+            params=400,
+            quick=True,
+            progress=False,
+            command="test",
+        )
 
 
 def test_results_hold_every_setting_and_round_trip(quick_results, tmp_path):
@@ -390,8 +390,9 @@ def test_ses_short_sequences_are_learned():
     assert rec["test"]["accuracy"] > 0.9
 
 
-@pytest.mark.parametrize(("kw", "name"), [({"name": "../escaped"}, "name"), ({"name": "a/b"}, "name"),
-                                          ({"name": ".."}, "name")])
+@pytest.mark.parametrize(
+    ("kw", "name"), [({"name": "../escaped"}, "name"), ({"name": "a/b"}, "name"), ({"name": ".."}, "name")]
+)
 def test_cli_experiment_refuses_a_name_that_is_a_path_before_training(kw, name, tmp_path):
     from tnrnn.tasks.experiment import run_cli_experiment
 

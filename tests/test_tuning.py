@@ -55,10 +55,20 @@ def test_min_steps_defers_decay_and_stop():
 # --- tuning never reads test data ----------------------------------------------------------------------------
 
 _TUNE_KW = {
-    "cell": "rnn", "depths": [1], "values": [6], "seeds": [0, 1], "n": 3, "m": 2, "params": 300,
-    "lr_grid": [1e-4, 3e-2], "pilot_steps": 100, "pilot_seeds": [50], "progress": False,
-    "config": TrainConfig(batch=32, max_steps=100, eval_every=50, patience=5, n_val=128, n_test=128,
-                          target_accuracy=1.1),
+    "cell": "rnn",
+    "depths": [1],
+    "values": [6],
+    "seeds": [0, 1],
+    "n": 3,
+    "m": 2,
+    "params": 300,
+    "lr_grid": [1e-4, 3e-2],
+    "pilot_steps": 100,
+    "pilot_seeds": [50],
+    "progress": False,
+    "config": TrainConfig(
+        batch=32, max_steps=100, eval_every=50, patience=5, n_val=128, n_test=128, target_accuracy=1.1
+    ),
 }
 
 
@@ -67,11 +77,13 @@ def test_train_follows_the_stall_rule():
     task = SESTask(n=3, m=2, T=6)
     # the tuning runs' task, model and training sizes below: their compiled training step serves this test too
     # (min_delta = 0.1: here the loss stalls after 300 steps, the rate decays at 350 and the run stops at 450)
-    config = dataclasses.replace(_TUNE_KW["config"], lr=3e-2, max_steps=500, patience=2, min_delta=1e-1,
-                                 schedule="plateau")
+    config = dataclasses.replace(
+        _TUNE_KW["config"], lr=3e-2, max_steps=500, patience=2, min_delta=1e-1, schedule="plateau"
+    )
     width, _ = match_width("rnn", 1, _TUNE_KW["params"], n_inputs=task.n_inputs, n_classes=task.n_classes)
-    model = init_model("rnn", n_inputs=task.n_inputs, n_classes=task.n_classes, width=width, depth=1,
-                       key=jax.random.key(0))
+    model = init_model(
+        "rnn", n_inputs=task.n_inputs, n_classes=task.n_classes, width=width, depth=1, key=jax.random.key(0)
+    )
     _, rec = train(task, model, config, key=jax.random.key(1), progress=False)
     lrs, n = lr_sequence(rec["curves"]["val_loss"], config)
     assert rec["curves"]["lr"] == lrs
@@ -147,8 +159,9 @@ def test_bootstrap_of_two_points_is_the_full_range():
 def test_bootstrap_interval_covers_the_mean_of_a_known_distribution():
     """About 95 % of intervals from samples of 30 uniforms contain 1/2 (binomial band over 200 repetitions)."""
     gen = np.random.default_rng(11)
-    hits = sum(lo <= 0.5 <= hi for lo, hi in (bootstrap_ci(gen.uniform(size=30), n_boot=2000, seed=i)
-                                             for i in range(200)))
+    hits = sum(
+        lo <= 0.5 <= hi for lo, hi in (bootstrap_ci(gen.uniform(size=30), n_boot=2000, seed=i) for i in range(200))
+    )
     assert 170 <= hits <= 200  # percentile intervals under-cover slightly at n = 30; 3 sd below 0.95·200 is 181
 
 
@@ -171,10 +184,18 @@ def _synthetic_results(cutoffs):
     values = [10, 20, 30, 40]
     runs = [
         {"depth": d, "T": v, "seed": s, "params_target": 2000, "test": {"accuracy": 1.0 if v <= c else 0.4}}
-        for d, cs in cutoffs.items() for s, c in enumerate(cs) for v in values
+        for d, cs in cutoffs.items()
+        for s, c in enumerate(cs)
+        for v in values
     ]
-    return {"sweep": "T", "metric": "accuracy", "params_target": 2000, "values": values,
-            "depths": sorted(cutoffs), "runs": runs}
+    return {
+        "sweep": "T",
+        "metric": "accuracy",
+        "params_target": 2000,
+        "values": values,
+        "depths": sorted(cutoffs),
+        "runs": runs,
+    }
 
 
 def test_largest_solved_and_paired_analysis_on_synthetic_results():
@@ -261,8 +282,29 @@ def test_paper_preset_quick_run(task, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_capacity_sweep_over_budgets(tmp_path, capsys):
-    res = _cli_results(["experiment", "ses", "--T", "6", "--n", "3", "--m", "2", "--cell", "rnn", "--depths", "1,2",
-                        "--params", "200,400", "--seeds", "0", "--quick"], tmp_path, capsys)
+    res = _cli_results(
+        [
+            "experiment",
+            "ses",
+            "--T",
+            "6",
+            "--n",
+            "3",
+            "--m",
+            "2",
+            "--cell",
+            "rnn",
+            "--depths",
+            "1,2",
+            "--params",
+            "200,400",
+            "--seeds",
+            "0",
+            "--quick",
+        ],
+        tmp_path,
+        capsys,
+    )
     assert res["budgets"] == [200, 400] and len(res["runs"]) == 4
     assert {(r["params_target"], r["depth"]) for r in res["runs"]} == {(b, d) for b in (200, 400) for d in (1, 2)}
 

@@ -67,8 +67,14 @@ def test_parse_partition_refuses_bad_entries(partition):
 
 def test_parse_partition_accepts_integer_forms():
     want = ((1, 2), (3, 4))
-    for given in ("1,2;3,4", " 1, 2 ; 3 ,4", ([1, 2], [3, 4]), ((np.int64(2), 1), range(3, 5)),
-                  np.array([[1, 2], [3, 4]]), (np.array([1, 2]), np.array([4, 3], dtype=np.uint8))):
+    for given in (
+        "1,2;3,4",
+        " 1, 2 ; 3 ,4",
+        ([1, 2], [3, 4]),
+        ((np.int64(2), 1), range(3, 5)),
+        np.array([[1, 2], [3, 4]]),
+        (np.array([1, 2]), np.array([4, 3], dtype=np.uint8)),
+    ):
         part = parse_partition(given, 4)
         assert (part.A, part.B) == want
 

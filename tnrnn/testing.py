@@ -122,13 +122,26 @@ class FakeTrainer:
         k = len(self.calls)
         acc = (k % 5 + 5) / 10
         metrics = {"loss": 1.0 - acc, "accuracy": acc}
-        curves = {"step": [config.eval_every], "lr": [config.lr], "train_loss": [1.0], "val_loss": [1.0 - acc],
-                  "val_accuracy": [acc]}
+        curves = {
+            "step": [config.eval_every],
+            "lr": [config.lr],
+            "train_loss": [1.0],
+            "val_loss": [1.0 - acc],
+            "val_accuracy": [acc],
+        }
         if task.per_step:
             metrics["data_accuracy"] = acc
             curves["val_data_accuracy"] = [acc]
-        return {"curves": curves, "val": dict(metrics), "test": dict(metrics), "steps": config.eval_every,
-                "best_step": config.eval_every, "decay_steps": [], "stop_reason": "max_steps", "wall_s": 0.0}
+        return {
+            "curves": curves,
+            "val": dict(metrics),
+            "test": dict(metrics),
+            "steps": config.eval_every,
+            "best_step": config.eval_every,
+            "decay_steps": [],
+            "stop_reason": "max_steps",
+            "wall_s": 0.0,
+        }
 
     def __call__(self, task, model, config, *, key, progress=True, desc="", test=True):
         rec = self.record(task, config)
