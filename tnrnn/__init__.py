@@ -7,7 +7,7 @@ imports matplotlib; drawing and plotting functions live in `tnrnn.draw` and `tnr
 
 from __future__ import annotations
 
-import importlib
+from tnrnn._lazy import lazy_names
 
 #: public name -> the module that defines it; imported on first use (`__getattr__`), so that ``import tnrnn`` and
 #: ``import tnrnn.network`` / ``tnrnn.bounds`` / ``tnrnn.cuts`` load neither JAX nor matplotlib
@@ -78,14 +78,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tnrnn' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -666,6 +666,22 @@ class CellSpec:
     def kwargs(self) -> dict:
         return {"domain": self.domain, **dict(self.options)}
 
+    def plan(self) -> dict:
+        """`tnrnn.rank.plan` of this cell: sizes, memory and time estimates (raises `MemoryRefusal` if too large)."""
+        from tnrnn.rank.engine import plan
+
+        kw = self.kwargs
+        return plan(
+            self.M,
+            self.R,
+            self.L,
+            self.T,
+            domain=self.domain,
+            partition=kw.get("partition", "start-end"),
+            cell=kw.get("cell", "rac"),
+            max_N=kw.get("max_N"),
+        )
+
     @property
     def series(self) -> tuple:
         """The cells that differ only in T (for ``frontier=True``)."""
@@ -736,20 +752,9 @@ def _environ(env: dict):
 def _cost(spec: CellSpec) -> float | None:
     """Estimated seconds (`tnrnn.rank.plan`), or None when the cell would be refused for memory."""
     from tnrnn._types import MemoryRefusal
-    from tnrnn.rank.engine import plan
 
-    kw = spec.kwargs
     try:
-        info = plan(
-            spec.M,
-            spec.R,
-            spec.L,
-            spec.T,
-            domain=spec.domain,
-            partition=kw.get("partition", "start-end"),
-            cell=kw.get("cell", "rac"),
-            max_N=kw.get("max_N"),
-        )
+        info = spec.plan()
     except MemoryRefusal:
         return None
     return max(float(info["estimate_seconds"]), 1e-12)
@@ -913,19 +918,7 @@ def _count_kept(atlas: Atlas, specs, timeout) -> int:
 
 
 def _raise_refusal(s: CellSpec):
-    from tnrnn.rank.engine import plan
-
-    kw = s.kwargs
-    plan(
-        s.M,
-        s.R,
-        s.L,
-        s.T,
-        domain=s.domain,
-        partition=kw.get("partition", "start-end"),
-        cell=kw.get("cell", "rac"),
-        max_N=kw.get("max_N"),
-    )  # raises the MemoryRefusal with its message
+    s.plan()  # raises the MemoryRefusal with its message
 
 
 def _run_pool(todo, jobs, timeout, runnable, finish):

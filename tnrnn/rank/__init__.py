@@ -6,7 +6,7 @@ kernel on the default device), `tnrnn.rank.elimination` (exact rank modulo a pri
 The names below are loaded on first use.
 """
 
-import importlib
+from tnrnn._lazy import lazy_names
 
 #: public name -> the submodule that defines it, imported on first use (`__getattr__`): ``tnrnn.rank.RankResult``
 #: (or ``tnrnn.rank.certificate``) loads neither numpy nor JAX, so that reading certificates (the rank atlas) is cheap
@@ -42,17 +42,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tnrnn.rank' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 __all__ = [
