@@ -240,3 +240,31 @@ def test_jsonable_numpy_and_limit_edge():
     assert jsonable(edge) == edge and isinstance(jsonable(edge * 10), dict)
     with pytest.raises(TypeError):
         jsonable(object())
+
+
+def test_load_json_results_one_reader_for_both_results_files(tmp_path):
+    import json
+
+    from tnrnn._io import load_json_results
+    from tnrnn.linear.experiments import load_results as load_linear
+    from tnrnn.tasks.experiment import RESULTS_FORMAT
+    from tnrnn.tasks.experiment import load_results as load_memory
+
+    given = {"anything": 1}
+    assert load_json_results(given, formats=("x",), keys=("y",)) is given
+    files = {
+        "memory": {"format": RESULTS_FORMAT, "runs": []},
+        "linear": {"settings": {}, "ntk": {}},
+        "list": [1, 2],
+        "broken": None,
+    }
+    for stem, content in files.items():
+        text = "{not json" if content is None else json.dumps(content)
+        (tmp_path / f"{stem}.json").write_text(text)
+    assert load_memory(tmp_path / "memory.json") == files["memory"]
+    assert load_linear(tmp_path / "linear.json") == files["linear"]
+    wrong_files = ((load_memory, "linear"), (load_linear, "memory"), (load_memory, "list"), (load_linear, "broken"))
+    for loader, wrong in wrong_files:
+        with pytest.raises(ArgumentError) as info:
+            loader(tmp_path / f"{wrong}.json")
+        assert info.value.name == "results" and f"{wrong}.json" in str(info.value)

@@ -512,7 +512,14 @@ def load_results(results) -> dict:
     The memory-experiment results (another format) are read by `tnrnn.tasks.load_results`; both go through
     `tnrnn._io.load_json_results`.
     """
-    return load_json_results(results, keys=("settings",), what="a linear-RNN results file")
+    out = load_json_results(results, what="a linear-RNN results file")
+    if not any(part in out for part in _PARTS):
+        raise ArgumentError("results", str(results), f"a linear-RNN results file (with one of {', '.join(_PARTS)})")
+    return out
+
+
+#: the parts a linear-RNN results file may hold (`run_linear_experiments` writes every one it ran)
+_PARTS = ("ntk", "equivalence", "sweep", "sunspots")
 
 
 def summarise_results(results) -> dict:
