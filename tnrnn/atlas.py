@@ -181,19 +181,8 @@ def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
     for name in options:
         check_choice("key input", name, OPTIONAL_KEYS)
     o = {**KEY_DEFAULTS, **options}
-    M, R, L, T = check_sizes(M, R, L, T)
-    cell = o["cell"]
-    if not isinstance(cell, str):
-        raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
-    part = parse_partition(o["partition"], T)
     return {
-        "cell": cell,
-        "M": M,
-        "R": R,
-        "L": L,
-        "T": T,
-        "domain": check_domain(domain),
-        "partition": part.spec(),
+        **_cell_fields(o["cell"], M, R, L, T, domain, o["partition"]),
         "seed": check_positive_int("seed", o["seed"], minimum=0),
         "n_seeds": check_positive_int("n_seeds", o["n_seeds"]),
         "method": check_choice("method", o["method"], _METHODS),
@@ -208,8 +197,8 @@ def _key_text(key: dict, fields: Sequence[str] = KEY_FIELDS) -> str:
     return json.dumps([key[k] for k in fields], separators=(",", ":"))
 
 
-def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dict:
-    """The validated key of a min-cut bound (a dict over `MIN_CUT_FIELDS`; the partition in its ``"A;B"`` form)."""
+def _cell_fields(cell, M, R, L, T, domain, partition) -> dict:
+    """The validated fields shared by both keys: the cell's name, its sizes, the domain, the partition's spec."""
     M, R, L, T = check_sizes(M, R, L, T)
     if not isinstance(cell, str):
         raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
@@ -221,8 +210,12 @@ def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dic
         "T": T,
         "domain": check_domain(domain),
         "partition": parse_partition(partition, T).spec(),
-        "cut_version": CUT_VERSION,
     }
+
+
+def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dict:
+    """The validated key of a min-cut bound (a dict over `MIN_CUT_FIELDS`; the partition in its ``"A;B"`` form)."""
+    return {**_cell_fields(cell, M, R, L, T, domain, partition), "cut_version": CUT_VERSION}
 
 
 def result_from_dict(d: dict):

@@ -132,15 +132,22 @@ def rank_table(
                 "degree_upper": degree_upper_bound(M, L, T),
                 "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
                 "min_cut": _min_cut_or_none(M, R, L, T, d, atlas) if min_cut else None,
-                "seeds": len(res.seeds),
-                "N": list(res.N),
-                "status": res.status,
-                "failure_bound": res.failure_bound,
-                "primes": list(res.primes),
-                "engine": res.extra.get("elimination"),
+                **_certificate_columns(res),
             }
         )
     return rows
+
+
+def _certificate_columns(res) -> dict:
+    """The columns of a row that come from its `tnrnn.rank.RankResult`."""
+    return {
+        "seeds": len(res.seeds),
+        "N": list(res.N),
+        "status": res.status,
+        "failure_bound": res.failure_bound,
+        "primes": list(res.primes),
+        "engine": res.extra.get("elimination"),
+    }
 
 
 def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True) -> None:
@@ -190,13 +197,8 @@ def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, atlas) -> l
                 "degree_upper": ups["degree_upper"],
                 "alphabet_upper": ups.get("alphabet_upper"),
                 "min_cut": cut,
-                "seeds": len(res.seeds),
-                "N": list(res.N),
                 "cell": res.cell,
-                "status": res.status,
-                "failure_bound": res.failure_bound,
-                "primes": list(res.primes),
-                "engine": res.extra.get("elimination"),
+                **_certificate_columns(res),
             }
         )
         if bar is not None:
