@@ -83,18 +83,25 @@ def v1_seconds(case: tuple, rev: str, limit: float) -> dict:
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
         M, R, L, T = case
         code = (
-            "import time, json; from tnrnn.rank import separation_rank; t=time.perf_counter(); "
+            "import time, json, tnrnn; from tnrnn.rank import separation_rank; t=time.perf_counter(); "
             f"r=separation_rank({M},{R},{L},{T},domain='continuous',n_seeds=1); "
-            "print(json.dumps({'rank': r.rank, 'seconds': time.perf_counter()-t}))"
+            "print(json.dumps({'rank': r.rank, 'seconds': time.perf_counter()-t, 'package': tnrnn.__file__}))"
         )
         env = dict(os.environ, PYTHONPATH=tmp)
         try:
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=limit)
+            # run in the extracted folder: ``python -c`` puts the working directory first on sys.path, so from a
+            # checkout the child would otherwise import the current package instead of version 1
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=limit, cwd=tmp
+            )
         except subprocess.TimeoutExpired:
             return {"rank": None, "seconds": limit, "note": f"over {limit} s"}
         if out.returncode:
             return {"rank": None, "seconds": None, "note": out.stderr.strip().splitlines()[-1:]}
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        if not res.pop("package").startswith(tmp):
+            raise RuntimeError(f"the version-1 child did not import the package extracted to {tmp}")
+        return res
 
 
 def headline(quick: bool, rev: str, limit: float) -> dict:
