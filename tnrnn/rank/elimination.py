@@ -34,6 +34,7 @@ import numpy as np
 
 from tnrnn._types import ArgumentError, check_choice
 from tnrnn.rank._blas import gemm_update
+from tnrnn.rank._blas import matmul as _mm  # one BLAS (and thread pool) for every matmul
 
 __all__ = [
     "ELIMINATIONS",
@@ -192,7 +193,7 @@ def _panel_base(P: np.ndarray, p: int):
             break
         X = P[idx]
         if k:
-            X -= X[:, Q] @ E[:k]
+            X -= _mm(X[:, Q], E[:k])
             _reduce(X, p)
         nz = np.flatnonzero(np.any(X != 0, axis=1))
         if nz.size == 0:
@@ -204,7 +205,7 @@ def _panel_base(P: np.ndarray, p: int):
         W[:k0, w : w + k0] = T[:k0, :k0]
         W[k0:, :w] = X[cand]
         if k0:
-            W[k0:, w : w + k0] = -(P[idx[cand]][:, Q] @ T[:k0, :k0])
+            W[k0:, w : w + k0] = -_mm(P[idx[cand]][:, Q], T[:k0, :k0])
             _reduce(W[k0:], p)
         free = np.zeros(k0 + c, bool)
         free[k0:] = True
@@ -232,7 +233,7 @@ def _panel_base(P: np.ndarray, p: int):
     rest = np.flatnonzero(active)
     if k == 0:
         return np.empty(0, np.intp), rest, np.zeros((rest.size, 0))
-    G = P[rest][:, Q] @ T[:k, :k]
+    G = _mm(P[rest][:, Q], T[:k, :k])
     return np.asarray(piv, np.intp), rest, _reduce(G, p)
 
 
@@ -250,12 +251,12 @@ def _panel(P: np.ndarray, p: int):
     piv1, rest1, G1 = _panel(P[:, :w1], p)
     R = P[rest1, w1:]
     if piv1.size:
-        R -= G1 @ P[piv1, w1:]
+        R -= _mm(G1, P[piv1, w1:])
         _reduce(R, p)
     piv2, rest2, G2 = _panel(R, p)
     G1r = G1[rest2]
     if piv1.size and piv2.size:
-        G1r -= G2 @ G1[piv2]
+        G1r -= _mm(G2, G1[piv2])
         _reduce(G1r, p)
     return np.concatenate([piv1, rest1[piv2]]), rest1[rest2], np.hstack([G1r, G2])
 
@@ -289,7 +290,7 @@ def _panel_fast(P: np.ndarray, p: int):
     mask = np.ones(n, bool)
     mask[piv_c] = False
     rest = np.flatnonzero(mask)
-    G = P[rest] @ Pinv
+    G = _mm(P[rest], Pinv)
     return piv_c, rest, _reduce(G, p)
 
 
@@ -327,16 +328,16 @@ def _inverse_blocks(A: np.ndarray, p: int):
     X = _inverse_blocks(A11, p)
     if X is None:
         return None
-    XA12 = _reduce(X @ A12, p)
-    A21X = _reduce(A21 @ X, p)
-    Y = _inverse_blocks(_reduce(A22 - _reduce(A21 @ XA12, p), p), p)
+    XA12 = _reduce(_mm(X, A12), p)
+    A21X = _reduce(_mm(A21, X), p)
+    Y = _inverse_blocks(_reduce(A22 - _reduce(_mm(A21, XA12), p), p), p)
     if Y is None:
         return None
-    B12 = _reduce(-(XA12 @ Y), p)
+    B12 = _reduce(-_mm(XA12, Y), p)
     out = np.empty_like(A)
-    out[:h, :h] = _reduce(X - _reduce(B12 @ A21X, p), p)
+    out[:h, :h] = _reduce(X - _reduce(_mm(B12, A21X), p), p)
     out[:h, h:] = B12
-    out[h:, :h] = _reduce(-(Y @ A21X), p)
+    out[h:, :h] = _reduce(-_mm(Y, A21X), p)
     out[h:, h:] = Y
     return out
 

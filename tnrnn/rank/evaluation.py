@@ -4,8 +4,9 @@ Three paths, one cell definition (`tnrnn.cells`):
 
 * `residue_matrix`: the engine's kernel. A jitted, fused JAX function on the default device (GPU when present,
   CPU otherwise). The side that owns step 1 is the *row* side; its leading run of consecutive steps (the prefix)
-  is run once per row point, and the remaining steps once per pair, in tiles of rows x columns of fixed shape (one
-  or two compilations serve every size; tiles bound the memory). The cell's ``step`` runs on
+  is run once per row point (in numpy: it is cheap, and it saves a compilation), and the remaining steps once per
+  pair, in tiles of rows x columns of fixed shape (one or two compilations serve every size; tiles bound the
+  memory). The cell's ``step`` runs on
   `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
   sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
   (``width (p-1)^2 < 2^63``). x64 is enabled only inside the call (``jax.enable_x64``), never globally.
@@ -167,24 +168,19 @@ def _pp(p: int, dtype: str):
     return jnp.asarray([float(p), 1.0 / p], jnp.float64)
 
 
-def _prefix_fn(cell, k: int, dtype: str):
-    key = ("prefix", cell, k, dtype)
-    if key not in _KERNELS:
-        import jax
-        import jax.numpy as jnp
+def _prefix(cell, params, rows: np.ndarray, k: int, p: int, dtype: str):
+    """The carry after the first ``k`` steps for every row point, in numpy (leaves of shape ``(n,)``).
 
-        def prefix(params, rows, pp):  # rows: (n, k, M)
-            ar = _arith(pp, dtype)
-            n = rows.shape[0]
-            carry = cell.initial_carry(params, ar, rows[:, 0, :])
-            for t in range(k):
-                x = [rows[:, t, m] for m in range(cell.M)]
-                carry, _ = cell.step(params, carry, x, ar)
-            # every leaf an (n,) array: constants of the carry are broadcast
-            return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), (n,)), carry)
-
-        _KERNELS[key] = jax.jit(prefix)
-    return _KERNELS[key]
+    The prefix runs once per row point, so it is cheap; numpy saves a compilation per cell and schedule. It is the
+    same `ResidueArith` on numpy, hence the same exact residues as the kernel.
+    """
+    ar = ResidueArith(p, np, dtype)
+    n = rows.shape[0]
+    carry = cell.initial_carry(params, ar, rows[:, 0, :])
+    for t in range(k):
+        carry, _ = cell.step(params, carry, [rows[:, t, m] for m in range(cell.M)], ar)
+    np_dtype = np.float64 if dtype == "float64" else np.int64
+    return _map_leaves(lambda v: np.ascontiguousarray(np.broadcast_to(np.asarray(v, np_dtype), (n,))), carry)
 
 
 #: steps fused into the last kernel call. XLA's compile time grows much faster than linearly in the number of
@@ -306,20 +302,21 @@ def residue_matrix(
         # fixed tile shapes: one or two compilations serve every matrix size of a run
         tile_c = _COL_TILES[0] if n_c <= _COL_TILES[0] else _COL_TILES[1]
         tile_r = _row_tile(cell, tile_c)
-        n_rp = -(-n_r // _PREFIX_TILE) * _PREFIX_TILE  # a multiple of tile_r too
+        n_rp = -(-n_r // tile_r) * tile_r
         n_cp = -(-n_c // tile_c) * tile_c
-        rows_c = _pad(jnp.asarray(_centre(rows, p, dtype)), n_rp)
-        cols_c = _pad(jnp.asarray(_centre(cols, p, dtype)), n_cp)
-        prefix = _prefix_fn(cell, k, dtype)
-        carry = [prefix(dparams, rows_c[lo : lo + _PREFIX_TILE, :k, :], pp) for lo in range(0, n_rp, _PREFIX_TILE)]
+        # the inputs and the prefix stay in host memory; each kernel call takes its tile (slicing a device array
+        # would compile a slice per shape)
+        rows_c = _pad(_centre(rows, p, dtype), n_rp)
+        cols_c = _pad(_centre(cols, p, dtype), n_cp)
+        host_params = jax.tree_util.tree_map(lambda w: _centre(w, p, dtype), params)
+        carry = _prefix(cell, host_params, rows_c[:, :k, :], k, p, dtype)
         rest_rows = rows_c[:, k:, :]
         groups = _groups(schedule)
         kerns = [_pair_fn(cell, steps, dtype, g == 0, g == len(groups) - 1) for g, (steps, _, _) in enumerate(groups)]
         total = (-(-n_r // tile_r)) * (n_cp // tile_c)
         pending, done = None, 0
         for lo in range(0, n_r, tile_r):
-            blk, off = divmod(lo, _PREFIX_TILE)
-            c_rows = jax.tree_util.tree_map(lambda v, off=off: v[off : off + tile_r], carry[blk])
+            c_rows = _map_leaves(lambda v, lo=lo: v[lo : lo + tile_r], carry)
             for clo in range(0, n_c, tile_c):
                 if deadline is not None and time.monotonic() > deadline:
                     raise EvaluationTimeout()
@@ -348,16 +345,13 @@ def residue_matrix(
 #: column tile widths of the pair kernel (the narrow one for small blocks; 1024 pads 8568 columns by 7.5%, 4096
 #: padded them by 43%)
 _COL_TILES = (512, 1024)
-#: rows per prefix call
-_PREFIX_TILE = 512
+#: most rows per kernel call
+_MAX_ROW_TILE = 512
 
 
 def _row_tile(cell, tile_c: int) -> int:
-    """Rows per kernel call: a multiple of 8 that divides the prefix tile, within the chunk memory budget."""
-    rows = max(8, min(_PREFIX_TILE, _chunk_rows(cell, tile_c)))
-    while _PREFIX_TILE % rows:
-        rows -= 1
-    return rows
+    """Rows per kernel call: a multiple of 8, within the chunk memory budget."""
+    return max(8, min(_MAX_ROW_TILE, _chunk_rows(cell, tile_c)) // 8 * 8)
 
 
 def _store(target, pending, r_off, c_off, n_r, n_c):
@@ -367,10 +361,8 @@ def _store(target, pending, r_off, c_off, n_r, n_c):
     target[r_off + lo : r_off + hi, c_off + clo : c_off + chi] = np.asarray(res)[: hi - lo, : chi - clo]
 
 
-def _pad(x, n: int):
+def _pad(x: np.ndarray, n: int) -> np.ndarray:
     """Pad the leading axis to ``n`` rows (zeros), so every chunk has one shape and one compilation."""
-    import jax.numpy as jnp
-
     if x.shape[0] == n:
         return x
-    return jnp.concatenate([x, jnp.zeros((n - x.shape[0], *x.shape[1:]), x.dtype)])
+    return np.concatenate([x, np.zeros((n - x.shape[0], *x.shape[1:]), x.dtype)])
