@@ -282,7 +282,6 @@ def residue_matrix(
     exact values of the first output modulo ``p``.
     """
     import jax
-    import jax.numpy as jnp
 
     check_residue_prime(cell, p, dtype)
     rows, cols, row_steps, col_steps, transposed = _orient(partition, a_points, b_points)
