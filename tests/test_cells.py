@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tnrnn import ArgumentError, parse_partition
-from tnrnn.bounds import cell_bounds_report, cell_upper_bounds, proven_upper_bounds
-from tnrnn.cells import Cell, NumpyModular, Rac, cell_names, make_cell
+from tnrnn.bounds import proven_upper_bounds
+from tnrnn.cells import Cell, NumpyModular, Rac, cell_bounds_report, cell_names, cell_upper_bounds, make_cell
 from tnrnn.cells.bounds import cell_lower_bound, derived_upper_bounds
 from tnrnn.rank import evaluation_matrix, one_hot_grid, reference_matrix, residue_matrix, separation_rank
 from tnrnn.rank.engine import _Adapter

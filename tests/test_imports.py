@@ -65,7 +65,7 @@ _HELP = (
     "assert '(default: markdown)' in buf.getvalue()\n"
 )
 _CELL_BOUNDS = (
-    "import tnrnn.bounds as b\n"
+    "import tnrnn.cells as b\n"
     "for c in ('rac', 'bilinear', 'mi', 'quad', 'linear'):\n"
     "    b.cell_bounds_report(c, 2, 2, 2, 6)\n"
     "    b.cell_upper_bounds(c, 2, 2, 3, 5, domain='onehot', partition='interleaved')\n"

@@ -6,8 +6,9 @@ a bound *proven* on the theory page (section 'Bounds the toolkit proves'), or a 
 Notation: ``((n; k)) = C(n + k - 1, k)``, the number of size-``k`` multisets from ``n`` symbols.
 
 Other cells (`tnrnn.cells`: ``bilinear``, ``mi``, ``quad``, ``linear`` or a cell of your own) go through
-`cell_upper_bounds` and `cell_bounds_report`; their bounds are derived from the cell's step by the degree
-arithmetic of `tnrnn.cells.bounds` (derivations there), still pure integers. The RAC keeps the closed forms below.
+`tnrnn.cells.cell_upper_bounds` and `tnrnn.cells.cell_bounds_report`; their bounds are derived from the cell's step
+by the degree arithmetic of `tnrnn.cells.bounds` (derivations there), still pure integers. The RAC keeps the
+closed forms below.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ __all__ = [
     "check_closed_form_size",
     "EXACT_BITS",
     "SIDES",
-    "cell_upper_bounds",
-    "cell_bounds_report",
 ]
 
 #: the closed forms are computed exactly (Python ints) when their estimated total size is at most this many bits
@@ -321,56 +320,3 @@ def check_closed_form_size(M: int, R: int, L: int, T: int, partition="start-end"
         if bits > EXACT_BITS:
             refuse(bits, "the conjecture needs")
     return bits
-
-
-def _is_rac(cell) -> bool:
-    return cell == "rac" or getattr(cell, "name", None) == "rac"
-
-
-def cell_upper_bounds(cell, M: int, R: int, L: int, T: int, *, domain: str, partition="start-end") -> dict[str, int]:
-    """Every proven upper bound for ``cell`` (a registered name or a `tnrnn.cells.Cell`), by name.
-
-    The RAC gets `proven_upper_bounds` (the closed forms of this module, unchanged); every other cell gets its
-    ``proven_upper_bounds`` method, by default the bounds derived from its step (`tnrnn.cells.bounds`: input
-    degrees, state degrees at the boundary of a prefix partition, total degree; all weights, both domains).
-    """
-    M, R, L, T = check_sizes(M, R, L, T)
-    domain = check_domain(domain)
-    if _is_rac(cell):
-        return proven_upper_bounds(M, R, L, T, domain=domain, partition=partition)
-    from tnrnn.cells.base import make_cell
-
-    return dict(make_cell(cell, M, R, L).proven_upper_bounds(T, domain=domain, partition=partition))
-
-
-def cell_bounds_report(cell, M: int, R: int, L: int, T: int) -> dict:
-    """`bounds_report` for any cell (Start-End partition): the same keys, plus ``cell`` and ``total_degree_upper``.
-
-    ``lower``/``theorem`` name the proven generic lower bound where one is known (`tnrnn.cells.bounds`); the upper
-    bounds are those of the continuous domain (which bound the one-hot ranks too), ``alphabet_upper`` the one-hot
-    ``M^{T/2}``. ``min_cut`` is filled by the caller from the cell's tensor network, or stays ``None``.
-    """
-    M, R, L, T = check_sizes(M, R, L, T)
-    if _is_rac(cell):
-        return {**bounds_report(M, R, L, T), "cell": "rac"}
-    from tnrnn.cells.base import make_cell
-    from tnrnn.cells.bounds import cell_lower_bound
-
-    cellobj = make_cell(cell, M, R, L)
-    ups = dict(cellobj.proven_upper_bounds(T, domain="continuous", partition="start-end"))
-    low, theorem = cell_lower_bound(cellobj, T, domain="continuous")
-    return {
-        "M": M,
-        "R": R,
-        "L": L,
-        "T": T,
-        "cell": cellobj.name,
-        "lower": low,
-        "theorem": theorem,
-        "conjecture": None,
-        "state_upper": ups.get("state_upper"),
-        "degree_upper": ups["degree_upper"],
-        "total_degree_upper": ups.get("total_degree_upper"),
-        "alphabet_upper": alphabet_upper_bound(M, T),
-        "min_cut": None,
-    }

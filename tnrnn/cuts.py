@@ -276,12 +276,12 @@ def _check_graph(graph) -> None:
 
 
 def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
-    """`tnrnn.bounds.cell_bounds_report` of any cell with its Start-End min-cuts.
+    """`tnrnn.cells.cell_bounds_report` of any cell with its Start-End min-cuts.
 
     ``min_cut`` is from the continuous network, ``min_cut_onehot`` from the one-hot one; both are ``None``, with
     ``min_cut_reason``, where the cell has no tensor network or it is too large to build.
     """
-    from tnrnn.bounds import cell_bounds_report
+    from tnrnn.cells import cell_bounds_report
 
     out = cell_bounds_report(cell, M, R, L, T)
     out["min_cut_reason"] = None

@@ -81,7 +81,7 @@ def rank_table(
     `tnrnn.rank.separation_rank` (``"rigorous"``: word-size primes until the failure bound is at most 1e-6; part of
     the atlas key). The min-cut column is stored in the atlas too, so a table the atlas holds entirely is read
     without numpy, JAX or the cut module. ``cell`` other than ``"rac"`` is
-    computed in this process without the rank atlas: the bounds of `tnrnn.bounds.cell_upper_bounds`, and
+    computed in this process without the rank atlas: the bounds of `tnrnn.cells.cell_upper_bounds`, and
     ``min_cut`` from the cell's network (``None`` where it has none; stored in the atlas as for the RAC).
     """
     check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
@@ -173,7 +173,7 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
 
 
 def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, atlas) -> list[dict]:
-    from tnrnn.bounds import cell_upper_bounds
+    from tnrnn.cells import cell_upper_bounds
     from tnrnn.cells.base import make_cell
     from tnrnn.cells.bounds import cell_lower_bound
     from tnrnn.rank import separation_rank

@@ -4,6 +4,7 @@ from tnrnn.cells.arith import DegreeArith, FloatArith, NumpyModular, ResidueArit
 from tnrnn.cells.base import CELL_REGISTRY, Cell, cell_names, jax_pytrees, make_cell, register_cell, register_params
 from tnrnn.cells.polynomial import Bilinear, Linear, MultiplicativeIntegration, Quadratic
 from tnrnn.cells.rac import RAC, Rac, rac_layer
+from tnrnn.cells.report import cell_bounds_report, cell_upper_bounds
 
 __all__ = [
     "Cell",
@@ -24,4 +25,6 @@ __all__ = [
     "NumpyModular",
     "ResidueArith",
     "DegreeArith",
+    "cell_upper_bounds",
+    "cell_bounds_report",
 ]

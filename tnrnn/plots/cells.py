@@ -32,7 +32,7 @@ def cell_rank(cell: str, M: int, R: int, L: int, T: int, domain: str, *, seed: i
 
 
 def _best_bound(cell: str, M: int, R: int, L: int, T: int) -> int:
-    from tnrnn.bounds import cell_upper_bounds
+    from tnrnn.cells import cell_upper_bounds
 
     return min(cell_upper_bounds(cell, M, R, L, T, domain="continuous").values())
 
@@ -80,7 +80,7 @@ def plot_cells_rank_vs_T(
 
     Notes
     -----
-    Dashed lines in each cell's colour: the smallest proven upper bound (`tnrnn.bounds.cell_upper_bounds`:
+    Dashed lines in each cell's colour: the smallest proven upper bound (`tnrnn.cells.cell_upper_bounds`:
     state, input-degree and total-degree bounds; they hold in both domains); grey dotted, one-hot panels only:
     ``M^{T/2}``, the alphabet cap. A marker on its dashed line is a rank *proven* exact. Cells whose last values
     coincide share one label; a small horizontal offset per cell keeps coinciding markers visible.
