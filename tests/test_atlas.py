@@ -15,7 +15,8 @@ import pytest
 from tnrnn import atlas as A
 from tnrnn._types import ArgumentError
 from tnrnn.cli import main
-from tnrnn.rank import RankResult, separation_rank
+from tnrnn.rank import RankResult, engine, separation_rank
+from tnrnn.rank import store as S
 from tnrnn.table import rank_table
 
 TINY = dict(M=2, R=2, L=2, T=4, domain="continuous")
@@ -68,13 +69,13 @@ def atlas(tmp_path):
 def counted(monkeypatch):
     """Count the engine calls made through the atlas."""
     calls = []
-    real = A._compute
+    real = engine._compute
 
     def spy(M, R, L, T, **kw):
         calls.append((M, R, L, T, kw.get("domain")))
         return real(M, R, L, T, **kw)
 
-    monkeypatch.setattr(A, "_compute", spy)
+    monkeypatch.setattr(engine, "_compute", spy)
     return calls
 
 
@@ -136,7 +137,7 @@ def test_changing_any_key_input_misses(atlas, field, value):
 
 def test_engine_version_constant_is_the_default(atlas, monkeypatch):
     atlas.put(_key(), _fake(5))
-    monkeypatch.setattr(A, "ENGINE_VERSION", A.ENGINE_VERSION + 1)
+    monkeypatch.setattr(S, "ENGINE_VERSION", S.ENGINE_VERSION + 1)
     assert atlas.get(_key()) is None
 
 
@@ -221,7 +222,7 @@ def test_two_processes_write_at_once(tmp_path):
 
 
 def _one_warning(fn):
-    A._WARNED.clear()
+    S._WARNED.clear()
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         out = [fn(), fn()]
@@ -254,7 +255,7 @@ def test_newer_schema_warns_once_and_computes(tmp_path, counted):
 def test_locked_file_warns_once_and_computes(tmp_path, monkeypatch, counted):
     path = tmp_path / "locked.sqlite"
     A.Atlas(path).close()
-    monkeypatch.setattr(A, "_BUSY_MS", 50)
+    monkeypatch.setattr(S, "_BUSY_MS", 50)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -642,7 +643,7 @@ def test_key_defaults_and_choices_match_the_engine():
     from tnrnn.rank import engine
 
     assert A.KEY_DEFAULTS == A.key_defaults()
-    assert (A._METHODS, A._CONFIDENCES) == (engine.METHODS, engine.CONFIDENCES)
+    assert (S._METHODS, S._CONFIDENCES) == (engine.METHODS, engine.CONFIDENCES)
 
 
 def test_table_from_the_atlas_imports_no_heavy_module(tmp_path, capsys):
@@ -735,7 +736,7 @@ def test_changing_any_min_cut_key_input_misses(atlas, field, value):
 def test_min_cut_version_is_part_of_the_key(atlas, monkeypatch):
     key = A.min_cut_key(2, 2, 2, 4, domain="continuous")
     atlas.put_min_cut(key, 7)
-    monkeypatch.setattr(A, "CUT_VERSION", A.CUT_VERSION + 1)
+    monkeypatch.setattr(S, "CUT_VERSION", S.CUT_VERSION + 1)
     assert atlas.get_min_cut(A.min_cut_key(2, 2, 2, 4, domain="continuous")) is None
 
 

@@ -92,6 +92,11 @@ def _cell_bounds(cellobj, T, domain, part) -> dict:
     return out
 
 
+def _compute(M, R, L, T, **kwargs):
+    """One call of the engine without the atlas (a separate function, so that tests can count the computations)."""
+    return separation_rank(M, R, L, T, cache=None, **kwargs)
+
+
 def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -> dict:
     """The sizes a `separation_rank` call would reach at most: matrix side, peak memory and a rough time estimate.
 
@@ -233,8 +238,8 @@ def separation_rank(
         Show a progress bar per stage on stderr.
     on_plan : callable, optional
         Called with the `plan` dict before any heavy work (the CLI prints it).
-    cache : None, True, path or `tnrnn.atlas.Atlas`
-        Look the result up in the rank atlas, or compute and store it (`tnrnn.atlas`): None (default) computes
+    cache : None, True, path or `tnrnn.rank.store.Atlas`
+        Look the result up in the rank atlas, or compute and store it (`tnrnn.rank.store`): None (default) computes
         only; True uses the default atlas.
 
     Returns
@@ -258,9 +263,9 @@ def separation_rank(
     """
     if cache is not None:  # the rank atlas looks the call up, or computes it (with cache=None) and stores it
         args = dict(locals())
-        from tnrnn.atlas import cached_separation_rank
+        from tnrnn.rank.store import cached_call
 
-        return cached_separation_rank(**args)
+        return cached_call(args.pop("cache"), _compute, plan, **args)
     t_start = time.perf_counter()
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
