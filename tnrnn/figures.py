@@ -583,7 +583,7 @@ def make_figures(
         Show a tqdm progress bar on stderr.
     log : callable, optional
         Receives one line per skipped figure (default: print to stderr).
-    cache : None, True, path or `tnrnn.atlas.Atlas`
+    cache : None, True, path or `tnrnn.rank.store.Atlas`
         The rank atlas the rank figures look their values up in (and store what they compute); None: compute.
     read_atlas_csv : bool
         Use the finished ranks of ``<results_dir>/atlas.csv`` (the committed frontier export) where it has them.

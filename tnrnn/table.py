@@ -74,7 +74,7 @@ def rank_table(
     one-hot domain only and is ``None`` for continuous rows.
 
     The RAC's cells are computed by `tnrnn.atlas.run_sweep`: ``cache`` (None, True, a path or an
-    `tnrnn.atlas.Atlas`) reads finished cells from the rank atlas and stores new ones as they finish (so an
+    `tnrnn.rank.store.Atlas`) reads finished cells from the rank atlas and stores new ones as they finish (so an
     interrupted table resumes); ``jobs`` local worker processes, or a Dask ``scheduler``; a per-cell ``timeout``
     (partial results are marked ``status="partial"``); ``order`` and ``frontier`` as in `run_sweep` (cells skipped
     by the frontier, or refused for memory in frontier mode, have no row). ``confidence`` as in
