@@ -19,7 +19,7 @@ _JAX_CACHE = _test_jax_cache()
 if _JAX_CACHE != "off":
     # compiled kernels persist between test runs (a rerun loads what it compiled), in a folder the CLI never reads
     jax.config.update("jax_compilation_cache_dir", _JAX_CACHE)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
 
 
 @pytest.fixture(autouse=True, scope="session")
