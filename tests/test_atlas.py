@@ -663,6 +663,23 @@ def test_table_from_the_atlas_imports_no_heavy_module(tmp_path, capsys):
     assert json.loads(table)["rows"] == computed and all(r["min_cut"] is not None for r in computed)
 
 
+def test_rank_from_the_atlas_loads_no_jax(tmp_path, capsys):
+    path = str(tmp_path / "rank-light.sqlite")
+    argv = ["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "6", "--atlas", path, "--json"]
+    assert main(argv) == 0  # computed here
+    computed = json.loads(capsys.readouterr().out)
+    code = (
+        "import json, sys\nfrom tnrnn.cli import main\nrc = main(sys.argv[1:])\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'jax', 'jaxlib', 'matplotlib'})))\n"
+        "sys.exit(rc)"
+    )
+    out = _in_subprocess(code, *argv)
+    assert out.returncode == 0, out.stderr
+    result, heavy = out.stdout.strip().rsplit("\n", 1)
+    assert json.loads(heavy) == []
+    assert json.loads(result) == computed
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -217,7 +217,7 @@ def _add_rank(sub):
     )
     _cache_flags(p)
     _json_flag(p)
-    p.set_defaults(func=_run_rank, check=_check_rank, jax=True)
+    p.set_defaults(func=_run_rank, check=_check_rank, jax=False)  # JAX only when the atlas misses
 
 
 def _check_rank(args):
@@ -243,6 +243,7 @@ def _print_plan(info):
 def _run_rank(args):
     from tnrnn.rank import separation_rank
 
+    _jax_env()  # read by JAX if the result is not in the atlas and the engine runs
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     res = separation_rank(
         args.M,
