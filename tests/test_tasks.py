@@ -355,6 +355,19 @@ def test_cli_quick_writes_a_results_file(tmp_path, capsys, fake_training):
     assert config == QUICK_CONFIG
 
 
+def test_cli_plot_writes_the_accuracy_plot_beside_the_results(tmp_path, capsys, fake_training):
+    from tnrnn.cli import main
+
+    argv = "experiment ses --T 6 --depths 1 --seeds 0 --params 300 --quick --json --plot --name p"
+    assert main([*argv.split(), "--out", str(tmp_path), "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["files"] == [str(tmp_path / "p.json"), str(tmp_path / "p.png")]
+    assert "--plot" in load_results(out["path"])["command"]
+    png = (tmp_path / "p.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    assert sorted(os.listdir(tmp_path)) == ["p.json", "p.png"]  # nothing half-written left
+
+
 @pytest.mark.parametrize(
     ("argv", "name"),
     [

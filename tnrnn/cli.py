@@ -748,6 +748,10 @@ def _run_experiment(args):
         progress=not args.no_progress,
         **options,
     )
+    if args.plot:
+        from tnrnn.plots import save_memory_accuracy
+
+        res["files"].append(save_memory_accuracy(res["path"], os.path.splitext(res["path"])[0] + ".png"))
     if not args.json:
         print(res.pop("table"))
         print(f"wrote {', '.join(res['files'])}")

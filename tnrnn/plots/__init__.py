@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from tnrnn.plots.cells import CELL_STYLE, cell_rank, cells_legend_handles, plot_cells_rank_vs_T
 from tnrnn.plots.linear import plot_lag_weights, plot_ntk_vs_width, plot_rnn_vs_scm, plot_test_error_vs_rho
-from tnrnn.plots.memory import plot_memory_accuracy, plot_memory_solved
+from tnrnn.plots.memory import plot_memory_accuracy, plot_memory_solved, save_memory_accuracy
 from tnrnn.plots.rank import (
     DEPTH_COLORS,
     RATIO_BOUNDS,
@@ -43,5 +43,6 @@ __all__ = [
     "plot_rnn_vs_scm",
     "plot_test_error_vs_rho",
     "rank_legend_handles",
+    "save_memory_accuracy",
     "rank_ratio_table",
 ]

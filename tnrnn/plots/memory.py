@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tnrnn._axes import figure_and_axes
 
-__all__ = ["plot_memory_accuracy", "plot_memory_solved"]
+__all__ = ["plot_memory_accuracy", "plot_memory_solved", "save_memory_accuracy"]
 
 
 def _memory_setup(results):
@@ -210,3 +210,20 @@ def plot_memory_solved(results, ax=None):
     ax.set_title("\n".join(["per seed (dots); mean, 95 % bootstrap CI (squares)", *lines]), fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return fig, ax
+
+
+def save_memory_accuracy(results, path: str, *, dpi: int = 150) -> str:
+    """Write `plot_memory_accuracy` of ``results`` (a dict or a results file) as an image (PNG by extension).
+
+    The file is written under a temporary name and renamed into place (`tnrnn._io.atomic_savefig`); the figure is
+    closed. Returns ``path`` (what ``tnrnn experiment --plot`` writes beside the results file).
+    """
+    import matplotlib.pyplot as plt
+
+    from tnrnn._io import atomic_savefig
+
+    fig, _ = plot_memory_accuracy(results)
+    try:
+        return atomic_savefig(fig, path, dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(fig)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from tnrnn._io import atomic_savefig, check_file_name, check_output_dir
+from tnrnn._io import check_file_name, check_output_dir
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
@@ -488,7 +488,9 @@ def run_cli_experiment(
 ) -> dict:
     """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write its results.
 
-    The results are ``OUT/NAME.json`` (and ``NAME.png``).
+    The results are ``OUT/NAME.json``. ``plot`` is only recorded in the run's command line: the plot itself
+    (``NAME.png``) is drawn by the caller, as ``tnrnn experiment --plot`` does with
+    `tnrnn.plots.save_memory_accuracy`, so that the tasks do not depend on the plots.
 
     ``T`` (SES) or ``B`` (copy) is the swept list (the preset's when None). Other ``options`` are the flags, None
     when not given: the sweep (``cell``, ``depths``, ``seeds``, ``n``, ``m``, ``M_c``, ``params``, ``width``),
@@ -579,15 +581,6 @@ def run_cli_experiment(
     if os.path.exists(partial):
         os.remove(partial)
     files = [path]
-    if plot:
-        from tnrnn.plots import plot_memory_accuracy
-
-        fig, _ = plot_memory_accuracy(results)
-        png = atomic_savefig(fig, os.path.join(out, f"{stem}.png"), dpi=150, bbox_inches="tight")
-        files.append(png)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
     return {
         "path": path,
         "files": files,
