@@ -18,6 +18,7 @@ from tnrnn.cli import main
 from tnrnn.rank import RankResult, engine, separation_rank
 from tnrnn.rank import store as S
 from tnrnn.table import rank_table
+from tnrnn.testing import sigint_as_in_a_terminal
 
 TINY = dict(M=2, R=2, L=2, T=4, domain="continuous")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -889,6 +890,7 @@ def test_ctrl_c_during_a_parallel_table_keeps_finished_cells(tmp_path, monkeypat
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     try:
         deadline = time.monotonic() + 120

@@ -10,12 +10,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from tnrnn.cli import main
-from tnrnn.testing import child_env
+from tnrnn.testing import child_env, sigint_as_in_a_terminal
 
 #: a hang guard only: every rejection below takes well under a second
 TIMEOUT = 120
@@ -488,6 +489,7 @@ def test_signal_part_way_through_figures_leaves_only_whole_files(tmp_path, sig, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     try:
         deadline = time.monotonic() + TIMEOUT
@@ -507,3 +509,33 @@ def test_signal_part_way_through_figures_leaves_only_whole_files(tmp_path, sig, 
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith(f"tnrnn: {word}")
     left = sorted(os.listdir(out))
     assert left and all(_valid_figure_file(str(out / f)) for f in left), left
+
+
+def test_a_signal_lost_in_a_finaliser_is_delivered_again(monkeypatch):
+    """SIGTERM's exception raised inside a finaliser (or JAX's gc callback) is discarded by Python: sent again."""
+    from tnrnn import cli
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers can only be set in the main thread")
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", cli._redeliver_signals(seen.append))
+    previous = signal.signal(signal.SIGTERM, cli._on_sigterm)
+
+    class RaisesInFinaliser:
+        def __init__(self, exc):
+            self.exc = exc
+
+        def __del__(self):
+            raise self.exc
+
+    try:
+        RaisesInFinaliser(ValueError("not a signal"))  # other unraisable exceptions reach the previous hook
+        assert [type(u.exc_value) for u in seen] == [ValueError]
+        with pytest.raises(cli._Terminated):
+            RaisesInFinaliser(cli._Terminated())
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.001)
+        assert len(seen) == 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1079,6 +1079,41 @@ def _on_sigterm(signum, frame):
     raise _Terminated
 
 
+def _redeliver_signals(previous_hook):
+    """A `sys.unraisablehook` that delivers again a signal whose exception Python had to discard.
+
+    The exception of a signal handler is raised in whatever Python code runs when the signal arrives; inside a
+    finaliser or a garbage-collection callback (JAX registers one) it cannot propagate, and Python prints it as
+    "Exception ignored" and carries on, so the interrupt would be lost. This hook sends the signal again instead,
+    from another thread a few milliseconds later, so that its handler runs in the code that follows. Other
+    unraisable exceptions go to ``previous_hook``.
+    """
+
+    def hook(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, _Terminated):
+            _signal_later(signal.SIGTERM)
+        elif isinstance(exc, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            _signal_later(signal.SIGINT)
+        else:
+            previous_hook(unraisable)
+
+    return hook
+
+
+def _signal_later(signum) -> None:
+    """Send ``signum`` to this process from another thread, shortly: not while the hook that calls it runs."""
+    import threading
+
+    def send():
+        import time
+
+        time.sleep(0.005)
+        os.kill(os.getpid(), signum)
+
+    threading.Thread(target=send, name="tnrnn-signal", daemon=True).start()
+
+
 def _output_argument(args, filename) -> tuple[str, str] | None:
     """The output argument (name, value) that an ``OSError`` on ``filename`` belongs to, if any."""
     if not filename:
@@ -1105,11 +1140,14 @@ def main(argv=None) -> int:
     """Run the ``tnrnn`` command line; returns the exit status (see the module notes for the error rules)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    previous = None
+    installed, previous, unraisable = False, None, sys.unraisablehook
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        installed = True
     except (ValueError, OSError):  # not the main thread: leave signals alone
         pass
+    if installed:
+        sys.unraisablehook = _redeliver_signals(unraisable)
     try:
         return _main(argv, debug)
     except KeyboardInterrupt as exc:
@@ -1120,7 +1158,8 @@ def main(argv=None) -> int:
         print("tnrnn: terminated (SIGTERM); files being written were left as they were", file=sys.stderr)
         return 143
     finally:
-        if previous is not None:
+        if installed:
+            sys.unraisablehook = unraisable
             signal.signal(signal.SIGTERM, previous)
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "flint_rank",
     "FakeTrainer",
     "child_env",
+    "sigint_as_in_a_terminal",
 ]
 
 #: relative / absolute tolerances by dtype name
@@ -66,6 +67,18 @@ def child_env() -> dict:
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test interrupts: SIGINT back to its default disposition.
+
+    A process started in the background by a non-interactive shell (``cmd &``, as a CI script may run the tests)
+    inherits SIGINT ignored, and Python then never raises `KeyboardInterrupt`; a test of Ctrl-C handling needs the
+    disposition a program run from a terminal has.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def random_rac(M: int, R: int, L: int, *, K: int = 1, seed: int = 0):
