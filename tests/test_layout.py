@@ -33,6 +33,7 @@ def test_no_cycle_even_through_imports_inside_functions(import_graph):
     eager, deferred = import_graph.import_graph()
     both = {m: sorted(set(eager.get(m, [])) | set(deferred.get(m, []))) for m in set(eager) | set(deferred)}
     assert import_graph.cycles(both) == []
+    assert import_graph.cycles(import_graph.rooms(both)) == []  # nor between rooms (plots <-> tasks was one)
     assert "tnrnn.rank.store" in both["tnrnn.rank.engine"] and "tnrnn.rank.engine" not in both["tnrnn.rank.store"]
 
 
