@@ -883,15 +883,15 @@ def test_ctrl_c_during_a_parallel_table_keeps_finished_cells(tmp_path, monkeypat
     ]
     code = "import sys\nfrom tnrnn.cli import main\nsys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *argv, "--jobs", "2"],
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=sigint_as_in_a_terminal,
-    )
+    with sigint_as_in_a_terminal():
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, *argv, "--jobs", "2"],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 120
         while _stored(path) < 1:

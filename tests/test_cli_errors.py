@@ -472,25 +472,25 @@ def _valid_figure_file(path: str) -> bool:
 )
 def test_signal_part_way_through_figures_leaves_only_whole_files(tmp_path, sig, code, word):
     out = tmp_path / "figs"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tnrnn",
-            "figures",
-            "--quick",
-            "--out",
-            str(out),
-            "--no-progress",
-            "--results",
-            str(tmp_path / "none"),
-        ],
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=sigint_as_in_a_terminal,
-    )
+    with sigint_as_in_a_terminal():
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tnrnn",
+                "figures",
+                "--quick",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--results",
+                str(tmp_path / "none"),
+            ],
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and proc.poll() is None:

@@ -8,6 +8,8 @@ the wiring around training (the CLI, the results file) and not the training itse
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 __all__ = [
@@ -69,16 +71,26 @@ def child_env() -> dict:
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
-def sigint_as_in_a_terminal() -> None:
-    """``preexec_fn`` for a child that a test interrupts: SIGINT back to its default disposition.
+@contextlib.contextmanager
+def sigint_as_in_a_terminal():
+    """Within the block, children start with SIGINT's default disposition, as from a terminal.
 
     A process started in the background by a non-interactive shell (``cmd &``, as a CI script may run the tests)
-    inherits SIGINT ignored, and Python then never raises `KeyboardInterrupt`; a test of Ctrl-C handling needs the
-    disposition a program run from a terminal has.
+    has SIGINT ignored, its children inherit that, and Python then never raises `KeyboardInterrupt`; a test of
+    Ctrl-C handling needs the disposition a program run from a terminal has. A handled signal is reset to its
+    default at ``exec``, so the parent catches SIGINT for the block (main thread only; elsewhere nothing changes).
     """
     import signal
+    import threading
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def random_rac(M: int, R: int, L: int, *, K: int = 1, seed: int = 0):
