@@ -141,14 +141,16 @@ def _centre(x: np.ndarray, p: int, dtype: str):
     return np.where(x > p // 2, x - p, x).astype(np.float64)
 
 
-def _device_params(params, p: int, dtype: str):
+def _centred_params(params, p: int, dtype: str):
+    """``(host, device)``: the parameters as centred residues in numpy (for the prefix) and on JAX's device."""
     import jax
     import jax.numpy as jnp
 
     from tnrnn.cells.base import jax_pytrees
 
     jax_pytrees()  # parameter dataclasses become pytrees once JAX is in use
-    return jax.tree_util.tree_map(lambda w: jnp.asarray(_centre(w, p, dtype)), params)
+    host = jax.tree_util.tree_map(lambda w: _centre(w, p, dtype), params)
+    return host, jax.tree_util.tree_map(jnp.asarray, host)
 
 
 def _arith(pp, dtype: str):
@@ -296,7 +298,7 @@ def residue_matrix(
     target = out.T if transposed else out
     r_off, c_off = (col_offset, row_offset) if transposed else (row_offset, col_offset)
     with jax.enable_x64(True):
-        dparams = _device_params(params, p, dtype)
+        host_params, dparams = _centred_params(params, p, dtype)
         pp = _pp(p, dtype)
         # fixed tile shapes: one or two compilations serve every matrix size of a run
         tile_c = _COL_TILES[0] if n_c <= _COL_TILES[0] else _COL_TILES[1]
@@ -307,7 +309,6 @@ def residue_matrix(
         # would compile a slice per shape)
         rows_c = _pad(_centre(rows, p, dtype), n_rp)
         cols_c = _pad(_centre(cols, p, dtype), n_cp)
-        host_params = jax.tree_util.tree_map(lambda w: _centre(w, p, dtype), params)
         carry = _prefix(cell, host_params, rows_c[:, :k, :], k, p, dtype)
         rest_rows = rows_c[:, k:, :]
         groups = _groups(schedule)
