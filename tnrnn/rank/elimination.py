@@ -5,8 +5,9 @@ Engines (`ELIMINATIONS`; `elimination_engine` picks one by size, prime and devic
 * ``"flint"``: python-flint's ``nmod_mat`` (any word-size prime). Fastest below side 128, and the only engine for
   primes above ``2^21`` (the ``rigorous`` confidence of `tnrnn.rank.separation_rank`).
 * ``"blas-block"``: right-looking block elimination in float64 with BLAS trailing updates, in place, for primes
-  below ``2^21``. Within about 1.3x of ``scipy.linalg.lu_factor`` on a float64 matrix of the same side (measured in
-  ``benchmarks/bench_rank.py``).
+  below ``2^21``. About as fast as ``scipy.linalg.lu_factor`` on a float64 matrix of the same side at side 8568
+  (1.01x; 1.2x at 4096, measured in ``benchmarks/bench_rank.py``). Every matmul goes through scipy's BLAS
+  (`tnrnn.rank._blas`), so that numpy's own BLAS threads do not compete with scipy's.
 * ``"jax-block"``: the same elimination with the trailing update as a jitted JAX matmul on the default device (a
   GPU when present); the pivots of each narrow panel are found on the host. It updates every row each panel
   (fixed shapes: one compilation), about 3x the flops of the BLAS path, which pays on a GPU, not on a CPU.
