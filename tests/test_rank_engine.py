@@ -20,7 +20,7 @@ from tnrnn.rank import (
     residue_matrix,
     separation_rank,
 )
-from tnrnn.rank._blas import gemm_update, have_inplace_gemm
+from tnrnn.rank._blas import gemm_update, have_inplace_gemm, matmul
 from tnrnn.rank.engine import _primes_below
 from tnrnn.testing import assert_close, flint_rank, matrix_of_rank
 
@@ -125,6 +125,17 @@ def test_inplace_gemm_updates_a_strided_block_only():
     gemm_update(S[20:, 30:], G, B)
     assert_close(S, expected)
     assert have_inplace_gemm()
+
+
+def test_blas_matmul_equals_numpy_on_strided_and_integer_blocks():
+    rng = np.random.default_rng(1)
+    S = rng.integers(-(2**20), 2**20, (80, 90)).astype(np.float64)
+    A, B = S[10:50, 5:37], S[40:72, 20:83]  # strided views of one array
+    out = matmul(A, B)
+    assert out.flags.c_contiguous and out.shape == (40, 63)
+    assert np.array_equal(out, A @ B)  # integers below 2^53: exact in any order
+    assert np.array_equal(matmul(A[:, ::2], B[::2]), A[:, ::2] @ B[::2])  # non-unit column stride: copied first
+    assert np.array_equal(matmul(A[:, :0], B[:0]), np.zeros((40, 63)))
 
 
 def test_certificate_status_and_failure_bound():
