@@ -11,7 +11,6 @@ from tnrnn.bounds import proven_upper_bounds
 from tnrnn.cells import Cell, NumpyModular, Rac, cell_bounds_report, cell_names, cell_upper_bounds, make_cell
 from tnrnn.cells.bounds import cell_lower_bound, derived_upper_bounds
 from tnrnn.rank import evaluation_matrix, one_hot_grid, reference_matrix, residue_matrix, separation_rank
-from tnrnn.rank.engine import _Adapter
 from tnrnn.testing import assert_close, flint_rank, rng
 
 NEW = ("bilinear", "mi", "quad", "linear")
@@ -68,7 +67,7 @@ def _three_paths(cell, spec, T, dtypes):
     a = g.integers(0, p, (9, len(part.A), cell.M))
     b = g.integers(0, p, (7, len(part.B), cell.M))
     ref = reference_matrix(cell, params, part, a, b, p)
-    num = evaluation_matrix(_Adapter(cell, params, NumpyModular(p)), part, a, b)
+    num = evaluation_matrix(cell, params, NumpyModular(p), part, a, b)
     assert np.array_equal(np.remainder(num, p), ref)
     for dtype in dtypes:
         jx = residue_matrix(cell, params, part, a, b, p, dtype=dtype)

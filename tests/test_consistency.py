@@ -13,9 +13,10 @@ import pytest
 
 from tnrnn._types import parse_partition
 from tnrnn.bounds import lower_bound, proven_upper_bounds
+from tnrnn.cells import NumpyModular, Rac
 from tnrnn.contract import network_grid_tensor
 from tnrnn.cuts import start_end_min_cut
-from tnrnn.rac import RAC, ModularRAC, max_safe_prime
+from tnrnn.rac import RAC, max_safe_prime
 from tnrnn.rank import _one_hot_grid, evaluation_matrix, modular_rank, separation_rank
 
 
@@ -35,7 +36,13 @@ def test_contracted_onehot_network_equals_modular_grid(M, R, L, T):
     assert np.all(grid == np.round(grid)) and np.abs(grid).max() < 2**50
     p = max_safe_prime(max(M, R))
     part = parse_partition("start-end", T)
-    modular = evaluation_matrix(ModularRAC.from_rac(model, p), part, _one_hot_grid(M, T // 2), _one_hot_grid(M, T // 2))
+
+    def red(w):
+        return np.mod(np.asarray(w).astype(np.int64), p)
+
+    params = RAC(tuple(map(red, model.W_I)), tuple(map(red, model.W_H)), red(model.W_O))
+    grid_a = grid_b = _one_hot_grid(M, T // 2)
+    modular = evaluation_matrix(Rac(M, R, L), params, NumpyModular(p), part, grid_a, grid_b)
     as_matrix = np.mod(grid.reshape(M ** (T // 2), M ** (T // 2)).astype(np.int64), p)
     assert np.array_equal(as_matrix, modular)
     assert modular_rank(as_matrix, p) == modular_rank(modular, p)

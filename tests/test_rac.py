@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tnrnn import ArgumentError
+from tnrnn.cells import NumpyModular, Rac
 from tnrnn.rac import (
     RAC,
     ModularRAC,
@@ -91,27 +92,35 @@ def test_bad_sizes(bad):
         init_rac(2, bad, 1, key=jax.random.PRNGKey(0))
 
 
-def _python_int_forward(m: ModularRAC, xs):
-    L, p = m.L, m.p
-    g = [[1] * m.R for _ in range(L)]
+def _python_int_forward(params, p, xs):
+    L, R = len(params.W_I), params.W_O.shape[1]
+    g = [[1] * R for _ in range(L)]
     inp = None
     for x in xs:
         inp = [int(v) for v in x]
         for l in range(L):
-            WI, WH = m.W_I[l].tolist(), m.W_H[l].tolist()
-            h = [g[l][r] * sum(WI[r][c] * inp[c] for c in range(len(inp))) % p for r in range(m.R)]
-            g[l] = [sum(WH[r][c] * h[c] for c in range(m.R)) % p for r in range(m.R)]
+            WI, WH = params.W_I[l].tolist(), params.W_H[l].tolist()
+            h = [g[l][r] * sum(WI[r][c] * inp[c] for c in range(len(inp))) % p for r in range(R)]
+            g[l] = [sum(WH[r][c] * h[c] for c in range(R)) % p for r in range(R)]
             inp = h
-    return [sum(w * v for w, v in zip(row, inp, strict=True)) % p for row in m.W_O.tolist()]
+    return [sum(w * v for w, v in zip(row, inp, strict=True)) % p for row in params.W_O.tolist()]
+
+
+def _modular_outputs(cell, params, xs, p):
+    """Every output of ``cell`` modulo ``p`` (`Cell.modular_forward` keeps only the first)."""
+    ar = NumpyModular(p)
+    _, h = cell.run(params, np.mod(np.asarray(xs, np.int64), p), ar)
+    return cell.readout(params, h, ar)
 
 
 @pytest.mark.parametrize("L", [1, 2, 3])
 def test_modular_matches_python_integers(L):
     M, R = 3, 5
     p = max_safe_prime(max(M, R))
-    m = ModularRAC.random(M, R, L, p=p, seed=L, K=2)
+    cell = Rac(M, R, L, K=2)
+    params = cell.random_residues(p, L)
     xs = np.random.default_rng(L).integers(1, p, (7, M))
-    assert m(xs).tolist() == _python_int_forward(m, xs)
+    assert _modular_outputs(cell, params, xs, p).tolist() == _python_int_forward(params, p, xs)
 
 
 def test_modular_matches_float_on_small_integers():
@@ -127,10 +136,29 @@ def test_modular_matches_float_on_small_integers():
         jnp.asarray(np.float64(W_O)),
     )
     p = max_safe_prime(R)
-    m = ModularRAC.from_rac(fmodel, p)
+    residues = RAC(tuple(np.mod(w, p) for w in W_I), tuple(np.mod(w, p) for w in W_H), np.mod(W_O, p))
     xs = rng.integers(-2, 3, (4, M))
     y_float = int(round(float(rac_forward(fmodel, jnp.asarray(xs, jnp.float64))[0])))
-    assert int(m(np.mod(xs, p))[0]) == y_float % p
+    assert int(Rac(M, R, L).modular_forward(residues, xs, p)) == y_float % p
+
+
+def test_modular_rac_is_deprecated_and_agrees_with_the_cell():
+    M, R, L, p = 2, 3, 2, 1000003
+    with pytest.warns(DeprecationWarning, match="ModularRAC is deprecated"):
+        m = ModularRAC.random(M, R, L, p=p, seed=4, K=2)
+    params = RAC(m.W_I, m.W_H, m.W_O)
+    xs = np.random.default_rng(1).integers(0, p, (5, M))
+    assert m(xs).tolist() == _modular_outputs(Rac(M, R, L, K=2), params, xs, p).tolist()
+    assert m(xs).tolist() == _python_int_forward(params, p, xs)
+    # the version-1 call of evaluation_matrix with a ModularRAC still gives the cell's matrix, with a warning
+    from tnrnn._types import parse_partition
+    from tnrnn.rank import evaluation_matrix, one_hot_grid
+
+    part, grid = parse_partition("start-end", 4), one_hot_grid(M, 2)
+    with pytest.warns(DeprecationWarning, match="evaluation_matrix"):
+        old = evaluation_matrix(m, part, grid, grid)
+    new = evaluation_matrix(Rac(M, R, L, K=2), params, NumpyModular(p), part, grid, grid)
+    assert new.shape == (M * M, M * M) and np.array_equal(old, new)
 
 
 def test_prime_bound_rules_out_overflow():
@@ -140,9 +168,9 @@ def test_prime_bound_rules_out_overflow():
         assert width * (b + 1) ** 2 >= 2**63
     p = max_safe_prime(4)
     assert largest_primes_below(p + 1, 1) == [p]
-    with pytest.raises(ArgumentError, match="p="):
+    with pytest.raises(ArgumentError, match="p="), pytest.warns(DeprecationWarning):
         ModularRAC.random(2, 4, 1, p=2**62 + 1, seed=0)
-    with pytest.raises(ArgumentError, match="p="):
+    with pytest.raises(ArgumentError, match="p="), pytest.warns(DeprecationWarning):
         ModularRAC.random(2, 4, 1, p=1000, seed=0)  # not prime
 
 
@@ -153,25 +181,20 @@ def test_generic_initial_state_gives_same_rank():
 
     M, R, L, T = 2, 3, 2, 6
     p = max_safe_prime(R)
-    m = ModularRAC.random(M, R, L, p=p, seed=5)
     rng = np.random.default_rng(3)
     carry0 = tuple(rng.integers(1, p, R) for _ in range(L))
 
-    class WithH0:
-        def __init__(self, m):
-            self.m, self.L, self.R = m, m.L, m.R
+    @dataclasses.dataclass(frozen=True)
+    class WithH0(Rac):
+        def initial_carry(self, params, ar, like):
+            return tuple(np.broadcast_to(c, (*like.shape[:-1], self.R)).copy() for c in carry0)
 
-        def initial_carry(self, batch_shape=()):
-            return tuple(np.broadcast_to(c, (*batch_shape, self.R)).copy() for c in carry0)
-
-        def step(self, carry, x):
-            return self.m.step(carry, x)
-
-        def output(self, h):
-            return self.m.output(h)
-
+    cell = WithH0(M, R, L)
+    params = cell.random_residues(p, 5)
     part = parse_partition("start-end", T)
     a = rng.integers(0, p, (80, T // 2, M))
     b = rng.integers(0, p, (80, T // 2, M))
-    r_h0 = modular_rank(evaluation_matrix(WithH0(m), part, a, b), p)
+    ones = modular_rank(evaluation_matrix(Rac(M, R, L), params, NumpyModular(p), part, a, b), p)
+    r_h0 = modular_rank(evaluation_matrix(cell, params, NumpyModular(p), part, a, b), p)
+    assert r_h0 == ones
     assert r_h0 == separation_rank(M, R, L, T, domain="continuous").rank

@@ -7,7 +7,7 @@ from tnrnn import ArgumentError
 from tnrnn._types import parse_partition
 from tnrnn.cells import Cell, NumpyModular, make_cell
 from tnrnn.cells.arith import residue_width_limit
-from tnrnn.rac import ModularRAC, _is_prime
+from tnrnn.primes import is_prime as _is_prime
 from tnrnn.rank import (
     BLAS_PRIME_BOUND,
     blas_modular_rank,
@@ -62,7 +62,7 @@ def test_kernel_equals_int64_reference_and_flint(partition, M, R, L, domain):
         a = rng.integers(0, P21, (23, len(part.A), M))
         b = rng.integers(0, P21, (17, len(part.B), M))
     ref = reference_matrix(cell, params, part, a, b, P21)
-    v1 = evaluation_matrix(ModularRAC(params.W_I, params.W_H, params.W_O, P21), part, a, b)
+    v1 = evaluation_matrix(cell, params, NumpyModular(P21), part, a, b)
     kern = residue_matrix(cell, params, part, a, b, P21)
     assert ref.shape == kern.shape == (a.shape[0], b.shape[0])
     np.testing.assert_array_equal(np.mod(kern.astype(np.int64), P21), ref)

@@ -11,16 +11,16 @@ This module runs it in float JAX: `rac_step` is one time step over all layers (`
 `tnrnn.cells.FloatArith`), and the sequence is a `jax.lax.scan` outside it. The carry of layer ``l`` is the
 *recurrent contribution* ``g^l = W^{H,l} h^{t,l}``, initialised to ones.
 
-`ModularRAC` runs the same step on integers modulo a prime ``p`` with numpy ``int64``
-(`tnrnn.cells.NumpyModular`): the independent reference path of the exact rank engine (`tnrnn.rank`). Overflow is
-ruled out by requiring ``max(M, R, K) * (p - 1)**2 < 2**63``: every matrix-vector product sums at most
-``max(M, R)`` products of two residues before it is reduced.
+`ModularRAC` (deprecated) runs the same step on integers modulo a prime ``p`` with numpy ``int64``. The exact
+paths now take the cell itself: ``tnrnn.cells.Rac(M, R, L)`` with its `tnrnn.cells.Cell.random_residues`, run on
+`tnrnn.cells.NumpyModular` (`tnrnn.cells.Cell.modular_forward`, `tnrnn.rank.evaluation_matrix`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 
 import jax
@@ -147,7 +147,11 @@ def max_safe_prime(width: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class ModularRAC(_RACSizes):
-    """The RAC recurrence over the integers modulo a prime ``p`` (numpy ``int64``), for exact ranks.
+    """Deprecated: the RAC recurrence over the integers modulo a prime ``p`` (numpy ``int64``).
+
+    Use the cell instead: ``Rac(M, R, L, K)`` with `tnrnn.cells.Cell.random_residues` and
+    `tnrnn.cells.Cell.modular_forward` (or `tnrnn.rank.evaluation_matrix` with `tnrnn.cells.NumpyModular`).
+    Constructing one emits a `DeprecationWarning`; it will be removed in the next release.
 
     Weights are residues in ``[0, p)``. Requires ``max(M, R, K) * (p - 1)**2 < 2**63`` (checked), so every
     reduced dot product fits in ``int64``.
@@ -159,6 +163,12 @@ class ModularRAC(_RACSizes):
     p: int
 
     def __post_init__(self):
+        warnings.warn(
+            "tnrnn.rac.ModularRAC is deprecated; use the cell tnrnn.cells.Rac(M, R, L, K) with "
+            "random_residues / modular_forward, or tnrnn.rank.evaluation_matrix with tnrnn.cells.NumpyModular",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         width = max(self.M, self.R, self.K)
         if not _is_prime(self.p) or self.p > max_safe_prime_bound(width):
             raise ArgumentError(

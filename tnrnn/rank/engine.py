@@ -410,8 +410,8 @@ class _Run:
         else:
             if self.deadline is not None and time.monotonic() > self.deadline:
                 raise EvaluationTimeout()
-            model = _Adapter(self.cell, params, NumpyModular(p))
-            out[r0 : r0 + a.shape[0], c0 : c0 + b.shape[0]] = evaluation_matrix(model, self.part, a, b)
+            Y = evaluation_matrix(self.cell, params, NumpyModular(p), self.part, a, b)
+            out[r0 : r0 + a.shape[0], c0 : c0 + b.shape[0]] = Y
         self.timer.add("evaluate", t0)
 
     def eliminate(self, Y, p, engines):
@@ -469,27 +469,9 @@ def _next_size(N: int, N_limit: int, cap: int | None) -> int:
     return new
 
 
-class _Adapter:
-    """A (cell, params, arithmetic) triple with the version-1 model interface of `evaluation_matrix`."""
-
-    def __init__(self, cell, params, ar):
-        self.cell, self.params, self.ar = cell, params, ar
-        self.L, self.R = cell.L, cell.R
-
-    def initial_carry(self, batch_shape=()):
-        return self.cell.initial_carry(self.params, self.ar, np.zeros((*batch_shape, self.cell.M)))
-
-    def step(self, carry, x):
-        return self.cell.step(self.params, carry, x, self.ar)
-
-    def output(self, h):
-        return self.cell.readout(self.params, h, self.ar)
-
-
 def _svd_rank(cellobj, T, domain, part, seed, info) -> RankResult:
     rng = np.random.default_rng(_seed_seq(seed, 0))
     params = cellobj.make_params(**cellobj._arrays(lambda s: rng.standard_normal(s) / math.sqrt(s[-1])))
-    model = _Adapter(cellobj, params, FloatArith(np))
     if domain == "onehot":
         a = one_hot_grid(cellobj.M, len(part.A)).astype(float)
         b = one_hot_grid(cellobj.M, len(part.B)).astype(float)
@@ -498,7 +480,7 @@ def _svd_rank(cellobj, T, domain, part, seed, info) -> RankResult:
         rng_a, rng_b = (np.random.default_rng(s) for s in _seed_seq(seed, 1).spawn(2))
         a = rng_a.standard_normal((N, len(part.A), cellobj.M))
         b = rng_b.standard_normal((N, len(part.B), cellobj.M))
-    Y = evaluation_matrix(model, part, a, b)
+    Y = evaluation_matrix(cellobj, params, FloatArith(np), part, a, b)
     s = np.linalg.svd(Y, compute_uv=False)
     tol = s.max(initial=0.0) * max(Y.shape) * np.finfo(float).eps
     rank = int(np.sum(s > tol))

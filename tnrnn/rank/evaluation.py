@@ -10,8 +10,8 @@ Three paths, one cell definition (`tnrnn.cells`):
   `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
   sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
   (``width (p-1)^2 < 2^63``). x64 is enabled only inside the call (``jax.enable_x64``), never globally.
-* `evaluation_matrix`: the same sharing of the prefix in numpy ``int64`` (`tnrnn.rac.ModularRAC` or any model
-  with ``initial_carry``/``step``/``output``), kept as the version-1 reference.
+* `evaluation_matrix`: the same sharing of the prefix in numpy, for any cell on an arithmetic whose vectors are
+  arrays (`tnrnn.cells.NumpyModular` for exact residues, `tnrnn.cells.FloatArith` for the float diagnostic).
 * `reference_matrix`: every pair run through the whole recurrence with `tnrnn.cells.NumpyModular`, no sharing: the
   straightforward evaluation the tests compare the kernel with.
 """
@@ -61,30 +61,44 @@ def _orient(partition: Partition, a_points, b_points):
     return b_points, a_points, partition.B, partition.A, True
 
 
-def evaluation_matrix(model, partition: Partition, a_points: np.ndarray, b_points: np.ndarray) -> np.ndarray:
-    """The matrix ``[y(a_i, b_j)]`` of the first output, in numpy (version-1 path, prefix shared).
+def evaluation_matrix(cell, params, ar, partition, a_points=None, b_points=None) -> np.ndarray:
+    """The matrix ``[y(a_i, b_j)]`` of a cell's first output, in numpy, the prefix shared.
+
+    The side owning step 1 runs its leading steps once per point; the remaining steps run once per pair, in
+    chunks of rows that bound the working memory.
 
     Parameters
     ----------
-    model : `tnrnn.rac.ModularRAC` or a float twin with ``initial_carry``/``step``/``output`` methods
+    cell : `tnrnn.cells.Cell`
+    params : the cell's parameters, in the representation of ``ar`` (residues for `tnrnn.cells.NumpyModular`,
+        floats for `tnrnn.cells.FloatArith`)
+    ar : arithmetic whose vectors are arrays with channels on the last axis
+        `tnrnn.cells.NumpyModular` (exact, int64) or ``tnrnn.cells.FloatArith(numpy)`` (float).
     partition : Partition
     a_points, b_points : arrays of shape ``(N_A, |A|, M)`` and ``(N_B, |B|, M)``
-        The inputs at the time steps of each side, in increasing time order.
+        The inputs at the time steps of each side, in increasing time order (residues for a modular arithmetic).
 
     Returns
     -------
-    array of shape ``(N_A, N_B)``
+    array of shape ``(N_A, N_B)``: float for float inputs, int64 otherwise.
+
+    Notes
+    -----
+    The version-1 call ``evaluation_matrix(model, partition, a_points, b_points)`` with a `tnrnn.rac.ModularRAC`
+    still works for one release and emits a `DeprecationWarning`.
     """
+    if isinstance(params, Partition) and a_points is None:  # version 1: (model, partition, a_points, b_points)
+        cell, params, ar, partition, a_points, b_points = _from_version_1(cell, params, ar, partition)
     rows, cols, row_steps, col_steps, transposed = _orient(partition, a_points, b_points)
     _, k = partition.prefix_side
     pos_r = {t: i for i, t in enumerate(row_steps)}
     pos_c = {t: i for i, t in enumerate(col_steps)}
     n_r, n_c = rows.shape[0], cols.shape[0]
-    carry = model.initial_carry((n_r,))
+    carry = cell.initial_carry(params, ar, np.zeros((n_r, cell.M), rows.dtype))
     h = None
     for t in range(1, k + 1):
-        carry, h = model.step(carry, rows[:, pos_r[t], :])
-    per_pair = model.L * model.R * 8 * 6
+        carry, h = cell.step(params, carry, rows[:, pos_r[t], :], ar)
+    per_pair = cell.L * cell.R * 8 * 6
     chunk = max(1, min(n_r, _NUMPY_CHUNK_BYTES // max(1, per_pair * n_c)))
     out = np.empty((n_r, n_c), dtype=rows.dtype if rows.dtype.kind == "f" else np.int64)
     for lo in range(0, n_r, chunk):
@@ -92,9 +106,29 @@ def evaluation_matrix(model, partition: Partition, a_points: np.ndarray, b_point
         c = _map_leaves(lambda g, lo=lo, hi=hi: g[lo:hi, None, :], carry)
         for t in range(k + 1, partition.T + 1):
             x = rows[lo:hi, None, pos_r[t], :] if t in pos_r else cols[None, :, pos_c[t], :]
-            c, h = model.step(c, x)
-        out[lo:hi] = model.output(h)[..., 0]
+            c, h = cell.step(params, c, x, ar)
+        out[lo:hi] = ar.first(cell.readout(params, h, ar))
     return out.T if transposed else out
+
+
+def _from_version_1(model, partition, a_points, b_points):
+    """``(cell, params, ar, partition, a, b)`` for the version-1 call with a `tnrnn.rac.ModularRAC`."""
+    import warnings
+
+    from tnrnn.cells.arith import NumpyModular
+    from tnrnn.cells.rac import RAC, Rac
+
+    warnings.warn(
+        "evaluation_matrix(model, partition, a, b) is deprecated; use evaluation_matrix(cell, params, ar, "
+        "partition, a, b) with a tnrnn.cells.Cell, its parameters and an arithmetic",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if not all(hasattr(model, n) for n in ("W_I", "W_H", "W_O", "p")):
+        raise TypeError("evaluation_matrix(cell, params, ar, partition, a_points, b_points): pass a tnrnn.cells.Cell")
+    cell = Rac(model.M, model.R, model.L, model.K)
+    params = RAC(tuple(model.W_I), tuple(model.W_H), model.W_O)
+    return cell, params, NumpyModular(model.p), partition, a_points, b_points
 
 
 def _map_leaves(f, tree):
