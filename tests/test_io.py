@@ -25,6 +25,7 @@ from tnrnn._io import (
     decimal_digits,
     jsonable,
     strict_json,
+    write_target,
 )
 from tnrnn.testing import child_env
 
@@ -148,10 +149,142 @@ def test_cli_write_beyond_the_file_size_limit_keeps_the_previous_table(tmp_path)
     assert len(path.read_text()) > 200 and len(path.read_text().splitlines()) == 1 + 8
 
 
+# --- never replace what is not ours: symbolic links are kept, special files written in place ---------------------
+
+
+def _write(path, text="new text"):
+    with atomic_write(path) as fh:
+        fh.write(text)
+
+
+def test_symlink_is_kept_and_its_target_replaced_in_its_own_directory(tmp_path):
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / "real.json"
+    target.write_text("old")
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    chain = tmp_path / "chain.json"
+    chain.symlink_to("link.json")  # relative, through a second link
+    _write(chain)
+    assert link.is_symlink() and chain.is_symlink() and os.readlink(chain) == "link.json"
+    assert target.read_text() == "new text" and stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == ["chain.json", "data", "link.json"]
+    assert os.listdir(tmp_path / "data") == ["real.json"]
+
+
+def test_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "made.csv")
+    _write(link, "a,b\n")
+    assert link.is_symlink() and (tmp_path / "made.csv").read_text() == "a,b\n"
+
+
+def test_a_symlink_loop_is_an_error_and_refused_before_work(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(OSError):
+        _write(tmp_path / "a")
+    with pytest.raises(ArgumentError, match="resolved"):
+        check_output_file("out", str(tmp_path / "a"))
+    assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
+
+
+def test_symlink_to_dev_null_is_written_through_not_replaced(tmp_path):
+    link = tmp_path / "null.csv"
+    link.symlink_to(os.devnull)
+    assert write_target(link) == (os.devnull, True)
+    assert check_output_file("out", str(link)) == str(link)
+    _write(link)
+    with atomic_write(link, "wb") as fh:
+        fh.write(b"\x00" * 1000)
+    assert link.is_symlink() and os.readlink(link) == os.devnull
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert os.listdir(tmp_path) == ["null.csv"]
+
+
+def test_fifo_is_written_through_not_replaced(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert check_output_file("out", str(fifo)) == str(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    _write(fifo, "through the pipe")
+    reader.join(timeout=30)
+    assert got == ["through the pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
+
+
+def test_open_descriptor_path_is_written_in_place(tmp_path):
+    """``/dev/stdout`` leads to ``/proc/self/fd/1``: the file the shell opened is written, not renamed over."""
+    path = tmp_path / "opened.txt"
+    with open(path, "w") as held:
+        inode = os.stat(path).st_ino
+        fd_path = f"/proc/self/fd/{held.fileno()}"
+        assert write_target(fd_path)[1] is True
+        assert check_output_file("out", fd_path) == fd_path
+        _write(fd_path, "in place")
+    assert path.read_text() == "in place" and os.stat(path).st_ino == inode
+    assert os.listdir(tmp_path) == ["opened.txt"]
+
+
+def test_in_place_failure_writes_nothing(tmp_path):
+    link = tmp_path / "null.csv"
+    link.symlink_to(os.devnull)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(link) as fh:
+            fh.write("half")
+            raise KeyboardInterrupt
+    assert link.is_symlink() and os.listdir(tmp_path) == ["null.csv"]
+
+
+def test_a_name_of_the_longest_length_is_written(tmp_path):
+    path = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 4) + ".csv")
+    assert check_output_file("out", str(path)) == str(path)
+    _write(path)  # the temporary name must fit as well
+    assert path.read_text() == "new text" and _leftovers(tmp_path) == []
+
+
+def test_atlas_and_draw_writers_are_the_one_helper(tmp_path, monkeypatch):
+    """`tnrnn.atlas.write_atomic` and `tnrnn.draw.save_figure` write through `atomic_write` (links kept)."""
+    from tnrnn import atlas
+
+    target = tmp_path / "t.csv"
+    link = tmp_path / "l.csv"
+    link.symlink_to(target)
+    atlas.write_atomic(str(link), "x\n")
+    assert link.is_symlink() and target.read_text() == "x\n"
+    import tnrnn._io as io_module
+
+    calls = []
+    real = io_module.atomic_write
+
+    def spy(path, *args, **kwargs):
+        calls.append(os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(io_module, "atomic_write", spy)
+    import matplotlib.pyplot as plt
+
+    from tnrnn.draw import save_figure
+
+    fig = plt.figure()
+    try:
+        save_figure(fig, link.with_suffix(".svg"))
+    finally:
+        plt.close(fig)
+    atlas.write_atomic(str(tmp_path / "u.csv"), "y")
+    assert calls == [str(link.with_suffix(".svg")), str(tmp_path / "u.csv")]
+
+
 # --- output paths, checked before any work ----------------------------------------------------------------------
 
 
 def test_check_output_file(tmp_path):
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
     ok = tmp_path / "x.csv"
     assert check_output_file("out", str(ok)) == str(ok)
     (tmp_path / "sub").mkdir()
@@ -159,7 +292,14 @@ def test_check_output_file(tmp_path):
         "": "a file path",
         str(tmp_path / "sub"): "not a directory",
         str(tmp_path / "missing" / "x.csv"): "does not exist",
-        "/proc/tnrnn-x.csv": "not writable",
+        "/proc/tnrnn-x.csv": "outside /proc and /sys",
+        "/sys/tnrnn-x.csv": "outside /proc and /sys",
+        str(tmp_path / "x.csv") + "/": "not a directory",
+        str(tmp_path / "sub") + "/": "not a directory",
+        str(tmp_path / "sub" / "."): "not a directory",
+        str(tmp_path / ("n" * name_max + ".csv")): f"at most {name_max} bytes",
+        str(tmp_path / ("d" * (name_max + 1)) / "x.csv"): f"at most {name_max} bytes",
+        "/" + "d/" * 2100 + "x.csv": r"of at most \d+ bytes$",
     }
     for path, words in bad.items():
         with pytest.raises(ArgumentError, match=words) as info:
@@ -176,7 +316,9 @@ def test_check_output_dir(tmp_path):
         "": "directory path",
         str(tmp_path / "f"): "existing file",
         str(tmp_path / "f" / "g"): "is a file",
-        "/proc/tnrnn-d": "not writable",
+        "/proc/tnrnn-d": "outside /proc and /sys",
+        "/sys/kernel": "outside /proc and /sys",
+        str(tmp_path / ("d" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))): "bytes each",
     }.items():
         with pytest.raises(ArgumentError, match=words):
             check_output_dir("out", path)
@@ -196,7 +338,9 @@ def test_read_only_directory_is_refused(tmp_path):
         os.chmod(ro, 0o700)
 
 
-@pytest.mark.parametrize("name", ["../escaped", "a/b", "", ".", "..", "x\0y", "/abs", 3, None])
+@pytest.mark.parametrize(
+    "name", ["../escaped", "a/b", "", ".", "..", "x\0y", "/abs", 3, None, "a\x01b", " ", "\t\n", "a\nb", "x" * 201]
+)
 def test_check_file_name_refuses_paths(name):
     with pytest.raises(ArgumentError):
         check_file_name("name", name)

@@ -1,16 +1,19 @@
 """Safe file output: atomic writes and up-front checks of output paths (no JAX, no matplotlib at import).
 
-Every file the toolkit writes goes through `atomic_write` (or `atomic_savefig` for matplotlib figures): the data
-goes to a temporary file in the destination's directory, is flushed to disk and then renamed over the destination
-(`os.replace`, atomic on POSIX). An interrupt, a full disk or a file-size limit therefore leaves either the old file
-or the new one, never a truncated one, and the temporary file is removed.
+Every file the toolkit writes goes through `atomic_write` (or `atomic_savefig` for matplotlib figures, `write_text`
+for a string): the data goes to a temporary file in the destination's directory, is flushed to disk and then renamed
+over the destination (`os.replace`, atomic on POSIX). An interrupt, a full disk or a file-size limit therefore leaves
+either the old file or the new one, never a truncated one, and the temporary file is removed. Nothing that is not
+ours is replaced: a symbolic link is kept (its target is replaced), and a destination that is not a regular file
+(``/dev/null``, ``/dev/stdout``, a FIFO, a terminal) is written straight through, never renamed over
+(`write_target`).
 
 `strict_json` writes the ``--json`` objects of the CLI: never NaN or Infinity, and integers beyond
 `JSON_EXACT_DIGITS` digits as their ``log2`` and digit count.
 
 Output paths are checked before any work starts (`check_output_file`, `check_output_dir`, `check_file_name`): a
-missing parent directory, an unwritable directory or a path that is a directory raises `ArgumentError` at once
-rather than after a long computation.
+missing parent directory, an unwritable directory, a path that is (or ends like) a directory, a name too long for the
+file system or a path in ``/proc`` or ``/sys`` raises `ArgumentError` at once rather than after a long computation.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ __all__ = [
     "load_json_results",
     "atomic_write",
     "atomic_savefig",
+    "write_text",
+    "write_target",
     "check_output_file",
     "check_output_dir",
     "check_file_name",
@@ -50,14 +55,66 @@ def _default_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
+#: special file systems: nothing is created or renamed there (a path through ``/proc/<pid>/fd/`` is an open file)
+_SPECIAL_ROOTS = ("/proc/", "/sys/")
+#: how many symbolic links a path may pass through (Linux's own limit)
+_MAX_LINKS = 40
+
+
+def _is_fd_link(path: str) -> bool:
+    """True for ``/proc/<pid>/fd/<n>`` (what ``/dev/stdout`` and ``/dev/fd/<n>`` lead to): an open file."""
+    parts = path.split("/")
+    return len(parts) == 5 and parts[1] == "proc" and parts[3] == "fd"
+
+
+def write_target(path) -> tuple[str, bool]:
+    """The file a write to ``path`` lands in, and whether it is written in place rather than renamed over.
+
+    Symbolic links are followed (the link is kept; its target is the file replaced, in its own directory).
+    In place: anything that exists and is not a regular file (a device such as ``/dev/null``, a FIFO, a socket, a
+    terminal) and a path whose links pass through ``/proc/<pid>/fd/`` (``/dev/stdout``, ``/dev/fd/3``: the file
+    the shell opened, whatever it is). Everything else is replaced atomically. Raises ``OSError`` (``ELOOP``) for
+    a loop of links.
+    """
+    import errno
+    import stat
+
+    p = os.path.abspath(os.fspath(path))
+    for _ in range(_MAX_LINKS):
+        p = os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p))
+        if _is_fd_link(p):
+            return p, True
+        if not os.path.islink(p):
+            break
+        p = os.path.join(os.path.dirname(p), os.readlink(p))
+    else:
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), os.fspath(path))
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        return p, False
+    return p, not stat.S_ISREG(st.st_mode)
+
+
+def _temporary_name(target: str) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (a short prefix of its name, so that a long name still fits)."""
+    return tempfile.mkstemp(
+        prefix="." + os.path.basename(target)[:64] + ".", suffix=TMP_SUFFIX, dir=os.path.dirname(target)
+    )
+
+
 @contextmanager
 def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
     """Open a temporary file beside ``path`` for writing; on success rename it to ``path``.
 
+    The one writer of every file the toolkit makes (tables, networks, figures, drawings, atlas exports, results).
+
     Parameters
     ----------
     path : str or os.PathLike
-        Destination file.
+        Destination file. A symbolic link is kept and its target replaced (atomically, in the target's directory).
+        A destination that is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout``: see `write_target`) is
+        never renamed over: the data is collected and written straight through to it when the block ends.
     mode : {"w", "wb"}
         Text or binary.
     encoding : str, optional
@@ -73,15 +130,29 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
     if mode not in ("w", "wb"):
         raise ArgumentError("mode", mode, "'w' or 'wb'")
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=TMP_SUFFIX, dir=folder)
+    enc = None if "b" in mode else encoding
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as fh:
+        target, in_place = write_target(path)
+        if in_place:
+            import io
+
+            buffer = io.BytesIO() if "b" in mode else io.StringIO()
+            yield buffer
+            with open(target, mode, encoding=enc) as fh:
+                fh.write(buffer.getvalue())
+            return
+        fd, tmp = _temporary_name(target)
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = path
+        raise
+    try:
+        with os.fdopen(fd, mode, encoding=enc) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _default_mode(path))
-        os.replace(tmp, path)
+        os.chmod(tmp, _default_mode(target))
+        os.replace(tmp, target)
     except BaseException as exc:
         try:
             os.unlink(tmp)
@@ -90,6 +161,12 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
         if isinstance(exc, OSError) and exc.filename is None:
             exc.filename = path  # a failed write names the file it was for
         raise
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` through `atomic_write`."""
+    with atomic_write(path) as fh:
+        fh.write(text)
 
 
 def atomic_savefig(fig, path, **kwargs) -> str:
@@ -102,6 +179,7 @@ def atomic_savefig(fig, path, **kwargs) -> str:
 
 
 def _nearest_existing(folder: str) -> str:
+    """``folder`` or its nearest ancestor that exists."""
     while folder and not os.path.exists(folder):
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -128,23 +206,68 @@ def _writable_dir(folder: str) -> bool:
     return True
 
 
+def _name_max(folder: str) -> int:
+    """The longest file name (bytes) the file system of ``folder`` takes (255 if it does not say)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - not POSIX
+        return 255
+
+
+def _check_path_text(name: str, path, what: str) -> str:
+    """The common checks of an output path: a non-empty string without NUL, no component over the name limit."""
+    if path is None or not isinstance(path, (str, os.PathLike)) or os.fspath(path) == "":
+        raise ArgumentError(name, path, what)
+    path = os.fspath(path)
+    if isinstance(path, bytes) or "\0" in path:
+        raise ArgumentError(name, path, what + " (text without NUL)")
+    full = os.path.abspath(path)
+    if len(os.fsencode(full)) >= _PATH_MAX:
+        raise ArgumentError(name, path, f"{what} of at most {_PATH_MAX - 1} bytes")
+    limit = _name_max(_nearest_existing(os.path.dirname(full)) or "/")
+    if any(len(os.fsencode(part)) > limit for part in full.split(os.sep)):
+        raise ArgumentError(name, path, f"{what} whose names have at most {limit} bytes each")
+    return path
+
+
+#: the longest path the kernel takes (Linux's PATH_MAX, terminating NUL included)
+_PATH_MAX = 4096
+
+
+def _special(path: str) -> bool:
+    return path.startswith(_SPECIAL_ROOTS) or path in ("/proc", "/sys")
+
+
 def check_output_file(name: str, path) -> str:
     """Check before any work that ``path`` can be written as a file; return it.
 
-    Raises `ArgumentError` (naming the argument ``name``) when the path is empty, is a directory, lies in a
-    directory that does not exist or is not writable, or is an existing file that is not writable.
+    Raises `ArgumentError` (naming the argument ``name``) when the path is empty, names a directory (or ends in
+    ``/``), has a name longer than the file system takes, lies in a directory that does not exist or is not writable,
+    lies in ``/proc`` or ``/sys``, or is an existing file that is not writable. A device, FIFO or ``/dev/stdout``
+    (written in place, see `write_target`) only has to be writable; a symbolic link is checked at its target.
     """
-    if path is None or not isinstance(path, (str, os.PathLike)) or os.fspath(path) == "":
-        raise ArgumentError(name, path, "a file path")
-    path = os.fspath(path)
-    if os.path.isdir(path):
+    what = "a file path"
+    path = _check_path_text(name, path, what)
+    if path.endswith(("/", os.sep)) or os.path.basename(path) in (".", "..") or os.path.isdir(path):
         raise ArgumentError(name, path, "a file path, not a directory")
-    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        target, in_place = write_target(path)
+    except OSError as exc:
+        raise ArgumentError(name, path, f"{what} that can be resolved ({exc.strerror})") from None
+    if in_place:
+        if _special(target) and not _is_fd_link(target):
+            raise ArgumentError(name, path, "a file outside /proc and /sys")
+        if not os.path.exists(target) or not os.access(target, os.W_OK):
+            raise ArgumentError(name, path, "a writable file (this special file cannot be written)")
+        return path
+    if _special(target):
+        raise ArgumentError(name, path, "a file outside /proc and /sys")
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise ArgumentError(name, path, f"a path in an existing directory ({folder} does not exist)")
     if not _writable_dir(folder):
         raise ArgumentError(name, path, f"a path in a writable directory ({folder} is not writable)")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
+    if os.path.exists(target) and not os.access(target, os.W_OK):
         raise ArgumentError(name, path, "a writable file (the existing file is read-only)")
     return path
 
@@ -154,12 +277,12 @@ def check_output_dir(name: str, path) -> str:
 
     Nothing is created here: writers create the directory (``os.makedirs``) when they write their first file.
     """
-    if path is None or not isinstance(path, (str, os.PathLike)) or os.fspath(path) == "":
-        raise ArgumentError(name, path, "a directory path")
-    path = os.fspath(path)
+    path = _check_path_text(name, path, "a directory path")
     if os.path.exists(path) and not os.path.isdir(path):
         raise ArgumentError(name, path, "a directory (the path is an existing file)")
     base = _nearest_existing(os.path.abspath(path))
+    if _special(os.path.realpath(base) + "/"):
+        raise ArgumentError(name, path, "a directory outside /proc and /sys")
     if not os.path.isdir(base):
         raise ArgumentError(name, path, f"a directory path ({base} is a file)")
     if not _writable_dir(base):
@@ -168,9 +291,9 @@ def check_output_dir(name: str, path) -> str:
 
 
 def check_file_name(name: str, value) -> str:
-    """A plain file name (no directory part, not ``.`` or ``..``, no NUL), e.g. a results-file stem."""
-    allowed = "a plain file name (no '/', not '.' or '..')"
-    if not isinstance(value, str) or value in ("", ".", "..") or "\0" in value or len(value) > 200:
+    """A plain file name, e.g. a results-file stem: printable, not blank, no directory part, not ``.`` or ``..``."""
+    allowed = "a plain printable file name (not blank, no '/', not '.' or '..', at most 200 characters)"
+    if not isinstance(value, str) or value.strip() in ("", ".", "..") or not value.isprintable() or len(value) > 200:
         raise ArgumentError(name, value, allowed)
     seps = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
     if any(s in value for s in seps):

@@ -770,18 +770,10 @@ def _csv_cell(v) -> str:
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place (`os.replace`)."""
-    path = os.path.abspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write ``text`` to ``path`` atomically: `tnrnn._io.write_text` (kept under this name)."""
+    from tnrnn._io import write_text
+
+    write_text(path, text)
 
 
 # --- the command line's operations (``tnrnn atlas ...``, ``--atlas``/``--no-cache``) ------------------------
@@ -897,9 +889,9 @@ def export_atlas(path, out: str, filters: dict, *, fmt: str | None = None) -> di
             raise ArgumentError("out", out, "a file ending in .csv, .json or .md (or give --format)")
         fmt = _EXTENSIONS[ext]
     fmt = check_choice("format", fmt, EXPORT_FORMATS)
-    target = os.path.abspath(out)
-    if os.path.isdir(target) or not os.path.isdir(os.path.dirname(target)):
-        raise ArgumentError("out", out, "a file in an existing directory")
+    from tnrnn._io import check_output_file
+
+    target = check_output_file("out", out)
     filters = check_filters(filters)
     atlas = _open_for_cli(path, must_exist=True)
     records = export_rows(atlas.rows(**filters)) if atlas is not None else []

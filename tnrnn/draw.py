@@ -435,7 +435,7 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
 
     SVG text stays text (``<text>`` elements with the font named, editable in a vector editor), set through
     `matplotlib.rc_context` for this call only. No time stamps are written, so an unchanged figure rewrites an
-    identical file, and the file is written under a temporary name and renamed into place.
+    identical file, and the file is written through `tnrnn._io.atomic_savefig` (a temporary name renamed into place).
 
     Parameters
     ----------
@@ -447,9 +447,9 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
     pad : float
         Margin around the tight bounding box, in inches.
     """
-    import os
-
     import matplotlib
+
+    from tnrnn._io import atomic_savefig
 
     fmt = figure_format(path)
     metadata = {
@@ -457,16 +457,8 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
         "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
         "png": {"Software": None},
     }[fmt]
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tnrnn"}):
-            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=pad, metadata=metadata)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tnrnn"}):
+        atomic_savefig(fig, path, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=pad, metadata=metadata)
     return fmt
 
 

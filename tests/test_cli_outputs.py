@@ -1,0 +1,129 @@
+"""The command's output files: special files are written through, links kept, bad paths refused before any work.
+
+Special files live in the test's temporary directory only (a FIFO, symbolic links, a link to ``/dev/null``); no test
+writes to the real ``/dev``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+
+import pytest
+
+from tnrnn.cli import main
+
+S = ["--M", "2", "--R", "2", "--L", "1", "--T", "4"]
+
+
+def _run(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_network_out_to_a_link_to_dev_null_keeps_the_link(tmp_path, capsys):
+    link = tmp_path / "net.json"
+    link.symlink_to(os.devnull)
+    code, out, err = _run(["network", *S, "--out", str(link), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["nodes"] > 0
+    assert link.is_symlink() and os.readlink(link) == os.devnull
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert os.listdir(tmp_path) == ["net.json"]
+
+
+def test_network_out_to_a_fifo_streams_the_json(tmp_path, capsys):
+    fifo = tmp_path / "net.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    code, out, err = _run(["network", *S, "--out", str(fifo)], capsys)
+    reader.join(timeout=60)
+    assert code == 0, err
+    assert json.loads(got[0])["nodes"]  # the whole network's JSON came through the pipe
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.listdir(tmp_path) == ["net.fifo"]
+
+
+def test_network_out_to_a_link_replaces_the_target_not_the_link(tmp_path, capsys):
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "net.json"
+    target.write_text("old")
+    link = tmp_path / "net.json"
+    link.symlink_to(target)
+    code, _, err = _run(["network", *S, "--out", str(link)], capsys)
+    assert code == 0, err
+    assert link.is_symlink() and json.loads(target.read_text())["meta"]
+
+
+def test_atlas_export_to_a_link_to_dev_null(tmp_path, capsys):
+    from tnrnn.atlas import Atlas
+
+    Atlas(str(tmp_path / "a.sqlite"))  # an empty atlas
+    link = tmp_path / "rows.csv"
+    link.symlink_to(os.devnull)
+    code, _, err = _run(["atlas", "export", "--atlas", str(tmp_path / "a.sqlite"), "--out", str(link)], capsys)
+    assert code == 0, err
+    assert (
+        link.is_symlink()
+        and "rows.csv" in os.listdir(tmp_path)
+        and not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    )
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Every computation a verb could start raises, so that a refusal is seen to come before any work."""
+
+    def boom(*args, **kwargs):
+        raise AssertionError("work started before the output path was checked")
+
+    import tnrnn.build
+    import tnrnn.draw
+    import tnrnn.table
+
+    monkeypatch.setattr(tnrnn.build, "build_network", boom)
+    monkeypatch.setattr(tnrnn.table, "rank_table", boom)
+    monkeypatch.setattr(tnrnn.draw, "draw_to_file", boom)
+
+
+def _bad_outputs(tmp_path) -> dict[str, str]:
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "file.csv").write_text("old")
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    return {
+        "trailing-slash-dir": str(tmp_path / "dir") + "/",
+        "trailing-slash-file": str(tmp_path / "file.csv") + "/",
+        "missing-dir-slash": str(tmp_path / "nodir") + "/",
+        "directory": str(tmp_path / "dir"),
+        "long-name": str(tmp_path / ("n" * (name_max + 1))),
+        "proc": "/proc/tnrnn-out.csv",
+        "sys": "/sys/tnrnn-out.csv",
+    }
+
+
+@pytest.mark.parametrize("verb", ["network", "table", "draw"])
+@pytest.mark.parametrize(
+    "case",
+    ["trailing-slash-dir", "trailing-slash-file", "missing-dir-slash", "directory", "long-name", "proc", "sys"],
+)
+def test_bad_output_paths_are_refused_before_any_work(verb, case, tmp_path, capsys, no_work):
+    out = _bad_outputs(tmp_path)[case]
+    before = sorted(os.listdir(tmp_path))
+    argv = {
+        "network": ["network", *S, "--out", out],
+        "table": ["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2", "--no-progress", "--out", out],
+        "draw": ["draw", *S, "--out", out],
+    }[verb]
+    code, stdout, err = _run(argv, capsys)
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and "out=" in lines[0] and "Traceback" not in err, err
+    assert stdout == "" and sorted(os.listdir(tmp_path)) == before
+    assert (tmp_path / "file.csv").read_text() == "old"
