@@ -21,12 +21,21 @@ arithmetic operations only (``ar.matvec``, ``ar.mul``, ``ar.add``, ``ar.scale``,
 to cap its samples and to prove ranks; override it to add sharper bounds, and override `Cell.width` if the cell
 sums more products in one operation than its widest matrix has columns. A worked example:
 ``examples/custom_cell.py`` in the repository.
+
+**Your cell in the rank atlas.** A stored rank is keyed by what defines the cell, not only by its name
+(`cell_identity`): a cell in a module of its own is fingerprinted by its source and the code of its methods, so
+redefining a cell under the same name computes anew. A cell defined in ``__main__`` (a script, a notebook) is
+computed and not stored, with one warning, unless it declares a ``version``; bump the version on every change of
+the cell or of the helpers its methods call (a fingerprint sees the class, not the functions it calls).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import inspect
 import math
+import types
 from typing import ClassVar
 
 import numpy as np
@@ -34,7 +43,16 @@ import numpy as np
 from tnrnn._types import ArgumentError, check_positive_int
 from tnrnn.cells.arith import DegreeArith, NumpyModular
 
-__all__ = ["Cell", "register_cell", "register_params", "jax_pytrees", "make_cell", "cell_names", "CELL_REGISTRY"]
+__all__ = [
+    "Cell",
+    "register_cell",
+    "register_params",
+    "jax_pytrees",
+    "make_cell",
+    "cell_names",
+    "cell_identity",
+    "CELL_REGISTRY",
+]
 
 #: name -> cell class, filled by `register_cell`
 CELL_REGISTRY: dict[str, type] = {}
@@ -73,6 +91,76 @@ def register_cell(cls):
     return cls
 
 
+def _is_toolkit(cls) -> bool:
+    return cls.__module__ == "tnrnn" or cls.__module__.startswith("tnrnn.")
+
+
+def _code_digest(code: types.CodeType, h) -> None:
+    """Feed what a code object computes (bytecode, names, constants, nested code) to the hash ``h``."""
+    h.update(code.co_code)
+    h.update(repr((code.co_names, code.co_varnames, code.co_freevars)).encode())
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            _code_digest(c, h)
+        elif isinstance(c, frozenset):  # iteration order follows the string hash seed: sort
+            h.update(repr(sorted(map(repr, c))).encode())
+        else:
+            h.update(repr(c).encode())
+
+
+def cell_identity(cell) -> str | None:
+    """What identifies a cell's definition in the key of a stored result (`tnrnn.rank.store`), or None.
+
+    Parameters
+    ----------
+    cell : Cell subclass or instance
+
+    Returns
+    -------
+    str or None
+        - the toolkit's own cells: their ``name`` (they change only with the toolkit, and a change that could
+          change a result bumps `tnrnn.rank.store.ENGINE_VERSION`);
+        - a cell that declares ``version`` in its class body: ``"name@v=<version>"`` (the author's promise: bump it
+          on every change);
+        - a cell in a module with its source: ``"name@src=<16 hex digits>"``, a SHA-256 fingerprint of the source
+          of the class and of its bases outside the toolkit, and of the code of the methods written there (the
+          loaded code, so a file edited after its import, or a class redefined under the same name in one module,
+          gives another fingerprint);
+        - None for a cell defined in ``__main__`` (a script, a notebook) or inside a function, without a declared
+          version, or whose source cannot be read: its results are computed, not stored.
+
+    Notes
+    -----
+    A fingerprint covers the class bodies, not the functions they call outside the class: a cell whose methods call
+    helpers of its own should declare a ``version`` and bump it when a helper changes.
+    """
+    cls = cell if isinstance(cell, type) else type(cell)
+    if _is_toolkit(cls):
+        return cls.name
+    declared = cls.__dict__.get("version")
+    if declared is not None:
+        return f"{cls.name}@v={declared}"
+    if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__:  # a class made in a function: its
+        return None  # methods may read the function's variables, which no fingerprint of the class sees
+    h = hashlib.sha256()
+    for c in cls.__mro__:
+        if c is object or _is_toolkit(c) or c.__module__ == "builtins":
+            continue
+        try:
+            source = inspect.getsource(c)
+            filename = inspect.getsourcefile(c)
+        except (OSError, TypeError):
+            return None
+        h.update(f"{c.__module__}.{c.__qualname__}\n{source}".encode())
+        for attr, value in sorted(vars(c).items()):
+            func = getattr(value, "__func__", value)  # staticmethod, classmethod
+            code = getattr(func, "__code__", None)
+            if isinstance(code, types.CodeType) and code.co_filename == filename:  # written there, not generated
+                h.update(attr.encode())
+                _code_digest(code, h)
+    return f"{cls.name}@src={h.hexdigest()[:16]}"
+
+
 def cell_names() -> tuple[str, ...]:
     """Names of the registered cells, sorted."""
     return tuple(sorted(CELL_REGISTRY))
@@ -90,6 +178,10 @@ class Cell:
         Registry name (class attribute).
     first_step : str
         The cell's convention for the first step, in words (class attribute).
+    version : str or int or None
+        Optional (class attribute): the version of the cell's definition, which keys its results in the rank atlas
+        in place of a fingerprint of its source (`cell_identity`); bump it on every change. Needed to store the
+        results of a cell defined in ``__main__`` or a notebook.
     """
 
     M: int
@@ -99,6 +191,7 @@ class Cell:
 
     name: ClassVar[str] = "cell"
     first_step: ClassVar[str] = ""
+    version: ClassVar[str | int | None] = None
 
     def __post_init__(self):
         for n in ("M", "R", "L", "K"):

@@ -25,6 +25,13 @@ one, recomputes and replaces it), and the engine choices ``elimination``/``evalu
 rank; the engines used are recorded in the row). Only registered cells (given by name) and ``method="modp"`` are
 stored; a `Cell` object or the float SVD diagnostic is always computed.
 
+The ``cell`` of a key identifies the cell's definition, not only its name (`tnrnn.cells.cell_identity`): the
+toolkit's own cells by their name (so stored rows stay valid; a change of a built-in cell bumps `ENGINE_VERSION`), a
+cell of a user's by ``name@v=<version>`` when it declares a ``version``, else by ``name@src=<fingerprint>`` (its
+source and the code of its methods). Redefining a cell under the same name therefore never returns the old
+definition's result. A cell defined in ``__main__`` or a notebook without a declared ``version`` is computed, not
+stored, with one `AtlasWarning`. Query filters on ``cell`` match the name with or without its ``@`` suffix.
+
 A row holds the whole certificate: ``RankResult.to_dict()`` as JSON (``RankResult(**row)`` equals the original),
 plus indexed columns (sizes, status, rank, failure bound, primes, seeds, N, engines, wall time, toolkit version,
 date, host). A second table, ``min_cuts``, holds the min-cut bounds of ``tnrnn table`` (`cached_min_cut`; keyed by
@@ -45,6 +52,7 @@ import datetime
 import json
 import os
 import sqlite3
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -156,8 +164,11 @@ def _cell_fields(cell, M, R, L, T, domain, partition) -> dict:
     M, R, L, T = check_sizes(M, R, L, T)
     if not isinstance(cell, str):
         raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
+    ident = _cell_identity(cell)
+    if ident is None:
+        raise ArgumentError("cell", cell, "a cell whose definition can be identified (" + _UNIDENTIFIED + ")")
     return {
-        "cell": cell,
+        "cell": ident,
         "M": M,
         "R": R,
         "L": L,
@@ -165,6 +176,21 @@ def _cell_fields(cell, M, R, L, T, domain, partition) -> dict:
         "domain": check_domain(domain),
         "partition": parse_partition(partition, T).spec(),
     }
+
+
+_UNIDENTIFIED = "give the class a `version`, bumped on every change, or define it in a module of its own"
+
+
+def _cell_identity(name: str) -> str | None:
+    """The key's ``cell`` for a cell name: `tnrnn.cells.cell_identity` of the registered class (None: unidentified).
+
+    The toolkit's own cells keep their name, so their rows stay valid across runs and versions of a user's cell get
+    rows of their own (``name@v=...``, ``name@src=...``). No cell module loaded means no cell of a user's registered:
+    the name is returned as it is, without importing numpy.
+    """
+    base = sys.modules.get("tnrnn.cells.base")
+    cls = None if base is None else base.CELL_REGISTRY.get(name)
+    return name if cls is None else base.cell_identity(cls)
 
 
 def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dict:
@@ -356,8 +382,9 @@ class Atlas:
     def rows(self, **filters) -> list[dict]:
         """Every row (a dict of columns) whose columns equal the given values, sorted by cell, L, M, R, T, domain.
 
-        Filters are column names: the key fields (``partition`` in its ``"A;B"`` form or ``start-end``) and
-        ``status``. None values are ignored.
+        Filters are column names: the key fields (``partition`` in its ``"A;B"`` form or ``start-end``; ``cell``
+        a name, matching every version of the cell, or one ``name@...`` identity) and ``status``. None values are
+        ignored.
         """
         allowed = (*KEY_FIELDS, "status")
         where, params = [], []
@@ -367,6 +394,9 @@ class Atlas:
             check_choice("filter", name, allowed)
             if name == "partition" and value in ("start-end", "interleaved"):
                 where.append("json_extract(result, '$.partition.name') = ?")
+            elif name == "cell" and "@" not in value:  # a name: every version of the cell
+                where.append("(cell = ? OR substr(cell, 1, length(?) + 1) = ? || '@')")
+                params.extend((value, value))
             else:
                 where.append(f"{name} = ?")
             params.append(value)
@@ -502,6 +532,13 @@ def cached_call(cache, compute, plan, M, R, L, T, **kwargs):
     atlas = open_atlas(cache)
     cell = kwargs.get("cell", "rac")
     if atlas is None or not isinstance(cell, str) or kwargs.get("method", "modp") != "modp":
+        return compute(M, R, L, T, **kwargs)
+    if _cell_identity(cell) is None:
+        module = getattr(sys.modules["tnrnn.cells.base"].CELL_REGISTRY[cell], "__module__", "?")
+        message = f"tnrnn atlas: cell {cell!r} (defined in {module}) is computed, not cached: {_UNIDENTIFIED}"
+        if message not in _WARNED:
+            _WARNED.add(message)
+            warnings.warn(message, AtlasWarning, stacklevel=3)
         return compute(M, R, L, T, **kwargs)
     key_args = {k: kwargs[k] for k in OPTIONAL_KEYS if k in kwargs}
     key = make_key(M, R, L, T, domain=kwargs.get("domain"), **key_args)
