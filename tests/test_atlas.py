@@ -1,5 +1,6 @@
 """The rank atlas (`tnrnn.atlas`): store, keys, concurrency, damaged files, sweeps (resume, parallel, Dask), merge."""
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -939,3 +940,43 @@ def _stored(path) -> int:
             con.close()
     except sqlite3.Error:  # not created yet
         return 0
+
+
+def _spawned_workers(sid: int) -> list[int]:
+    """The live pool workers (spawned by `multiprocessing`) of session ``sid``."""
+    out = []
+    for pid in _session_processes(sid):
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"multiprocessing.spawn" in fh.read():
+                    out.append(pid)
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigkill_of_a_parallel_table_leaves_no_process_behind(tmp_path):
+    # as the kernel's OOM killer would: SIGKILL of the parent alone, while its workers run; the sweep runs in a
+    # session of its own, so that every process it started (workers, resource tracker) can be found
+    argv = ["table", "--L", "2", "--M", "3", "--R", "3", "--T", "10,12", "--domain", "onehot", "--jobs", "2"]
+    argv += ["--no-progress", "--atlas", str(tmp_path / "k.sqlite")]
+    code = "import sys\nfrom tnrnn.cli import main\nsys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-c", code, *argv], env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_spawned_workers(proc.pid)) < 2:
+            assert proc.poll() is None, "the table ended before its workers started"
+            assert time.monotonic() < deadline, "no two workers within two minutes"
+            time.sleep(0.05)
+        time.sleep(1.0)  # the workers import the engine and start their cells
+        assert len(_spawned_workers(proc.pid)) == 2
+        os.kill(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _session_processes(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _session_processes(proc.pid)
+        assert left == [], [open(f"/proc/{p}/cmdline", "rb").read() for p in left]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -16,7 +16,8 @@ processes (spawned, each limited to ``cores // jobs`` BLAS/XLA threads so that t
 machine), or on a Dask cluster (``scheduler=ADDRESS``). Cells run longest first by the cost model of
 `tnrnn.rank.plan` (or in increasing ``T`` with ``order="T"``); each finished cell is stored at once, so an
 interrupted sweep keeps what it finished and a rerun resumes (an interrupt raises `SweepInterrupted`, which says how
-many cells were kept; worker processes ignore SIGINT and are stopped by the parent). A per-cell ``timeout`` records
+many cells were kept; worker processes ignore SIGINT and are stopped by the parent, and they end with the parent
+whatever kills it, SIGKILL included, so that no worker outlives a sweep). A per-cell ``timeout`` records
 partial results as such; ``frontier=True`` skips the larger ``T`` of a series once one of its cells was partial or
 refused. Workers also take the parent's ``JAX_ENABLE_X64`` and JAX compilation-cache settings from its environment
 (``tnrnn table`` sets them), so that a kernel compiled by one worker is loaded by the other.
@@ -261,16 +262,51 @@ def _threads_env(threads: int) -> dict:
     return env
 
 
-def _worker_init(env: dict) -> None:
-    """Worker initializer: thread limits first (before numpy/jax start their thread pools).
+def _worker_init(env: dict, parent: int | None = None) -> None:
+    """Worker initializer: thread limits first (before numpy/jax start their thread pools), then the parent watch.
 
-    SIGINT is left to the parent, which stops the workers (so that Ctrl-C prints no traceback per worker).
+    SIGINT is left to the parent, which stops the workers (so that Ctrl-C prints no traceback per worker). The
+    worker dies with ``parent`` (the sweep's process), whatever kills it: see `_die_with_parent`.
     """
     import signal
 
     os.environ.update(env)
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _die_with_parent(parent)
+
+
+#: seconds between two looks of a worker at its parent (where the kernel cannot tell it at once)
+_PARENT_POLL = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` (its parent process) is gone, whatever killed it (SIGKILL included).
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``), even while this process
+    runs C code that holds the GIL; everywhere a daemon thread also looks every `_PARENT_POLL` seconds whether the
+    process was handed to another parent, and exits. The parent must be the process that started this one (the
+    pool's workers are spawned by the sweep itself, not by a fork server that would outlive it).
+    """
+    import threading
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+            import signal
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the watch was set
+        os._exit(1)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="tnrnn-parent-watch", daemon=True).start()
 
 
 def _compute_cell(M, R, L, T, kwargs, timeout):
@@ -475,10 +511,11 @@ def _run_pool(todo, jobs, timeout, runnable, finish):
 
     threads = max(1, (os.cpu_count() or 1) // jobs)
     env = _threads_env(threads)
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    # spawned, not forked by a fork server: a worker's parent is this process, which it watches (`_worker_init`);
+    # a fork server would be the parent instead, and would itself live as long as any worker holds its pipe
     with _environ(env):  # spawned workers inherit the limits before they import numpy or jax
         pool = cf.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=mp.get_context(method), initializer=_worker_init, initargs=(env,)
+            max_workers=jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init, initargs=(env, os.getpid())
         )
         futures = {}
         try:
