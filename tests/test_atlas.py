@@ -403,6 +403,38 @@ def test_scheduler_without_dask_names_the_extra(monkeypatch):
         A.run_sweep(CELLS, cache=None, scheduler="tcp://localhost:8786", progress=False)
 
 
+BAD_SCHEDULERS = [
+    "not a url",
+    "tcp://head",
+    "tcp://head:0",
+    "tcp://head:65536",
+    "tcp://head:port",
+    "http://head:8786",
+    "tcp://:8786",
+    "tcp://[not-ipv6]:8786",
+    "tcp://-head:8786",
+    "",
+]
+
+
+@pytest.mark.parametrize("address", BAD_SCHEDULERS)
+def test_bad_scheduler_addresses_exit_2_before_work(address, capsys, tmp_path, monkeypatch, counted):
+    monkeypatch.chdir(tmp_path)
+    argv = ["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2", "--atlas", str(tmp_path / "s.sqlite")]
+    assert main([*argv, "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"scheduler={address!r}" in err and "HOST:PORT" in err, err
+    assert counted == [] and os.listdir(tmp_path) == []  # no work, no atlas created
+    with pytest.raises(ArgumentError, match="scheduler="):
+        A.run_sweep(CELLS, cache=tmp_path / "s.sqlite", scheduler=address, progress=False)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "head:8786", "tls://[::1]:8786", "ws://node-3.local:1"])
+def test_good_scheduler_addresses_pass_the_check(address):
+    assert A.check_scheduler(address) == address
+
+
 # --- merge ----------------------------------------------------------------------------------------------------
 
 

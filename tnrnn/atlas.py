@@ -95,6 +95,7 @@ __all__ = [
     "make_key",
     "result_from_dict",
     "run_sweep",
+    "check_scheduler",
     "merge_atlases",
     "export_rows",
     "format_rows",
@@ -546,7 +547,49 @@ def _terminate(pool):
             p.terminate()
 
 
+#: the protocols of a Dask scheduler address that a client can connect to
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+_SCHEDULER_FORM = "a Dask scheduler address [PROTOCOL://]HOST:PORT such as tcp://head:8786"
+
+
+def check_scheduler(address) -> str:
+    """Validate a Dask scheduler address (``[PROTOCOL://]HOST:PORT``) without connecting; returns it.
+
+    ``PROTOCOL`` is one of `SCHEDULER_PROTOCOLS` (default ``tcp``), ``HOST`` a host name, an IPv4 address or an IPv6
+    address in brackets, ``PORT`` an integer 1-65535. Raises `ArgumentError` (naming ``scheduler``) otherwise.
+    Needs no Dask, so that ``tnrnn table --scheduler`` refuses a bad address before any work.
+    """
+    import ipaddress
+    import re
+
+    def bad(why):
+        return ArgumentError("scheduler", address, f"{_SCHEDULER_FORM} ({why})")
+
+    if not isinstance(address, str) or not address:
+        raise ArgumentError("scheduler", address, _SCHEDULER_FORM)
+    protocol, sep, rest = address.partition("://")
+    if not sep:
+        protocol, rest = "tcp", address
+    if protocol not in SCHEDULER_PROTOCOLS:
+        raise bad(f"the protocol must be one of {', '.join(SCHEDULER_PROTOCOLS)}")
+    host, colon, port = rest.rpartition(":")
+    if not colon or not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
+        raise bad("a port 1-65535 is required")
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise bad("not an IPv6 address in brackets") from None
+    elif not re.fullmatch(
+        r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*", host
+    ):
+        raise bad("not a host name or IP address")
+    return address
+
+
 def _dask_client(scheduler):
+    if not _is_dask_client(scheduler):
+        check_scheduler(scheduler)
     try:
         from dask.distributed import Client
     except ImportError:
@@ -558,12 +601,16 @@ def _dask_client(scheduler):
         ) from None
     if isinstance(scheduler, Client):
         return scheduler
-    if not isinstance(scheduler, str) or not scheduler:
-        raise ArgumentError("scheduler", scheduler, "a Dask scheduler address such as tcp://host:8786")
     try:
         return Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ArgumentError("scheduler", scheduler, f"a reachable Dask scheduler address ({exc})") from None
+
+
+def _is_dask_client(obj) -> bool:
+    """Whether ``obj`` is a `dask.distributed.Client` (without importing Dask when it was never imported)."""
+    mod = sys.modules.get("distributed")
+    return mod is not None and isinstance(obj, mod.Client)
 
 
 def _run_dask(client, todo, timeout, runnable, finish):

@@ -358,6 +358,10 @@ def _check_table(args):
     check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
     check_choice("format", args.format, FORMATS)
     check_positive_int("jobs", args.jobs)
+    if args.scheduler is not None:
+        from tnrnn.atlas import check_scheduler
+
+        check_scheduler(args.scheduler)
     check_choice("order", args.order, ("cost", "T"))
     if args.timeout is not None:
         check_float("timeout", args.timeout, minimum=0, open_min=True)
