@@ -181,12 +181,13 @@ def test_wide_trees_are_folded_into_legible_bands(M, R, L, T):
                 on_x = min(ax_, bx) - 0.3 <= x <= max(ax_, bx) + 0.3
                 on_y = min(ay, by) - 0.3 <= y <= max(ay, by) + 0.3
                 assert not (on_x and on_y)
-    # drawn at the legible scale: every label's font size is at least 5 pt
+    # drawn at the legible scale: every label (legend included) at the default 10 pt or more
     fig, ax = draw_network(g, cut=min_cut(g))
     assert fig.get_figwidth() >= width(lay.pos) * UNIT_INCHES  # at least the legible scale ...
-    assert fig.get_figwidth() <= (width(lay.pos) + 8) * UNIT_INCHES  # ... with margins only
+    assert fig.get_figwidth() <= (width(lay.pos) + 10) * UNIT_INCHES  # ... with margins (row names, wraps) only
     assert width(lay.pos) * UNIT_INCHES < max(MAX_WIDTH_INCHES, width(straight) * UNIT_INCHES / 2)
-    assert min(t.get_fontsize() for t in ax.texts) >= 5
+    texts = ax.texts + ax.get_legend().get_texts()
+    assert min(t.get_fontsize() for t in texts) >= 10
 
 
 def test_small_networks_are_not_folded():
@@ -339,6 +340,10 @@ def test_draw_verb_options(tmp_path):
         (["--out", "net.svg", "--partition", "1,2;2,3"], "partition"),
         (["--out", "net.svg", "--T", "5"], "T"),
         (["--out", "net.svg", "--M", "0"], "M"),
+        (["--out", "net.svg", "--width", "0"], "width"),
+        (["--out", "net.svg", "--height", "500"], "height"),
+        (["--out", "net.svg", "--font-size", "2"], "font_size"),
+        (["--out", "net.svg", "--font-size", "nan"], "font_size"),
     ],
 )
 def test_draw_verb_bad_arguments_exit_2_in_one_line(tmp_path, args, name):
@@ -351,6 +356,120 @@ def test_draw_verb_bad_arguments_exit_2_in_one_line(tmp_path, args, name):
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and f"{name}=" in lines[0]
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def _svg_size(path) -> tuple[float, float]:
+    """``(width, height)`` in points of a saved SVG (its root element's attributes)."""
+    import re
+
+    head = path.read_text()[:2000]
+    w, h = re.search(r'<svg[^>]*width="([\d.]+)pt"[^>]*height="([\d.]+)pt"', head).groups()
+    return float(w), float(h)
+
+
+@pytest.mark.parametrize("width,height", [(8.0, 4.5), (5.0, 6.0), (13.33, 7.5)])
+def test_draw_verb_honours_width_and_height(tmp_path, width, height):
+    """With --width and --height the file has exactly that size: SVG in points, PNG in pixels at 150 dpi."""
+    from matplotlib.image import imread
+
+    size = ["--width", str(width), "--height", str(height)]
+    base = ["draw", "--M", "2", "--R", "2", "--L", "2", "--T", "6", *size]
+    assert _cli(*base, "--out", str(tmp_path / "a.svg")).returncode == 0
+    w, h = _svg_size(tmp_path / "a.svg")
+    assert (w, h) == pytest.approx((72 * width, 72 * height), abs=0.5)
+    assert _cli(*base, "--out", str(tmp_path / "a.png")).returncode == 0
+    rows, cols = imread(tmp_path / "a.png").shape[:2]
+    assert abs(cols - 150 * width) <= 1 and abs(rows - 150 * height) <= 1  # whole pixels
+    # nothing is cut off: ink stays off the one-pixel border of the image
+    img = imread(tmp_path / "a.png")[..., :3].min(axis=-1)
+    assert img[0].min() > 0.9 and img[-1].min() > 0.9 and img[:, 0].min() > 0.9 and img[:, -1].min() > 0.9
+
+
+def test_draw_verb_width_alone_sets_the_width(tmp_path):
+    out = tmp_path / "a.svg"
+    res = _cli("draw", "--M", "2", "--R", "2", "--L", "3", "--T", "4", "--width", "7", "--out", str(out))
+    assert res.returncode == 0
+    w, h = _svg_size(out)
+    assert w == pytest.approx(7 * 72, abs=0.5) and 0.2 < h / w < 1.5
+
+
+@pytest.mark.parametrize("font_size", [8.0, 10.0, 14.0])
+def test_font_size_is_every_label_size(font_size):
+    """Every text of a drawing (labels, bound, legend) has the font size asked for; the title is 10 % larger."""
+    g = build_network(3, 2, 2, 4)
+    fig, ax = draw_network(g, cut=min_cut(g), title="a network", font_size=font_size)
+    sizes = {t.get_fontsize() for t in ax.texts + ax.get_legend().get_texts()}
+    assert sizes == {font_size}
+    assert ax.title.get_fontsize() == pytest.approx(1.1 * font_size)
+
+
+def test_font_size_reaches_the_svg(tmp_path):
+    out = tmp_path / "a.svg"
+    res = _cli("draw", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--font-size", "13", "--out", str(out))
+    assert res.returncode == 0
+    text = out.read_text()
+    assert text.count("font-size: 13px") > 20 and "font-size: 10px" not in text
+
+
+#: (M, R, L, T) of continuous-input RAC networks and the stated range of the default drawing's width : height
+ASPECT_CASES = [(2, 2, 2, 6), (3, 2, 1, 6), (2, 2, 1, 20), (2, 2, 3, 4), (2, 2, 3, 8), (2, 2, 4, 4), (3, 2, 2, 4)]
+ASPECT_RANGE = (1.2, 3.0)
+
+
+@pytest.mark.parametrize("M,R,L,T", ASPECT_CASES)
+def test_default_drawing_is_near_16_9(tmp_path, M, R, L, T):
+    """The default drawing of a tree folds into bands so that the saved file stays near a slide's 16:9."""
+    out = tmp_path / "a.svg"
+    assert _cli("draw", "--M", str(M), "--R", str(R), "--L", str(L), "--T", str(T), "--out", str(out)).returncode == 0
+    w, h = _svg_size(out)
+    assert ASPECT_RANGE[0] <= w / h <= ASPECT_RANGE[1], (w, h)
+
+
+def test_the_issue_example_is_folded_and_legible(tmp_path):
+    """``tnrnn draw --M 2 --R 2 --L 2 --T 6`` was 807 x 153 pt (5.3:1) with 6 pt labels."""
+    g = build_network(2, 2, 2, 6)
+    assert drawing_layout(g).kind == "folded"
+    fig, ax = draw_network(g, cut=min_cut(g))
+    assert min(t.get_fontsize() for t in ax.texts + ax.get_legend().get_texts()) >= 10
+    out = tmp_path / "net.svg"
+    assert _cli("draw", "--M", "2", "--R", "2", "--L", "2", "--T", "6", "--out", str(out)).returncode == 0
+    w, h = _svg_size(out)
+    assert 1.2 <= w / h <= 2.2
+
+
+def test_folded_bands_read_like_text():
+    """The top band holds the earliest time steps (the ones vector of the top layer), the last holds W^O."""
+    g = build_network(2, 2, 2, 8)
+    lay = drawing_layout(g)
+    assert lay.kind == "folded"
+    (top, _), (last, _) = lay.bands[0], lay.bands[-1]
+    (w_o,) = g.nodes_with_role("W_O")
+    assert lay.pos[w_o][1] == last
+    top_row = [n for n in g.names if lay.pos[n][1] == top]
+    assert any(g.roles[g.node_id[n]] == "ones" for n in top_row)
+
+
+@pytest.mark.parametrize(
+    "bound,dims,text",
+    [
+        (2**135, [2] * 135, "rank \\leq 2^{135}$"),
+        (2**20, [2] * 20, "rank \\leq 2^{20} = 1048576$"),
+        (3**40, [3] * 40, "rank \\leq 3^{40} \\approx 2^{63.4}$"),
+        (6, [2, 3], "rank \\leq 2 \\cdot 3 = 6$"),
+        (2, [2], "rank \\leq 2$"),
+    ],
+)
+def test_bound_annotation_never_repeats_itself(bound, dims, text):
+    """Was "rank <= 2^135 = 2^135.0": a power is written once, a rounded value with \\approx."""
+    import math
+    from types import SimpleNamespace
+
+    from tnrnn.draw import _format_bound
+
+    edges = [f"e{i}" for i in range(len(dims))]
+    graph = SimpleNamespace(size_dict=dict(zip(edges, dims, strict=True)))
+    cut = SimpleNamespace(cut_edges=edges, cut_copies=[], bound=bound, log2_bound=math.log2(bound))
+    assert _format_bound(graph, cut).replace("\\mathrm{rank}", "rank").endswith(text)
 
 
 def test_graph_repr_is_short():

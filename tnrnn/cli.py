@@ -505,13 +505,19 @@ def _add_draw(sub):
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     p.add_argument("--no-cut", action="store_true", help="draw no min-cut")
     p.add_argument("--out", required=True, help="output file: .svg (editable text), .pdf or .png")
+    p.add_argument("--width", type=float, default=None, help="figure width in inches, 1-100 (default: fit the labels)")
+    p.add_argument("--height", type=float, default=None, help="figure height in inches, 1-100 (default: fit)")
+    p.add_argument("--font-size", dest="font_size", type=float, default=10.0, help="label size in points, 4-48")
     _cell_flag(p)
     _json_flag(p)
     p.set_defaults(func=_run_draw, check=_check_draw, jax=False)
 
 
 def _check_draw(args):
+    from tnrnn.draw import check_drawing_size
+
     _check_sizes_domain(args, partition=True)
+    check_drawing_size(args.width, args.height, args.font_size)
     _refuse_large_network(args)
     _check_out_file(args)
 
@@ -529,6 +535,9 @@ def _run_draw(args):
         partition=args.partition,
         cut=not args.no_cut,
         cell=args.cell,
+        width=args.width,
+        height=args.height,
+        font_size=args.font_size,
     )
 
 

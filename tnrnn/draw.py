@@ -22,21 +22,26 @@ from collections.abc import Mapping
 from tnrnn._axes import figure_and_axes
 from tnrnn._types import ArgumentError
 from tnrnn.layout import (
+    FONT_SIZE,
     LABEL_LIMIT,
     MAX_WIDTH_INCHES,  # noqa: F401 (re-exported, as before the layout moved)
-    TARGET_ASPECT,  # noqa: F401
+    ROW_NAMES_WIDTH,
+    TARGET_ASPECT,
     UNIT_INCHES,  # noqa: F401
+    UNIT_PER_FONT,
     DrawingLayout,
     clear_above,
     computation_graph_layout,
     drawing_layout,
+    drawing_scale,
     edge_segments,
-    figure_size,
+    figure_size,  # noqa: F401
     input_legs,
     midpoint,
     network_layout,
     radial_layout,
 )
+from tnrnn.style import OKABE_ITO, house_style
 
 __all__ = [
     "network_layout",
@@ -53,14 +58,18 @@ __all__ = [
     "network_figure",
     "ROLE_STYLE",
     "LABEL_LIMIT",
+    "FONT_SIZE",
+    "TARGET_ASPECT",
+    "check_drawing_size",
 ]
 
 #: file formats `save_figure` writes, by extension
 FORMATS = ("svg", "pdf", "png")
 
-#: colours of the two sides of a partition (colour-blind safe pair)
-SIDE_COLORS = ("#0072B2", "#E69F00")
-CUT_COLOR = "#D62728"
+#: colours of the two sides of a partition (Okabe-Ito blue and orange: colour-blind safe, apart in grey-scale)
+SIDE_COLORS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
+#: colour of a cut (Okabe-Ito vermillion; cut edges are also drawn thick and cut copy tensors ringed)
+CUT_COLOR = OKABE_ITO["vermillion"]
 
 #: marker, face colour, relative size and legend text of every node role
 ROLE_STYLE = {
@@ -89,22 +98,46 @@ def _unit_points(fig, ax, width_units: float, height_units: float) -> float:
 
 
 def _format_bound(graph, cut) -> str:
-    """``"min-cut (3 bonds): rank <= 2^3 = 8"`` as mathtext."""
+    """``"min-cut through 3 bonds: rank <= 2^3 = 8"`` as mathtext.
+
+    The value is written out below 10^9; above, an exact power of two is written as one (``2^{135}``, once when the
+    product already reads so) and any other value as ``≈ 2^{x.x}``.
+    """
     dims = [int(graph.size_dict[i]) for i in cut.cut_edges] + [graph.copy_dim(c) for c in cut.cut_copies]
     counts: dict[int, int] = {}
     for d in dims:
         counts[d] = counts.get(d, 0) + 1
     factors = [f"{d}^{{{c}}}" if c > 1 else f"{d}" for d, c in sorted(counts.items())]
     product = r" \cdot ".join(factors)
-    value = f"{cut.bound}" if cut.bound < 10**9 else f"2^{{{cut.log2_bound:.1f}}}"
+    bound = int(cut.bound)
+    relation = "="
+    if bound < 10**9:
+        value = f"{bound}"
+    elif bound & (bound - 1) == 0:
+        value = f"2^{{{bound.bit_length() - 1}}}"
+    else:
+        value, relation = f"2^{{{cut.log2_bound:.1f}}}", r"\approx"
     parts = []
     if cut.cut_edges:
         parts.append(f"{len(cut.cut_edges)} bond{'s' if len(cut.cut_edges) > 1 else ''}")
     if cut.cut_copies:
         parts.append(f"{len(cut.cut_copies)} copy tensor{'s' if len(cut.cut_copies) > 1 else ''}")
     what = f"min-cut through {' + '.join(parts)}:  "
-    math = f"$\\mathrm{{rank}} \\leq {product} = {value}$" if product != value else f"$\\mathrm{{rank}} \\leq {value}$"
-    return what + math
+    if product in (value, ""):
+        return what + f"$\\mathrm{{rank}} \\leq {value}$"
+    return what + f"$\\mathrm{{rank}} \\leq {product} {relation} {value}$"
+
+
+def check_drawing_size(width=None, height=None, font_size=FONT_SIZE) -> tuple:
+    """``(width, height, font_size)`` checked: inches in [1, 100] or None, a font size in points in [4, 48].
+
+    Raises `ArgumentError` naming the argument (``width``, ``height``, ``font_size``) otherwise.
+    """
+    from tnrnn._types import check_float
+
+    w = None if width is None else check_float("width", width, minimum=1.0, maximum=100.0)
+    h = None if height is None else check_float("height", height, minimum=1.0, maximum=100.0)
+    return w, h, check_float("font_size", font_size, minimum=4.0, maximum=48.0)
 
 
 def draw_network(
@@ -116,6 +149,10 @@ def draw_network(
     labels: bool | None = None,
     legend: bool = True,
     title: str | None = None,
+    font_size: float = FONT_SIZE,
+    width: float | None = None,
+    height: float | None = None,
+    aspect: float | None = None,
 ):
     """Draw a tensor network with the HV-tree layout, Start/End inputs coloured and a cut highlighted.
 
@@ -124,17 +161,28 @@ def draw_network(
     graph : tnrnn.network.TNGraph
         The network (`tnrnn.build.build_network`).
     cut : tnrnn.cuts.CutResult, optional
-        A cut to highlight: its edges drawn thick in red, its copy tensors ringed in red, and the bound it
-        certifies written above them. Pass ``None`` to draw no cut.
+        A cut to highlight: its edges drawn thick, its copy tensors ringed, and the bound it certifies written
+        above them. Pass ``None`` to draw no cut.
     partition : str or Partition
         The partition whose sides colour the inputs (default Start-End; the cut's partition when ``cut`` is given).
     ax : matplotlib Axes, optional
+        Draw here (``width`` and ``height`` are then ignored: the axes sets the size).
     labels : bool, optional
-        Write node letters, bond dimensions and time steps. Default: when the network has at most `LABEL_LIMIT`
-        nodes (larger networks are drawn compactly: small markers, thin lines, no text).
+        Write row names, time steps and, where there is room, node letters and bond dimensions. Default: when the
+        network has at most `LABEL_LIMIT` nodes (larger networks are drawn compactly: small markers, thin lines,
+        no text).
     legend : bool
         Add the legend of node roles, sides and bond dimensions.
     title : str, optional
+    font_size : float
+        Points of every label (the title is 10 % larger); default 10, legible on a slide. One layout unit is 1.6
+        font sizes at the natural size.
+    width, height : float, optional
+        Figure size in inches; the network is scaled to fit, the labels keep ``font_size``. With one of them the
+        other follows from the drawing. Default: the natural size of the labels.
+    aspect : float, optional
+        Target width : height ratio of the drawing: a wide tree is folded into bands to come close to it
+        (`tnrnn.layout.drawing_layout`). Default: ``width / height`` when both are given, else 16:9.
 
     Returns
     -------
@@ -143,8 +191,9 @@ def draw_network(
     Notes
     -----
     Bond dimensions: ``M`` on the input legs (thin grey lines), ``R`` on every other bond (dark lines); with
-    labels, small networks (up to 60 nodes) also write the dimension on every edge.
+    labels, small networks (up to 60 nodes) drawn large enough also write the dimension on every edge.
     """
+    from tnrnn._types import check_float
     from tnrnn.cuts import CutResult
     from tnrnn.network import TNGraph
 
@@ -154,37 +203,88 @@ def draw_network(
         raise ArgumentError("cut", f"a {type(cut).__name__}", "None or a tnrnn.CutResult (tnrnn.min_cut)")
     if labels is not None and not isinstance(labels, bool):
         raise ArgumentError("labels", labels, "None, True or False")
+    width, height, fs = check_drawing_size(width, height, font_size)
+    if aspect is None:
+        aspect = width / height if width is not None and height is not None else TARGET_ASPECT
+    aspect = check_float("aspect", aspect, minimum=0.1, maximum=10.0)
 
     from tnrnn._types import parse_partition
 
-    lay = drawing_layout(graph)
+    n_legend = len({r for r in graph.roles if r != "input"}) + 4 + (cut is not None) if legend else 0
+    natural_unit = UNIT_PER_FONT * fs / 72
+    lay = drawing_layout(
+        graph,
+        max_width=width,
+        aspect=aspect,
+        unit=natural_unit,
+        extra_height=(1.6 * fs * (bool(title) + 1) + math.ceil(n_legend / 3) * 1.45 * fs) / 72 / natural_unit,
+    )
     big = lay.kind == "radial"
     x0, x1, y0, y1 = lay.extent
     if labels is None:
         labels = not big
-    fig, ax = figure_and_axes(ax, figsize=figure_size(lay, legend=legend, title=bool(title)))
-    unit = _unit_points(fig, ax, x1 - x0 + 2.0, y1 - y0 + 2.6)
-    T = int(graph.meta.get("T") or max(graph.times))
-    part = cut.partition if cut is not None else parse_partition(partition, T)
-    segments = edge_segments(graph, lay, cut.cut_edges if cut is not None else ())
-    lw, base = _stroke_sizes(graph, lay, unit)
+    with house_style():
+        if ax is None:
+            scale = drawing_scale(
+                lay, legend_entries=n_legend, title=bool(title), font_size=fs, width=width, height=height
+            )
+            exact = width is not None or height is not None  # the figure keeps its size: placed by hand below
+            fig, ax = figure_and_axes(None, figsize=(scale.width, scale.height), layout="none" if exact else None)
+            unit, cols = 72 * scale.unit, scale.legend_cols
+        else:
+            fig, ax = figure_and_axes(ax)
+            exact = False
+            unit = _unit_points(fig, ax, x1 - x0 + 2.0, y1 - y0 + 2.6)
+            cols = max(1, min(n_legend or 1, int(ax.figure.get_figwidth() / (22 * fs / 72))))
+        T = int(graph.meta.get("T") or max(graph.times))
+        part = cut.partition if cut is not None else parse_partition(partition, T)
+        segments = edge_segments(graph, lay, cut.cut_edges if cut is not None else ())
+        lw, base = _stroke_sizes(graph, lay, unit)
 
-    _draw_edges(ax, graph, lay, segments, lw=lw, text=labels, unit=unit)
-    handles = _draw_nodes(ax, graph, lay.pos, set(part.A), base=base, big=big, text=labels, unit=unit)
-    if labels:
-        _draw_labels(ax, graph, lay, set(segments["cut"][1]), unit)
-    if cut is not None:
-        _draw_cut(ax, graph, cut, lay, segments, base=base, lw=lw, unit=unit)
-    margin = _draw_row_names(ax, graph, lay, unit) if labels else 1.0
-    ax.set_xlim(x0 - margin, x1 + 1.2)
-    ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_axis_off()
-    if legend:
-        _draw_legend(ax, graph, handles, part, with_cut=cut is not None, big=big)
-    if title:
-        ax.set_title(title, fontsize=10)
+        _draw_edges(ax, graph, lay, segments, lw=lw, text=labels, fs=fs)
+        handles = _draw_nodes(ax, graph, lay.pos, set(part.A), base=base, big=big, text=labels, fs=fs)
+        if labels:
+            _draw_labels(ax, graph, lay, set(segments["cut"][1]), unit, fs)
+        if cut is not None:
+            _draw_cut(ax, graph, cut, lay, segments, base=base, lw=lw, fs=fs)
+        margin = _draw_row_names(ax, graph, lay, unit, fs) if labels else 1.0
+        ax.set_xlim(x0 - margin, x1 + 1.2 + (0.6 if labels else 0.0))
+        ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_axis_off()
+        if legend:
+            _draw_legend(ax, graph, handles, part, with_cut=cut is not None, big=big, cols=cols, fs=fs)
+        if title:
+            ax.set_title(title, fontsize=1.1 * fs)
+        if exact:
+            _fit_into_figure(fig, ax)
     return fig, ax
+
+
+def _fit_into_figure(fig, ax, pad: float = 0.06) -> None:
+    """Place ``ax`` so that it and what it draws outside its box fill the figure up to ``pad`` inches from each edge.
+
+    What lies outside the box: row names, the bound, the legend, the title. A few passes, as the equal aspect ratio
+    moves the box.
+    """
+    ax.set_anchor("C")
+    ax.set_position([0.0, 0.0, 1.0, 1.0])
+    for _ in range(4):
+        fig.draw_without_rendering()
+        r = fig.canvas.get_renderer()
+        fb, tb, box = fig.bbox, ax.get_tightbbox(r), ax.get_position(original=False).transformed(fig.transFigure)
+        p = pad * fig.dpi
+        d_left, d_right = box.x0 - tb.x0, tb.x1 - box.x1
+        d_bottom, d_top = box.y0 - tb.y0, tb.y1 - box.y1
+        free_w, free_h = fb.width - 2 * p - d_left - d_right, fb.height - 2 * p - d_bottom - d_top
+        if free_w <= 1 or free_h <= 1:
+            return
+        # the new box: the active (aspect-kept) box scaled into the free space, centred there
+        k = min(free_w / box.width, free_h / box.height)
+        w, h = box.width * k, box.height * k
+        x = p + d_left + (free_w - w) / 2
+        y = p + d_bottom + (free_h - h) / 2
+        ax.set_position([x / fb.width, y / fb.height, w / fb.width, h / fb.height])
 
 
 def _stroke_sizes(graph, lay: DrawingLayout, unit: float) -> tuple[float, float]:
@@ -198,7 +298,7 @@ def _stroke_sizes(graph, lay: DrawingLayout, unit: float) -> tuple[float, float]
     return max(0.2, min(0.6, pitch / 6)), max(1.0, min(5.0, 0.7 * pitch))
 
 
-def _draw_edges(ax, graph, lay: DrawingLayout, segments, *, lw: float, text: bool, unit: float):
+def _draw_edges(ax, graph, lay: DrawingLayout, segments, *, lw: float, text: bool, fs: float):
     """The bonds (dark), the input legs (grey), the cut edges (thick red) and the open output leg of ``W^O``."""
     from matplotlib.collections import LineCollection
 
@@ -216,10 +316,10 @@ def _draw_edges(ax, graph, lay: DrawingLayout, segments, *, lw: float, text: boo
             px, py = lay.pos[name]
             ax.plot([px, px + 0.8], [py, py], color="0.25", lw=lw, zorder=1)
             if text:
-                ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=_fs(unit, 9))
+                ax.text(px + 0.9, py, "$y$", ha="left", va="center", fontsize=fs)
 
 
-def _draw_nodes(ax, graph, pos, side_A: set, *, base: float, big: bool, text: bool, unit: float) -> list:
+def _draw_nodes(ax, graph, pos, side_A: set, *, base: float, big: bool, text: bool, fs: float) -> list:
     """One scatter collection per role (inputs coloured by side); returns the legend handles of the roles."""
     handles = []
     for role in ("copy", "W_I", "W_H", "core", "ones", "W_O", "input"):
@@ -255,24 +355,21 @@ def _draw_nodes(ax, graph, pos, side_A: set, *, base: float, big: bool, text: bo
                     else r"$\mathbf{1}$ (first step: $u := $ ones)"
                 )
             handles.append(_legend_marker(marker, face, legend_text))
-        if text and role in _ROLE_TEXT and unit >= 22:
+        if text and role in _ROLE_TEXT and base * rel >= 1.3 * fs:  # a letter only where the marker holds it
             color = "white" if role == "W_O" else "black"
             for nm in names:
-                ax.text(
-                    *pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=_fs(unit, 7), color=color, zorder=4
-                )
+                ax.text(*pos[nm], _ROLE_TEXT[role], ha="center", va="center", fontsize=fs, color=color, zorder=4)
     return handles
 
 
-def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float):
-    """Time steps under the inputs; on small networks, the dimension of every edge (red on the cut)."""
+def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float, fs: float):
+    """Time steps under the inputs; on small networks drawn large, the dimension of every edge (red on the cut)."""
     pos = lay.pos
-    fs = _fs(unit, 8)
     for k, r in enumerate(graph.roles):
         if r == "input":
             px, py = pos[graph.names[k]]
             ax.text(px, py - 0.42, f"{graph.times[k]}", ha="center", va="top", fontsize=fs, zorder=4)
-    if graph.n_nodes > 60 or unit < 20:
+    if graph.n_nodes > 60 or unit < 2.2 * fs:
         return
     for u, v, index in graph.edges():
         if index in lay.wraps:
@@ -285,13 +382,13 @@ def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float):
             str(graph.size_dict[index]),
             ha="center",
             va="center",
-            fontsize=_fs(unit, 6.5),
+            fontsize=0.9 * fs,
             color=CUT_COLOR if index in cut_set else "0.35",
             zorder=4,
         )
 
 
-def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: float, unit: float):
+def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: float, fs: float):
     """The copy tensors the cut goes through (red rings), and the bound above the drawing with arrows to the cut."""
     pos, big = lay.pos, lay.kind == "radial"
     cc = [pos[c] for c in cut.cut_copies]
@@ -321,7 +418,7 @@ def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: 
         _format_bound(graph, cut),
         ha="left" if big else "center",
         va="bottom",
-        fontsize=_fs(unit, 10, lo=7) if not big else 9,
+        fontsize=fs,
         color=CUT_COLOR,
         zorder=5,
         gid="tn-cut-bound",
@@ -335,28 +432,29 @@ def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: 
             ax.annotate("", xy=(px, py), xytext=(px, ty - 0.05), zorder=2, gid="tn-cut-arrow", arrowprops=arrow)
 
 
-def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float) -> float:
-    """The row names of a RAC network left of each band; returns the left margin the drawing needs."""
+def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float, fs: float) -> float:
+    """The row names of a RAC network left of each band; returns the left margin the drawing needs (units)."""
     L = graph.meta.get("L")
-    if not (L and graph.meta.get("T") and "cell" not in graph.meta and unit >= 9):  # rows of a RAC network
+    if not (L and graph.meta.get("T") and "cell" not in graph.meta and unit >= fs):  # rows of a RAC network
         return 1.0
     x0 = lay.extent[0]
     for top, _ in lay.bands:
         rows = {}
         for l in range(L, 0, -1):
             rows[top - 2 * (L - l)] = f"layer {l}: $\\delta$, $W^{{H,{l}}}$"
-            rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
+            if unit >= 1.4 * fs:  # rows far enough apart for a name on every one
+                rows[top - 2 * (L - l) - 1] = f"$W^{{I,{l}}}$"
         if graph.is_tree():
             rows[top - 2 * L] = "inputs"
         else:
             rows[top - 2 * L - 0.5] = "input copies"
             rows[top - 2 * L - 1.5] = "inputs"
         for yy, text in rows.items():
-            ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=_fs(unit, 8, lo=6), color="0.35")
-    return 4.2
+            ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=fs, color="0.35")
+    return 1.0 + (ROW_NAMES_WIDTH - 1.0) * UNIT_PER_FONT * fs / unit
 
 
-def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool):
+def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool, cols: int, fs: float):
     """The legend under the drawing: node roles, the two sides, the bond and leg dimensions, the cut."""
     dims = sorted({int(graph.size_dict[i]) for i in input_legs(graph)})
     R = graph.meta.get("R")
@@ -382,16 +480,12 @@ def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool):
         handles=handles,
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
-        ncols=min(3 if big else max(2, min(5, int(ax.figure.get_figwidth() / 2.1))), len(handles)),
-        fontsize=7.5,
+        ncols=min(cols, len(handles)),
+        fontsize=fs,
         frameon=False,
         handletextpad=0.4,
         columnspacing=1.2,
     )
-
-
-def _fs(unit: float, target: float, lo: float = 5.0) -> float:
-    return max(lo, min(target, unit * 0.45))
 
 
 def _legend_marker(marker, face, text):
@@ -430,7 +524,7 @@ def figure_format(path) -> str:
     return ext
 
 
-def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
+def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.08, tight: bool = True) -> str:
     """Write ``fig`` as SVG, PDF or PNG (by extension) with a tight bounding box; return the format.
 
     SVG text stays text (``<text>`` elements with the font named, editable in a vector editor), set through
@@ -446,6 +540,9 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
         Resolution of PNG files.
     pad : float
         Margin around the tight bounding box, in inches.
+    tight : bool
+        Crop to the drawn content plus ``pad``; ``False`` keeps the figure's size exactly (``width`` x ``height``
+        inches: that many points in SVG and PDF, times ``dpi`` pixels in PNG).
     """
     import matplotlib
 
@@ -457,18 +554,33 @@ def save_figure(fig, path, *, dpi: int = 150, pad: float = 0.04) -> str:
         "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
         "png": {"Software": None},
     }[fmt]
+    box = {"bbox_inches": "tight", "pad_inches": pad} if tight else {}
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tnrnn"}):
-        atomic_savefig(fig, path, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=pad, metadata=metadata)
+        atomic_savefig(fig, path, format=fmt, dpi=dpi, metadata=metadata, **box)
     return fmt
 
 
 def draw_to_file(
-    M, R, L, T, *, out, domain: str = "continuous", partition="start-end", cut: bool = True, cell="rac"
+    M,
+    R,
+    L,
+    T,
+    *,
+    out,
+    domain: str = "continuous",
+    partition="start-end",
+    cut: bool = True,
+    cell="rac",
+    width: float | None = None,
+    height: float | None = None,
+    font_size: float = FONT_SIZE,
 ) -> dict:
     """Draw a cell's tensor network (a RAC's by default) with its min-cut into ``out`` (the ``tnrnn draw`` verb).
 
     Every argument is checked before anything is built or written; ``cell`` is a registered name or a
-    `tnrnn.cells.Cell` with a product form (`tnrnn.build.build_network`).
+    `tnrnn.cells.Cell` with a product form (`tnrnn.build.build_network`). ``width``, ``height`` (inches) and
+    ``font_size`` (points) are those of `draw_network`; with ``width`` or ``height`` the file has exactly the size
+    asked for, otherwise it is cropped to the drawing (a network folded to about 16:9, labels at ``font_size``).
 
     Returns
     -------
@@ -482,6 +594,7 @@ def draw_to_file(
     from tnrnn.cuts import min_cut
 
     fmt = figure_format(out)
+    width, height, font_size = check_drawing_size(width, height, font_size)
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
     part = parse_partition(partition, T)
@@ -495,10 +608,13 @@ def draw_to_file(
         graph,
         cut=res,
         partition=part,
-        title=f"{kind}  (M = {M}, R = {R}, T = {T}, {domain} inputs; {graph.n_nodes} nodes)",
+        title=f"{kind}  ($M = {M}$, $R = {R}$, $T = {T}$, {domain} inputs; {graph.n_nodes} nodes)",
+        width=width,
+        height=height,
+        font_size=font_size,
     )
     try:
-        save_figure(fig, out)
+        save_figure(fig, out, tight=width is None and height is None)
     finally:
         plt.close(fig)
     return {

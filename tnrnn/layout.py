@@ -25,10 +25,15 @@ from dataclasses import dataclass, field
 from tnrnn._types import ArgumentError
 
 __all__ = [
+    "FONT_SIZE",
     "LABEL_LIMIT",
     "MAX_WIDTH_INCHES",
     "TARGET_ASPECT",
     "UNIT_INCHES",
+    "UNIT_PER_FONT",
+    "DrawingScale",
+    "drawing_scale",
+    "figure_size",
     "DrawingLayout",
     "computation_graph_layout",
     "drawing_layout",
@@ -40,13 +45,25 @@ __all__ = [
 #: networks with more nodes than this are drawn compactly, without labels
 LABEL_LIMIT = 700
 
-#: inches per layout unit of a labelled drawing: 15 pt, so node letters (7 pt) and time steps stay legible at the
-#: figure's printed size
-UNIT_INCHES = 0.21
-#: widest band of a labelled drawing, in inches; wider trees are folded into several bands
-MAX_WIDTH_INCHES = 15.0
-#: the width : height ratio a folded drawing aims at
-TARGET_ASPECT = 1.8
+#: layout units per point of font size: one unit (the distance between neighbouring rows and columns) is
+#: 1.6 x the font size, so that a row name or a time step fits between two rows
+UNIT_PER_FONT = 1.6
+#: default font size of a drawing's labels, in points (legible on a slide)
+FONT_SIZE = 10.0
+#: inches per layout unit of a labelled drawing at the default font size (16 pt)
+UNIT_INCHES = UNIT_PER_FONT * FONT_SIZE / 72
+#: widest band of a labelled drawing at its natural size, in inches (a 16:9 slide); wider trees are folded
+MAX_WIDTH_INCHES = 13.33
+#: the width : height ratio a drawing aims at: 16:9, a slide
+TARGET_ASPECT = 16 / 9
+#: layout units taken by the title, the bound above the network and a legend of four rows below it (10 pt), for
+#: the aspect rule
+EXTRA_HEIGHT = 5.6
+#: what one more band costs in the aspect rule (in |log ratio|): a fold is made only when it brings the ratio
+#: clearly closer to the target
+FOLD_COST = 0.2
+#: layout units left of the network for the row names (at the natural scale) and right of it for the output leg
+ROW_NAMES_WIDTH, RIGHT_MARGIN = 5.6, 1.6
 
 
 def _adjacency(graph, keep):
@@ -219,12 +236,13 @@ class DrawingLayout:
     pos : dict
         Node name -> ``(x, y)`` in layout units.
     kind : str
-        ``"straight"`` (one band), ``"folded"`` (several bands stacked top to bottom) or ``"radial"``.
+        ``"straight"`` (one band), ``"folded"`` (several bands stacked top to bottom, earliest times on top) or
+        ``"radial"``.
     bands : tuple of (float, float)
         The ``(top, bottom)`` rows of every band (one entry unless folded).
     wraps : dict
         Edge index -> polyline (tuple of points) for the edges that join one band to the next: they leave a band at
-        its left end, run through the gap below it and enter the next band from the right, crossing no node.
+        its right end, run through the gap below it and enter the next band from the left, crossing no node.
     """
 
     pos: dict
@@ -240,23 +258,37 @@ class DrawingLayout:
         return min(xs), max(xs), min(ys), max(ys)
 
 
-def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TARGET_ASPECT) -> DrawingLayout:
-    """The layout `draw_network` uses: the size rule that keeps labels legible.
+def drawing_layout(
+    graph,
+    *,
+    max_width: float | None = None,
+    aspect: float = TARGET_ASPECT,
+    unit: float = UNIT_INCHES,
+    extra_height: float = EXTRA_HEIGHT,
+) -> DrawingLayout:
+    """The layout `draw_network` uses: straight, folded into bands to stay near ``aspect``, or radial.
 
     Networks above `LABEL_LIMIT` nodes are wrapped around a circle (`radial_layout`). Otherwise the straight
-    `network_layout` is drawn at `UNIT_INCHES` per unit, and a tree wider than ``max_width`` inches (default
-    `MAX_WIDTH_INCHES`) is folded into bands, as many as the width needs and, beyond that, as bring the drawing's
-    width : height ratio closest to ``aspect``: the chain of the top layer is cut between two of its time steps,
-    where a single edge joins the two parts (every sub-network owns its own columns), and the bands are stacked,
-    right-aligned, with that edge drawn around the gap between them.
+    `network_layout` is folded into as many bands as bring the drawing's width : height ratio (with the row names,
+    the title, the bound and the legend: ``extra_height`` units) closest to ``aspect`` (each band beyond the first
+    costs `FOLD_COST` in ``|log(ratio / aspect)|``), and at least as many as keep
+    each band within ``max_width`` inches at ``unit`` inches per layout unit. A fold cuts the chain of the top layer
+    between two of its time steps, where a single edge joins the two parts (every sub-network owns its own
+    columns); the bands are stacked like lines of text (the earliest time steps on top, left-aligned), with that
+    edge drawn from the right end of one band through the gap to the left end of the next. Networks
+    without such an edge (one-hot inputs joined by copy tensors) stay straight.
 
     Parameters
     ----------
     graph : tnrnn.network.TNGraph
     max_width : float, optional
-        Widest band in inches.
+        Widest band in inches (default `MAX_WIDTH_INCHES`).
     aspect : float
-        Target width : height ratio of a folded drawing.
+        Target width : height ratio of the whole drawing (default 16:9).
+    unit : float
+        Inches per layout unit (default `UNIT_INCHES`, the scale of 10 pt labels).
+    extra_height : float
+        Layout units above and below the network (title, bound, legend) counted in the ratio.
 
     Returns
     -------
@@ -265,22 +297,26 @@ def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TAR
     pos = network_layout(graph)
     if graph.n_nodes > LABEL_LIMIT:
         return DrawingLayout(radial_layout(pos), "radial")
-    max_units = (MAX_WIDTH_INCHES if max_width is None else max_width) / UNIT_INCHES
+    max_units = max(4.0, (MAX_WIDTH_INCHES if max_width is None else max_width) / unit - ROW_NAMES_WIDTH - RIGHT_MARGIN)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    width, height = max(xs) - min(xs) + 2.0, max(ys) - min(ys) + 2.5
+    width, band_h = max(xs) - min(xs) + 2.0, max(ys) - min(ys)
     cuts = _fold_points(graph, pos) if graph.is_tree() else []
     straight = DrawingLayout(pos, "straight", ((max(ys), min(ys)),))
     if "cell" in graph.meta and width / (len(cuts) + 1) > 2 * max_units:  # a cell tree with too few folds (quad)
         return DrawingLayout(radial_layout(pos), "radial")
-    if not cuts or width <= max_units:
+    if not cuts:
         return straight
-    # the number of bands: enough to respect the maximum width, more if that brings the aspect closer to the target
-    need = math.ceil(width / max_units)
-    best = min(
-        range(min(need, len(cuts) + 1), len(cuts) + 2),
-        key=lambda k: abs(math.log((width / k) / (k * (height + 1.5)) / aspect)),
-    )
+
+    def ratio(k: int) -> float:  # width : height of the drawing in k bands (band pitch: band height + 3)
+        w = width / k + ROW_NAMES_WIDTH + RIGHT_MARGIN
+        return w / (k * band_h + (k - 1) * 3.0 + 2.0 + extra_height)
+
+    # the number of bands: enough to respect the maximum width, then the one closest to the target ratio
+    need = min(math.ceil(width / max_units), len(cuts) + 1)
+    best = min(range(need, len(cuts) + 2), key=lambda k: abs(math.log(ratio(k) / aspect)) + FOLD_COST * (k - 1))
+    if best == 1:
+        return straight
     x_right = max(xs)
     chosen = []
     for i in range(1, best):  # the fold nearest to each of the k - 1 equally spaced boundaries
@@ -294,28 +330,32 @@ def drawing_layout(graph, *, max_width: float | None = None, aspect: float = TAR
     band_of = {}
     for name, (x, _) in pos.items():
         band_of[name] = next(b for b in range(len(bounds) - 1) if bounds[b + 1] < x <= bounds[b])
-    shifts = []
+    n_bands = len(bounds) - 1
+    x_left = min(xs)
     y_top, y_bot = max(ys), min(ys)
     pitch = (y_top - y_bot) + 3.0  # band height plus the gap holding labels and the wrap line
-    for b in range(len(bounds) - 1):
-        right = max(x for name, (x, _) in pos.items() if band_of[name] == b)
-        shifts.append((x_right - right, -b * pitch))
+    # the leftmost part (the earliest time steps) becomes the top band, read like lines of text; bands left-aligned
+    row = {b: n_bands - 1 - b for b in range(n_bands)}
+    shifts = {}
+    for b in range(n_bands):
+        left = min(x for name, (x, _) in pos.items() if band_of[name] == b)
+        shifts[b] = (x_left - left, -row[b] * pitch)
     new = {name: (x + shifts[band_of[name]][0], y + shifts[band_of[name]][1]) for name, (x, y) in pos.items()}
     wraps = {}
     for b, (_, index) in enumerate(chosen):
         u, v = graph.edge_nodes(index)
-        a, c = (u, v) if band_of[u] == b else (v, u)  # a: the left end of band b, c: the right end of band b + 1
+        a, c = (u, v) if band_of[u] == b else (v, u)  # c: the right end of the band above, a: the left end below
         (ax_, ay), (cx_, cy) = new[a], new[c]
-        gap_y = ay - (y_top - y_bot) - 1.9
+        gap_y = cy - (y_top - y_bot) - 1.9
         wraps[index] = (
-            (ax_, ay),
-            (ax_ - 0.7, ay),
-            (ax_ - 0.7, gap_y),
-            (x_right + 0.9, gap_y),
-            (x_right + 0.9, cy),
             (cx_, cy),
+            (cx_ + 0.7, cy),
+            (cx_ + 0.7, gap_y),
+            (x_left - 0.9, gap_y),
+            (x_left - 0.9, ay),
+            (ax_, ay),
         )
-    bands = tuple((y_top - b * pitch, y_bot - b * pitch) for b in range(len(bounds) - 1))
+    bands = tuple((y_top - k * pitch, y_bot - k * pitch) for k in range(n_bands))
     return DrawingLayout(new, "folded", bands, wraps)
 
 
@@ -363,20 +403,97 @@ def clear_above(pos, segments, px: float, py: float, top: float, half_width: flo
     return True
 
 
-def figure_size(lay: DrawingLayout, *, legend: bool, title: bool) -> tuple[float, float]:
-    """Figure inches for a drawing at `UNIT_INCHES` per unit.
+@dataclass(frozen=True)
+class DrawingScale:
+    """The size of a drawing (`drawing_scale`): figure inches, inches per layout unit and legend columns."""
 
-    More for small networks, up to twice that, so that the drawing is at least 6 inches wide; radial drawings get a
-    fixed 9 x 10 inches.
+    width: float
+    height: float
+    unit: float
+    legend_cols: int
+
+
+def _legend_box(n_entries: int, width: float, font_size: float) -> tuple[int, float]:
+    """``(columns, height in inches)`` of a legend of ``n_entries`` under a drawing ``width`` inches wide.
+
+    A column is as wide as the longest entry of a network's legend (about 3.1 inches at 10 pt); the legend may
+    overhang the drawing by a third of a column rather than take one more row per two entries.
     """
+    if n_entries <= 0:
+        return 1, 0.1
+    col = 22.5 * font_size / 72
+    cols = max(1, min(n_entries, int(width / col + 0.35)))
+    rows = math.ceil(n_entries / cols)
+    return cols, rows * 1.5 * font_size / 72 + 0.2
+
+
+def drawing_scale(
+    lay: DrawingLayout,
+    *,
+    legend_entries: int = 0,
+    title: bool = False,
+    font_size: float = FONT_SIZE,
+    width: float | None = None,
+    height: float | None = None,
+) -> DrawingScale:
+    """Figure size and scale of a drawing: legible labels at ``font_size``, or exactly the size asked for.
+
+    Without ``width`` and ``height`` one layout unit is `UNIT_PER_FONT` times the font size (enlarged up to twice
+    for small networks, so that the drawing is at least 6 inches wide), and the figure holds the network, the row
+    names, the title and the legend of ``legend_entries`` entries. With ``width`` and/or ``height`` (inches) the
+    figure has that size (the other side follows from the drawing's ratio) and the network is scaled to fit it;
+    the labels keep ``font_size``. Radial drawings are square (9 inches at 10 pt).
+    """
+    fs = float(font_size)
+    title_in = 1.6 * fs / 72 if title else 0.0
     if lay.kind == "radial":
-        return 9.0, 10.0
+        side = 9.0 * fs / FONT_SIZE if width is None and height is None else None
+        w = width if width is not None else side if side is not None else height
+        cols, legend_in = _legend_box(legend_entries, w, fs)
+        h = height if height is not None else min(w, side or w) + legend_in + title_in
+        x0, x1, y0, y1 = lay.extent
+        span = max(x1 - x0, y1 - y0) + 2.0
+        return DrawingScale(w, h, max(0.05, min(w, h - legend_in - title_in)) / span, cols)
     x0, x1, y0, y1 = lay.extent
-    units_w, units_h = x1 - x0 + 5.4, y1 - y0 + 2.8  # with the row names on the left and the output leg
-    unit = UNIT_INCHES * min(2.0, max(1.0, 6.0 / (units_w * UNIT_INCHES)))
-    width = units_w * unit
-    legend_in = (0.75 if width >= 10.5 else 1.0) if legend else 0.1
-    return width, units_h * unit + legend_in + (0.3 if title else 0.0)
+    units_h = y1 - y0 + 2.8  # the bound above, the time steps below
+
+    def units_w(unit: float) -> float:  # the row names take a fixed width in points, whatever the unit
+        return x1 - x0 + RIGHT_MARGIN + 1.0 + (ROW_NAMES_WIDTH - 1.0) * UNIT_PER_FONT * fs / 72 / unit
+
+    unit = UNIT_PER_FONT * fs / 72
+    if width is None and height is None:
+        unit *= min(2.0, max(1.0, 6.0 / (units_w(unit) * unit)))
+        w = units_w(unit) * unit
+        cols, legend_in = _legend_box(legend_entries, w, fs)
+        return DrawingScale(w, units_h * unit + legend_in + title_in, unit, cols)
+    for _ in range(3):  # the unit that fills the asked size (the row names' share depends on it)
+        fits = []
+        if width is not None:
+            fits.append(width / units_w(unit))
+        if height is not None:
+            cols, legend_in = _legend_box(legend_entries, width or units_w(unit) * unit, fs)
+            fits.append(max(0.05, height - legend_in - title_in) / units_h)
+        unit = max(1e-3, min(fits))
+    w = width if width is not None else units_w(unit) * unit
+    cols, legend_in = _legend_box(legend_entries, w, fs)
+    h = height if height is not None else units_h * unit + legend_in + title_in
+    return DrawingScale(w, h, unit, cols)
+
+
+def figure_size(
+    lay: DrawingLayout,
+    *,
+    legend: bool,
+    title: bool,
+    font_size: float = FONT_SIZE,
+    width: float | None = None,
+    height: float | None = None,
+) -> tuple[float, float]:
+    """Figure inches of a drawing (`drawing_scale` with a legend of ten entries when ``legend``)."""
+    s = drawing_scale(
+        lay, legend_entries=10 if legend else 0, title=title, font_size=font_size, width=width, height=height
+    )
+    return s.width, s.height
 
 
 def edge_segments(graph, lay: DrawingLayout, cut_edges=()) -> dict[str, tuple[list, list[str]]]:
