@@ -5,7 +5,6 @@ import pytest
 from tnrnn import ArgumentError
 from tnrnn.bounds import (
     alphabet_upper_bound,
-    bounds_report,
     conjectured_lower_bound,
     degree_upper_bound,
     depth2_lower_bound,
@@ -16,6 +15,7 @@ from tnrnn.bounds import (
     shallow_rank,
     state_upper_bound,
 )
+from tnrnn.cells import bounds_report
 
 # Notes §7.3 columns for (L, M, R) over T = 2, 4, 6, 8: LB, UB_state, UB_end.
 TABLE = {
@@ -89,6 +89,17 @@ def test_bounds_report_keys():
     for k in ("lower", "state_upper", "degree_upper", "alphabet_upper", "min_cut", "theorem"):
         assert k in rep
     assert rep["lower"] == 3 and rep["state_upper"] == 6 and rep["degree_upper"] == 6 and rep["alphabet_upper"] == 4
+    assert rep["cell"] == "rac" and rep["conjecture"] == conjectured_lower_bound(2, 2, 2, 4)
+
+
+def test_bounds_report_of_version_1_is_deprecated_and_agrees():
+    from tnrnn.bounds import bounds_report as old_report
+
+    for args, part in (((2, 3, 2, 6), "start-end"), ((2, 3, 3, 5), ((1, 3, 5), (2, 4)))):
+        with pytest.warns(DeprecationWarning, match="bounds_report"):
+            old = old_report(*args, partition=part)
+        new = bounds_report(*args, partition=part)
+        assert old == {k: new[k] for k in old} and set(new) - set(old) == {"cell", "total_degree_upper"}
 
 
 @pytest.mark.parametrize(("args", "name"), [((2, 2, 2, 5), "T"), ((0, 2, 2, 4), "M"), ((2, 2, 0, 4), "L")])

@@ -166,3 +166,62 @@ def test_onehot_joined_count_matches_the_built_network(L, T):
     counts = closed_form_counts(T, L, domain="onehot")
     assert counts["nodes"] == graph.n_nodes and counts["edges"] == graph.n_edges
     assert counts["copy_tensors"] == sum(r == "copy" for r in graph.roles)
+
+
+# --- one function per concept: the cell-specific names of version 1 are deprecated aliases ------------------------
+
+
+def test_version_1_cell_network_names_warn_and_agree():
+    import numpy as np
+
+    from tnrnn import build
+    from tnrnn.cells import make_cell
+    from tnrnn.contract import cell_network_forward, network_forward
+    from tnrnn.cuts import bounds_with_min_cuts, cell_min_cuts
+
+    cell = make_cell("mi", 2, 3, 2)
+    params = cell.make_params(**cell._arrays(lambda s: np.random.default_rng(0).standard_normal(s)))
+    graph = build_network(2, 3, 2, 4, domain="onehot", cell="mi")
+    with pytest.warns(DeprecationWarning, match="build_cell_network"):
+        assert build.build_cell_network(cell, T=4, domain="onehot") == graph
+    with pytest.warns(DeprecationWarning, match="build_cell_network"):
+        assert build.build_cell_network("mi", 2, 3, 2, 4, domain="onehot") == graph
+    with pytest.warns(DeprecationWarning, match="cell_network_size"):
+        assert build.cell_network_size(cell, 4, domain="onehot") == graph.n_nodes
+    with pytest.warns(DeprecationWarning, match="refuse_large_cell_network"):
+        assert build.refuse_large_cell_network(cell, 4, domain="onehot") == graph.n_nodes
+    with pytest.warns(DeprecationWarning, match=r"refuse_large_network\(L, T\)"):
+        assert build.refuse_large_network(2, 6, domain="onehot") == build.network_size(1, 1, 2, 6, domain="onehot")
+    arrays = build.network_arrays(graph, params)
+    with pytest.warns(DeprecationWarning, match="cell_network_arrays"):
+        old = build.cell_network_arrays(graph, cell, params)
+    assert old.keys() == arrays.keys() and all(np.array_equal(old[k], arrays[k]) for k in arrays)
+    xs = np.eye(2)[[0, 1, 1, 0]]
+    with pytest.warns(DeprecationWarning, match="cell_network_forward"):
+        f_old = cell_network_forward(cell, 4, domain="onehot", jit=False)
+    f_new = network_forward(4, domain="onehot", jit=False, cell=cell)
+    assert np.array_equal(np.asarray(f_old(params, xs)), np.asarray(f_new(params, xs)))
+    with pytest.warns(DeprecationWarning, match="cell_min_cuts"):
+        assert cell_min_cuts("mi", 2, 2, 1, 4) == bounds_with_min_cuts(2, 2, 1, 4, cell="mi")
+
+
+def test_the_rac_goes_through_the_same_functions_as_any_cell():
+    """The RAC's network, its size and its arrays come from the same entry points as every other cell's."""
+    from tnrnn.build import network_arrays, network_size
+    from tnrnn.cells import Rac
+
+    model = init_rac(2, 3, 2, key=jax.random.PRNGKey(1))
+    for domain in ("continuous", "onehot"):
+        graph = build_network(2, 3, 2, 5, domain=domain, cell=Rac(2, 3, 2))
+        assert graph == build_network(2, 3, 2, 5, domain=domain)
+        assert (
+            network_size(2, 3, 2, 5, domain=domain) == graph.n_nodes == closed_form_counts(5, 2, domain=domain)["nodes"]
+        )
+        assert (
+            network_arrays(graph, model, "rac").keys()
+            == network_arrays(graph, model).keys()
+            == compile_rac(model, 5, domain=domain)[1].keys()
+        )
+    with pytest.raises(ArgumentError, match="'linear' has no tensor network") as info:
+        network_size(2, 3, 2, 5, cell="linear")
+    assert "rac" in str(info.value) and "bilinear" in str(info.value)  # the cells that have one, from the registry

@@ -8,7 +8,7 @@ import pytest
 
 from tnrnn import ArgumentError, parse_partition
 from tnrnn.bounds import proven_upper_bounds
-from tnrnn.cells import Cell, NumpyModular, Rac, cell_bounds_report, cell_names, cell_upper_bounds, make_cell
+from tnrnn.cells import Cell, NumpyModular, Rac, bounds_report, cell_names, cell_upper_bounds, make_cell
 from tnrnn.cells.bounds import cell_lower_bound, derived_upper_bounds
 from tnrnn.rank import evaluation_matrix, one_hot_grid, reference_matrix, residue_matrix, separation_rank
 from tnrnn.testing import assert_close, flint_rank, rng
@@ -262,7 +262,7 @@ def test_registry_and_errors():
     assert set(CELLS) <= set(cell_names())
     with pytest.raises(ArgumentError, match="cell"):
         make_cell("lstm", 2, 2, 1)
-    rep = cell_bounds_report("linear", 2, 2, 2, 6)
+    rep = bounds_report(2, 2, 2, 6, cell="linear")
     assert rep["lower"] == 2 and rep["cell"] == "linear" and rep["min_cut"] is None
 
 
@@ -288,8 +288,8 @@ NETWORK_CASES = [(1, 3), (2, 3), (3, 2), (2, 4)]
 @pytest.mark.parametrize("domain", ["continuous", "onehot"])
 @pytest.mark.parametrize("name", ["bilinear", "mi", "quad"])
 def test_contraction_equals_forward_pass(name, domain):
-    from tnrnn.build import build_cell_network, cell_network_arrays, cell_network_inputs, cell_network_size
-    from tnrnn.contract import cell_network_forward, contract
+    from tnrnn.build import build_network, cell_network_inputs, network_arrays, network_size
+    from tnrnn.contract import contract, network_forward
 
     g = rng(2)
     for L, T in NETWORK_CASES:
@@ -297,18 +297,18 @@ def test_contraction_equals_forward_pass(name, domain):
             continue
         cell = make_cell(name, 2, 3, L)
         params = cell.make_params(**cell._arrays(lambda s: g.standard_normal(s)))
-        graph = build_cell_network(cell, T=T, domain=domain).check()
-        assert graph.n_nodes == cell_network_size(cell, T, domain=domain)
+        graph = build_network(2, 3, L, T, domain=domain, cell=cell).check()
+        assert graph.n_nodes == network_size(2, 3, L, T, domain=domain, cell=name)
         assert graph.is_tree() == (domain == "continuous" or (L == 1 and name != "quad"))  # joined copies: cycles
         xs = g.standard_normal((T, 2)) if domain == "continuous" else np.eye(2)[g.integers(0, 2, T)]
-        y = contract(graph, cell_network_arrays(graph, cell, params), cell_network_inputs(graph, xs))
+        y = contract(graph, network_arrays(graph, params), cell_network_inputs(graph, xs))
         expected = cell.forward(params, xs)
         assert_close(np.asarray(y) / np.abs(expected).max(), expected / np.abs(expected).max())
         last = (cell, T, params, xs, expected)
     import jax
 
     cell, T, params, xs, expected = last  # jitted, with JAX parameters, on the largest case
-    f = cell_network_forward(cell, T, domain=domain)
+    f = network_forward(T, domain=domain, cell=cell)
     y = f(jax.tree_util.tree_map(jnp.asarray, params), jnp.asarray(xs))
     assert_close(np.asarray(y) / np.abs(expected).max(), expected / np.abs(expected).max())
 
@@ -329,14 +329,14 @@ def test_min_cut_bounds_the_exact_rank(name):
 
 
 def test_rac_network_unchanged_and_refusals():
-    from tnrnn.build import MAX_CELL_NODES, build_cell_network, build_network
+    from tnrnn.build import MAX_CELL_NODES, build_network
 
     assert build_network(2, 3, 2, 4, domain="onehot") == build_network(2, 3, 2, 4, domain="onehot", cell="rac")
     assert build_network(2, 3, 2, 4, cell=Rac(2, 3, 2)).to_json() == build_network(2, 3, 2, 4).to_json()
     with pytest.raises(ArgumentError, match="no tensor network"):
         build_network(2, 2, 2, 4, cell="linear")
     with pytest.raises(ArgumentError, match=f"at most {MAX_CELL_NODES} nodes") as info:
-        build_cell_network("quad", 2, 2, 3, 16)
+        build_network(2, 2, 3, 16, cell="quad")
     assert "\n" not in str(info.value)
     mi = build_network(2, 2, 2, 4, cell="mi")
     assert mi.size_dict["h2_4.0"] == 3 and mi.size_dict["x1.0"] == 3  # bond R + 1, input (x, 1)
@@ -364,13 +364,13 @@ def test_cli_cell_flag():
         and out["rank"] == separation_rank(2, 2, 1, 4, domain="continuous", cell="mi").rank
     )
     code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", "linear")
-    assert out["min_cut"] is None and "no tensor network" in out["min_cut_reason"] and out["lower"] == 2
+    assert out["min_cut"] is None and "no tensor network" in out["min_cut_note"] and out["lower"] == 2
     code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", "bilinear")
     assert out["min_cut"] >= out["lower"]
     code, out = _cli("network", "--M", "2", "--R", "2", "--L", "2", "--T", "3", "--cell", "quad")
-    from tnrnn.build import cell_network_size
+    from tnrnn.build import network_size
 
-    assert out["nodes"] == cell_network_size(make_cell("quad", 2, 2, 2), 3) and out["is_tree"]
+    assert out["nodes"] == network_size(2, 2, 2, 3, cell="quad") and out["is_tree"]
     code, out = _cli("cut", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "bilinear")
     assert out["bound"] == 2
     code, out = _cli("table", "--M", "2", "--R", "2", "--L", "1", "--T", "2", "--cell", "quad", "--no-progress")
@@ -378,6 +378,30 @@ def test_cli_cell_flag():
         separation_rank(2, 2, 1, 2, domain=d, cell="quad").rank for d in ("onehot", "continuous")
     ]
     assert _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "lstm")[0] == 2
+
+
+def test_bounds_json_has_the_same_keys_for_every_cell():
+    """One report: ``tnrnn bounds --json`` gives the same keys for the RAC and every other cell (DESIGN.md's too)."""
+    contract = {"lower", "state_upper", "degree_upper", "alphabet_upper", "min_cut", "theorem"}
+    keys = {}
+    for name in cell_names():
+        code, out = _cli("bounds", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--cell", name)
+        assert code == 0 and out["cell"] == name and contract <= set(out), name
+        keys[name] = set(out)
+        if out["min_cut"] is None:
+            assert out["min_cut_note"], name  # the reason
+        else:
+            assert out["min_cut_note"] is None and out["lower"] is None or out["lower"] <= out["min_cut"]
+    assert len({frozenset(k) for k in keys.values()}) == 1, keys
+    code, rac = _cli("bounds", "--M", "2", "--R", "3", "--L", "2", "--T", "6", "--partition", "interleaved")
+    code, mi = _cli(
+        "bounds", "--M", "2", "--R", "3", "--L", "2", "--T", "6", "--partition", "interleaved", "--cell", "mi"
+    )
+    assert rac["partition"] == mi["partition"] == {"name": "interleaved"} and rac["lower"] is None
+    assert (
+        mi["degree_upper"]
+        == cell_upper_bounds("mi", 2, 3, 2, 6, domain="continuous", partition="interleaved")["degree_upper"]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

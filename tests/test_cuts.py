@@ -331,6 +331,6 @@ def test_start_end_bound_is_the_min_cut_bound_and_memoised():
         expected = min_cut(build_network(2, 3, 2, 6, domain=domain, cell=cell)).bound
         assert start_end_bound(2, 3, 2, 6, domain=domain, cell=cell, cache=cache) == expected
     onehot = min_cut(build_network(2, 3, 2, 6, domain="onehot")).bound
-    assert len(cache) == 3 and cache[("cut", 2, 3, 2, "onehot", 6)] == onehot
-    cache[("cut", 2, 3, 2, "continuous", 6)] = -1  # a cached value is returned without recomputing
+    assert len(cache) == 3 and cache[("cut", "rac", 2, 3, 2, "onehot", 6)] == onehot
+    cache[("cut", "rac", 2, 3, 2, "continuous", 6)] = -1  # a cached value is returned without recomputing
     assert start_end_bound(2, 3, 2, 6, cache=cache) == -1

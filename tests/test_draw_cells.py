@@ -10,8 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from tnrnn.build import build_network, cell_network_size  # noqa: E402
-from tnrnn.cells import make_cell  # noqa: E402
+from tnrnn.build import build_network, network_size  # noqa: E402
 from tnrnn.cli import main  # noqa: E402
 from tnrnn.cuts import min_cut  # noqa: E402
 from tnrnn.draw import draw_network, drawing_layout, network_layout  # noqa: E402
@@ -52,7 +51,7 @@ def test_draw_cli_writes_the_cells_network_with_its_cut(cell, tmp_path, capsys):
     assert d["cut_bound"] == min_cut(graph).bound
     if cell != "rac":  # the cell's own network, not the RAC's
         assert graph.meta["cell"] == cell
-        assert d["nodes"] == cell_network_size(make_cell(cell, M, R, L), T)
+        assert d["nodes"] == network_size(M, R, L, T, cell=cell)
 
 
 @pytest.mark.parametrize("cell", ["bilinear", "mi", "quad"])
@@ -101,12 +100,13 @@ def test_draw_refuses_a_large_quad_network_early_with_its_node_count(tmp_path, c
     def no_build(*a, **k):  # the refusal must come from the closed-form count, before anything is built
         raise AssertionError("built")
 
-    monkeypatch.setattr(tnrnn.build, "build_cell_network", no_build)
+    form = tnrnn.build._FORMS["squared"]
+    monkeypatch.setitem(tnrnn.build._FORMS, "squared", form._replace(build=no_build))
     out = tmp_path / "quad.png"
     code, stdout, err = _run(["draw", "--cell", "quad", *_sizes(2, 2, 3, 12), "--out", str(out)], capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
-    count = cell_network_size(make_cell("quad", 2, 2, 3), 12)
+    count = network_size(2, 2, 3, 12, cell="quad")
     assert str(count) in lines[0] and "T=12" in lines[0]
     assert not out.exists() and not os.listdir(tmp_path)
 

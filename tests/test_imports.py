@@ -67,7 +67,7 @@ _HELP = (
 _CELL_BOUNDS = (
     "import tnrnn.cells as b\n"
     "for c in ('rac', 'bilinear', 'mi', 'quad', 'linear'):\n"
-    "    b.cell_bounds_report(c, 2, 2, 2, 6)\n"
+    "    b.bounds_report(2, 2, 2, 6, cell=c)\n"
     "    b.cell_upper_bounds(c, 2, 2, 3, 5, domain='onehot', partition='interleaved')\n"
 )
 

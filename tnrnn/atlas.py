@@ -759,13 +759,15 @@ EXPORT_COLUMNS = (
 def export_rows(rows: list[dict]) -> list[dict]:
     """Rows of `Atlas.rows` as export records: the certificate, the best proven bounds and the marks.
 
-    For RAC rows with the Start-End partition: ``lower`` (the proven lower bound, L <= 2), ``conjecture`` (the
-    depth-L conjecture, L >= 2), the proven upper bounds and ``best_upper`` (their minimum); ``conjecture_holds``:
+    The bounds are what the row's cell proves (`tnrnn.cells.bound_columns`; for a cell not registered in this
+    process, the upper bounds stored with its result): ``lower`` (the proven lower bound: the RAC's for Start-End
+    and L <= 2), ``conjecture`` (the RAC's depth-L conjecture, Start-End, L >= 2), the proven upper bounds and
+    ``best_upper`` (their minimum); ``conjecture_holds``:
     ``yes`` (the certified rank reaches it), ``no`` (a proven rank below it: the conjecture fails), ``no?`` (a
     lower-bound rank below it: fails unless the rank is wrong, probability at most ``failure_bound``) or ``open``
     (a partial rank below it); ``attained``: the bounds equal to the rank, ``+``-joined.
     """
-    from tnrnn import bounds as B
+    from tnrnn.cells.report import bound_columns
 
     out = []
     for row in rows:
@@ -779,15 +781,15 @@ def export_rows(rows: list[dict]) -> list[dict]:
             else row["partition"]
         )
         M, R, L, T, d = row["M"], row["R"], row["L"], row["T"], row["domain"]
-        start_end = rec["partition"] == "start-end"
         low = conj = None
-        ups = {}
-        if row["cell"] == "rac" and start_end:
-            low = B.lower_bound(M, R, L, T)[0]
-            conj = B.conjectured_lower_bound(M, R, L, T) if L >= 2 else None
-            ups = B.proven_upper_bounds(M, R, L, T, domain=d)
-        else:
-            ups = {k: v for k, v in (result.get("extra", {}).get("bounds") or {}).items()}
+        ups = {k: v for k, v in (result.get("extra", {}).get("bounds") or {}).items()}
+        try:  # what the cell proves (its protocol); a cell not registered here keeps the bounds stored with it
+            cols = bound_columns(row["cell"], M, R, L, T, domain=d, partition=row["partition"])
+        except ArgumentError:
+            cols = None
+        if cols is not None:
+            low, conj = cols.pop("lower"), cols.pop("conjecture")
+            ups = {k: v for k, v in cols.items() if v is not None}
         rank, status = row["rank"], row["status"]
         rec.update(
             lower=low,

@@ -5,10 +5,10 @@ a bound *proven* on the theory page (section 'Bounds the toolkit proves'), or a 
 
 Notation: ``((n; k)) = C(n + k - 1, k)``, the number of size-``k`` multisets from ``n`` symbols.
 
-Other cells (`tnrnn.cells`: ``bilinear``, ``mi``, ``quad``, ``linear`` or a cell of your own) go through
-`tnrnn.cells.cell_upper_bounds` and `tnrnn.cells.cell_bounds_report`; their bounds are derived from the cell's step
-by the degree arithmetic of `tnrnn.cells.bounds` (derivations there), still pure integers. The RAC keeps the
-closed forms below.
+The RAC cell (`tnrnn.cells.Rac`) answers its bounds with the closed forms below; other cells (``bilinear``, ``mi``,
+``quad``, ``linear`` or a cell of your own) derive theirs from their step by the degree arithmetic of
+`tnrnn.cells.bounds`, still pure integers. `tnrnn.cells.bounds_report` (``tnrnn.bounds_report``) is the one report
+of every cell.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from math import comb
 
+from tnrnn._deprecation import warn_deprecated
 from tnrnn._types import ArgumentError, Partition, check_choice, check_domain, check_sizes, parse_partition
 
 __all__ = [
@@ -226,7 +227,9 @@ def proven_upper_bounds(M: int, R: int, L: int, T: int, *, domain: str, partitio
 
 
 def bounds_report(M: int, R: int, L: int, T: int, *, partition="start-end") -> dict:
-    """All closed forms for ``partition`` (default Start-End), as the ``tnrnn bounds --json`` object.
+    """Deprecated: use ``tnrnn.bounds_report(M, R, L, T)`` (`tnrnn.cells.bounds_report`), the report of every cell.
+
+    All closed forms of the RAC for ``partition`` (default Start-End), with the keys of version 1.
 
     The Start-End partition gets every result (lower bound and its theorem, conjecture, state, degree and alphabet
     bounds). Another partition gets the bounds that hold for any partition (``degree_upper``, ``alphabet_upper``);
@@ -235,6 +238,7 @@ def bounds_report(M: int, R: int, L: int, T: int, *, partition="start-end") -> d
     `Partition.to_dict` for a custom one. ``min_cut`` is filled by the tensor-network module (`tnrnn.cuts`); here
     it is ``None``.
     """
+    warn_deprecated("tnrnn.bounds.bounds_report", "tnrnn.bounds_report (tnrnn.cells.bounds_report), for every cell")
     M, R, L, T = check_sizes(M, R, L, T)
     part = parse_partition(partition, T)
     check_closed_form_size(M, R, L, T, part)

@@ -1,4 +1,9 @@
-"""Compile a RAC into an explicit tensor network (`tnrnn.network.TNGraph`), structure apart from data.
+"""Compile a cell into an explicit tensor network (`tnrnn.network.TNGraph`), structure apart from data.
+
+Every function here takes the cell (``cell="rac"`` by default, a registered name or a `tnrnn.cells.Cell`) and
+dispatches on its ``network_form`` through one registry (`network_form_names`): ``"rac"`` (below), or a bilinear
+form (``"bilinear"``, ``"homogenised"``, ``"squared"``: `NETWORK_FORMS`, at the end of this module). A cell whose
+``network_form`` is ``None`` has no tensor network and is refused in one line. The RAC network:
 
 The construction (theory page, section 'The tree of copies')::
 
@@ -34,9 +39,11 @@ Array axis order follows the matrices: ``W^{I,l}`` node ``(i, child)`` holds ``W
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import comb
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from tnrnn._deprecation import warn_deprecated
 from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
 
 if TYPE_CHECKING:  # numpy is imported with the network class, so the closed-form checks stay light
@@ -44,6 +51,8 @@ if TYPE_CHECKING:  # numpy is imported with the network class, so the closed-for
 
 __all__ = [
     "build_network",
+    "network_size",
+    "network_form_names",
     "compile_rac",
     "network_arrays",
     "closed_form_counts",
@@ -116,20 +125,50 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     }
 
 
-def refuse_large_network(L: int, T: int, *, domain: str = "continuous") -> int:
+def network_size(M: int, R: int, L: int, T: int, *, domain: str = "continuous", cell="rac") -> int:
+    """Number of nodes of `build_network`, from closed forms, without building it.
+
+    The RAC: `closed_form_counts`; a cell of bilinear form: `cell_network_size`. Raises `ArgumentError` (one line)
+    for a cell without a tensor network.
+    """
+    M, R, L, T = check_sizes(M, R, L, T)
+    domain = check_domain(domain)
+    cellobj = _network_cell(cell, M, R, L)
+    return _FORMS[_cell_form(cellobj)].nodes(cellobj, T, domain)
+
+
+def refuse_large_network(M: int, R=None, L=None, T=None, *, domain: str = "continuous", cell="rac") -> int:
     """Refuse, from its closed-form node count, a network that would not fit in memory; return the count.
 
     Raises `tnrnn.MemoryRefusal` naming ``T`` (or ``L`` when it is the larger) with the count, the memory it needs
-    (`BYTES_PER_NODE` each) and the limit. Costs no more than the closed forms.
+    (`BYTES_PER_NODE` each) and the limit; an `ArgumentError` for a cell without a tensor network, or a cell
+    network above `MAX_CELL_NODES` nodes. Costs no more than the closed forms.
+
+    The version-1 call ``refuse_large_network(L, T, domain=...)`` (the RAC) works for one release, with a
+    `DeprecationWarning`.
     """
-    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    if L is None and T is None and R is not None:  # version 1: (L, T)
+        warn_deprecated("refuse_large_network(L, T)", "refuse_large_network(M, R, L, T, domain=..., cell=...)")
+        M, R, L, T = 1, 1, M, R
+    M, R, L, T = check_sizes(M, R, L, T)
+    domain = check_domain(domain)
+    cellobj = _network_cell(cell, M, R, L)
+    form = _FORMS[_cell_form(cellobj)]
+    nodes = form.nodes(cellobj, T, domain)
+    if form.max_nodes is not None and nodes > form.max_nodes:
+        raise ArgumentError(
+            "T",
+            T,
+            f"a length whose {cellobj.name!r} network has at most {form.max_nodes} nodes (L={L}, T={T} "
+            f"would have {nodes})",
+        )
     name, value = ("L", L) if L > T else ("T", T)
     refuse_count(name, value, f"nodes of the {domain} network", nodes, BYTES_PER_NODE)
     return nodes
 
 
 def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1, cell="rac") -> TNGraph:
-    """The structure-only tensor network of a depth-``L`` RAC on ``T`` steps (no arrays).
+    """The structure-only tensor network of a cell (default: the depth-``L`` RAC) on ``T`` steps (no arrays).
 
     Parameters
     ----------
@@ -141,7 +180,9 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
     K : int
         Dimension of the output leg ``y`` (number of classes).
     cell : str or `tnrnn.cells.Cell`
-        ``"rac"`` (default) builds the RAC network described here; any other cell goes to `build_cell_network`.
+        ``"rac"`` (default) builds the RAC network described in the module notes; a cell of bilinear form
+        (``bilinear``, ``mi``, ``quad`` or yours: its ``network_form`` is a key of `NETWORK_FORMS`) the network
+        of the notes below. A cell without a ``network_form`` is refused in one line.
 
     Returns
     -------
@@ -149,17 +190,51 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
         Built in time linear in its size (no per-node objects beyond names and index tuples), so structures far
         larger than can be contracted (``L = 3, T = 96``: about 620 000 nodes) build in seconds.
 
+    Raises
+    ------
+    ArgumentError
+        For a cell without a product form (one line), or a bilinear-form network above `MAX_CELL_NODES` nodes.
+    MemoryRefusal
+        For a network that would not fit in memory (from its closed-form node count, before building).
+
+    Notes
+    -----
+    The network of a cell of bilinear form has the nodes (``c`` the copy number, depth-first from the root)::
+
+        WO                        (y, h{L}_{T}.0)            W^O, padded with a zero column if homogenised
+        A{l}_{t}.{c}              (h, u, v)  role "core"     one core per state (bilinear, homogenised)
+        h{l}_{t}.{c}, A{l}_{t}.{c}a, A{l}_{t}.{c}b            squared: copy (a, b, h) and its two cores
+        one{l}.{c}                (h{l}_0.{c},)  role "ones"  the first step's u (ones, or e_{R+1} = h^0 = 0)
+        x{t}.{c} / x{t}, dx{t}                                  inputs as in the RAC network
+
+    Bond ``R`` (``R + 1`` homogenised) on state legs, ``M`` on input legs (``M + 1`` homogenised and continuous:
+    feed ``(x, 1)``, `cell_network_inputs`; in the one-hot domain ``sum_d x_d = 1`` lets the constant be folded
+    into the layer-1 cores); ``meta`` holds the cell name, the form, ``homogenised`` and ``input_constant``.
+
     References
     ----------
     Theory page, section 'The tree of copies' (shallow RAC = matrix product state; deep RAC = tree of
     copies).
     """
-    if not (cell == "rac" or getattr(cell, "name", None) == "rac"):
-        return build_cell_network(cell, M, R, L, T, domain=domain, K=K)
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)
     domain = check_domain(domain)
-    refuse_large_network(L, T, domain=domain)
+    cellobj = _network_cell(cell, M, R, L)
+    form = _FORMS[_cell_form(cellobj)]
+    refuse_large_network(M, R, L, T, domain=domain, cell=cellobj)
+    return form.build(cellobj, T, domain, K)
+
+
+def _network_cell(cell, M: int, R: int, L: int):
+    """The `tnrnn.cells.Cell` of ``cell`` (a name or an instance, whose ``K`` is kept) with sizes ``M, R, L``."""
+    from tnrnn.cells.base import Cell, make_cell
+
+    return make_cell(cell, M, R, L, cell.K if isinstance(cell, Cell) else 1)
+
+
+def _build_rac(cell, T: int, domain: str, K: int) -> TNGraph:
+    """The RAC network of the module notes (sizes checked by `build_network`)."""
+    M, R, L = cell.M, cell.R, cell.L
     onehot = domain == "onehot"
     n_copies = input_copy_counts(T, L)
 
@@ -234,14 +309,37 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
     )
 
 
-def network_arrays(graph: TNGraph, model) -> dict:
-    """The arrays of a compiled network, node name -> array, taken from ``model`` (a `tnrnn.rac.RAC`).
+def network_arrays(graph: TNGraph, params, cell=None) -> dict:
+    """The arrays of a compiled network, node name -> array, taken from the cell's parameters ``params``.
 
-    Weight nodes (``W_I``, ``W_H``, ``W_O``) get the model's matrices, ``ones`` nodes get ``ones(R)``. Copy nodes
-    and input nodes get no entry: copy tensors are structural (contraction code builds them, usually as
-    hyperindices) and inputs are data given at contraction time. The dict refers to the model's arrays (the same
-    array object for every copy of one weight), so it is differentiable with respect to the model.
+    Parameters
+    ----------
+    graph : TNGraph
+        A network of `build_network`.
+    params
+        The cell's parameters: a `tnrnn.rac.RAC` for the RAC, the parameter dict of a bilinear-form cell.
+    cell : str or `tnrnn.cells.Cell`, optional
+        The cell of the network; by default the registered cell the graph names (``graph.meta["cell"]``, the RAC
+        when absent). Needed for a cell of your own.
+
+    Returns
+    -------
+    dict
+        Weight nodes get the parameters' arrays (the RAC: ``W_I``, ``W_H``, ``W_O``, ``ones(R)``; a bilinear form:
+        its cores, initial vectors and ``W^O``). Copy nodes and input nodes get no entry: copy tensors are
+        structural (contraction code builds them, usually as hyperindices) and inputs are data given at
+        contraction time (`cell_network_inputs`). The dict refers to the parameters' arrays, so it is
+        differentiable with respect to them.
     """
+    meta = graph.meta
+    if cell is None:
+        cell = meta.get("cell", "rac")
+    cellobj = _network_cell(cell, meta["M"], meta["R"], meta["L"])
+    return _FORMS[_cell_form(cellobj)].arrays(graph, cellobj, params)
+
+
+def _rac_arrays(graph: TNGraph, cell, model) -> dict:
+    """`network_arrays` of the RAC: ``model`` is a `tnrnn.rac.RAC`."""
     import jax.numpy as jnp
 
     meta = graph.meta
@@ -301,26 +399,30 @@ NETWORK_FORMS = {"bilinear": (1, False), "homogenised": (1, True), "squared": (2
 MAX_CELL_NODES = 2_000_000
 
 
-def _cell_form(cell):
+def _cell_form(cell) -> str:
+    """The cell's ``network_form``, refused in one line when it has none (or one no builder knows)."""
     form = getattr(cell, "network_form", None)
-    if form not in NETWORK_FORMS:
+    if form not in _FORMS:
+        from tnrnn.cells.base import CELL_REGISTRY
+
+        names = ", ".join(n for n, c in sorted(CELL_REGISTRY.items()) if getattr(c, "network_form", None) in _FORMS)
         raise ArgumentError(
             "cell",
             cell.name,
-            "a cell with a product form (rac, bilinear, mi, quad): "
+            f"a cell with a product form ({names}): "
             f"{cell.name!r} has no tensor network (its update is not a product of linear maps of its inputs)",
         )
     return form
 
 
-def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
-    """Number of nodes of `build_cell_network` for ``cell`` (a `tnrnn.cells.Cell`), without building it.
+def _product_nodes(cell, T: int, domain: str) -> int:
+    """Nodes of a bilinear-form network (see `network_size`).
 
     ``N(t, l)``, the copies of the state ``h^{t,l}``, satisfy ``N(T, L) = 1`` and ``N(t, l) = f (N(t+1, l) +
     N(t, l+1))`` with ``f`` cores per state (2 for ``squared``: each copy of a square needs two copies of
     everything below it), so ``N(t, l) = f^{(T-t)+(L-l)} C((T-t)+(L-l), L-l)``.
     """
-    f, _ = NETWORK_FORMS[_cell_form(cell)]
+    f, _ = NETWORK_FORMS[cell.network_form]
     L = cell.L
     N = {
         (t, l): f ** ((T - t) + (L - l)) * comb((T - t) + (L - l), L - l)
@@ -338,68 +440,38 @@ def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
     return 1 + cores + copies + inits + inputs
 
 
-def refuse_large_cell_network(cell, T: int, *, domain: str = "continuous") -> int:
-    """Refuse, from `cell_network_size`, a cell without a network or one above `MAX_CELL_NODES` nodes.
+def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
+    """Deprecated: `network_size` ``(M, R, L, T, domain=..., cell=cell)``."""
+    warn_deprecated("cell_network_size(cell, T)", "network_size(M, R, L, T, domain=..., cell=cell)")
+    return network_size(cell.M, cell.R, cell.L, T, domain=domain, cell=cell)
 
-    Return the node count; the refusal is one line with the count. Costs no more than the closed form.
-    """
-    n_nodes = cell_network_size(cell, T, domain=domain)
-    if n_nodes > MAX_CELL_NODES:
-        raise ArgumentError(
-            "T",
-            T,
-            f"a length whose {cell.name!r} network has at most {MAX_CELL_NODES} nodes (L={cell.L}, T={T} "
-            f"would have {n_nodes})",
-        )
-    return n_nodes
+
+def refuse_large_cell_network(cell, T: int, *, domain: str = "continuous") -> int:
+    """Deprecated: `refuse_large_network` ``(M, R, L, T, domain=..., cell=cell)``."""
+    warn_deprecated("refuse_large_cell_network(cell, T)", "refuse_large_network(M, R, L, T, domain=..., cell=cell)")
+    return refuse_large_network(cell.M, cell.R, cell.L, T, domain=domain, cell=cell)
 
 
 def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "continuous", K: int = 1) -> TNGraph:
-    """The structure-only tensor network of a cell of bilinear form (``bilinear``, ``mi``, ``quad``).
+    """Deprecated: `build_network` ``(M, R, L, T, domain=..., K=..., cell=cell)``, the network of every cell."""
+    from tnrnn.cells.base import Cell
 
-    Parameters
-    ----------
-    cell : str or `tnrnn.cells.Cell`
-        A registered name (then ``M, R, L`` are required) or an instance; its ``network_form`` says how to build.
-    T : int
-        Sequence length.
-    domain : {"continuous", "onehot"}
-        As for `build_network`: a tree of input copies, or the copies of each input joined by a copy tensor.
+    warn_deprecated("build_cell_network(cell, ...)", "build_network(M, R, L, T, domain=..., K=..., cell=cell)")
+    if isinstance(cell, Cell):
+        M, R, L = cell.M, cell.R, cell.L
+    elif M is None or R is None or L is None:
+        raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the cell")
+    return build_network(M, R, L, T, domain=domain, K=K, cell=cell)
 
-    Returns
-    -------
-    TNGraph
-        Nodes (``c`` the copy number, depth-first from the root)::
 
-            WO                        (y, h{L}_{T}.0)            W^O, padded with a zero column if homogenised
-            A{l}_{t}.{c}              (h, u, v)  role "core"     one core per state (bilinear, homogenised)
-            h{l}_{t}.{c}, A{l}_{t}.{c}a, A{l}_{t}.{c}b            squared: copy (a, b, h) and its two cores
-            one{l}.{c}                (h{l}_0.{c},)  role "ones"  the first step's u (ones, or e_{R+1} = h^0 = 0)
-            x{t}.{c} / x{t}, dx{t}                                  inputs as in `build_network`
+def _build_product(cell, T: int, domain: str, K: int) -> TNGraph:
+    """The network of a cell of bilinear form (``bilinear``, ``mi``, ``quad``), sizes checked by `build_network`.
 
-        Bond ``R`` (``R + 1`` homogenised) on state legs, ``M`` on input legs (``M + 1`` homogenised and
-        continuous: feed ``(x, 1)``, `cell_network_inputs`; in the one-hot domain ``sum_d x_d = 1`` lets the
-        constant be folded into the layer-1 cores); ``meta`` holds the cell name, the form, ``homogenised`` and
-        ``input_constant``.
-
-    Raises
-    ------
-    ArgumentError
-        For a cell without a product form (one line), or a network above `MAX_CELL_NODES` nodes (with the count).
+    Nodes as listed in the notes of `build_network`.
     """
-    from tnrnn.cells.base import Cell, make_cell
-
-    if not isinstance(cell, Cell):
-        if M is None or R is None or L is None:
-            raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the cell")
-        cell = make_cell(cell, *check_sizes(M, R, L, 1)[:3])
     M, R, L = cell.M, cell.R, cell.L
-    T = check_positive_int("T", T)
-    K = check_positive_int("K", K)
-    domain = check_domain(domain)
-    form = _cell_form(cell)
+    form = cell.network_form
     f, hom = NETWORK_FORMS[form]
-    refuse_large_cell_network(cell, T, domain=domain)
     onehot = domain == "onehot"
     # one-hot inputs satisfy sum_d x_d = 1, so the constant channel of (x, 1) is folded into the layer-1 cores and
     # the input legs stay one-hot of dimension M (a copy tensor only copies one-hot vectors faithfully)
@@ -521,7 +593,13 @@ def _set(a, where, value):
 
 
 def cell_network_arrays(graph: TNGraph, cell, params) -> dict:
-    """Node name -> array for `build_cell_network` (cores, initial vectors, ``W^O``); copy and input nodes get none.
+    """Deprecated: `network_arrays` ``(graph, params, cell)``, the arrays of every cell's network."""
+    warn_deprecated("cell_network_arrays(graph, cell, params)", "network_arrays(graph, params, cell)")
+    return network_arrays(graph, params, cell)
+
+
+def _product_arrays(graph: TNGraph, cell, params) -> dict:
+    """`network_arrays` of a bilinear-form network: cores, initial vectors and ``W^O``; copy and input nodes none.
 
     Works with numpy or JAX parameters (the array module follows ``W^O``); differentiable in ``params`` under JAX.
     """
@@ -580,3 +658,28 @@ def cell_network_inputs(graph: TNGraph, xs):
     if not isinstance(xs, np.ndarray):
         import jax.numpy as xp
     return xp.concatenate([xs, xp.ones((*xs.shape[:-1], 1), xs.dtype)], axis=-1)
+
+
+class _Form(NamedTuple):
+    """How to count, build and fill the network of one ``network_form``."""
+
+    nodes: Callable  # (cell, T, domain) -> int
+    build: Callable  # (cell, T, domain, K) -> TNGraph
+    arrays: Callable  # (graph, cell, params) -> dict
+    max_nodes: int | None  # refused above this many nodes (beyond the memory budget)
+
+
+def _rac_nodes(cell, T: int, domain: str) -> int:
+    return closed_form_counts(T, cell.L, domain=domain)["nodes"]
+
+
+#: ``network_form`` -> its `_Form`: the one registry every network function here dispatches on
+_FORMS = {
+    "rac": _Form(_rac_nodes, _build_rac, _rac_arrays, None),
+    **{form: _Form(_product_nodes, _build_product, _product_arrays, MAX_CELL_NODES) for form in NETWORK_FORMS},
+}
+
+
+def network_form_names() -> tuple[str, ...]:
+    """The ``network_form`` values `build_network` knows (a cell declaring another one has no network)."""
+    return tuple(_FORMS)

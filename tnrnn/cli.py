@@ -292,23 +292,9 @@ def _check_bounds(args):
 
 
 def _run_bounds(args):
-    from tnrnn.bounds import bounds_report
-    from tnrnn.cuts import min_cut_or_reason
+    from tnrnn.cuts import bounds_with_min_cuts
 
-    if args.cell != "rac":
-        from tnrnn.cuts import cell_min_cuts
-
-        if args.partition != "start-end":
-            raise ArgumentError("partition", args.partition, "'start-end' for cells other than 'rac'")
-        return cell_min_cuts(args.cell, args.M, args.R, args.L, args.T)
-    out = bounds_report(args.M, args.R, args.L, args.T, partition=args.partition)
-    # the continuous network's min-cut bounds both domains (one-hot rank <= continuous rank)
-    for key, domain in (("min_cut", "continuous"), ("min_cut_onehot", "onehot")):
-        cut, reason = min_cut_or_reason(args.M, args.R, args.L, args.T, domain=domain, partition=args.partition)
-        out[key] = None if cut is None else cut.bound
-        if reason is not None:
-            out[key + "_note"] = reason
-    return out
+    return bounds_with_min_cuts(args.M, args.R, args.L, args.T, cell=args.cell, partition=args.partition)
 
 
 # --- table --------------------------------------------------------------------------------------------------
@@ -351,10 +337,9 @@ def _check_table(args):
     from tnrnn.table import FORMATS, check_table_request
 
     domains = args.domains if args.domains is not None else args.domain
-    if args.cell != "rac":  # the registry imports numpy: not for the default cell
-        from tnrnn.cells import cell_names
+    from tnrnn.cells import cell_names
 
-        check_choice("cell", args.cell, cell_names())
+    check_choice("cell", args.cell, cell_names())
     check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
     check_choice("format", args.format, FORMATS)
     check_positive_int("jobs", args.jobs)
@@ -417,14 +402,9 @@ def _add_network(sub):
 
 def _refuse_large_network(args):
     """Refuse, from closed-form node counts, a network too large to build, or a cell that has none (one line)."""
-    from tnrnn.build import refuse_large_cell_network, refuse_large_network
+    from tnrnn.build import refuse_large_network
 
-    if getattr(args, "cell", "rac") == "rac":
-        refuse_large_network(args.L, args.T, domain=args.domain)
-    else:
-        from tnrnn.cells import make_cell
-
-        refuse_large_cell_network(make_cell(args.cell, args.M, args.R, args.L), args.T, domain=args.domain)
+    refuse_large_network(args.M, args.R, args.L, args.T, domain=args.domain, cell=getattr(args, "cell", "rac"))
 
 
 def _check_network(args):

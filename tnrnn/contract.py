@@ -1,4 +1,4 @@
-"""Contract a compiled RAC tensor network with JAX (jit; GPU when JAX sees one, CPU otherwise).
+"""Contract a compiled tensor network (the RAC or another cell) with JAX (jit; GPU when JAX sees one, CPU otherwise).
 
 Two routes over one plan (`plan_contraction`), both following a contraction path found once by opt_einsum on the
 static structure (shapes only):
@@ -270,25 +270,45 @@ def network_forward(
     L=None,
     K: int = 1,
     jit: bool = True,
+    cell="rac",
 ):
-    """A function ``f(model, xs) -> y`` evaluating a RAC through its compiled tensor network.
+    """A function ``f(params, xs) -> y`` evaluating a cell (default: the RAC) through its compiled tensor network.
 
-    Equal to ``tnrnn.rac.rac_forward(model, xs)`` for every ``xs`` with ``domain="continuous"`` (the same input
-    is fed to every copy), and for one-hot ``xs`` with ``domain="onehot"``. Differentiable in ``model``.
-    Sizes ``M, R, L`` are required (the structure is static); ``K`` is the number of outputs.
+    Equal to the cell's forward pass (``tnrnn.rac.rac_forward(model, xs)`` for the RAC, ``cell.forward(params,
+    xs)`` for a `tnrnn.cells.Cell`) for every ``xs`` of shape ``(T, M)`` with ``domain="continuous"`` (the same
+    input is fed to every copy), and for one-hot ``xs`` with ``domain="onehot"``. Differentiable in ``params``.
+
+    Parameters
+    ----------
+    T : int
+    domain : {"continuous", "onehot"}
+    method, optimize : str
+        As for `plan_contraction`.
+    M, R, L : int
+        The sizes (the structure is static): required for a cell given by name, taken from a `tnrnn.cells.Cell`.
+    K : int
+        The number of outputs (a cell instance's own ``K`` wins).
+    jit : bool
+    cell : str or `tnrnn.cells.Cell`
+        ``"rac"`` (default) or any cell with a tensor network (`tnrnn.build.build_network`).
 
     References
     ----------
     The theory page, sections 'Tensor networks and copy tensors' and 'The tree of copies'.
     """
+    from tnrnn.build import cell_network_inputs
+    from tnrnn.cells.base import Cell
+
+    if isinstance(cell, Cell):
+        M, R, L, K = cell.M, cell.R, cell.L, cell.K
     if M is None or R is None or L is None:
-        raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the RAC")
-    graph = build_network(M, R, L, T, domain=domain, K=K)
+        raise ArgumentError("M, R, L", (M, R, L), "the three sizes of the cell")
+    graph = build_network(M, R, L, T, domain=domain, K=K, cell=cell)
     plan = plan_contraction(graph, inputs=True, method=method, optimize=optimize)
     run = make_contractor(plan, jit=False)
 
-    def f(model, xs):
-        return run(network_arrays(graph, model), xs)
+    def f(params, xs):
+        return run(network_arrays(graph, params, cell), cell_network_inputs(graph, xs))
 
     return jax.jit(f, compiler_options=_JIT_OPTIONS) if jit else f
 
@@ -307,21 +327,8 @@ def network_grid_tensor(model, T: int, *, method: str = "einsum", optimize: str 
 def cell_network_forward(
     cell, T: int, *, domain: str = "continuous", method: str = "einsum", optimize: str = "greedy", jit: bool = True
 ):
-    """A function ``f(params, xs) -> y`` evaluating a cell of bilinear form through its tensor network.
+    """Deprecated: `network_forward` ``(T, cell=cell, ...)``, the forward pass of every cell's network."""
+    from tnrnn._deprecation import warn_deprecated
 
-    The cell (a `tnrnn.cells.Cell`) is ``bilinear``, ``mi`` or ``quad``; the network is built by
-    `tnrnn.build.build_cell_network`.
-
-    Equal to ``cell.forward(params, xs)`` for every ``xs`` ``(T, M)`` with ``domain="continuous"``, and for one-hot
-    ``xs`` with ``domain="onehot"``.
-    """
-    from tnrnn.build import build_cell_network, cell_network_arrays, cell_network_inputs
-
-    graph = build_cell_network(cell, T=T, domain=domain, K=cell.K)
-    plan = plan_contraction(graph, inputs=True, method=method, optimize=optimize)
-    run = make_contractor(plan, jit=False)
-
-    def f(params, xs):
-        return run(cell_network_arrays(graph, cell, params), cell_network_inputs(graph, xs))
-
-    return jax.jit(f, compiler_options=_JIT_OPTIONS) if jit else f
+    warn_deprecated("cell_network_forward(cell, T)", "network_forward(T, cell=cell, ...)")
+    return network_forward(T, domain=domain, method=method, optimize=optimize, jit=jit, cell=cell)

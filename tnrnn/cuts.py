@@ -50,6 +50,7 @@ __all__ = [
     "min_cut",
     "start_end_min_cut",
     "min_cut_or_reason",
+    "bounds_with_min_cuts",
     "cut_bound",
     "separates",
     "cell_min_cuts",
@@ -233,10 +234,10 @@ def start_end_bound(
     """The bound of `start_end_min_cut` (the Start-End partition), memoised in ``cache`` when one is given.
 
     ``cache`` is a dict shared between callers (the rank plots share theirs with the exact ranks), keyed
-    ``("cut", M, R, L, domain, T)`` for the RAC and ``("cut", cell, M, R, L, domain, T)`` for another cell.
-    Raises `ArgumentError` where the cell has no tensor network or it is too large to build.
+    ``("cut", cell, M, R, L, domain, T)``. Raises `ArgumentError` where the cell has no tensor network or it is
+    too large to build.
     """
-    key = ("cut", M, R, L, domain, T) if cell == "rac" else ("cut", cell, M, R, L, domain, T)
+    key = ("cut", cell, M, R, L, domain, T)
     if cache is not None and key in cache:
         return cache[key]
     value = start_end_min_cut(M, R, L, T, domain=domain, cell=cell).bound
@@ -246,25 +247,54 @@ def start_end_bound(
 
 
 def min_cut_or_reason(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", partition="start-end", max_nodes: int = 500_000
+    M: int,
+    R: int,
+    L: int,
+    T: int,
+    *,
+    domain: str = "continuous",
+    partition="start-end",
+    max_nodes: int = 500_000,
+    cell="rac",
 ) -> tuple[CutResult | None, str | None]:
     """`start_end_min_cut` when the network is small enough, else ``(None, reason)`` without building it.
 
-    The network's size comes from its closed-form node count (`tnrnn.build.closed_form_counts`); more than
-    ``max_nodes`` nodes, a refusal by the memory budget or a bond dimension above `MAX_DIM` give the reason
-    instead of a cut. Used by ``tnrnn bounds``, whose closed forms need no structure.
+    The network's size comes from its closed-form node count (`tnrnn.build.network_size`); a cell without a
+    tensor network, more than ``max_nodes`` nodes, a refusal by the memory budget or a bond dimension above
+    `MAX_DIM` give the reason instead of a cut. Used by ``tnrnn bounds``, whose closed forms need no structure.
     """
-    from tnrnn.build import closed_form_counts
+    from tnrnn.build import network_size
 
-    nodes = closed_form_counts(T, L, domain=domain)["nodes"]
+    try:
+        nodes = network_size(M, R, L, T, domain=domain, cell=cell)
+    except ArgumentError as exc:  # the cell has no tensor network
+        return None, str(exc)
     if nodes > max_nodes:
         return None, f"the {domain} network has {nodes} nodes, more than the {max_nodes} this summary cuts (tnrnn cut)"
     if max(M, R) > MAX_DIM:
         return None, f"a bond dimension of {max(M, R)} is above 2^62 (bond dimensions are int64)"
     try:
-        return start_end_min_cut(M, R, L, T, domain=domain, partition=partition), None
-    except MemoryRefusal as exc:
+        return start_end_min_cut(M, R, L, T, domain=domain, partition=partition, cell=cell), None
+    except (MemoryRefusal, ArgumentError) as exc:
         return None, str(exc)
+
+
+def bounds_with_min_cuts(M: int, R: int, L: int, T: int, *, cell="rac", partition="start-end") -> dict:
+    """`tnrnn.cells.bounds_report` with the min-cut bounds of the cell's networks: ``tnrnn bounds --json``.
+
+    ``min_cut`` is from the continuous network (it bounds both domains: a one-hot rank never exceeds the
+    continuous one), ``min_cut_onehot`` from the one-hot one; each is ``None``, with the reason in
+    ``min_cut_note`` / ``min_cut_onehot_note`` (otherwise ``None``), where the cell has no tensor network or it is
+    too large for this summary (`min_cut_or_reason`). The same keys for every cell.
+    """
+    from tnrnn.cells.report import bounds_report
+
+    out = bounds_report(M, R, L, T, cell=cell, partition=partition)
+    for key, domain in (("min_cut", "continuous"), ("min_cut_onehot", "onehot")):
+        cut, reason = min_cut_or_reason(M, R, L, T, domain=domain, partition=partition, cell=cell)
+        out[key] = None if cut is None else cut.bound
+        out[key + "_note"] = reason
+    return out
 
 
 def _check_graph(graph) -> None:
@@ -276,22 +306,11 @@ def _check_graph(graph) -> None:
 
 
 def cell_min_cuts(cell, M: int, R: int, L: int, T: int) -> dict:
-    """`tnrnn.cells.cell_bounds_report` of any cell with its Start-End min-cuts.
+    """Deprecated: `bounds_with_min_cuts` ``(M, R, L, T, cell=cell)``, the bounds and min-cuts of every cell."""
+    from tnrnn._deprecation import warn_deprecated
 
-    ``min_cut`` is from the continuous network, ``min_cut_onehot`` from the one-hot one; both are ``None``, with
-    ``min_cut_reason``, where the cell has no tensor network or it is too large to build.
-    """
-    from tnrnn.cells import cell_bounds_report
-
-    out = cell_bounds_report(cell, M, R, L, T)
-    out["min_cut_reason"] = None
-    try:
-        out["min_cut"] = start_end_bound(M, R, L, T, domain="continuous", cell=cell)
-        out["min_cut_onehot"] = start_end_bound(M, R, L, T, domain="onehot", cell=cell)
-    except ArgumentError as exc:
-        out["min_cut"] = out["min_cut_onehot"] = None
-        out["min_cut_reason"] = str(exc)
-    return out
+    warn_deprecated("cell_min_cuts(cell, M, R, L, T)", "bounds_with_min_cuts(M, R, L, T, cell=cell)")
+    return bounds_with_min_cuts(M, R, L, T, cell=cell)
 
 
 def cut_bound(graph: TNGraph, cut_edges, cut_copies=()) -> int:

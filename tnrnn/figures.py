@@ -283,16 +283,16 @@ def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     return _save(fig, out_dir, "fig_cells_rank_vs_T")
 
 
-def _frontier_records(context) -> tuple[list[dict], str]:
-    """The frontier's rows: ``results/atlas.csv``, else the user's atlas (default-key RAC Start-End rows)."""
-    rows = [r for r in _atlas_csv(context) if r.get("cell") == "rac" and r.get("partition") == "start-end"]
+def _frontier_records(context, cell: str = "rac") -> tuple[list[dict], str]:
+    """The frontier's rows: ``results/atlas.csv``, else the user's atlas (default-key Start-End rows of ``cell``)."""
+    rows = [r for r in _atlas_csv(context) if r.get("cell") == cell and r.get("partition") == "start-end"]
     if rows:
         return rows, os.path.join(_results_dir(context), "atlas.csv")
     from tnrnn.atlas import export_rows, open_atlas
 
     atlas = open_atlas(context.get("cache"))
     if atlas is not None:
-        recs = [r for r in export_rows(atlas.rows(cell="rac", partition="start-end")) if _default_key(r)]
+        recs = [r for r in export_rows(atlas.rows(cell=cell, partition="start-end")) if _default_key(r)]
         if recs:
             return recs, atlas.path
     raise FigureUnavailable(

@@ -79,7 +79,7 @@ def _adjacency(graph, keep):
 def _is_horizontal(parent_role: str, child_role: str, same_layer: bool = False) -> bool:
     """Children that continue on their parent's row: the recurrent branch and the top state beside ``W^O``.
 
-    In a cell network (`tnrnn.build.build_cell_network`) a core's recurrent branch is its child in the same layer.
+    In a cell network (`tnrnn.build.build_network`) a core's recurrent branch is its child in the same layer.
     """
     return (
         (parent_role == "copy" and child_role in ("W_H", "ones"))

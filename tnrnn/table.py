@@ -5,18 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Sequence
 
-from tnrnn._types import ArgumentError, check_choice, check_domain, check_seed, check_sizes
-from tnrnn.bounds import (
-    alphabet_upper_bound,
-    check_closed_form_size,
-    conjectured_lower_bound,
-    degree_upper_bound,
-    lower_bound,
-    state_upper_bound,
-)
+from tnrnn._types import ArgumentError, MemoryRefusal, check_choice, check_domain, check_seed, check_sizes
+from tnrnn.bounds import check_closed_form_size
 
 __all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS", "CONFIDENCES"]
 
@@ -80,23 +72,16 @@ def rank_table(
     by the frontier, or refused for memory in frontier mode, have no row). ``confidence`` as in
     `tnrnn.rank.separation_rank` (``"rigorous"``: word-size primes until the failure bound is at most 1e-6; part of
     the atlas key). The min-cut column is stored in the atlas too, so a table the atlas holds entirely is read
-    without numpy, JAX or the cut module. ``cell`` other than ``"rac"`` is
-    computed in this process without the rank atlas: the bounds of `tnrnn.cells.cell_upper_bounds`, and
-    ``min_cut`` from the cell's network (``None`` where it has none; stored in the atlas as for the RAC).
+    without numpy, JAX or the cut module. Every ``cell`` (a registered name) goes the same way; its bounds come
+    from its protocol (`tnrnn.cells.bound_columns`), ``min_cut`` from its network (``None`` where it has none).
     """
-    check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut)
+    check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut, cell=cell)
     confidence = check_choice("confidence", confidence, CONFIDENCES)
     from tnrnn.atlas import CellSpec, open_atlas, run_sweep
+    from tnrnn.cells.report import bound_columns
 
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
-    if cell != "rac":
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(cells), desc="ranks", file=sys.stderr, leave=False)
-        return _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, open_atlas(cache))
-    options = {"seed": seed, "n_seeds": n_seeds}
+    options = {"seed": seed, "n_seeds": n_seeds, "cell": cell}
     if confidence != "standard":  # the default stays out of the options, so that earlier keys still match
         options["confidence"] = confidence
     options = tuple(sorted(options.items()))
@@ -118,6 +103,7 @@ def rank_table(
             continue
         res = results[s]
         L, M, R, T, d = s.L, s.M, s.R, s.T, s.domain
+        bounds = bound_columns(cell, M, R, L, T, domain=d)
         rows.append(
             {
                 "L": L,
@@ -126,16 +112,17 @@ def rank_table(
                 "T": T,
                 "domain": d,
                 "rank": res.rank,
-                "lower": lower_bound(M, R, L, T)[0],
-                "conjecture": conjectured_lower_bound(M, R, L, T) if L >= 2 else None,
-                "state_upper": state_upper_bound(R, L, T),
-                "degree_upper": degree_upper_bound(M, L, T),
-                "alphabet_upper": alphabet_upper_bound(M, T) if d == "onehot" else None,
-                "min_cut": _min_cut_or_none(M, R, L, T, d, atlas) if min_cut else None,
+                **{k: bounds[k] for k in _BOUND_COLUMNS},
+                "min_cut": _min_cut_or_none(M, R, L, T, d, atlas, cell) if min_cut else None,
+                "cell": res.cell,
                 **_certificate_columns(res),
             }
         )
     return rows
+
+
+#: the columns of a row that come from the cell's bounds (`tnrnn.cells.bound_columns`)
+_BOUND_COLUMNS = ("lower", "conjecture", "state_upper", "degree_upper", "alphabet_upper")
 
 
 def _certificate_columns(res) -> dict:
@@ -150,8 +137,11 @@ def _certificate_columns(res) -> dict:
     }
 
 
-def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True) -> None:
-    """Validate a `rank_table` request up front (no JAX): raise `ArgumentError` on the first bad value."""
+def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True, cell="rac") -> None:
+    """Validate a `rank_table` request up front (no JAX): raise `ArgumentError` on the first bad value.
+
+    A min-cut network too large for memory is refused; a cell without a tensor network gets no min-cut column.
+    """
     from tnrnn.build import refuse_large_network
 
     for name, values in (("L", Ls), ("M", Ms), ("R", Rs), ("T", Ts), ("domain", domains)):
@@ -169,43 +159,12 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
                         raise ArgumentError("T", T, "even integers (the Start-End partition splits 1..T in halves)")
                     check_closed_form_size(M, R, L, T)
                     for d in domains if min_cut else ():
-                        refuse_large_network(L, T, domain=d)
-
-
-def _cell_rows(cell, cells, seed, n_seeds, bar, min_cut, confidence, atlas) -> list[dict]:
-    from tnrnn.cells import cell_upper_bounds
-    from tnrnn.cells.base import make_cell
-    from tnrnn.cells.bounds import cell_lower_bound
-    from tnrnn.rank import separation_rank
-
-    rows = []
-    for L, M, R, T, d in cells:
-        res = separation_rank(M, R, L, T, domain=d, seed=seed, n_seeds=n_seeds, cell=cell, confidence=confidence)
-        ups = cell_upper_bounds(cell, M, R, L, T, domain=d)
-        cut = _min_cut_or_none(M, R, L, T, d, atlas, cell) if min_cut else None
-        rows.append(
-            {
-                "L": L,
-                "M": M,
-                "R": R,
-                "T": T,
-                "domain": d,
-                "rank": res.rank,
-                "lower": cell_lower_bound(make_cell(cell, M, R, L), T, domain=d)[0],
-                "conjecture": None,
-                "state_upper": ups.get("state_upper"),
-                "degree_upper": ups["degree_upper"],
-                "alphabet_upper": ups.get("alphabet_upper"),
-                "min_cut": cut,
-                "cell": res.cell,
-                **_certificate_columns(res),
-            }
-        )
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    return rows
+                        try:
+                            refuse_large_network(M, R, L, T, domain=d, cell=cell)
+                        except MemoryRefusal:
+                            raise
+                        except ArgumentError:  # no tensor network, or one above the cell limit: no min-cut
+                            pass
 
 
 def _cell(v, key="", exact=False) -> str:

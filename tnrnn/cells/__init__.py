@@ -1,6 +1,9 @@
-"""Recurrent cells on one protocol (`Cell`), and the arithmetics their steps are written against."""
+"""Recurrent cells on one protocol (`Cell`), and the arithmetics their steps are written against.
 
-from tnrnn.cells.arith import DegreeArith, FloatArith, NumpyModular, ResidueArith
+Importing the cells loads neither numpy nor JAX; the arithmetics (numpy) load on first use.
+"""
+
+from tnrnn._lazy import lazy_names
 from tnrnn.cells.base import (
     CELL_REGISTRY,
     Cell,
@@ -13,7 +16,7 @@ from tnrnn.cells.base import (
 )
 from tnrnn.cells.polynomial import Bilinear, Linear, MultiplicativeIntegration, Quadratic
 from tnrnn.cells.rac import RAC, Rac, rac_layer
-from tnrnn.cells.report import cell_bounds_report, cell_upper_bounds
+from tnrnn.cells.report import bound_columns, bounds_report, cell_bounds_report, cell_upper_bounds
 
 __all__ = [
     "Cell",
@@ -35,6 +38,13 @@ __all__ = [
     "NumpyModular",
     "ResidueArith",
     "DegreeArith",
+    "bounds_report",
+    "bound_columns",
     "cell_upper_bounds",
     "cell_bounds_report",
 ]
+
+#: the arithmetics import numpy: loaded on first use (`__getattr__`), so that bounds and reports of cells stay light
+_LAZY = dict.fromkeys(["DegreeArith", "FloatArith", "NumpyModular", "ResidueArith"], "tnrnn.cells.arith")
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

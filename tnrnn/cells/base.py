@@ -27,6 +27,14 @@ sums more products in one operation than its widest matrix has columns. A worked
 redefining a cell under the same name computes anew. A cell defined in ``__main__`` (a script, a notebook) is
 computed and not stored, with one warning, unless it declares a ``version``; bump the version on every change of
 the cell or of the helpers its methods call (a fingerprint sees the class, not the functions it calls).
+
+**What else a cell answers.** Everything a caller needs about a cell goes through the protocol, so no module
+outside `tnrnn.cells` looks at a cell's name: `Cell.proven_lower_bound` and `Cell.conjectured_lower_bound` (the
+report of `tnrnn.cells.bounds_report`), and ``network_form``, the product form its tensor network is built from
+(`tnrnn.build.build_network`; ``None``: the cell has no tensor network).
+
+Importing a cell loads neither numpy nor JAX (they are imported by the methods that compute), so bounds and
+reports of every cell stay light.
 """
 
 from __future__ import annotations
@@ -38,10 +46,7 @@ import math
 import types
 from typing import ClassVar
 
-import numpy as np
-
 from tnrnn._types import ArgumentError, check_positive_int
-from tnrnn.cells.arith import DegreeArith, NumpyModular
 
 __all__ = [
     "Cell",
@@ -182,6 +187,9 @@ class Cell:
         Optional (class attribute): the version of the cell's definition, which keys its results in the rank atlas
         in place of a fingerprint of its source (`cell_identity`); bump it on every change. Needed to store the
         results of a cell defined in ``__main__`` or a notebook.
+    network_form : str or None
+        How `tnrnn.build.build_network` builds the cell's tensor network (a key of `tnrnn.build.NETWORK_FORMS`),
+        or ``None`` when the cell has none (class attribute).
     """
 
     M: int
@@ -192,6 +200,7 @@ class Cell:
     name: ClassVar[str] = "cell"
     first_step: ClassVar[str] = ""
     version: ClassVar[str | int | None] = None
+    network_form: ClassVar[str | None] = None
 
     def __post_init__(self):
         for n in ("M", "R", "L", "K"):
@@ -241,11 +250,15 @@ class Cell:
 
     def random_residues(self, p: int, seed) -> object:
         """Uniformly random residues in ``[0, p)`` (numpy ``int64``) for every parameter, from ``seed``."""
+        import numpy as np
+
         rng = np.random.default_rng(seed)
         return self.make_params(**self._arrays(lambda s: rng.integers(0, p, s, dtype=np.int64)))
 
     def width(self) -> int:
         """The widest matrix-vector product of the cell (bounds the sums of the exact arithmetics)."""
+        import numpy as np
+
         widths = []
         self._arrays(lambda s: widths.append(int(np.prod(s[1:])) if len(s) > 1 else 1) or s)
         return max(widths + [self.M, self.R, self.K])
@@ -261,6 +274,8 @@ class Cell:
 
     def forward(self, params, xs, *, xp=None):
         """The ``K`` outputs in floating point for inputs ``xs`` ``(..., T, M)`` (`FloatArith`; numpy by default)."""
+        import numpy as np
+
         from tnrnn.cells.arith import FloatArith
 
         ar = FloatArith(np if xp is None else xp)
@@ -269,6 +284,10 @@ class Cell:
 
     def modular_forward(self, params, xs, p: int):
         """The first output modulo ``p`` for residue inputs ``xs`` ``(..., T, M)``, by `NumpyModular` (int64)."""
+        import numpy as np
+
+        from tnrnn.cells.arith import NumpyModular
+
         ar = NumpyModular(p)
         xs = np.remainder(np.asarray(xs, np.int64), p)
         _, h = self.run(params, xs, ar)
@@ -281,6 +300,8 @@ class Cell:
         continuous points, 0 for fixed one-hot points). Computed by running the step on `DegreeArith`; an upper
         bound on the true degree (cancellations are not detected), which is what a Schwartz-Zippel bound needs.
         """
+        from tnrnn.cells.arith import DegreeArith
+
         T = check_positive_int("T", T)
         ar = DegreeArith()
         params = self.make_params(**self._arrays(lambda s: None))
@@ -300,6 +321,18 @@ class Cell:
         from tnrnn.cells.bounds import derived_upper_bounds
 
         return derived_upper_bounds(self, T, domain=domain, partition=partition)
+
+    def proven_lower_bound(self, T: int, *, domain: str, partition="start-end") -> tuple[int | None, str]:
+        """The best proven lower bound on the separation rank for generic weights, and the result it comes from.
+
+        ``(None, reason)`` when none is known (the default): exact ranks are then certified lower bounds. Override
+        it when a theorem applies (the RAC: Theorem 1; ``bilinear``, ``linear``: `tnrnn.cells.bounds`).
+        """
+        return None, f"no proven lower bound for the {self.name!r} cell; exact ranks are certified lower bounds"
+
+    def conjectured_lower_bound(self, T: int, *, partition="start-end") -> int | None:
+        """A conjectured (not proven) lower bound for generic weights, or ``None`` (the default)."""
+        return None
 
 
 def make_cell(cell, M: int, R: int, L: int, K: int = 1) -> Cell:

@@ -248,21 +248,12 @@ def derived_upper_bounds(cell, T: int, *, domain: str, partition="start-end") ->
 
 
 def cell_lower_bound(cell, T: int, *, domain: str, partition="start-end") -> tuple[int | None, str]:
-    """The proven generic lower bound for a cell and the result it comes from (see the module notes).
+    """The proven generic lower bound for a cell and the result it comes from: `Cell.proven_lower_bound`.
 
     ``linear``: 2 (``M >= 2`` or continuous inputs; 1 for a one-symbol alphabet). ``bilinear``: every RAC lower
-    bound (Start-End: the shallow theorem for ``L = 1``, the depth-2 theorem for ``L = 2``). Others: ``None``.
+    bound (Start-End: the shallow theorem for ``L = 1``, the depth-2 theorem for ``L = 2``). The RAC: Theorem 1.
+    Others: ``None`` (see the module notes).
     """
     domain = check_domain(domain)
-    part = parse_partition(partition, T)
-    if cell.name == "linear":
-        if domain == "onehot" and cell.M == 1:
-            return 1, "one-symbol alphabet: a single evaluation point"
-        return 2, "linear cell: y = f(x_A) + g(x_B) with f, g non-constant for generic weights, so rank = 2"
-    if cell.name == "bilinear" and part.is_start_end and T % 2 == 0:
-        from tnrnn.bounds import lower_bound
-
-        low, theorem = lower_bound(cell.M, cell.R, cell.L, T)
-        if low is not None:
-            return low, "bilinear contains every generic RAC (gauge argument); " + theorem
-    return None, f"no proven lower bound for the {cell.name!r} cell; exact ranks are certified lower bounds"
+    parse_partition(partition, T)
+    return cell.proven_lower_bound(T, domain=domain, partition=partition)

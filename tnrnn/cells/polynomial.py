@@ -33,8 +33,8 @@ homogenised affine core) or ``None`` (no product form, no network).
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
 
+from tnrnn._types import parse_partition
 from tnrnn.cells.base import Cell, register_cell
 
 __all__ = ["Bilinear", "MultiplicativeIntegration", "Quadratic", "Linear", "layer_inputs"]
@@ -50,9 +50,6 @@ class _StateCell(Cell):
 
     Subclasses define ``layer(params, l, u, v, ar)`` (one layer at one step) and ``initial_state(ar, like)``.
     """
-
-    #: how the tensor-network compiler reads the cell (see the module notes)
-    network_form: ClassVar[str | None] = None
 
     def _D(self) -> tuple[int, ...]:
         return layer_inputs(self.M, self.R, self.L)
@@ -113,6 +110,22 @@ class Bilinear(_StateCell):
         no sum is wider than ``max(R, D)``.
         """
         return max(self.R, self.M, self.K)
+
+    def proven_lower_bound(self, T: int, *, domain: str, partition="start-end") -> tuple[int | None, str]:
+        """Every RAC lower bound (Start-End, ``L <= 2``): ``bilinear`` contains every generic RAC (gauge argument).
+
+        References
+        ----------
+        `tnrnn.cells.bounds` (module notes, 'Lower bounds') and `tnrnn.bounds.lower_bound` (Theorem 1).
+        """
+        part = parse_partition(partition, T)
+        if part.is_start_end and T % 2 == 0:
+            from tnrnn.bounds import lower_bound
+
+            low, theorem = lower_bound(self.M, self.R, self.L, T)
+            if low is not None:
+                return low, "bilinear contains every generic RAC (gauge argument); " + theorem
+        return super().proven_lower_bound(T, domain=domain, partition=partition)
 
 
 @register_cell
@@ -202,3 +215,16 @@ class Linear(_StateCell):
 
     def layer(self, params, l, u, v, ar):
         return ar.add(ar.matvec(params["W_H"][l], u), ar.matvec(params["W_I"][l], v))
+
+    def proven_lower_bound(self, T: int, *, domain: str, partition="start-end") -> tuple[int | None, str]:
+        """2 (``M >= 2`` or continuous inputs; 1 for a one-symbol alphabet), for every partition.
+
+        References
+        ----------
+        `tnrnn.cells.bounds` (module notes, 'Lower bounds'): ``y = f(x_A) + g(x_B)`` with ``f``, ``g``
+        non-constant for generic weights.
+        """
+        parse_partition(partition, T)
+        if domain == "onehot" and self.M == 1:
+            return 1, "one-symbol alphabet: a single evaluation point"
+        return 2, "linear cell: y = f(x_A) + g(x_B) with f, g non-constant for generic weights, so rank = 2"

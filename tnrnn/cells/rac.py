@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from tnrnn._types import parse_partition
+from tnrnn.bounds import conjectured_lower_bound, lower_bound, proven_upper_bounds
 from tnrnn.cells.base import Cell, register_cell, register_params
 
 __all__ = ["Rac", "RAC", "rac_layer", "float_scan"]
@@ -102,6 +104,7 @@ class Rac(Cell):
 
     name = "rac"
     first_step = "W^{H,l} h^{0,l} := 1 (all ones), so h^{1,l} = W^{I,l} h^{1,l-1}"
+    network_form = "rac"
 
     def param_shapes(self) -> dict:
         M, R, L, K = self.M, self.R, self.L, self.K
@@ -126,6 +129,23 @@ class Rac(Cell):
 
     def readout(self, params, h, ar):
         return ar.matvec(params.W_O, h)
+
+    # -- bounds: the closed forms of `tnrnn.bounds` (Theorem 1, the conjecture, the proven upper bounds) --------
+    def proven_upper_bounds(self, T: int, *, domain: str, partition="start-end") -> dict[str, int]:
+        """`tnrnn.bounds.proven_upper_bounds`: the degree, state (Start-End) and alphabet (one-hot) closed forms."""
+        return proven_upper_bounds(self.M, self.R, self.L, T, domain=domain, partition=partition)
+
+    def proven_lower_bound(self, T: int, *, domain: str, partition="start-end") -> tuple[int | None, str]:
+        """Theorem 1 for the Start-End partition (`tnrnn.bounds.lower_bound`: ``L = 1`` and ``L = 2``)."""
+        if not parse_partition(partition, T).is_start_end:
+            return None, "no proven lower bound for a partition other than Start-End (Theorem 1 is about Start-End)"
+        return lower_bound(self.M, self.R, self.L, T)
+
+    def conjectured_lower_bound(self, T: int, *, partition="start-end") -> int | None:
+        """The depth-``L`` conjecture (`tnrnn.bounds.conjectured_lower_bound`) for Start-End and ``L >= 2``."""
+        if self.L < 2 or not parse_partition(partition, T).is_start_end:
+            return None
+        return conjectured_lower_bound(self.M, self.R, self.L, T)
 
 
 def float_scan(model: RAC, xs):

@@ -37,7 +37,6 @@ from tnrnn._types import (
     parse_partition,
     refuse_if_too_large,
 )
-from tnrnn.bounds import proven_upper_bounds
 from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, FloatArith, NumpyModular, int64_prime_bound
 from tnrnn.cells.base import make_cell
 from tnrnn.primes import largest_primes_below
@@ -83,13 +82,7 @@ def _primes_below(bound: int, count: int) -> list[int]:
 
 
 def _cell_bounds(cellobj, T, domain, part) -> dict:
-    if cellobj.name == "rac":
-        return proven_upper_bounds(cellobj.M, cellobj.R, cellobj.L, T, domain=domain, partition=part)
-    fn = getattr(cellobj, "proven_upper_bounds", None)
-    out = dict(fn(T, domain=domain, partition=part)) if fn else {}
-    if domain == "onehot":
-        out.setdefault("alphabet_upper", cellobj.M ** min(len(part.A), len(part.B)))
-    return out
+    return dict(cellobj.proven_upper_bounds(T, domain=domain, partition=part))
 
 
 def _compute(M, R, L, T, **kwargs):
