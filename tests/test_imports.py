@@ -49,6 +49,7 @@ def test_no_import_loads_matplotlib_or_the_interop_extras():
         (m, f"import {m}")
         for m in ("tnrnn", "tnrnn.tasks", "tnrnn.plots", "tnrnn.draw", "tnrnn.figures", "tnrnn.interop", "tnrnn.cli")
     ]
+    steps.append(("every name of tnrnn.__all__", "import tnrnn\nfor n in tnrnn.__all__:\n    getattr(tnrnn, n)\n"))
     assert _first_heavy_steps(steps, {"matplotlib", "quimb", "cotengra"}) == []
 
 
