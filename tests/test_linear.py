@@ -127,6 +127,36 @@ def test_one_percent_memory_lags():
     assert memory_lag(rho2=0.9, J=50) is None
 
 
+def test_peak_and_memory_lags_equal_a_scan_of_the_exact_weights():
+    """The searches (doubling and bisection) against the plain definition: scan β_0², β_1², ... exactly."""
+    J = 400
+    for q in (Fr(0), Fr(1, 4), Fr(1, 2), Fr(81, 100), Fr(9, 10), Fr(19, 20), Fr(1), Fr(11, 10)):
+        for sc, sf, param, lam in (
+            (1, 1, "ntk", (1, 1, 1)),
+            (2, Fr(1, 2), "ntk", (1, 0, 3)),
+            (1, 3, "standard", (1, 1, 1)),
+        ):
+            kw = dict(rho2=q, sigma_c2=sc, sigma_f2=sf, param=param, lr_scale=lam)
+            beta = lag_weights_exact(J, **kw)
+            first_max = max(range(J + 1), key=lambda j: (beta[j], -j))
+            for limit in (0, 3, 40, J):
+                assert peak_lag(J=limit, exact=True, **kw) == max(range(limit + 1), key=lambda j: (beta[j], -j))
+                below = [j for j in range(1, limit + 1) if beta[j] < beta[0] / 100]
+                assert memory_lag(J=limit, exact=True, **kw) == (below[0] if below else None)
+            if q < 1:
+                assert peak_lag(exact=True, **kw) == first_max
+                below = [j for j in range(1, J + 1) if beta[j] < beta[0] / 100]
+                assert below and memory_lag(exact=True, **kw) == below[0]
+
+
+def test_lags_near_rho2_one():
+    # about 1.8 million lags (a scan of them took 20 s; the search evaluates a few dozen)
+    q = 0.99999
+    lag = memory_lag(rho2=q)  # unit variances, NTK: β_0² = 2, β_j² = q^{j-1} (2q + j)
+    assert q ** (lag - 1) * (2 * q + lag) < 2 / 100 <= q ** (lag - 2) * (2 * q + lag - 1)
+    assert peak_lag(rho2=q) == math.floor(q * (2 * q - 1) / (1 - q)) + 1  # β rises while j <= q(2q-1)/(1-q)
+
+
 def test_memory_constants_and_learning_times():
     assert [round(memory_constant(q), 2) for q in (0.25, 0.5, 0.81, 0.9)] == [0.72, 1.44, 4.75, 9.49]
     beta2 = lag_weights_exact(10, rho2=Fr(1, 2))

@@ -98,9 +98,31 @@ def lag_weight(j: int, *, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_s
     j = check_lag("j", j)
     q, sc, sf, lw, lf, lc = _checked(rho2, sigma_c2, sigma_f2, param, lr_scale, exact)
     s, p = _coefficients(q, sc, sf, lw, lf, lc, param)
-    if j == 0:
-        return s
-    return q ** (j - 1) * (q * s + j * p)
+    return _beta(j, q, s, p)
+
+
+def _beta(j, q, s, p):
+    """β_j² from the coefficients: ``s`` at lag 0, ``q^{j-1} (q s + j p)`` after it."""
+    return s if j == 0 else q ** (j - 1) * (q * s + j * p)
+
+
+def _first_lag(pred, J=None):
+    """The first lag ``j`` in ``1..J`` (``J=None``: unbounded) with ``pred(j)``, or None; ``pred`` false, then true.
+
+    A doubling search and a bisection: ``O(log j)`` evaluations, so lags in the millions (``ρ²`` near 1) take
+    microseconds. Unbounded, ``pred`` must become true.
+    """
+    lo, hi = 0, 1  # pred(lo) is false (0 stands for "before lag 1")
+    if J is not None and J < 1:
+        return None
+    while not pred(hi):
+        if J is not None and hi >= J:
+            return None
+        lo, hi = hi, 2 * hi if J is None else min(2 * hi, J)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if pred(mid) else (mid, hi)
+    return hi
 
 
 def _sequence(J, q, s, p):
@@ -158,18 +180,12 @@ def peak_lag(*, rho2, sigma_c2=1, sigma_f2=1, param: str = "ntk", lr_scale=(1, 1
     elif q >= 1:
         raise ArgumentError("J", J, "a maximum lag (an integer >= 0) when rho2 >= 1: the lag weights do not decay")
     s, p = _coefficients(q, sc, sf, lw, lf, lc, param)
-    best_j, best = 0, s
-    prev, power, j = s, 1, 0
-    while J is None or j < J:
-        j += 1
-        cur = power * (q * s + j * p)
-        power = power * q
-        if cur > best:
-            best_j, best = j, cur
-        if cur < prev or (cur == 0 and prev == 0):
-            break  # unimodal: strictly decreasing (or identically zero) from here on
-        prev = cur
-    return best_j
+    # unimodal: the peak is the first lag not below the next one (a tie keeps the first); within 0..J, J at most
+    past_peak = lambda j: _beta(j + 1, q, s, p) <= _beta(j, q, s, p)  # noqa: E731 - monotone in j
+    if past_peak(0) or J == 0:
+        return 0
+    found = _first_lag(past_peak, J)
+    return J if found is None else found
 
 
 def memory_lag(
@@ -212,13 +228,8 @@ def memory_lag(
         return 0
     if q >= 1 and J is None:
         return None
-    power, j = 1, 0
-    while J is None or j < J:
-        j += 1
-        if power * (q * s + j * p) < threshold * s:
-            return j
-        power = power * q
-    return None
+    # β_j²/β_0² rises from 1 >= threshold to the peak and falls after it, so "below the threshold" is monotone
+    return _first_lag(lambda j: _beta(j, q, s, p) < threshold * s, J)
 
 
 def memory_constant(rho2) -> float:
@@ -240,12 +251,12 @@ def lag_weight_summary(J: int, *, rho2, sigma_c2=1.0, sigma_f2=1.0, param: str =
     """Everything the ``tnrnn linear lag-weights`` command prints, as a JSON-ready dict.
 
     Every value is finite (strict JSON): settings whose β_j² overflow float64 are refused (`ArgumentError` naming
-    ``rho2``), as is ``J > MAX_SUMMARY_LAG``. ``ρ² = 1`` and above are allowed (the weights do not decay: the
-    memory lag and constant are ``None``); ``J = 0`` lists β_0² alone.
+    ``rho2``), as is ``J > MAX_SUMMARY_LAG``. ``ρ² = 1`` and above are allowed (the weights do not decay: the peak
+    lag, memory lag and constant are ``None``); ``J = 0`` lists β_0² alone.
 
-    Keys: ``beta2`` (list of β_0²..β_J²), ``peak_lag`` (over ``0..J``), ``memory_lag_1pct`` (within ``0..J``, or
-    ``None``), ``decay_rate`` (ρ², the asymptotic ratio β_{j+1}²/β_j²), ``memory_constant`` (τ, or ``None`` when
-    infinite) and the settings.
+    Keys: ``beta2`` (list of β_0²..β_J²), ``peak_lag`` and ``memory_lag_1pct`` (`peak_lag` and `memory_lag` over
+    all lags, as the API gives them, not only over the ``0..J`` listed), ``decay_rate`` (ρ², the asymptotic ratio
+    β_{j+1}²/β_j²), ``memory_constant`` (τ, or ``None`` when infinite) and the settings.
     """
     J = check_lag("J", J)
     if J > MAX_SUMMARY_LAG:
@@ -261,10 +272,11 @@ def lag_weight_summary(J: int, *, rho2, sigma_c2=1.0, sigma_f2=1.0, param: str =
             "the variances, the rates or J)",
         )
     tau = memory_constant(rho2)
+    decays = float(rho2) < 1
     return {
         "beta2": [float(b) for b in beta2],
-        "peak_lag": peak_lag(J=J, **kw),
-        "memory_lag_1pct": memory_lag(J=J, **kw),
+        "peak_lag": peak_lag(**kw) if decays else None,
+        "memory_lag_1pct": memory_lag(**kw),
         "decay_rate": float(rho2),
         "memory_constant": None if math.isinf(tau) else tau,
         "rho2": float(rho2),
