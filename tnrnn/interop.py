@@ -196,11 +196,18 @@ def to_cotengra(model, xs, *, domain: str = "continuous", hyper: bool = True):
     ImportError
         When cotengra is not installed (the message names the extra ``interop``).
 
+    Notes
+    -----
+    Contract with a path finder that runs in this process, ``optimize="greedy"`` (these networks are trees or
+    nearly so) or ``cotengra.AutoOptimizer(parallel=False)``. cotengra's default ``optimize="auto"`` searches a
+    network of this size in a process pool started by ``os.fork()``, which with JAX loaded (the model is a JAX
+    pytree) prints JAX's warning that a fork may deadlock, and may deadlock.
+
     Examples
     --------
     >>> import cotengra as ctg                                                    # doctest: +SKIP
     >>> inputs, output, size_dict, arrays = to_cotengra(model, xs)                # doctest: +SKIP
-    >>> ctg.array_contract(arrays, inputs, output, size_dict=size_dict)          # doctest: +SKIP
+    >>> ctg.array_contract(arrays, inputs, output, size_dict=size_dict, optimize="greedy")  # doctest: +SKIP
     """
     _require("cotengra")
     operands, output, size = network_operands(model, xs, domain=domain, hyper=hyper)
