@@ -49,6 +49,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tnrnn._progress import progress_bar, show_progress
 from tnrnn._types import ArgumentError, check_choice, check_positive_int, parse_partition
 from tnrnn.rank.store import (
     _STATUS_ORDER,
@@ -85,6 +86,8 @@ __all__ = [
     "EXPORT_COLUMNS",
     "cached_separation_rank",
     "cached_min_cut",
+    "cached_min_cut_or_reason",
+    "cached_bounds_with_min_cuts",
     "min_cut_key",
     "CUT_VERSION",
     "KEY_DEFAULTS",
@@ -160,6 +163,48 @@ def cached_min_cut(M, R, L, T, *, domain, partition="start-end", cell="rac", cac
     `cached_separation_rank`; an atlas that cannot be used gives one `AtlasWarning` and the bound is computed.
     """
     key = min_cut_key(M, R, L, T, domain=domain, partition=partition, cell=cell)
+
+    def compute():
+        return _compute_min_cut(M, R, L, T, domain=key["domain"], partition=partition, cell=cell), None
+
+    return _min_cut_through_atlas(key, cache, compute)[0]
+
+
+def cached_min_cut_or_reason(M, R, L, T, *, domain, partition="start-end", cell="rac", cache=True):
+    """`tnrnn.cuts.min_cut_or_reason` through the atlas: ``(bound, None)`` or ``(None, reason)``.
+
+    A bound the atlas holds is read without importing numpy, the cut module or JAX; a network too large to cut, or
+    a cell without one, gives the reason (not stored).
+    """
+    key = min_cut_key(M, R, L, T, domain=domain, partition=partition, cell=cell)
+
+    def compute():
+        from tnrnn.cuts import min_cut_or_reason
+
+        cut, reason = min_cut_or_reason(M, R, L, T, domain=key["domain"], partition=partition, cell=cell)
+        return (None if cut is None else cut.bound), reason
+
+    return _min_cut_through_atlas(key, cache, compute)
+
+
+def cached_bounds_with_min_cuts(M, R, L, T, *, cell="rac", partition="start-end", cache=True) -> dict:
+    """`tnrnn.cuts.bounds_with_min_cuts` with its min-cut bounds through the atlas (``tnrnn bounds``).
+
+    The same keys; a summary whose min-cuts the atlas holds imports neither the cut module (numpy, scipy) nor JAX,
+    so a repeated ``tnrnn bounds`` costs about the interpreter's start-up.
+    """
+    from tnrnn.cells.report import bounds_report
+
+    out = bounds_report(M, R, L, T, cell=cell, partition=partition)
+    for key, domain in (("min_cut", "continuous"), ("min_cut_onehot", "onehot")):
+        out[key], out[key + "_note"] = cached_min_cut_or_reason(
+            M, R, L, T, domain=domain, partition=partition, cell=cell, cache=cache
+        )
+    return out
+
+
+def _min_cut_through_atlas(key, cache, compute):
+    """``compute() -> (bound or None, reason)`` unless the atlas holds the bound of ``key``; a new bound is stored."""
     atlas = open_atlas(cache)
     if atlas is not None:
         try:
@@ -168,14 +213,14 @@ def cached_min_cut(M, R, L, T, *, domain, partition="start-end", cell="rac", cac
             _warn(str(exc))
             atlas, hit = None, None
         if hit is not None:
-            return hit
-    bound = _compute_min_cut(M, R, L, T, domain=key["domain"], partition=partition, cell=cell)
-    if atlas is not None:
+            return hit, None
+    bound, reason = compute()
+    if atlas is not None and bound is not None:
         try:
             atlas.put_min_cut(key, bound)
         except AtlasUnavailable as exc:
             _warn(str(exc))
-    return bound
+    return bound, reason
 
 
 # --- sweeps ---------------------------------------------------------------------------------------------------
@@ -357,7 +402,7 @@ def run_sweep(
     scheduler=None,
     order: str = "cost",
     frontier: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
     on_result=None,
 ) -> dict:
     """Compute every cell of ``specs``: from the atlas where it holds them, the rest serially, in parallel or on Dask.
@@ -380,8 +425,9 @@ def run_sweep(
     frontier : bool
         Skip the larger ``T`` of a series (same cell, M, R, L, domain) once one of its cells is partial or would be
         refused for memory (the extent of what can be computed within ``timeout``).
-    progress : bool
-        A tqdm bar on stderr, weighted by the estimated cost of each cell (so its ETA is in seconds of work).
+    progress : bool or None
+        A tqdm bar on stderr, weighted by the estimated cost of each cell (so its ETA is in seconds of work); None
+        (default): only when stderr is a terminal or a notebook.
     on_result : callable, optional
         Called as ``on_result(spec, result_or_None, source)`` with source ``"atlas"``, ``"computed"``,
         ``"refused"`` or ``"skipped"``.
@@ -642,13 +688,10 @@ class _CostBar:
     def __init__(self, total_cost, n_done, n_total, enabled):
         self.bar = None
         self.n_done, self.n_total = n_done, n_total
-        if enabled and total_cost > 0:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(
+        if show_progress(enabled) and total_cost > 0:
+            self.bar = progress_bar(
                 total=total_cost,
-                file=sys.stderr,
-                leave=False,
+                progress=True,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]",
             )
             self._show("")

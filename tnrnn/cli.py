@@ -26,11 +26,26 @@ from tnrnn._types import DOMAINS, ArgumentError, check_choice, check_float, chec
 MAX_RANGE = 10_000
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help texts show a default where there is one (not None, a flag's False or a required argument), once.
+
+    A text that names its default itself gets no second one; a list default reads as the flag takes it, ``2,4,6``.
+    """
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.required or action.default is None or action.default is False or "default" in text:
+            return text
+        if isinstance(action.default, (list, tuple)):
+            return text + " (default: " + ",".join(map(str, action.default)).replace("%", "%%") + ")"
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line and exits 2; help texts show the defaults."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message):  # noqa: D401 - argparse API
@@ -97,12 +112,33 @@ def _sizes(p, *, T_required=True):
     p.add_argument("--T", type=int, required=T_required, help="sequence length")
 
 
+#: the default ``--cell``; it needs no look-up in the registry, whose import loads numpy
+_DEFAULT_CELL = "rac"
+
+
 def _cell_flag(p):
-    p.add_argument("--cell", default="rac", help="recurrent cell: rac (default) | bilinear | mi | quad | linear")
+    p.add_argument(
+        "--cell", default=_DEFAULT_CELL, help="recurrent cell: rac (default) | bilinear | mi | quad | linear"
+    )
 
 
 def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+def _progress_flag(p, what="a progress bar"):
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"{what} on stderr (default: only when stderr is a terminal)",
+    )
+
+
+def _progress(args) -> bool:
+    from tnrnn._progress import show_progress
+
+    return show_progress(args.progress)
 
 
 def _cache_flags(p):
@@ -162,7 +198,7 @@ def _check_sizes_domain(args, *, partition: bool = False):
     check_sizes(args.M, args.R, args.L, args.T)
     if getattr(args, "domain", None) is not None:
         check_domain(args.domain)
-    if getattr(args, "cell", None) is not None:
+    if getattr(args, "cell", None) not in (None, _DEFAULT_CELL):
         from tnrnn.cells import cell_names
 
         check_choice("cell", args.cell, cell_names())
@@ -201,12 +237,7 @@ def _add_rank(sub):
         default=None,
         help="seconds; stop cleanly with the best certified lower bound (status partial, exit 3)",
     )
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar per stage on stderr (default: when stderr is a terminal)",
-    )
+    _progress_flag(p, "a progress bar per stage")
     _cell_flag(p)
     p.add_argument(
         "--max-N",
@@ -244,7 +275,6 @@ def _run_rank(args):
     from tnrnn.rank import separation_rank
 
     _jax_env()  # read by JAX if the result is not in the atlas and the engine runs
-    progress = sys.stderr.isatty() if args.progress is None else args.progress
     res = separation_rank(
         args.M,
         args.R,
@@ -257,7 +287,7 @@ def _run_rank(args):
         method=args.method,
         confidence="rigorous" if args.rigorous else "standard",
         timeout=args.timeout,
-        progress=progress,
+        progress=_progress(args),
         on_plan=_print_plan,
         cell=args.cell,
         max_N=args.max_N,
@@ -280,6 +310,7 @@ def _add_bounds(sub):
     _sizes(p)
     p.add_argument("--partition", default="start-end", help="start-end | interleaved | '1,2;3,4'")
     _cell_flag(p)
+    _cache_flags(p)  # the min-cut bounds are kept in the atlas: a repeated summary imports no numpy
     _json_flag(p)
     p.set_defaults(func=_run_bounds, check=_check_bounds, jax=False)
 
@@ -292,9 +323,11 @@ def _check_bounds(args):
 
 
 def _run_bounds(args):
-    from tnrnn.cuts import bounds_with_min_cuts
+    from tnrnn.atlas import cached_bounds_with_min_cuts
 
-    return bounds_with_min_cuts(args.M, args.R, args.L, args.T, cell=args.cell, partition=args.partition)
+    return cached_bounds_with_min_cuts(
+        args.M, args.R, args.L, args.T, cell=args.cell, partition=args.partition, cache=_cache(args)
+    )
 
 
 # --- table --------------------------------------------------------------------------------------------------
@@ -311,7 +344,7 @@ def _add_table(sub):
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (an integer >= 0)")
     p.add_argument("--format", default="markdown", help="markdown | csv | json")
     p.add_argument("--out", default=None, help="write the table to this file instead of stdout")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _progress_flag(p)
     _cell_flag(p)
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--timeout", type=float, default=None, help="seconds per cell (partial results are marked)")
@@ -368,7 +401,7 @@ def _run_table(args):
         args.T,
         domains=args.domain,
         seed=args.seed,
-        progress=not args.no_progress,
+        progress=_progress(args),
         cell=args.cell,
         cache=_cache(args),
         jobs=args.jobs,
@@ -631,7 +664,7 @@ def _add_experiment(sub):
     p.add_argument("--name", default=None, help="results file stem, a plain file name (default: the task name)")
     p.add_argument("--plot", action="store_true", help="also write the accuracy plot as PNG")
     p.add_argument("--quick", action="store_true", help="smoke-test settings (a few dozen steps)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    _progress_flag(p, "progress bars")
     _json_flag(p)
     p.set_defaults(func=_run_experiment, check=_check_experiment, jax=True)
 
@@ -738,7 +771,7 @@ def _run_experiment(args):
         plot=args.plot,
         quick=args.quick,
         preset=args.preset,
-        progress=not args.no_progress,
+        progress=_progress(args),
         **options,
     )
     if args.plot:
@@ -837,7 +870,7 @@ def _add_figures(sub):
     p.add_argument("--quick", action="store_true", help="small sizes (under a minute; used by the tests)")
     p.add_argument("--only", type=_name_list, default=None, help="comma-separated figure names (default: all)")
     p.add_argument("--results", default="results", help="folder of the experiments' results files")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _progress_flag(p)
     _cache_flags(p)
     _json_flag(p)
     p.set_defaults(func=_run_figures, check=_check_figures, jax=True)
@@ -862,7 +895,7 @@ def _run_figures(args):
         quick=args.quick,
         only=args.only,
         results_dir=args.results,
-        progress=not args.no_progress,
+        progress=_progress(args),
         cache=_cache(args),
         read_atlas_csv=not args.no_cache,
     )

@@ -47,7 +47,7 @@ def rank_table(
     domains: Sequence[str] = ("onehot", "continuous"),
     seed: int = 0,
     n_seeds: int = 2,
-    progress: bool = True,
+    progress: bool | None = None,
     min_cut: bool = True,
     cell: str = "rac",
     cache=None,

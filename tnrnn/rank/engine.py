@@ -144,9 +144,10 @@ class _Bar:
     def stage(self, desc: str, total: int):
         self.close()
         if self.enabled:
-            from tqdm.auto import tqdm
+            from tnrnn._progress import progress_bar
 
-            self.bar = tqdm(total=total, desc=desc, leave=False, unit="row" if "evaluate" in desc else "col")
+            unit = "row" if "evaluate" in desc else "col"
+            self.bar = progress_bar(total=total, desc=desc, unit=unit, progress=self.enabled)
         return self.update
 
     def update(self, done: int, total: int):

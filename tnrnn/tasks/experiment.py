@@ -169,7 +169,7 @@ def run_experiment(
     width: int | None = None,
     config: TrainConfig | None = None,
     quick: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
     command: str | None = None,
     lr_grid: Sequence[float] | None = None,
     pilot_steps: int | None = None,
@@ -209,8 +209,8 @@ def run_experiment(
         Training settings (`QUICK_CONFIG` when ``quick``; else the `TrainConfig` defaults).
     quick : bool
         Smoke-test settings (a few dozen steps, tiny validation and test sets) when ``config`` is not given.
-    progress : bool
-        tqdm progress bars on stderr.
+    progress : bool or None
+        tqdm progress bars on stderr; None (default): only when stderr is a terminal or a notebook.
     command : str, optional
         The command line that produced the run (recorded for the plot caption).
     lr_grid : sequence of float, optional
@@ -483,7 +483,7 @@ def run_cli_experiment(
     plot: bool = False,
     quick: bool = False,
     preset: str | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     **options,
 ) -> dict:
     """What ``tnrnn experiment`` does: resolve the preset and flags, check the sweep, run it, write its results.

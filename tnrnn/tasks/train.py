@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import sys
 import time
 
 import jax
@@ -33,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from tnrnn._progress import progress_bar
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
 from tnrnn.tasks.models import is_skew_leaf
 
@@ -268,7 +268,14 @@ def fixed_sets(task, config: TrainConfig, key):
 
 
 def train(
-    task, model, config: TrainConfig = TrainConfig(), *, key, progress: bool = True, desc: str = "", test: bool = True
+    task,
+    model,
+    config: TrainConfig = TrainConfig(),
+    *,
+    key,
+    progress: bool | None = None,
+    desc: str = "",
+    test: bool = True,
 ):
     """Train ``model`` on ``task`` and return ``(best_model, record)``.
 
@@ -282,8 +289,8 @@ def train(
     config : TrainConfig
     key : jax.Array
         PRNG key for the data (keyword-only); the model's own initialisation key is the caller's.
-    progress : bool
-        Show a tqdm progress bar on stderr.
+    progress : bool or None
+        Show a tqdm progress bar on stderr; None (default): only when stderr is a terminal or a notebook.
     desc : str
         Label of the progress bar.
     test : bool
@@ -299,8 +306,6 @@ def train(
         the best checkpoint, ``val`` metrics, ``steps``, ``best_step``, ``decay_steps``, ``stop_reason``,
         ``wall_s``.
     """
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     opt, chunk, ev = _compiled(task, config)
     (x_val, y_val), test_set, k_train = fixed_sets(task, config, key)
@@ -315,7 +320,7 @@ def train(
     decay_steps = []
     stop_reason = "max_steps"
     n_chunks = -(-config.max_steps // config.eval_every)
-    bar = tqdm(total=n_chunks * config.eval_every, desc=desc, disable=not progress, file=sys.stderr, leave=False)
+    bar = progress_bar(total=n_chunks * config.eval_every, desc=desc, progress=progress)
     step = 0
     try:
         for i in range(n_chunks):
