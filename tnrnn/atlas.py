@@ -448,6 +448,10 @@ def run_sweep(
     When the atlas holds every cell, nothing but the atlas is read: no cost model, no engine, no numpy or JAX.
     """
     jobs = check_positive_int("jobs", jobs)
+    if scheduler is None:  # local worker processes: each must fit in memory
+        from tnrnn.sizes import refuse_workers
+
+        refuse_workers("jobs", jobs, jobs)
     order = check_choice("order", order, ORDERS)
     if timeout is not None and (
         isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf

@@ -259,6 +259,22 @@ def _check_rank(args):
         check_positive_int("max_N", args.max_N)
     if args.timeout is not None:
         check_float("timeout", args.timeout, minimum=0, open_min=True)
+    _refuse_rank_sizes(args)
+
+
+def _refuse_rank_sizes(args):
+    """The size model of the request (`tnrnn.sizes`): repetitions, weights, work space and matrix, before any work."""
+    from tnrnn._types import parse_partition
+    from tnrnn.sizes import RacShape, refuse_rank_request
+
+    if args.cell == "rac":
+        cell = RacShape(args.M, args.R, args.L)
+    else:
+        from tnrnn.cells import make_cell
+
+        cell = make_cell(args.cell, args.M, args.R, args.L)
+    part = parse_partition(args.partition, args.T)
+    refuse_rank_request(cell, part, args.domain, max_N=args.max_N, n_seeds=args.seeds)
 
 
 def _print_plan(info):
@@ -380,6 +396,7 @@ def _check_table(args):
         from tnrnn.atlas import check_scheduler
 
         check_scheduler(args.scheduler)
+    _refuse_workers(args)
     check_choice("order", args.order, ("cost", "T"))
     if args.timeout is not None:
         check_float("timeout", args.timeout, minimum=0, open_min=True)
@@ -387,6 +404,13 @@ def _check_table(args):
     if args.domains is not None:
         print("tnrnn table: warning: --domains is deprecated; use --domain", file=sys.stderr)
         args.domain = args.domains
+
+
+def _refuse_workers(args):
+    """``--jobs`` worker processes must fit in memory (`tnrnn.sizes.refuse_workers`)."""
+    from tnrnn.sizes import refuse_workers
+
+    refuse_workers("jobs", args.jobs, args.jobs)
 
 
 def _run_table(args):
@@ -670,10 +694,8 @@ def _add_experiment(sub):
 
 
 def _check_experiment(args):
-    import math
 
     from tnrnn._io import check_file_name, check_output_dir, check_output_file
-    from tnrnn._types import refuse_if_too_large
 
     check_choice("task", args.task, _TASKS)
     if args.preset is not None:
@@ -729,25 +751,58 @@ def _check_experiment(args):
     for ext in (".json", ".png") if args.plot else (".json",):
         if os.path.exists(args.out):
             check_output_file("name", os.path.join(args.out, stem + ext))
-    # memory: weights (and optimizer state), and the activations of one batch kept for back-propagation
-    refuse_if_too_large("params", max(args.params), "parameters and optimizer state", (max(args.params),), 16)
+    _refuse_experiment_sizes(args, sweep, values)
+
+
+def _refuse_experiment_sizes(args, sweep: str, values):
+    """The size model of an experiment (`tnrnn.sizes`): loop counts, then the arrays of its largest run.
+
+    Loops: steps per run (``--steps``, ``--min-steps``, ``--pilot-steps``) and the number of runs. Arrays: the
+    weights and optimizer state, the one-hot inputs of a batch (or of the test set) and the activations of one batch
+    kept for back-propagation, each blamed on the flag that sets its largest size.
+    """
+    import math
+
+    from tnrnn.sizes import MAX_RUNS, MAX_STEPS, SizeModel, check_loop
+
+    for name in ("steps", "min_steps", "pilot_steps"):
+        if getattr(args, name) is not None:
+            check_loop(name, getattr(args, name), "training steps per run", getattr(args, name), MAX_STEPS)
+    lists = {"depths": args.depths, "seeds": args.seeds, "params": args.params, sweep: values or (0, 0)}
+    runs = math.prod(len(v) for v in lists.values())
+    longest = max(lists, key=lambda k: len(lists[k]))
+    check_loop(longest, lists[longest], "training runs (depths x seeds x budgets x swept values)", runs, MAX_RUNS)
     depth = max(args.depths)
     width = args.width if args.width is not None else max(1, math.isqrt(max(args.params)))
     per_layer = (width, width, width) if args.cell == "bilinear" else (3 * width, width)  # bilinear: R x R x R cores
-    refuse_if_too_large("width", width, "weights of one model", (depth, *per_layer), 16)
-    length = max(values or (16,)) + (2 * args.M_c + 1 if sweep == "B" else 0)
+    tune_at = args.tune_at or 0
+    length = max(*(values or (16,)), tune_at) + (2 * args.M_c + 1 if sweep == "B" else 0)
     batch = max(args.batch or _TRAIN_DEFAULTS["batch"], _TRAIN_DEFAULTS["n_test"] // 8)
+    symbols = args.n + 3  # data symbols, blank, marker and delimiter: the one-hot width of the inputs
+    model = SizeModel("training run")
+    model.array("params", max(args.params), "parameters and optimizer state", (max(args.params),), 16)
+    by_width = ("width", width) if args.width is not None else ("params", max(args.params))
+    size = by_width if width >= depth else ("depths", depth)
+    model.array(*size, "weights and optimizer state of one model", (depth, *per_layer), 16)
+    model.array(
+        "n",
+        args.n,
+        "input weights and one-hot inputs",
+        (width + max(batch, _TRAIN_DEFAULTS["n_test"]) * length, symbols),
+        8,
+    )
+    long = (sweep, max(values or (0,))) if max(values or (0,)) >= tune_at else ("tune_at", tune_at)
     name, value = max(
         (
             ("batch", args.batch or 0, (args.batch or 0) / 128),
-            (sweep, max(values or (0,)), length / 100),
-            ("width", width, width / 100),
+            (*long, length / 100),
+            (*by_width, width / 100),
+            ("depths", depth, depth / 4),
         ),
         key=lambda t: t[2],
     )[:2]
-    refuse_if_too_large(
-        name, value, "training activations (batch x length x width x depth)", (batch, length, width, depth), 4 * 8
-    )
+    model.array(name, value, "training activations (batch x length x width x depth)", (batch, length, width, depth), 32)
+    model.refuse()
 
 
 # fmt: off

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 
 from tnrnn._types import ArgumentError, MemoryRefusal, check_choice, check_domain, check_seed, check_sizes
@@ -150,6 +151,7 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
     check_seed(seed)
     for d in domains:
         check_domain(d)
+    _refuse_cell_count(Ls, Ms, Rs, Ts, domains)
     for L in Ls:
         for M in Ms:
             for R in Rs:
@@ -165,6 +167,16 @@ def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), see
                             raise
                         except ArgumentError:  # no tensor network, or one above the cell limit: no min-cut
                             pass
+
+
+def _refuse_cell_count(Ls, Ms, Rs, Ts, domains) -> None:
+    """A table has at most `tnrnn.sizes.MAX_TABLE_CELLS` cells (the product of the list lengths)."""
+    from tnrnn.sizes import MAX_TABLE_CELLS, check_loop
+
+    lists = {"L": Ls, "M": Ms, "R": Rs, "T": Ts, "domain": domains}
+    count = math.prod(len(v) for v in lists.values())
+    longest = max(lists, key=lambda k: len(lists[k]))
+    check_loop(longest, lists[longest], "cells in one table (the product of the list lengths)", count, MAX_TABLE_CELLS)
 
 
 def _cell(v, key="", exact=False) -> str:

@@ -27,7 +27,6 @@ import numpy as np
 
 from tnrnn._types import (
     ArgumentError,
-    MemoryRefusal,
     check_choice,
     check_domain,
     check_float,
@@ -35,7 +34,6 @@ from tnrnn._types import (
     check_seed,
     check_sizes,
     parse_partition,
-    refuse_if_too_large,
 )
 from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, FloatArith, NumpyModular, int64_prime_bound
 from tnrnn.cells.base import make_cell
@@ -48,6 +46,7 @@ from tnrnn.rank.evaluation import (
     one_hot_grid,
     residue_matrix,
 )
+from tnrnn.sizes import rank_hints, rank_model, refuse_rank_request
 
 __all__ = ["separation_rank", "METHODS", "CONFIDENCES", "EVALUATIONS", "plan"]
 
@@ -93,33 +92,30 @@ def _compute(M, R, L, T, **kwargs):
 def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -> dict:
     """The sizes a `separation_rank` call would reach at most: matrix side, peak memory and a rough time estimate.
 
-    Raises `MemoryRefusal` (before any work) when the largest matrix would not fit in memory.
+    Raises `MemoryRefusal` (before any work) when its arrays would not fit in memory: the weights, the kernel's work
+    space, the points and the largest matrix (`tnrnn.sizes.rank_model`). Weights and work space, and for the RAC a
+    lower bound on the matrix, are checked before the proven bounds are computed (`tnrnn.sizes.refuse_rank_request`),
+    so a request past any machine is refused at once whatever its ``T`` or ``L``.
     """
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
     cellobj = make_cell(cell, M, R, L)
     part = parse_partition(partition, T)
-    bounds = _cell_bounds(cellobj, T, domain, part)
-    cap = min(bounds.values()) if bounds else None
     if max_N is not None:
         max_N = check_positive_int("max_N", max_N)
+    refuse_rank_request(cellobj, part, domain, max_N=max_N)
+    bounds = _cell_bounds(cellobj, T, domain, part)
+    cap = min(bounds.values()) if bounds else None
+    side = None
     if domain == "onehot":
         shape = (M ** len(part.A), M ** len(part.B))
-        # the matrix (8 bytes an entry) and the one-hot points (int64 on the host, float64 on the device)
-        points = 16 * M * (shape[0] * len(part.A) + shape[1] * len(part.B))
-        peak = 8 * shape[0] * shape[1] + points
-        refuse_if_too_large("T", T, "grid matrix and its one-hot points", (peak,), 1)
     else:
         if cap is None and max_N is None:
             raise ArgumentError("max_N", None, "a sample-size limit (no proven upper bound is known for this cell)")
         side = min(v for v in (cap, max_N) if v is not None)
         shape = (side, side)
-        try:
-            refuse_if_too_large("T", T, "evaluation matrix", shape, _BYTES_PEAK)
-        except MemoryRefusal as exc:
-            hint = "" if max_N is not None else " (max_N / --max-N caps the sample: a certified lower bound)"
-            raise MemoryRefusal(exc.name, exc.value, exc.allowed + hint) from None
-        peak = _BYTES_PEAK * side * side
+    model = rank_model(cellobj, part, domain, side=side, matrix_bytes=_BYTES_PEAK)
+    peak = model.refuse(hints=rank_hints(domain, max_N))
     n = min(shape)
     steps = T - part.prefix_side[1]
     eval_s = shape[0] * shape[1] * steps * L * R * (R + M) / 1.0e10
