@@ -153,6 +153,7 @@ REFUSED = [
         for v in ("cut", "network", "draw")
         for f in ("--L", "--T")
     ],
+    *[(f"draw{f}", _with(["draw", *S, "--out", "x.svg"], f)) for f in ("--width", "--height", "--font-size")],
     *[(f"table{f}", _with(TABLE, f)) for f in ("--L", "--M", "--R", "--T", "--jobs")],
     *[
         (f"experiment{f}", _with(EXP, f))
