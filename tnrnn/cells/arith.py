@@ -14,8 +14,10 @@ arithmetic          a vector of ``n`` channels                    used by
 
 Operations: ``matvec(W, v)`` (``W v``), ``mul(u, v)`` (Hadamard), ``add(u, v)``, ``scale(c, v)`` (a parameter
 vector ``c`` times ``v``, Hadamard), ``param(c, like)`` (a parameter vector as a vector, broadcast like ``like``),
-``bilinear(A, u, v)`` (``r -> sum_ij A[r,i,j] u_i v_j``), ``ones(n, like)``, ``zeros(n, like)``, ``first(v)``
-(channel 0 as a scalar array).
+``bilinear(A, u, v)`` (``r -> sum_ij A[r,i,j] u_i v_j``), ``ones(n, like)``, ``zeros(n, like)``, ``const(q, n, like)``
+(``n`` channels equal to the rational constant ``q``, a `fractions.Fraction` or int: ``float(q)`` in floating point,
+``numerator * denominator^{-1} mod p`` in the modular arithmetics, which need ``p`` not to divide the denominator;
+degree 0 for the degree counters), ``first(v)`` (channel 0 as a scalar array).
 
 Exactness of `ResidueArith` (float64). Every value is an integer held as a *centred* residue, ``|x| <= (p+1)/2``,
 after each operation (``x - p * rint(x / p)``, exact for ``|x| < 2^53``: ``rint`` of the float quotient is within one
@@ -28,6 +30,7 @@ for ``p < 2^21``. The int64 mode reduces with ``remainder`` and needs ``n * (p-1
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -39,6 +42,7 @@ __all__ = [
     "RESIDUE_PRIME_BOUND",
     "residue_width_limit",
     "int64_prime_bound",
+    "rational_residue",
 ]
 
 #: primes for the float64 residue arithmetic (and the BLAS elimination) are below this
@@ -49,6 +53,19 @@ def residue_width_limit(p: int) -> int:
     """Largest number of products a float64 residue sum may add exactly: ``n ((p+1)/2)^2 < 2^52``."""
     h = (p + 1) // 2
     return (2**52 - 1) // (h * h)
+
+
+def rational_residue(q, p: int) -> int:
+    """The residue of the rational ``q`` modulo the prime ``p``: ``numerator * denominator^{-1} mod p``.
+
+    Raises `ArgumentError` when ``p`` divides the denominator (the constant has no residue).
+    """
+    q = Fraction(q)
+    if q.denominator % p == 0:
+        from tnrnn._types import ArgumentError
+
+        raise ArgumentError("p", p, f"a prime not dividing {q.denominator} (the denominator of the constant {q})")
+    return q.numerator * pow(q.denominator, -1, p) % p
 
 
 def int64_prime_bound(width: int) -> int:
@@ -91,6 +108,9 @@ class FloatArith:
 
     def zeros(self, n, like):
         return self.xp.zeros((*self._batch(like), n), dtype=self._dtype(like))
+
+    def const(self, q, n, like):
+        return self.xp.full((*self._batch(like), n), float(Fraction(q)), dtype=self._dtype(like))
 
     def first(self, v):
         return v[..., 0]
@@ -140,6 +160,9 @@ class NumpyModular:
 
     def zeros(self, n, like):
         return np.zeros((*tuple(np.shape(like)[:-1]), n), np.int64)
+
+    def const(self, q, n, like):
+        return np.full((*tuple(np.shape(like)[:-1]), n), rational_residue(q, self.p), np.int64)
 
     def first(self, v):
         return v[..., 0]
@@ -232,6 +255,21 @@ class ResidueArith:
     def zeros(self, n, like):
         return [0.0 if self.dtype == "float64" else 0] * n
 
+    def const(self, q, n, like):
+        q = Fraction(q)
+        if isinstance(self.p, (int, np.integer)):
+            r = rational_residue(q, int(self.p))
+            if self.dtype == "int64":
+                return [r] * n
+            return [float(r - self.p if r > self.p // 2 else r)] * n
+        # a traced prime (one compilation serves every prime): the inverse of the denominator b is (k p + 1) / b for
+        # the one k in [0, b) with b | k p + 1 (exact: k p + 1 < b p)
+        b = q.denominator
+        cand = self.xp.arange(b, dtype=self.xp.asarray(self.p).dtype) * self.p + 1
+        hit = self.xp.sum(self.xp.where(self.xp.remainder(cand, b) == 0, cand, 0))
+        inv = hit // b if self.dtype == "int64" else hit / b
+        return [self.reduce(q.numerator * inv)] * n
+
     def first(self, v):
         return v[0]
 
@@ -266,6 +304,9 @@ class DegreeArith:
         return 0
 
     def zeros(self, n, like):
+        return 0
+
+    def const(self, q, n, like):
         return 0
 
     def first(self, v):

@@ -12,9 +12,9 @@ them by name. Notation: ``((n; d)) = C(n+d-1, d)`` monomials of degree exactly `
 degree ``<= d`` in the group's variables (coefficients: everything else), and, if ``hom``, every channel is
 homogeneous of degree exactly ``d`` in them (or zero). The rules are sound by inspection: a linear map (``matvec``,
 ``scale``) keeps ``(d, hom)``; a product (``mul``, ``bilinear``) adds degrees and is homogeneous when both factors
-are; a sum takes the larger degree and is homogeneous only when both terms are, of the same degree; a parameter
-or ``ones`` is a constant ``(0, True)``; ``zeros`` is ``None``. Weights are constants here, unlike in
-`tnrnn.cells.DegreeArith`, which counts them for the Schwartz-Zippel degree.
+are; a sum takes the larger degree and is homogeneous only when both terms are, of the same degree; a parameter,
+``ones`` or a nonzero ``const`` is a constant ``(0, True)``; ``zeros`` is ``None``. Weights are constants here,
+unlike in `tnrnn.cells.DegreeArith`, which counts them for the Schwartz-Zippel degree.
 
 **Input-degree bound** (``degree_upper``, any partition). Let ``x^t`` be the group (``(1, True)``), every other
 input a constant, and run the cell from its own initial carry: the output has degree ``n_t`` in ``x^t``,
@@ -130,6 +130,9 @@ class GroupDegreeArith:
 
     def zeros(self, n, like):
         return None
+
+    def const(self, q, n, like):
+        return None if q == 0 else CONST
 
     def first(self, v):
         return v
