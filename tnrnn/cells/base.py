@@ -56,6 +56,7 @@ __all__ = [
     "make_cell",
     "cell_names",
     "cell_identity",
+    "cell_spec",
     "CELL_REGISTRY",
 ]
 
@@ -203,8 +204,18 @@ class Cell:
     network_form: ClassVar[str | None] = None
 
     def __post_init__(self):
-        for n in ("M", "R", "L", "K"):
+        for n in _SIZES:
             check_positive_int(n, getattr(self, n))
+
+    @property
+    def spec(self) -> str:
+        """The name with every option that differs from its default: ``"gru"``, ``"gru:act_degree=3"``.
+
+        Options are the dataclass fields after the sizes (``act_degree`` of the gated cells). `make_cell` reads
+        this form back, and the rank atlas keys results by it, so two option values never share a result.
+        """
+        changed = [f"{k}={getattr(self, k)}" for k, v in _option_defaults(type(self)).items() if getattr(self, k) != v]
+        return self.name + (":" + ",".join(changed) if changed else "")
 
     # -- the protocol ---------------------------------------------------------------------------------------
     def param_shapes(self) -> dict:
@@ -335,14 +346,59 @@ class Cell:
         return None
 
 
+_SIZES = ("M", "R", "L", "K")
+
+
+def _option_defaults(cls) -> dict:
+    """The options of a cell class (dataclass fields after the sizes) with their defaults."""
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.name not in _SIZES}
+
+
+def _parse_spec(spec: str) -> tuple[type, dict]:
+    """``"name"`` or ``"name:option=int,..."`` -> (registered class, options); `ArgumentError` otherwise."""
+    name, sep, rest = spec.partition(":")
+    if name not in CELL_REGISTRY:
+        raise ArgumentError("cell", spec, "one of " + ", ".join(repr(n) for n in cell_names()) + " or a Cell subclass")
+    cls = CELL_REGISTRY[name]
+    allowed = _option_defaults(cls)
+    options = {}
+    for item in rest.split(",") if sep else ():
+        key, eq, value = item.partition("=")
+        if not eq or key not in allowed or not value.lstrip("-").isdigit():
+            forms = " or ".join(f"'{name}:{k}=<int>'" for k in allowed)
+            raise ArgumentError("cell", spec, f"'{name}'" + (f" or {forms}" if forms else " (it has no options)"))
+        options[key] = int(value)
+    return cls, options
+
+
+def cell_spec(cell: str, **options) -> str:
+    """The canonical spec of a registered cell with ``options`` added (``None`` values ignored), validated.
+
+    ``cell_spec("gru", act_degree=3) == "gru:act_degree=3"``, ``cell_spec("gru", act_degree=1) == "gru"``. Raises
+    `ArgumentError` for an unknown cell, an option the cell does not have (naming the option and the cells that
+    have it) or a value the cell refuses.
+    """
+    cls, opts = _parse_spec(cell)
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key not in _option_defaults(cls):
+            have = [n for n in cell_names() if key in _option_defaults(CELL_REGISTRY[n])]
+            cells = ", ".join(have) or "(none)"
+            raise ArgumentError(key, value, f"an option of the cells {cells}, not of {cls.name!r}")
+        opts[key] = value
+    return cls(1, 1, 1, **opts).spec
+
+
 def make_cell(cell, M: int, R: int, L: int, K: int = 1) -> Cell:
-    """A cell instance from a registered name (``"rac"``, ...) or a `Cell` subclass or instance."""
+    """A cell from a registered name or spec (``"rac"``, ``"gru:act_degree=3"``), or a `Cell` subclass or instance."""
     if isinstance(cell, Cell):
         if (cell.M, cell.R, cell.L, cell.K) != (M, R, L, K):
             raise ArgumentError("cell", cell, f"a cell with sizes (M, R, L, K) = {(M, R, L, K)}")
         return cell
     if isinstance(cell, type) and issubclass(cell, Cell):
         return cell(M, R, L, K)
-    if isinstance(cell, str) and cell in CELL_REGISTRY:
-        return CELL_REGISTRY[cell](M, R, L, K)
+    if isinstance(cell, str):
+        cls, options = _parse_spec(cell)
+        return cls(M, R, L, K, **options)
     raise ArgumentError("cell", cell, "one of " + ", ".join(repr(n) for n in cell_names()) + " or a Cell subclass")

@@ -104,7 +104,7 @@ def bounds_report(M: int, R: int, L: int, T: int, *, cell="rac", partition="star
         "R": R,
         "L": L,
         "T": T,
-        "cell": cellobj.name,
+        "cell": cellobj.spec,
         # a named partition is given by its name (its sides can be long), a custom one in full
         "partition": {"name": part.name} if part.name != "custom" else part.to_dict(),
         "lower": low,

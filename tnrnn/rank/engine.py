@@ -126,7 +126,7 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
         "shape": shape,
         "peak_bytes": peak,
         "estimate_seconds": eval_s + elim_s,
-        "cell": cellobj.name,
+        "cell": cellobj.spec,
     }
 
 
@@ -349,7 +349,7 @@ def separation_rank(
         failure_bound=fb,
         degree=degree,
         confidence=confidence,
-        cell=cellobj.name,
+        cell=cellobj.spec,
         note="certified lower bound (rank modulo primes, maximum over repetitions); proven when it meets a bound",
         extra={
             "elimination": "+".join(sorted(engines)),
@@ -491,7 +491,7 @@ def _svd_rank(cellobj, T, domain, part, seed, info) -> RankResult:
         status="diagnostic",
         failure_bound=None,
         degree=None,
-        cell=cellobj.name,
+        cell=cellobj.spec,
         singular_values=[float(v) for v in s],
         note=_SVD_WARNING,
         extra={"tolerance": float(tol)},

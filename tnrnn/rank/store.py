@@ -22,8 +22,9 @@ What a key is
 `ENGINE_VERSION`, bumped whenever a change of the engine could change a result. Not in the key: ``timeout`` (a
 partial result is stored as partial with the timeout it ran under; a later call without a timeout, or with a longer
 one, recomputes and replaces it), and the engine choices ``elimination``/``evaluation`` (exact engines give the same
-rank; the engines used are recorded in the row). Only registered cells (given by name) and ``method="modp"`` are
-stored; a `Cell` object or the float SVD diagnostic is always computed.
+rank; the engines used are recorded in the row). The cell is its spec: the name with the options that differ from
+their defaults (``gru:act_degree=3``, `tnrnn.cells.Cell.spec`). Only registered cells (given by name or spec) and
+``method="modp"`` are stored; a `Cell` object or the float SVD diagnostic is always computed.
 
 The ``cell`` of a key identifies the cell's definition, not only its name (`tnrnn.cells.cell_identity`): the
 toolkit's own cells by their name (so stored rows stay valid; a change of a built-in cell bumps `ENGINE_VERSION`), a
@@ -164,6 +165,10 @@ def _cell_fields(cell, M, R, L, T, domain, partition) -> dict:
     M, R, L, T = check_sizes(M, R, L, T)
     if not isinstance(cell, str):
         raise ArgumentError("cell", cell, "a registered cell name (the atlas stores results of named cells only)")
+    if ":" in cell:  # a cell with options, "gru:act_degree=3": its canonical spec (loads the cells, hence numpy)
+        from tnrnn.cells.base import cell_spec
+
+        cell = cell_spec(cell)
     ident = _cell_identity(cell)
     if ident is None:
         raise ArgumentError("cell", cell, "a cell whose definition can be identified (" + _UNIDENTIFIED + ")")
@@ -188,9 +193,11 @@ def _cell_identity(name: str) -> str | None:
     rows of their own (``name@v=...``, ``name@src=...``). No cell module loaded means no cell of a user's registered:
     the name is returned as it is, without importing numpy.
     """
+    name, sep, options = name.partition(":")  # a spec, "gru:act_degree=3", keeps its options
     base = sys.modules.get("tnrnn.cells.base")
     cls = None if base is None else base.CELL_REGISTRY.get(name)
-    return name if cls is None else base.cell_identity(cls)
+    ident = name if cls is None else base.cell_identity(cls)
+    return None if ident is None else ident + sep + options
 
 
 def min_cut_key(M, R, L, T, *, domain, partition="start-end", cell="rac") -> dict:
@@ -534,7 +541,7 @@ def cached_call(cache, compute, plan, M, R, L, T, **kwargs):
     if atlas is None or not isinstance(cell, str) or kwargs.get("method", "modp") != "modp":
         return compute(M, R, L, T, **kwargs)
     if _cell_identity(cell) is None:
-        module = getattr(sys.modules["tnrnn.cells.base"].CELL_REGISTRY[cell], "__module__", "?")
+        module = getattr(sys.modules["tnrnn.cells.base"].CELL_REGISTRY[cell.partition(":")[0]], "__module__", "?")
         message = f"tnrnn atlas: cell {cell!r} (defined in {module}) is computed, not cached: {_UNIDENTIFIED}"
         if message not in _WARNED:
             _WARNED.add(message)
