@@ -261,7 +261,7 @@ def test_width_reports_the_widest_sum(name):
 def test_registry_and_errors():
     assert set(CELLS) <= set(cell_names())
     with pytest.raises(ArgumentError, match="cell"):
-        make_cell("lstm", 2, 2, 1)
+        make_cell("elman", 2, 2, 1)
     rep = bounds_report(2, 2, 2, 6, cell="linear")
     assert rep["lower"] == 2 and rep["cell"] == "linear" and rep["min_cut"] is None
 
@@ -377,7 +377,7 @@ def test_cli_cell_flag():
     assert [r["rank"] for r in out["rows"]] == [
         separation_rank(2, 2, 1, 2, domain=d, cell="quad").rank for d in ("onehot", "continuous")
     ]
-    assert _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "lstm")[0] == 2
+    assert _cli("rank", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "elman")[0] == 2
 
 
 def test_bounds_json_has_the_same_keys_for_every_cell():

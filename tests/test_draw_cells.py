@@ -113,10 +113,10 @@ def test_draw_refuses_a_large_quad_network_early_with_its_node_count(tmp_path, c
 
 def test_draw_bad_cell_name_lists_the_cells(tmp_path, capsys):
     out = tmp_path / "x.png"
-    code, stdout, err = _run(["draw", "--cell", "lstm", *_sizes(2, 2, 2, 4), "--out", str(out)], capsys)
+    code, stdout, err = _run(["draw", "--cell", "elman", *_sizes(2, 2, 2, 4), "--out", str(out)], capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
-    assert "lstm" in lines[0]
+    assert "elman" in lines[0]
     for name in ("rac", "bilinear", "mi", "quad", "linear"):
         assert repr(name) in lines[0]
     assert not out.exists()

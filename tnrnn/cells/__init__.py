@@ -9,11 +9,14 @@ from tnrnn.cells.base import (
     Cell,
     cell_identity,
     cell_names,
+    cell_spec,
     jax_pytrees,
     make_cell,
     register_cell,
     register_params,
 )
+from tnrnn.cells.gru import GRU
+from tnrnn.cells.lstm import LSTM
 from tnrnn.cells.polynomial import Bilinear, Linear, MultiplicativeIntegration, Quadratic
 from tnrnn.cells.rac import RAC, Rac, rac_layer
 from tnrnn.cells.report import bound_columns, bounds_report, cell_bounds_report, cell_upper_bounds
@@ -26,6 +29,7 @@ __all__ = [
     "make_cell",
     "cell_names",
     "cell_identity",
+    "cell_spec",
     "CELL_REGISTRY",
     "Rac",
     "RAC",
@@ -34,6 +38,8 @@ __all__ = [
     "MultiplicativeIntegration",
     "Quadratic",
     "Linear",
+    "GRU",
+    "LSTM",
     "FloatArith",
     "NumpyModular",
     "ResidueArith",
