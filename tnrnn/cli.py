@@ -118,8 +118,29 @@ _DEFAULT_CELL = "rac"
 
 def _cell_flag(p):
     p.add_argument(
-        "--cell", default=_DEFAULT_CELL, help="recurrent cell: rac (default) | bilinear | mi | quad | linear"
+        "--cell",
+        default=_DEFAULT_CELL,
+        help="recurrent cell: rac (default) | bilinear | mi | quad | linear | gru | lstm",
     )
+    p.add_argument(
+        "--act-degree",
+        dest="act_degree",
+        type=int,
+        default=None,
+        help="gru, lstm: degree of the Taylor sigmoid and tanh, 1 (default) or 3",
+    )
+
+
+def _check_cell(args):
+    """Fold ``--act-degree`` into ``--cell`` (its canonical spec, e.g. ``gru:act_degree=3``), validated.
+
+    The default cell without ``--act-degree`` needs no look-up (the registry's import loads numpy).
+    """
+    if getattr(args, "cell", None) in (None, _DEFAULT_CELL) and getattr(args, "act_degree", None) is None:
+        return
+    from tnrnn.cells import cell_spec
+
+    args.cell = cell_spec(args.cell, act_degree=getattr(args, "act_degree", None))
 
 
 def _json_flag(p):
@@ -198,10 +219,7 @@ def _check_sizes_domain(args, *, partition: bool = False):
     check_sizes(args.M, args.R, args.L, args.T)
     if getattr(args, "domain", None) is not None:
         check_domain(args.domain)
-    if getattr(args, "cell", None) not in (None, _DEFAULT_CELL):
-        from tnrnn.cells import cell_names
-
-        check_choice("cell", args.cell, cell_names())
+    _check_cell(args)
     if partition:
         parse_partition(args.partition, args.T)
 
@@ -386,9 +404,7 @@ def _check_table(args):
     from tnrnn.table import FORMATS, check_table_request
 
     domains = args.domains if args.domains is not None else args.domain
-    from tnrnn.cells import cell_names
-
-    check_choice("cell", args.cell, cell_names())
+    _check_cell(args)
     check_table_request(args.L, args.M, args.R, args.T, domains=domains, seed=args.seed)
     check_choice("format", args.format, FORMATS)
     check_positive_int("jobs", args.jobs)
