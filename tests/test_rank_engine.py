@@ -258,7 +258,7 @@ def test_a_cell_defined_outside_the_package():
         ({"confidence": "sure"}, "confidence"),
         ({"elimination": "gauss"}, "elimination"),
         ({"evaluation": "gpu"}, "evaluation"),
-        ({"cell": "lstm"}, "cell"),
+        ({"cell": "elman"}, "cell"),
         ({"max_N": 0}, "max_N"),
     ],
 )
