@@ -101,6 +101,9 @@ __all__ = [
     "check_scheduler",
     "merge_atlases",
     "export_rows",
+    "AtlasRecords",
+    "query_atlas",
+    "AtlasQuery",
     "format_rows",
     "write_atomic",
 ]
@@ -803,7 +806,28 @@ EXPORT_COLUMNS = (
 # fmt: on
 
 
-def export_rows(rows: list[dict]) -> list[dict]:
+class AtlasRecords(list):
+    """Export records (`export_rows`): a plain list of dicts in every use, a table in a notebook (status coloured)."""
+
+    def _repr_html_(self) -> str:
+        from tnrnn._display import records_table
+
+        return records_table(self, QUERY_COLUMNS, caption=f"<b>{len(self)}</b> stored result(s)")
+
+
+class AtlasQuery(dict):
+    """The dict of `query_atlas` (``path``, ``count``, ``rows``, ``text``), shown as the rows' table in a notebook."""
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from tnrnn._display import records_table
+
+        caption = f"<b>{self['count']}</b> stored result(s) in {html.escape(str(self['path']))}"
+        return records_table(self["rows"], QUERY_COLUMNS, caption=caption)
+
+
+def export_rows(rows: list[dict]) -> AtlasRecords:
     """Rows of `Atlas.rows` as export records: the certificate, the best proven bounds and the marks.
 
     The bounds are what the row's cell proves (`tnrnn.cells.bound_columns`; for a cell not registered in this
@@ -855,7 +879,7 @@ def export_rows(rows: list[dict]) -> list[dict]:
         named = {"lower": low, "conjecture": conj, **ups}
         rec["attained"] = "+".join(k for k, v in named.items() if v is not None and v == rank) or None
         out.append({k: rec.get(k) for k in EXPORT_COLUMNS})
-    return out
+    return AtlasRecords(out)
 
 
 EXPORT_FORMATS = ("csv", "json", "markdown")
@@ -994,19 +1018,22 @@ QUERY_COLUMNS = (
 # fmt: on
 
 
-def query_atlas(path, filters: dict, *, fmt: str = "markdown") -> dict:
-    """``tnrnn atlas list/query``: ``rows`` (export records), ``count``, ``path`` and the rendered ``text``."""
+def query_atlas(path, filters: dict, *, fmt: str = "markdown") -> AtlasQuery:
+    """``tnrnn atlas list/query``: ``rows`` (export records), ``count``, ``path`` and the rendered ``text``.
+
+    A dict; in a notebook it shows as a table of the rows (status coloured).
+    """
     fmt = check_choice("format", fmt, EXPORT_FORMATS)
     filters = check_filters(filters)
     atlas = _open_for_cli(path, must_exist=True)
-    records = export_rows(atlas.rows(**filters)) if atlas is not None else []
+    records = export_rows(atlas.rows(**filters)) if atlas is not None else AtlasRecords()
     columns = QUERY_COLUMNS if fmt == "markdown" else EXPORT_COLUMNS
-    return {
-        "path": atlas.path if atlas is not None else default_atlas_path(),
-        "count": len(records),
-        "rows": records,
-        "text": format_rows(records, fmt, columns),
-    }
+    return AtlasQuery(
+        path=atlas.path if atlas is not None else default_atlas_path(),
+        count=len(records),
+        rows=records,
+        text=format_rows(records, fmt, columns),
+    )
 
 
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}

@@ -145,6 +145,18 @@ class CutResult:
             out["sides"] = [list(self.sides[0]), list(self.sides[1])]
         return out
 
+    def _repr_svg_(self):
+        """Notebook display: the network with this cut (`tnrnn.draw.draw_network`), as SVG."""
+        from tnrnn._display import network_image
+
+        return network_image(self.graph, self, "svg")
+
+    def _repr_png_(self):
+        """Notebook display: the network with this cut, as PNG."""
+        from tnrnn._display import network_image
+
+        return network_image(self.graph, self, "png")
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # public entry points
@@ -195,7 +207,9 @@ def min_cut(graph: TNGraph, partition="start-end", *, engine: str = "auto") -> C
         side, flow = _scipy_engine(prob)
     else:
         side, flow = _networkx_engine(prob)
-    return prob.result(side, flow, engine)
+    result = prob.result(side, flow, engine)
+    graph.__dict__["_last_cut"] = result  # the notebook display draws a network with its last cut
+    return result
 
 
 def start_end_min_cut(

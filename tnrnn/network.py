@@ -96,6 +96,23 @@ class TNGraph:
             f"{copies} copy tensors, open legs ({legs}))"
         )
 
+    def _repr_svg_(self):
+        """Notebook display: the drawing (`tnrnn.draw.draw_network`) as SVG, with its last min-cut if any.
+
+        The cut is the last one `tnrnn.cuts.min_cut` computed on this graph; above `tnrnn._display.DRAW_LIMIT`
+        nodes the result is None (the text repr is shown). matplotlib is imported here, on first display, never by
+        importing this module.
+        """
+        from tnrnn._display import network_image
+
+        return network_image(self, self.__dict__.get("_last_cut"), "svg")
+
+    def _repr_png_(self):
+        """Notebook display: the drawing as PNG (as `_repr_svg_`)."""
+        from tnrnn._display import network_image
+
+        return network_image(self, self.__dict__.get("_last_cut"), "png")
+
     # ---------------------------------------------------------------------------------------------------------
     # basic views
 

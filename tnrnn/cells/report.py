@@ -13,7 +13,7 @@ from tnrnn._types import check_domain, check_sizes, parse_partition
 from tnrnn.bounds import alphabet_upper_bound, check_closed_form_size
 from tnrnn.cells.base import make_cell
 
-__all__ = ["bounds_report", "bound_columns", "cell_upper_bounds", "cell_bounds_report", "REPORT_KEYS"]
+__all__ = ["bounds_report", "BoundsReport", "bound_columns", "cell_upper_bounds", "cell_bounds_report", "REPORT_KEYS"]
 
 #: the keys of `bounds_report`, for every cell (``tnrnn bounds --json`` adds the min-cuts and their notes)
 REPORT_KEYS = (
@@ -67,7 +67,16 @@ def bound_columns(cell, M: int, R: int, L: int, T: int, *, domain: str, partitio
     }
 
 
-def bounds_report(M: int, R: int, L: int, T: int, *, cell="rac", partition="start-end") -> dict:
+class BoundsReport(dict):
+    """The dict of `bounds_report` (a plain dict in every use, JSON included), shown as a table in a notebook."""
+
+    def _repr_html_(self) -> str:
+        from tnrnn._display import bounds_html
+
+        return bounds_html(self)
+
+
+def bounds_report(M: int, R: int, L: int, T: int, *, cell="rac", partition="start-end") -> BoundsReport:
     """Every proven bound of ``cell`` for ``partition`` (default Start-End): the ``tnrnn bounds --json`` object.
 
     Parameters
@@ -80,13 +89,14 @@ def bounds_report(M: int, R: int, L: int, T: int, *, cell="rac", partition="star
 
     Returns
     -------
-    dict
-        The same keys for every cell (`REPORT_KEYS`): ``lower`` and ``theorem`` (the proven generic lower bound and
-        the result it comes from, `Cell.proven_lower_bound`; for the RAC Theorem 1), ``conjecture`` (the RAC's
-        depth-``L`` conjecture, else ``None``), the upper bounds of the continuous domain (which bound the one-hot
-        ranks too; ``None`` where the cell proves none), ``alphabet_upper`` (the one-hot ``M^{min(|A|, |B|)}``),
-        ``partition`` (``{"name": ...}`` for a named partition, the full `Partition.to_dict` for a custom one)
-        and ``min_cut`` (``None`` here: the tensor-network module fills it, `tnrnn.cuts.min_cut_or_reason`).
+    BoundsReport
+        A dict (shown as a table in a notebook) with the same keys for every cell (`REPORT_KEYS`): ``lower`` and
+        ``theorem`` (the proven generic lower bound and the result it comes from, `Cell.proven_lower_bound`; for
+        the RAC Theorem 1), ``conjecture`` (the RAC's depth-``L`` conjecture, else ``None``), the upper bounds of
+        the continuous domain (which bound the one-hot ranks too; ``None`` where the cell proves none),
+        ``alphabet_upper`` (the one-hot ``M^{min(|A|, |B|)}``), ``partition`` (``{"name": ...}`` for a named
+        partition, the full `Partition.to_dict` for a custom one) and ``min_cut`` (``None`` here: the
+        tensor-network module fills it, `tnrnn.cuts.min_cut_or_reason`).
 
     Notes
     -----
@@ -99,7 +109,7 @@ def bounds_report(M: int, R: int, L: int, T: int, *, cell="rac", partition="star
     cellobj = make_cell(cell, M, R, L)
     low, theorem = cellobj.proven_lower_bound(T, domain="continuous", partition=part)
     ups = cellobj.proven_upper_bounds(T, domain="continuous", partition=part)
-    return {
+    report = {
         "M": M,
         "R": R,
         "L": L,
@@ -116,6 +126,7 @@ def bounds_report(M: int, R: int, L: int, T: int, *, cell="rac", partition="star
         "alphabet_upper": alphabet_upper_bound(M, T, part),
         "min_cut": None,
     }
+    return BoundsReport(report)
 
 
 def cell_bounds_report(cell, M: int, R: int, L: int, T: int) -> dict:

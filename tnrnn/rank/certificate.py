@@ -132,6 +132,12 @@ class RankResult:
     def proven(self) -> bool:
         return self.status == "proven"
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the rank with its status as a coloured badge, and the certificate in a short table."""
+        from tnrnn._display import rank_html
+
+        return rank_html(self)
+
     def to_dict(self) -> dict:
         """JSON-ready dict (the ``tnrnn rank --json`` object); big bounds stay exact Python ints."""
         d = asdict(self)
