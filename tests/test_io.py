@@ -324,18 +324,59 @@ def test_check_output_dir(tmp_path):
             check_output_dir("out", path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
-def test_read_only_directory_is_refused(tmp_path):
+@pytest.fixture
+def read_only_dir(tmp_path, monkeypatch):
+    """A directory no file can be created in, also for root (CI runs as root): ``(path, how)``.
+
+    Permission bits where they bind (not root); as root the immutable attribute (``chattr +i``, which binds root
+    too) where the file system and the capabilities allow it; otherwise the kernel's refusal is injected where the
+    check meets it, at the creation of its probe file (``os.access`` still says yes, as it does for root).
+    """
+    import errno
+    import shutil
+    import subprocess
+    import tempfile
+
     ro = tmp_path / "ro"
     ro.mkdir()
-    os.chmod(ro, 0o500)
-    try:
-        with pytest.raises(ArgumentError, match="not writable"):
-            check_output_file("out", str(ro / "x.csv"))
-        with pytest.raises(ArgumentError, match="not writable"):
-            check_output_dir("out", str(ro / "figs"))
-    finally:
+    if os.geteuid() != 0:
+        os.chmod(ro, 0o500)
+        yield ro, "chmod"
         os.chmod(ro, 0o700)
+        return
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(ro)], capture_output=True).returncode == 0:
+        try:
+            with pytest.raises(OSError):  # the attribute binds root
+                (ro / "probe").write_text("x")
+            yield ro, "chattr"
+        finally:
+            subprocess.run([chattr, "-i", str(ro)], check=True)
+        return
+    real = tempfile.mkstemp
+
+    def refusing(*args, dir=None, **kwargs):
+        if dir is not None and os.path.realpath(dir) == os.path.realpath(ro):
+            raise PermissionError(errno.EROFS, os.strerror(errno.EROFS), str(ro))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refusing)
+    assert os.access(ro, os.W_OK)  # root: the permission check alone would let it through
+    yield ro, "injected"
+
+
+def test_read_only_directory_is_refused(read_only_dir):
+    ro, how = read_only_dir
+    with pytest.raises(ArgumentError, match="not writable") as info:
+        check_output_file("out", str(ro / "x.csv"))
+    assert info.value.name == "out" and str(ro) in str(info.value), how
+    with pytest.raises(ArgumentError, match="not writable"):
+        check_output_dir("out", str(ro / "figs"))
+    with pytest.raises(ArgumentError, match="not writable"):
+        check_output_dir("out", str(ro))
+    assert os.listdir(ro) == []  # the probes left nothing behind
+    # a writable sibling passes, so the refusal is about this directory
+    assert check_output_file("out", str(ro.parent / "x.csv")) == str(ro.parent / "x.csv")
 
 
 @pytest.mark.parametrize(

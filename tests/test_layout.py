@@ -143,3 +143,28 @@ def test_nothing_outside_the_cells_branches_on_a_cell_name():
         and branch.search("elif 'mi' != name")
         and not branch.search('if domain == "onehot":')
     )
+
+
+def test_ci_installs_what_every_optional_test_imports():
+    """No test can skip in CI for a missing module: ``.ci/run`` installs extras that provide every importorskip."""
+    import configparser
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    run = (root / ".ci" / "run").read_text()
+    installed = re.search(r'pip install -q "\.\[([a-z,]+)\]"', run)
+    assert installed, run
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    extras = cfg["options.extras_require"]
+    requirements = " ".join(extras[name] for name in installed.group(1).split(","))
+    # the distribution that provides each module the tests import optionally
+    provides = {"dask": "dask[distributed]", "quimb": "quimb", "cotengra": "cotengra", "jax": None}
+    skipped = set()
+    for path in (root / "tests").glob("test_*.py"):
+        skipped |= set(re.findall(r'importorskip\("([a-z_]+)', path.read_text()))
+    assert skipped >= {"dask", "quimb", "cotengra"}, skipped  # the check sees the optional tests
+    for module in sorted(skipped):
+        assert module in provides, f"{module}: say which extra provides it"
+        if provides[module] is not None:  # jax is a dependency of the package itself
+            assert provides[module] in requirements, (module, installed.group(1))

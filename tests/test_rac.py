@@ -59,10 +59,21 @@ def test_outputs_every_step_and_batch():
 
 
 def test_float64_under_x64_and_jit():
+    """Under x64 the jitted forward pass computes in float64: a 1e-9 change of an input moves the output by its
+    derivative times 1e-9, which float32 (resolution 6e-8 relative) could not resolve."""
     model = init_rac(2, 2, 2, key=jax.random.PRNGKey(0))
     assert model.W_O.dtype == jnp.float64
     xs = one_hot(jnp.array([0, 1, 1, 0]), 2)
-    assert_close(jax.jit(rac_forward)(model, xs), rac_forward(model, xs))
+    f = jax.jit(rac_forward)
+    y = f(model, xs)
+    assert y.dtype == jnp.float64
+    assert_close(y, _naive_forward(model, xs))
+    eps = 1e-9
+    slope = jax.grad(lambda x: rac_forward(model, x)[0])(xs)[0, 0]
+    assert abs(float(slope)) > 1e-3  # the output depends on this input
+    moved = (f(model, xs.at[0, 0].add(eps))[0] - y[0]) / eps
+    assert abs(float(moved) / float(slope) - 1) < 1e-4
+    assert f(model, xs.astype(jnp.float32)).dtype == jnp.float64  # the float64 weights set the precision
 
 
 def test_model_is_a_pytree():

@@ -72,10 +72,22 @@ def test_cayley_grad_is_the_skew_part_of_the_unconstrained_gradient():
 
 
 def test_modrelu():
-    z = jnp.asarray([-2.0, -0.5, 0.0, 0.3, 1.5])
-    b = jnp.asarray([-1.0, -1.0, 0.5, -0.1, 0.2])
-    expected = np.sign(np.asarray(z)) * np.maximum(np.abs(np.asarray(z)) + np.asarray(b), 0.0)
-    assert_close(modrelu(z, b), expected)
+    """The paper's definition, written as it is there: ``(|z| + b) z / |z|`` where ``|z| + b >= 0``, else 0."""
+    z = [-2.0, -0.5, 0.0, 0.3, 1.5, -0.75]
+    b = [-1.0, -1.0, 0.5, -0.1, 0.2, 0.25]
+
+    def paper(zi, bi):  # Arjovsky, Shah, Bengio 2016, eq. (8), for real z (z = 0 maps to 0)
+        return (abs(zi) + bi) * zi / abs(zi) if zi != 0 and abs(zi) + bi >= 0 else 0.0
+
+    got = np.asarray(modrelu(jnp.asarray(z), jnp.asarray(b)))
+    assert_close(got, np.asarray([paper(zi, bi) for zi, bi in zip(z, b, strict=True)]))
+    assert got[0] == -1.0 and got[1] == 0.0 and got[5] == -1.0  # shrunk, cut off, grown (b > 0)
+    # odd in z, the identity at b = 0, zero wherever the bias cancels the modulus
+    zs = jnp.asarray(rng(3).normal(size=16))
+    bs = jnp.asarray(rng(4).normal(size=16))
+    assert_close(modrelu(-zs, bs), -modrelu(zs, bs))
+    assert_close(modrelu(zs, jnp.zeros(16)), zs)
+    assert np.all(np.asarray(modrelu(zs, -jnp.abs(zs) - 0.1)) == 0)
 
 
 def test_init_follows_the_authors():
