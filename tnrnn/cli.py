@@ -283,14 +283,10 @@ def _check_rank(args):
 def _refuse_rank_sizes(args):
     """The size model of the request (`tnrnn.sizes`): repetitions, weights, work space and matrix, before any work."""
     from tnrnn._types import parse_partition
-    from tnrnn.sizes import RacShape, refuse_rank_request
+    from tnrnn.cells import make_cell  # light: importing the cells loads no numpy
+    from tnrnn.sizes import refuse_rank_request
 
-    if args.cell == "rac":
-        cell = RacShape(args.M, args.R, args.L)
-    else:
-        from tnrnn.cells import make_cell
-
-        cell = make_cell(args.cell, args.M, args.R, args.L)
+    cell = make_cell(args.cell, args.M, args.R, args.L)
     part = parse_partition(args.partition, args.T)
     refuse_rank_request(cell, part, args.domain, max_N=args.max_N, n_seeds=args.seeds)
 

@@ -191,6 +191,10 @@ class RacShape:
     K: int = 1
     name = "rac"
 
+    def cap_log2_lower(self, part) -> float:
+        """`rac_cap_log2_lower`, as the cell answers it (`tnrnn.cells.Rac.cap_log2_lower`)."""
+        return rac_cap_log2_lower(self.M, self.R, self.L, part)
+
     def param_shapes(self) -> dict:
         M, R, L, K = self.M, self.R, self.L, self.K
         return {
@@ -320,17 +324,16 @@ def rac_cap_log2_lower(M: int, R: int, L: int, part) -> float:
 def refuse_rank_request(cell, part, domain: str, *, max_N: int | None = None, n_seeds: int | None = None) -> None:
     """Refuse, before any bound is computed, a rank whose arrays or repetitions cannot be afforded.
 
-    Uses `rank_model` with the sample side lower-bounded in O(1) (`rac_cap_log2_lower`, RAC only: other cells'
-    bounds come from their own degree arithmetic) or capped by ``max_N``; ``n_seeds`` is checked against
-    `MAX_REPETITIONS`.
+    Uses `rank_model` with the sample side lower-bounded in O(1) by the cell's ``cap_log2_lower`` (the RAC:
+    `rac_cap_log2_lower`; other cells' bounds come from their own degree arithmetic) or capped by ``max_N``;
+    ``n_seeds`` is checked against `MAX_REPETITIONS`.
     """
     if n_seeds is not None:
         check_loop("seeds", n_seeds, "repetitions", n_seeds, MAX_REPETITIONS)
-    side_log2 = None
-    if domain == "continuous" and getattr(cell, "name", None) == "rac":
-        side_log2 = rac_cap_log2_lower(cell.M, cell.R, cell.L, part)
-        if max_N is not None:
-            side_log2 = min(side_log2, math.log2(max_N))
+    estimate = getattr(cell, "cap_log2_lower", None)  # the cell's O(1) estimate (`tnrnn.cells.Cell`), if any
+    side_log2 = estimate(part) if domain == "continuous" and estimate is not None else None
+    if side_log2 is not None and max_N is not None:
+        side_log2 = min(side_log2, math.log2(max_N))
     rank_model(cell, part, domain, side_log2=side_log2).refuse(hints=rank_hints(domain, max_N))
 
 

@@ -345,6 +345,14 @@ class Cell:
         """A conjectured (not proven) lower bound for generic weights, or ``None`` (the default)."""
         return None
 
+    def cap_log2_lower(self, partition) -> float | None:
+        """A lower bound on ``log2`` of the smallest proven upper bound (continuous domain), in O(1) time.
+
+        Lets a rank request too large for memory be refused before any bound is computed (`tnrnn.sizes`).
+        ``None`` (the default): the cell has no such estimate.
+        """
+        return None
+
 
 _SIZES = ("M", "R", "L", "K")
 

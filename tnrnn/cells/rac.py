@@ -147,6 +147,12 @@ class Rac(Cell):
             return None
         return conjectured_lower_bound(self.M, self.R, self.L, T)
 
+    def cap_log2_lower(self, partition) -> float | None:
+        """`tnrnn.sizes.rac_cap_log2_lower`: from the alphabet and state bounds, in O(1) time."""
+        from tnrnn.sizes import rac_cap_log2_lower
+
+        return rac_cap_log2_lower(self.M, self.R, self.L, partition)
+
 
 def float_scan(model: RAC, xs):
     """``(final carry, h^{t,L} of every step)`` of a float RAC over ``xs`` ``(T, M)``: `jax.lax.scan` over `Rac.step`.
