@@ -127,3 +127,61 @@ def test_bad_output_paths_are_refused_before_any_work(verb, case, tmp_path, caps
     assert len(lines) == 1 and "out=" in lines[0] and "Traceback" not in err, err
     assert stdout == "" and sorted(os.listdir(tmp_path)) == before
     assert (tmp_path / "file.csv").read_text() == "old"
+
+
+# --- lists are sets; names are printable -----------------------------------------------------------------------
+
+
+def test_repeated_list_entries_collapse():
+    from tnrnn.cli import _float_list, _float_set, _int_list, _name_list
+
+    assert _int_list("4,4,2:4:2") == [4, 2]
+    assert _name_list("onehot,onehot,continuous") == ["onehot", "continuous"]
+    assert _float_set("1e-3,0.001,3e-3") == [1e-3, 3e-3]
+    assert _float_list("1,1,1") == [1.0, 1.0, 1.0]  # --lr-scale: three rates by position, not a set
+
+
+def test_table_gives_one_row_per_distinct_cell(tmp_path, capsys):
+    argv = ["table", "--L", "1", "--M", "2,2", "--R", "2", "--T", "2,2,2:4:2", "--domain", "onehot,onehot"]
+    code, out, err = _run([*argv, "--atlas", str(tmp_path / "a.sqlite"), "--no-progress", "--json"], capsys)
+    assert code == 0, err
+    cells = [(r["L"], r["M"], r["R"], r["T"], r["domain"]) for r in json.loads(out)["rows"]]
+    assert sorted(cells) == [(1, 2, 2, 2, "onehot"), (1, 2, 2, 4, "onehot")]
+
+
+@pytest.mark.parametrize("name", ["a\x01b", " ", "\t", "a\nb", "a/b"])
+def test_experiment_names_must_be_printable_plain_names(name, tmp_path, capsys):
+    code, out, err = _run(["experiment", "ses", "--T", "8", "--out", str(tmp_path), "--name", name], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "name=" in err, err
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+# --- warnings: one line, once ------------------------------------------------------------------------------------
+
+
+def test_a_warning_is_one_line_once(tmp_path, capsys):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database " * 10)
+    code, _, err = _run(["rank", *S, "--atlas", str(bad)], capsys)
+    assert code == 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tnrnn rank: warning: atlas: ") and str(bad) in lines[0], err
+    assert bad.read_text().startswith("not a database")  # the file that is not ours is left alone
+
+
+def test_warning_printer_prints_each_text_once(capsys):
+    import warnings
+
+    from tnrnn.cli import _warning_printer
+
+    show = _warning_printer("table")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        for _ in range(3):
+            warnings.warn("tnrnn atlas: slow\nsecond line", UserWarning, stacklevel=1)
+        warnings.warn("another", DeprecationWarning, stacklevel=1)
+    assert capsys.readouterr().err.splitlines() == [
+        "tnrnn table: warning: atlas: slow second line",
+        "tnrnn table: warning: another",
+    ]

@@ -10,7 +10,8 @@ Errors: a bad argument exits 2 with one line on stderr naming the argument, the 
 allowed (`tnrnn.ArgumentError`), before any work and before any file is touched. An ``OSError`` while writing
 exits 1 with one line; SIGINT exits 130 and SIGTERM 143 with one line; any other failure exits 1 with a one-line
 internal-error message (``--debug`` shows the traceback). Lists of integers take ``2,4,6`` or ranges
-``start:stop[:step]`` with an inclusive stop (``2:12:2`` is ``2,4,...,12``).
+``start:stop[:step]`` with an inclusive stop (``2:12:2`` is ``2,4,...,12``); a list of choices is a set (repeats
+collapse, first occurrences kept in order: ``4,4,2:4:2`` is ``4,2``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 
 from tnrnn._types import DOMAINS, ArgumentError, check_choice, check_float, check_positive_int, check_seed
 
@@ -84,7 +86,12 @@ def _int_list(text: str) -> list[int]:
         if (stop - start) // step + 1 + len(out) > MAX_RANGE:
             raise argparse.ArgumentTypeError(f"{item!r} is not allowed: lists of at most {MAX_RANGE} values")
         out += range(start, stop + 1, step)
-    return out
+    return _distinct(out)
+
+
+def _distinct(values: list) -> list:
+    """``values`` with repeats removed, first occurrences kept in order: a list of choices is a set."""
+    return list(dict.fromkeys(values))
 
 
 def _float_list(text: str) -> list[float]:
@@ -102,7 +109,12 @@ def _float_list(text: str) -> list[float]:
 
 
 def _name_list(text: str) -> list[str]:
-    return _items(text, "names")
+    return _distinct(_items(text, "names"))
+
+
+def _float_set(text: str) -> list[float]:
+    """`_float_list` with repeats removed (a list of choices, such as learning rates to try)."""
+    return _distinct(_float_list(text))
 
 
 def _sizes(p, *, T_required=True):
@@ -677,7 +689,7 @@ def _add_experiment(sub):
     p.add_argument(
         "--lr-grid",
         dest="lr_grid",
-        type=_float_list,
+        type=_float_set,
         default=None,
         help="learning rates tried by the tuning, e.g. 1e-3,3e-3,1e-2,3e-2 (implies --tune)",
     )
@@ -1241,6 +1253,7 @@ def main(argv=None) -> int:
         pass
     if installed:
         sys.unraisablehook = _redeliver_signals(unraisable)
+    show_warning = warnings.showwarning  # `_main` prints warnings in one line; put Python's printer back after
     try:
         return _main(argv, debug)
     except KeyboardInterrupt as exc:
@@ -1251,14 +1264,33 @@ def main(argv=None) -> int:
         print("tnrnn: terminated (SIGTERM); files being written were left as they were", file=sys.stderr)
         return 143
     finally:
+        warnings.showwarning = show_warning
         if installed:
             sys.unraisablehook = unraisable
             signal.signal(signal.SIGTERM, previous)
 
 
+def _warning_printer(verb: str):
+    """A `warnings.showwarning` that prints ``tnrnn VERB: warning: MESSAGE`` in one line on stderr, each text once.
+
+    Python's own format takes two lines (a file path and a source line) that mean nothing to a user of the command.
+    """
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = _one_line(message)
+        text = text[len("tnrnn ") :] if text.startswith("tnrnn ") else text  # "tnrnn atlas: ..." -> "atlas: ..."
+        if text not in shown:
+            shown.add(text)
+            print(f"tnrnn {verb}: warning: {text}", file=sys.stderr if file is None else file)
+
+    return show
+
+
 def _main(argv: list[str], debug: bool) -> int:
     args = build_parser(argv[0] if argv and not argv[0].startswith("-") else None).parse_args(argv)
     verb = _verb(args)
+    warnings.showwarning = _warning_printer(verb)
     try:
         args.check(args)
         if args.jax:

@@ -59,9 +59,10 @@ def rank_table(
     frontier: bool = False,
     confidence: str = "standard",
 ) -> list[dict]:
-    """One row per (L, M, R, T, domain): the exact rank, its certificate and every bound.
+    """One row per distinct (L, M, R, T, domain): the exact rank, its certificate and every bound.
 
-    Every size is validated before any rank is computed, so a bad list fails at once and nothing is half-written:
+    Repeated list entries collapse (a list is a set of choices). Every size is validated before any rank is
+    computed, so a bad list fails at once and nothing is half-written:
     the sizes, the seed, the size of the closed forms (`tnrnn.bounds.check_closed_form_size`) and of each
     min-cut network (its closed-form node count against the memory budget). ``alphabet_upper`` applies to the
     one-hot domain only and is ``None`` for continuous rows.
@@ -81,6 +82,7 @@ def rank_table(
     from tnrnn.atlas import CellSpec, open_atlas, run_sweep
     from tnrnn.cells.report import bound_columns
 
+    Ls, Ms, Rs, Ts, domains = (list(dict.fromkeys(v)) for v in (Ls, Ms, Rs, Ts, domains))  # one row per cell
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
     options = {"seed": seed, "n_seeds": n_seeds, "cell": cell}
     if confidence != "standard":  # the default stays out of the options, so that earlier keys still match
