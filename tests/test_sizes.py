@@ -10,6 +10,7 @@ import pytest
 
 from tnrnn import ArgumentError, MemoryRefusal, parse_partition
 from tnrnn import sizes as sz
+from tnrnn.cells import cell_names
 from tnrnn.cli import build_parser, main
 
 BIG = str(10**12)
@@ -67,7 +68,7 @@ def test_rac_shape_matches_the_cell():
         assert sz.RacShape(M, R, L).param_shapes() == make_cell("rac", M, R, L).param_shapes()
 
 
-@pytest.mark.parametrize("name", ["rac", "bilinear", "mi", "quad", "linear"])
+@pytest.mark.parametrize("name", cell_names())
 def test_param_count_without_listing_layers_is_exact(name):
     from tnrnn.cells import make_cell
 
@@ -154,6 +155,17 @@ REFUSED = [
         for f in ("--L", "--T")
     ],
     *[(f"draw{f}", _with(["draw", *S, "--out", "x.svg"], f)) for f in ("--width", "--height", "--font-size")],
+    *[
+        (f"{v}--act-degree", [*argv, "--cell", "gru", "--act-degree", BIG])
+        for v, argv in (
+            ("rank", ["rank", *S, "--no-cache"]),
+            ("bounds", ["bounds", *S]),
+            ("cut", ["cut", *S]),
+            ("network", ["network", *S]),
+            ("draw", ["draw", *S, "--out", "x.svg"]),
+            ("table", TABLE),
+        )
+    ],
     *[(f"table{f}", _with(TABLE, f)) for f in ("--L", "--M", "--R", "--T", "--jobs")],
     *[
         (f"experiment{f}", _with(EXP, f))
