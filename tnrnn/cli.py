@@ -317,7 +317,7 @@ def _run_rank(args):
     from tnrnn.rank import separation_rank
 
     _jax_env()  # read by JAX if the result is not in the atlas and the engine runs
-    res = separation_rank(
+    res = _certified_on_interrupt(separation_rank)(
         args.M,
         args.R,
         args.L,
@@ -341,7 +341,23 @@ def _run_rank(args):
         out["_quiet"] = True
     if res.status == "partial":
         out["_exit"] = 3
+    if str(res.extra.get("stopped", "")).startswith("interrupted"):
+        print("tnrnn rank: interrupted (SIGINT); the result is what was certified by then", file=sys.stderr)
+        out["_exit"] = 130
     return out
+
+
+def _certified_on_interrupt(rank_fn):
+    """``rank_fn`` returning on Ctrl-C the certified partial result (`tnrnn.rank.RankInterrupted`), as on a timeout."""
+    from tnrnn.rank import RankInterrupted
+
+    def call(*args, **kwargs):
+        try:
+            return rank_fn(*args, **kwargs)
+        except RankInterrupted as exc:
+            return exc.result
+
+    return call
 
 
 # --- bounds -------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from tnrnn._lazy import lazy_names
 #: public name -> the submodule that defines it, imported on first use (`__getattr__`): ``tnrnn.rank.RankResult``
 #: (or ``tnrnn.rank.certificate``) loads neither numpy nor JAX, so that reading certificates (the rank atlas) is cheap
 _LAZY = {
-    **dict.fromkeys(["STATUSES", "RankResult", "failure_bound"], "tnrnn.rank.certificate"),
+    **dict.fromkeys(["STATUSES", "RankResult", "RankInterrupted", "failure_bound"], "tnrnn.rank.certificate"),
     **dict.fromkeys(
         [
             "BLAS_PRIME_BOUND",
@@ -47,6 +47,7 @@ __getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 __all__ = [
     "RankResult",
+    "RankInterrupted",
     "STATUSES",
     "failure_bound",
     "separation_rank",

@@ -17,8 +17,8 @@
   over the repetitions ``i`` whose matrix has at least ``r + 1`` rows and columns. Assumption: the minor, a
   polynomial with integer coefficients, does not vanish identically modulo ``p_i`` (its coefficients are not all
   multiples of ``p_i``); the bound is conditional on that.
-* ``status="partial"``: a deadline or a sample-size limit stopped the computation; the rank is still a certified
-  lower bound, but not the end of the computation.
+* ``status="partial"``: a deadline, a sample-size limit or an interrupt (Ctrl-C, `RankInterrupted`) stopped the
+  computation; the rank is still a certified lower bound, but not the end of the computation.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["RankResult", "STATUSES", "failure_bound", "rigorous_target"]
+__all__ = ["RankResult", "RankInterrupted", "STATUSES", "failure_bound", "rigorous_target"]
 
 STATUSES = ("proven", "lower-bound", "partial")
 
@@ -174,3 +174,17 @@ class RankResult:
             + (f", {secs:.2f} s" if isinstance(secs, (int, float)) else "")
         )
         return "\n".join([head, f"rank {self.rank}: {what}", how])
+
+
+class RankInterrupted(KeyboardInterrupt):
+    """A ``KeyboardInterrupt`` (Ctrl-C) during `tnrnn.rank.separation_rank`, carrying what was certified by then.
+
+    ``result`` is a `RankResult` with ``status="partial"`` and ``extra["stopped"]`` saying so: the largest rank of
+    the repetitions that finished (a certified lower bound; 0 before the first). Being a ``KeyboardInterrupt``, it
+    stops a script or a sweep as Ctrl-C always does (and nothing is stored in the atlas); ``tnrnn rank`` catches
+    it, prints the result and exits 130.
+    """
+
+    def __init__(self, result: RankResult):
+        self.result = result
+        super().__init__(f"interrupted; certified so far: rank >= {result.rank}")

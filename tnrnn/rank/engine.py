@@ -38,7 +38,7 @@ from tnrnn._types import (
 from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, FloatArith, NumpyModular, int64_prime_bound
 from tnrnn.cells.base import make_cell
 from tnrnn.primes import largest_primes_below
-from tnrnn.rank.certificate import RankResult, failure_bound, rigorous_target
+from tnrnn.rank.certificate import RankInterrupted, RankResult, failure_bound, rigorous_target
 from tnrnn.rank.elimination import ELIMINATIONS, EliminationTimeout, _rank_with_engine
 from tnrnn.rank.evaluation import (
     EvaluationTimeout,
@@ -319,6 +319,8 @@ def separation_rank(
     except (EvaluationTimeout, EliminationTimeout) as exc:
         best_partial = getattr(exc, "rank_so_far", 0)
         stopped = f"timeout after {timeout} s"
+    except KeyboardInterrupt:  # Ctrl-C: the finished repetitions are certified; they go with the interrupt
+        stopped = "interrupted (SIGINT)"
     finally:
         ctx.bar.close()
     rank = max(ranks + [best_partial])
@@ -331,7 +333,7 @@ def separation_rank(
     if status == "partial" and cap is not None and rank >= cap:
         status, fb = "proven", 0.0
     secs = dict(ctx.timer.seconds, total=time.perf_counter() - t_start)
-    return RankResult(
+    result = RankResult(
         rank=rank,
         M=M,
         R=R,
@@ -360,6 +362,9 @@ def separation_rank(
         },
         timing=secs,
     )
+    if stopped.startswith("interrupted"):
+        raise RankInterrupted(result)
+    return result
 
 
 def _device() -> str:
