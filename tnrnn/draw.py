@@ -25,6 +25,7 @@ from tnrnn.layout import (
     FONT_SIZE,
     LABEL_LIMIT,
     MAX_WIDTH_INCHES,  # noqa: F401 (re-exported, as before the layout moved)
+    RIGHT_MARGIN,
     ROW_NAMES_WIDTH,
     TARGET_ASPECT,
     UNIT_INCHES,  # noqa: F401
@@ -37,6 +38,7 @@ from tnrnn.layout import (
     edge_segments,
     figure_size,  # noqa: F401
     input_legs,
+    legend_box,
     midpoint,
     network_layout,
     radial_layout,
@@ -84,17 +86,45 @@ ROLE_STYLE = {
 
 _ROLE_TEXT = {"W_I": "I", "W_H": "H", "W_O": "O", "ones": "1"}
 
+#: how a title names an input domain
+_DOMAIN_WORDS = {"onehot": "one-hot", "continuous": "continuous"}
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # drawing the tensor network
 
 
-def _unit_points(fig, ax, width_units: float, height_units: float) -> float:
-    """Points per layout unit once the axes keeps an equal aspect ratio."""
+def _has_row_names(graph, unit: float, fs: float) -> bool:
+    """True when the drawing writes the row names of a RAC network (`_draw_row_names`)."""
+    return bool(graph.meta.get("L") and graph.meta.get("T") and "cell" not in graph.meta and unit >= fs)
+
+
+def _spans(graph, lay: DrawingLayout, labels: bool, unit: float, fs: float) -> tuple[float, float, float, float]:
+    """``(left margin, x span, bottom margin, y span)`` in layout units of the limits `draw_network` sets.
+
+    At ``unit`` points per layout unit: the row names on the left, the time steps below and the bound above take
+    room in points (the font size), the rest in layout units.
+    """
+    x0, x1, y0, y1 = lay.extent
+    margin = 1.0
+    if labels and _has_row_names(graph, unit, fs):
+        margin = 1.0 + (ROW_NAMES_WIDTH - 1.0) * UNIT_PER_FONT * fs / unit
+    right = RIGHT_MARGIN if labels else 1.2
+    bottom = 0.42 + 1.2 * fs / unit if labels else 0.6
+    top = 0.9 + 1.3 * fs / unit
+    return margin, x1 - x0 + margin + right, bottom, y1 - y0 + bottom + top
+
+
+def _axes_unit(graph, lay: DrawingLayout, ax, labels: bool, fs: float) -> float:
+    """Points per layout unit when the drawing fills the box of ``ax`` (equal aspect ratio)."""
     bbox = ax.get_position()
-    w_pt = fig.get_figwidth() * 72 * bbox.width
-    h_pt = fig.get_figheight() * 72 * bbox.height
-    return min(w_pt / max(width_units, 1.0), h_pt / max(height_units, 1.0))
+    w_pt = ax.figure.get_figwidth() * 72 * bbox.width
+    h_pt = ax.figure.get_figheight() * 72 * bbox.height
+    unit = h_pt / _spans(graph, lay, labels, UNIT_PER_FONT * fs, fs)[3]
+    for _ in range(3):  # the row names take points, not units: settle the unit
+        _, sx, _, sy = _spans(graph, lay, labels, unit, fs)
+        unit = min(w_pt / sx, h_pt / sy)
+    return unit
 
 
 def _format_bound(graph, cut) -> str:
@@ -214,7 +244,7 @@ def draw_network(
     natural_unit = UNIT_PER_FONT * fs / 72
     lay = drawing_layout(
         graph,
-        max_width=width,
+        max_width=width if height is None else 1000.0,  # both sides given: the network is scaled to fit them
         aspect=aspect,
         unit=natural_unit,
         extra_height=(1.6 * fs * (bool(title) + 1) + math.ceil(n_legend / 3) * 1.45 * fs) / 72 / natural_unit,
@@ -234,8 +264,8 @@ def draw_network(
         else:
             fig, ax = figure_and_axes(ax)
             exact = False
-            unit = _unit_points(fig, ax, x1 - x0 + 2.0, y1 - y0 + 2.6)
-            cols = max(1, min(n_legend or 1, int(ax.figure.get_figwidth() / (22 * fs / 72))))
+            unit = _axes_unit(graph, lay, ax, labels, fs)
+            cols = legend_box(n_legend, fig.get_figwidth(), fs)[0]
         T = int(graph.meta.get("T") or max(graph.times))
         part = cut.partition if cut is not None else parse_partition(partition, T)
         segments = edge_segments(graph, lay, cut.cut_edges if cut is not None else ())
@@ -247,9 +277,11 @@ def draw_network(
             _draw_labels(ax, graph, lay, set(segments["cut"][1]), unit, fs)
         if cut is not None:
             _draw_cut(ax, graph, cut, lay, segments, base=base, lw=lw, fs=fs)
-        margin = _draw_row_names(ax, graph, lay, unit, fs) if labels else 1.0
-        ax.set_xlim(x0 - margin, x1 + 1.2 + (0.6 if labels else 0.0))
-        ax.set_ylim(y0 - (1.1 if labels else 0.6), y1 + 1.7)
+        if labels:
+            _draw_row_names(ax, graph, lay, unit, fs)
+        margin, span_x, bottom, span_y = _spans(graph, lay, labels, unit, fs)
+        ax.set_xlim(x0 - margin, x0 - margin + span_x)
+        ax.set_ylim(y0 - bottom, y0 - bottom + span_y)
         ax.set_aspect("equal", adjustable="box")
         ax.set_axis_off()
         if legend:
@@ -382,7 +414,7 @@ def _draw_labels(ax, graph, lay: DrawingLayout, cut_set: set, unit: float, fs: f
             str(graph.size_dict[index]),
             ha="center",
             va="center",
-            fontsize=0.9 * fs,
+            fontsize=fs,
             color=CUT_COLOR if index in cut_set else "0.35",
             zorder=4,
         )
@@ -432,11 +464,11 @@ def _draw_cut(ax, graph, cut, lay: DrawingLayout, segments, *, base: float, lw: 
             ax.annotate("", xy=(px, py), xytext=(px, ty - 0.05), zorder=2, gid="tn-cut-arrow", arrowprops=arrow)
 
 
-def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float, fs: float) -> float:
-    """The row names of a RAC network left of each band; returns the left margin the drawing needs (units)."""
+def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float, fs: float) -> None:
+    """The row names of a RAC network left of each band (in the margin `_spans` leaves)."""
     L = graph.meta.get("L")
-    if not (L and graph.meta.get("T") and "cell" not in graph.meta and unit >= fs):  # rows of a RAC network
-        return 1.0
+    if not _has_row_names(graph, unit, fs):
+        return
     x0 = lay.extent[0]
     for top, _ in lay.bands:
         rows = {}
@@ -451,7 +483,6 @@ def _draw_row_names(ax, graph, lay: DrawingLayout, unit: float, fs: float) -> fl
             rows[top - 2 * L - 1.5] = "inputs"
         for yy, text in rows.items():
             ax.text(x0 - 1.0, yy, text, ha="right", va="center", fontsize=fs, color="0.35")
-    return 1.0 + (ROW_NAMES_WIDTH - 1.0) * UNIT_PER_FONT * fs / unit
 
 
 def _draw_legend(ax, graph, handles: list, part, *, with_cut: bool, big: bool, cols: int, fs: float):
@@ -608,7 +639,8 @@ def draw_to_file(
         graph,
         cut=res,
         partition=part,
-        title=f"{kind}  ($M = {M}$, $R = {R}$, $T = {T}$, {domain} inputs; {graph.n_nodes} nodes)",
+        title=f"{kind}  ($M = {M}$, $R = {R}$, $T = {T}$, {_DOMAIN_WORDS.get(domain, domain)} inputs; "
+        f"{graph.n_nodes} nodes)",
         width=width,
         height=height,
         font_size=font_size,
@@ -652,24 +684,30 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
 
     L = check_positive_int("L", L)
     T = check_positive_int("T", T)
+    with house_style():
+        return _draw_computation_graph(L, T, ax, title)
+
+
+def _draw_computation_graph(L: int, T: int, ax, title):
+    fs = FONT_SIZE
     fig, ax = figure_and_axes(ax, figsize=(1.3 * T + 2, 1.15 * L + 2.4))
     gx, gy = 1.6, 1.25  # grid spacing
     pos = computation_graph_layout(L, T, dx=gx, dy=gy)
     arrow = {"arrowstyle": "-|>", "lw": 1.0, "shrinkA": 11, "shrinkB": 11, "mutation_scale": 9}
-    cH, cI, cO = "#238b45", "#2171b5", "#54278f"
+    cH, cI, cO = OKABE_ITO["bluish green"], OKABE_ITO["blue"], OKABE_ITO["reddish purple"]
     for l in range(1, L + 1):
         for t in range(1, T + 1):
             src = f"h{t - 1},{l}" if t > 1 else f"one{l}"
             ax.annotate("", xy=pos[f"h{t},{l}"], xytext=pos[src], arrowprops={**arrow, "color": cH})
             (ax_, ay), (bx, _) = pos[src], pos[f"h{t},{l}"]
             if t > 1:
-                ax.text((ax_ + bx) / 2, ay + 0.1, f"$W^{{H,{l}}}$", ha="center", va="bottom", fontsize=8, color=cH)
+                ax.text((ax_ + bx) / 2, ay + 0.1, f"$W^{{H,{l}}}$", ha="center", va="bottom", fontsize=fs, color=cH)
             below = f"h{t},{l - 1}" if l > 1 else f"x{t}"
             ax.annotate("", xy=pos[f"h{t},{l}"], xytext=pos[below], arrowprops={**arrow, "color": cI})
             bx2, by2 = pos[below]
-            ax.text(bx2 + 0.09, by2 + gy / 2, f"$W^{{I,{l}}}$", ha="left", va="center", fontsize=8, color=cI)
+            ax.text(bx2 + 0.09, by2 + gy / 2, f"$W^{{I,{l}}}$", ha="left", va="center", fontsize=fs, color=cI)
     ax.annotate("", xy=pos["y"], xytext=pos[f"h{T},{L}"], arrowprops={**arrow, "color": cO, "shrinkB": 9})
-    ax.text(pos["y"][0] + 0.09, pos["y"][1] - gy / 2, "$W^{O}$", ha="left", va="center", fontsize=8, color=cO)
+    ax.text(pos["y"][0] + 0.09, pos["y"][1] - gy / 2, "$W^{O}$", ha="left", va="center", fontsize=fs, color=cO)
 
     names = list(pos)
     kinds = {
@@ -694,24 +732,27 @@ def draw_computation_graph(L: int, T: int, *, ax=None, title: str | None = None)
         if kinds[n] == "h":
             ax.text(px, py, r"$\odot$", ha="center", va="center", fontsize=13, zorder=4)
             t, l = n[1:].split(",")
-            ax.text(px + 0.2, py - 0.2, f"$h^{{{t},{l}}}$", ha="left", va="top", fontsize=7.5, zorder=4, color="0.2")
+            ax.text(
+                px + 0.2, py - 0.2, f"$h^{{{t},{l}}}$", ha="left", va="top", fontsize=0.9 * fs, zorder=4, color="0.2"
+            )
         elif kinds[n] == "x":
-            ax.text(px, py, f"$x^{{{n[1:]}}}$", ha="center", va="center", fontsize=9, zorder=4)
+            ax.text(px, py, f"$x^{{{n[1:]}}}$", ha="center", va="center", fontsize=fs, zorder=4)
         elif kinds[n] == "one":
-            ax.text(px, py, r"$\mathbf{1}$", ha="center", va="center", fontsize=8, zorder=4)
+            ax.text(px, py, r"$\mathbf{1}$", ha="center", va="center", fontsize=fs, zorder=4)
         else:
-            ax.text(px, py, "$y$", ha="center", va="center", fontsize=10, zorder=4)
+            ax.text(px, py, "$y$", ha="center", va="center", fontsize=fs, zorder=4)
     for l in range(1, L + 1):
-        ax.text(-0.25 * gx, l * gy, f"layer {l}", ha="right", va="center", fontsize=8, color="0.35")
-    ax.text(-0.25 * gx, 0, "input", ha="right", va="center", fontsize=8, color="0.35")
+        ax.text(-0.25 * gx, l * gy, f"layer {l}", ha="right", va="center", fontsize=fs, color="0.35")
+    ax.text(-0.25 * gx, 0, "input", ha="right", va="center", fontsize=fs, color="0.35")
     for t in range(1, T + 1):
-        ax.text(t * gx, -0.55, f"$t={t}$", ha="center", va="top", fontsize=8, color="0.35")
+        ax.text(t * gx, -0.55, f"$t={t}$", ha="center", va="top", fontsize=fs, color="0.35")
     ax.set_xlim(-0.95 * gx, (T + 0.6) * gx)
     ax.set_ylim(-0.95, (L + 1) * gy + 0.4)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(
-        title if title is not None else f"{'shallow' if L == 1 else 'deep'} RAC, L = {L}, T = {T}", fontsize=10
+        title if title is not None else f"{'shallow' if L == 1 else 'deep'} RAC, $L = {L}$, $T = {T}$",
+        fontsize=1.1 * fs,
     )
     return fig, ax
 
@@ -729,31 +770,46 @@ def computation_graph_figure(T: int = 4, depths=(1, 3)):
 
     depths = tuple(depths)
     widths = [1.0] * len(depths)
-    fig, axes = plt.subplots(
-        1,
-        len(depths),
-        figsize=(1.35 * T * len(depths) + 2.5, 1.2 * max(depths) + 2.6),
-        layout="constrained",
-        gridspec_kw={"width_ratios": widths},
-    )
-    axes = [axes] if len(depths) == 1 else list(axes)
-    for ax, L in zip(axes, depths, strict=True):
-        draw_computation_graph(L, T, ax=ax)
-    fig.suptitle(
-        r"Recurrent arithmetic circuit: $h^{t,l} = (W^{H,l} h^{t-1,l}) \odot (W^{I,l} h^{t,l-1})$, "
-        r"$y = W^{O} h^{T,L}$",
-        fontsize=10,
-    )
+    with house_style():
+        fig, axes = plt.subplots(
+            1,
+            len(depths),
+            figsize=(1.35 * T * len(depths) + 2.5, 1.2 * max(depths) + 2.6),
+            layout="constrained",
+            gridspec_kw={"width_ratios": widths},
+        )
+        axes = [axes] if len(depths) == 1 else list(axes)
+        for ax, L in zip(axes, depths, strict=True):
+            draw_computation_graph(L, T, ax=ax)
+        fig.suptitle(
+            r"Recurrent arithmetic circuit: $h^{t,l} = (W^{H,l} h^{t-1,l}) \odot (W^{I,l} h^{t,l-1})$, "
+            r"$y = W^{O} h^{T,L}$",
+            fontsize=1.2 * FONT_SIZE,
+        )
     return fig, axes
 
 
-def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str | None = None):
-    """Several RAC tensor networks stacked vertically, each with its Start-End min-cut.
+def network_figure(
+    specs, *, cut: bool = True, engine: str = "auto", title: str | None = None, font_size: float = FONT_SIZE
+):
+    """Several RAC tensor networks stacked vertically, each with its Start-End min-cut, at one common scale.
+
+    Every panel is drawn at the same points per layout unit (the smallest its panels' natural scales allow) and the
+    same ``font_size``, so nodes, lines and labels match from one panel to the next; each panel's title sits in a
+    band of its own above it, and the legend goes under the last panel.
 
     Parameters
     ----------
     specs : sequence of mappings
         ``{"M", "R", "L", "T", "domain"}`` per panel (``domain`` defaults to ``"continuous"``).
+    cut : bool
+        Draw each panel's min-cut.
+    engine : str
+        Min-cut engine (`tnrnn.cuts.min_cut`).
+    title : str, optional
+        A title above every panel.
+    font_size : float
+        Points of every label (`draw_network`).
 
     Returns
     -------
@@ -768,40 +824,56 @@ def network_figure(specs, *, cut: bool = True, engine: str = "auto", title: str 
     from tnrnn.build import build_network
     from tnrnn.cuts import min_cut
 
-    drawn, sizes = [], []
+    fs = check_drawing_size(None, None, font_size)[2]
+    drawn = []
     for spec in specs:
         if not isinstance(spec, Mapping):
             raise ArgumentError("specs", spec, "mappings with keys M, R, L, T (and domain)")
         g = build_network(spec["M"], spec["R"], spec["L"], spec["T"], domain=spec.get("domain", "continuous"))
         c = min_cut(g, engine=engine) if cut else None
-        # each panel at the size `draw_network` would give it alone (the legend only under the last one)
-        sizes.append(figure_size(drawing_layout(g), legend=len(drawn) == len(specs) - 1, title=True))
-        drawn.append((g, c))
-    fig, axes = plt.subplots(
-        len(specs),
-        1,
-        figsize=(max(w for w, _ in sizes), sum(h for _, h in sizes) + (0.4 if title else 0.0)),
-        layout="constrained",
-        gridspec_kw={"height_ratios": [h for _, h in sizes]},
-    )
-    axes = [axes] if len(specs) == 1 else list(axes)
-    for i, (ax, spec, (g, c)) in enumerate(zip(axes, specs, drawn, strict=True)):
-        L, T = spec["L"], spec["T"]
-        dom = spec.get("domain", "continuous")
-        if L == 1:
-            kind = "shallow RAC = matrix product state"
-        elif dom == "onehot":
-            kind = f"deep RAC, L = {L}: copies of each input joined by a copy tensor"
-        else:
-            kind = f"deep RAC, L = {L}: tree of copies"
-        draw_network(
-            g,
-            cut=c,
-            ax=ax,
-            legend=i == len(specs) - 1,
-            title=(f"{kind}   (M = {spec['M']}, R = {spec['R']}, T = {T}, {dom} inputs; {g.n_nodes} nodes)"),
-        )
-        ax.tnrnn_graph, ax.tnrnn_cut = g, c
-    if title:
-        fig.suptitle(title, fontsize=11)
+        drawn.append((g, c, drawing_layout(g, unit=UNIT_PER_FONT * fs / 72)))
+    if not drawn:
+        raise ArgumentError("specs", specs, "at least one mapping with keys M, R, L, T (and domain)")
+    last = len(drawn) - 1
+    n_legend = len({r for g, _, _ in drawn for r in g.roles if r != "input"}) + 4 + bool(cut)
+    # the common scale: the smallest natural unit of the panels, in points
+    unit = 72 * min(drawing_scale(lay, font_size=fs).unit for _, _, lay in drawn)
+    boxes = []
+    for g, _, lay in drawn:
+        labels = lay.kind != "radial"
+        _, sx, _, sy = _spans(g, lay, labels, unit, fs)
+        boxes.append((sx * unit / 72, sy * unit / 72))
+    width = max(w for w, _ in boxes)
+    cols, legend_in = legend_box(n_legend, width, fs)
+    width = max(width, min(cols, n_legend) * 22.5 * fs / 72 * 0.8)
+    band = 2.6 * fs / 72  # each panel's title
+    sup = 2.2 * fs / 72 if title else 0.0
+    height = sup + sum(band + h for _, h in boxes) + legend_in
+    with house_style():
+        fig = plt.figure(figsize=(width, height))
+        axes, top = [], height - sup
+        for w, h in boxes:
+            top -= band + h
+            axes.append(fig.add_axes([(width - w) / 2 / width, top / height, w / width, h / height]))
+        for i, (ax, spec, (g, c, _)) in enumerate(zip(axes, specs, drawn, strict=True)):
+            L, T = spec["L"], spec["T"]
+            dom = spec.get("domain", "continuous")
+            if L == 1:
+                kind = "shallow RAC = matrix product state"
+            elif dom == "onehot":
+                kind = f"deep RAC, $L = {L}$: copies of each input joined by a copy tensor"
+            else:
+                kind = f"deep RAC, $L = {L}$: tree of copies"
+            sizes = f"$M = {spec['M']}$, $R = {spec['R']}$, $T = {T}$"
+            draw_network(
+                g,
+                cut=c,
+                ax=ax,
+                legend=i == last,
+                title=f"{kind}   ({sizes}, {_DOMAIN_WORDS.get(dom, dom)} inputs; {g.n_nodes} nodes)",
+                font_size=fs,
+            )
+            ax.tnrnn_graph, ax.tnrnn_cut = g, c
+        if title:
+            fig.suptitle(title, fontsize=1.2 * fs, y=1 - 0.4 * sup / height)
     return fig, axes

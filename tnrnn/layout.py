@@ -34,6 +34,7 @@ __all__ = [
     "DrawingScale",
     "drawing_scale",
     "figure_size",
+    "legend_box",
     "DrawingLayout",
     "computation_graph_layout",
     "drawing_layout",
@@ -63,7 +64,7 @@ EXTRA_HEIGHT = 5.6
 #: clearly closer to the target
 FOLD_COST = 0.2
 #: layout units left of the network for the row names (at the natural scale) and right of it for the output leg
-ROW_NAMES_WIDTH, RIGHT_MARGIN = 5.6, 1.6
+ROW_NAMES_WIDTH, RIGHT_MARGIN = 5.6, 1.8
 
 
 def _adjacency(graph, keep):
@@ -313,7 +314,7 @@ def drawing_layout(
         return w / (k * band_h + (k - 1) * 3.0 + 2.0 + extra_height)
 
     # the number of bands: enough to respect the maximum width, then the one closest to the target ratio
-    need = min(math.ceil(width / max_units), len(cuts) + 1)
+    need = max(1, min(math.ceil(width / max_units), len(cuts) + 1))
     best = min(range(need, len(cuts) + 2), key=lambda k: abs(math.log(ratio(k) / aspect)) + FOLD_COST * (k - 1))
     if best == 1:
         return straight
@@ -413,7 +414,7 @@ class DrawingScale:
     legend_cols: int
 
 
-def _legend_box(n_entries: int, width: float, font_size: float) -> tuple[int, float]:
+def legend_box(n_entries: int, width: float, font_size: float) -> tuple[int, float]:
     """``(columns, height in inches)`` of a legend of ``n_entries`` under a drawing ``width`` inches wide.
 
     A column is as wide as the longest entry of a network's legend (about 3.1 inches at 10 pt); the legend may
@@ -449,7 +450,7 @@ def drawing_scale(
     if lay.kind == "radial":
         side = 9.0 * fs / FONT_SIZE if width is None and height is None else None
         w = width if width is not None else side if side is not None else height
-        cols, legend_in = _legend_box(legend_entries, w, fs)
+        cols, legend_in = legend_box(legend_entries, w, fs)
         h = height if height is not None else min(w, side or w) + legend_in + title_in
         x0, x1, y0, y1 = lay.extent
         span = max(x1 - x0, y1 - y0) + 2.0
@@ -464,18 +465,18 @@ def drawing_scale(
     if width is None and height is None:
         unit *= min(2.0, max(1.0, 6.0 / (units_w(unit) * unit)))
         w = units_w(unit) * unit
-        cols, legend_in = _legend_box(legend_entries, w, fs)
+        cols, legend_in = legend_box(legend_entries, w, fs)
         return DrawingScale(w, units_h * unit + legend_in + title_in, unit, cols)
     for _ in range(3):  # the unit that fills the asked size (the row names' share depends on it)
         fits = []
         if width is not None:
             fits.append(width / units_w(unit))
         if height is not None:
-            cols, legend_in = _legend_box(legend_entries, width or units_w(unit) * unit, fs)
+            cols, legend_in = legend_box(legend_entries, width or units_w(unit) * unit, fs)
             fits.append(max(0.05, height - legend_in - title_in) / units_h)
         unit = max(1e-3, min(fits))
     w = width if width is not None else units_w(unit) * unit
-    cols, legend_in = _legend_box(legend_entries, w, fs)
+    cols, legend_in = legend_box(legend_entries, w, fs)
     h = height if height is not None else units_h * unit + legend_in + title_in
     return DrawingScale(w, h, unit, cols)
 
