@@ -22,14 +22,36 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEEDS_RESULTS = {"memory_accuracy", "linear_experiments"}
 
 
+#: what the quick run saw of every figure before it was saved: name -> texts showing raw TeX, font sizes
+SEEN = {}
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """One ``tnrnn figures --quick --json`` run (in process), with an empty results folder."""
+    """One ``tnrnn figures --quick --json`` run (in process), with an empty results folder.
+
+    Every figure is inspected as it is saved (`SEEN`): its texts that show raw TeX outside mathtext
+    (`tnrnn.style.unrendered_maths`) and the sizes of its texts.
+    """
+    import tnrnn.figures
+    from tnrnn.style import unrendered_maths
+
+    save = tnrnn.figures._save
+
+    def inspecting_save(fig, out_dir, name, **kw):
+        from matplotlib.text import Text
+
+        texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+        SEEN[name] = {"raw": unrendered_maths(fig), "sizes": [t.get_fontsize() for t in texts]}
+        return save(fig, out_dir, name, **kw)
+
     out = tmp_path_factory.mktemp("figs")
     empty = tmp_path_factory.mktemp("results")
     buf, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
-        code = cli.main(["figures", "--out", str(out), "--quick", "--json", "--results", str(empty)])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tnrnn.figures, "_save", inspecting_save)
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
+            code = cli.main(["figures", "--out", str(out), "--quick", "--json", "--results", str(empty)])
     assert code == 0
     return out, json.loads(buf.getvalue()), err.getvalue()
 
@@ -54,6 +76,38 @@ def test_every_figure_is_written_as_png_and_pdf(quick_run):
         with open(files[0] if files[0].endswith(".png") else files[1], "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
         assert made[name] and FIGURES[name].caption
+
+
+def test_every_figure_writes_its_maths_as_mathtext(quick_run):
+    """No label of any figure shows raw TeX (``M^{T/2}``, ``σ_C²``, ``β_j``) outside ``$...$``."""
+    _, res, _ = quick_run
+    made = {f["name"] for f in res["figures"]}
+    assert made and {n.split("fig_", 1)[-1] for n in SEEN} >= made - {"memory_accuracy"}
+    for name, seen in SEEN.items():
+        assert seen["raw"] == [], name
+
+
+def test_figure_labels_are_legible(quick_run):
+    """Every text of every figure is at least 8 pt at the saved size (mathtext sub/superscripts aside)."""
+    for name, seen in SEEN.items():
+        assert seen["sizes"] and min(seen["sizes"]) >= 8, name
+
+
+def test_the_maths_check_finds_raw_tex():
+    import matplotlib.pyplot as plt
+
+    from tnrnn.style import unrendered_maths
+
+    fig, ax = plt.subplots()
+    ax.set_title("rank $\\leq M^{T/2}$")  # mathtext: fine
+    ax.set_xlabel("lag $j$")
+    assert unrendered_maths(fig) == []
+    for raw in ("M^{T/2}", "σ_C² = 1", "β_j² / β_0²", "W^H u", "(a + b)^2", "rank ≤ 2^135", "L_j − L_j(0)"):
+        ax.set_ylabel(raw)
+        assert unrendered_maths(fig) == [raw], raw
+    ax.set_ylabel("file ses_gru_capacity.json, 5 seeds")  # an underscore in a name is not maths
+    assert unrendered_maths(fig) == []
+    plt.close(fig)
 
 
 def test_missing_results_are_reported_not_faked(quick_run):

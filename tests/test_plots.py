@@ -56,18 +56,45 @@ def test_rank_vs_T_lines_are_the_closed_forms():
     M, R = 2, 3
     _, ax = plot_rank_vs_T(M, R, exact_T={}, T_max=8)
     Ts = [2, 4, 6, 8]
-    ys = {tuple(int(v) for v in ln.get_ydata()) for ln in ax.lines if list(ln.get_xdata()) == Ts}
-    assert tuple(shallow_rank(M, R, T) for T in Ts) in ys
-    assert tuple(depth2_lower_bound(M, R, T) for T in Ts) in ys
-    assert tuple(conjectured_lower_bound(M, R, 3, T) for T in Ts) in ys
-    assert tuple(state_upper_bound(R, 3, T) for T in Ts) in ys
-    assert tuple(start_end_min_cut(M, R, 2, T).bound for T in Ts) in ys
-    styles = {ln.get_linestyle() for ln in ax.lines}
-    assert {"-", ":", "-.", "--"} <= styles
-    # two legends: depth colours and the kind of every line (theorem, bound, conjecture, measurement)
-    texts = [t.get_text() for leg in [ax.get_legend(), *[a for a in ax.artists]] for t in leg.get_texts()]
-    for word in ("theorem", "conjecture", "proven", "measurement"):
+
+    def ys(gid):
+        return tuple(int(v) for v in _line(ax, gid).get_ydata())
+
+    assert ys("lower-L1") == tuple(shallow_rank(M, R, T) for T in Ts)
+    assert ys("lower-L2") == tuple(depth2_lower_bound(M, R, T) for T in Ts)
+    assert ys("lower-L3") == tuple(conjectured_lower_bound(M, R, 3, T) for T in Ts)
+    # the upper line: the smallest of the state, degree and min-cut bounds, recomputed here
+    for L in (2, 3):
+        want = tuple(
+            min(min(proven_upper_bounds(M, R, L, T, domain="continuous").values()), start_end_min_cut(M, R, L, T).bound)
+            for T in Ts
+        )
+        assert ys(f"upper-L{L}") == want
+        assert want[-1] < start_end_min_cut(M, R, L, 8).bound  # a closed form beats the min-cut here
+    assert ys("upper-L2")[-1] == state_upper_bound(R, 2, 8)
+    assert not [ln for ln in ax.lines if ln.get_gid() == "upper-L1"]  # L = 1: the theorem's value is exact
+    # three line styles only: theorem (solid), conjecture (dotted), upper bound (dashed)
+    assert {_line(ax, g).get_linestyle() for g in ("lower-L1", "lower-L2", "lower-L3", "upper-L2")} == {"-", ":", "--"}
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    for word in ("theorem", "conjecture", "proven", "one-hot", "continuous"):
         assert any(word in t for t in texts), word
+
+
+def test_rank_vs_T_depths_differ_in_colour_and_marker_and_stay_in_frame():
+    M = R = 2
+    exact = {(L, d): [2, 4, 6] for L in (1, 2, 3) for d in ("continuous", "onehot")}
+    _, ax = plot_rank_vs_T(M, R, exact_T=exact, T_max=12)
+    markers = {L: _line(ax, f"measured-L{L}-continuous").get_marker() for L in (1, 2, 3)}
+    colours = {L: _line(ax, f"measured-L{L}-continuous").get_color() for L in (1, 2, 3)}
+    assert len(set(markers.values())) == 3 and len(set(colours.values())) == 3
+    for L in (1, 2, 3):  # the one-hot markers: the same shape, open
+        oh = _line(ax, f"measured-L{L}-onehot")
+        assert oh.get_marker() == markers[L] and oh.get_markerfacecolor() in ("white", (1.0, 1.0, 1.0, 1.0))
+    # every upper bound is inside the frame over the measured range (was: the L = 3 lines left it at once)
+    top = ax.get_ylim()[1]
+    for L in (2, 3):
+        line = _line(ax, f"upper-L{L}")
+        assert all(y < top for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True) if x <= 6)
 
 
 def test_measured_ranks_cache_is_shared():
@@ -128,3 +155,70 @@ def test_bad_bound_name():
 
     with pytest.raises(ArgumentError, match="bound"):
         rank_ratio_table(2, 2, depths=(1,), T_values=(2,), bound="tight")
+
+
+# --- memory plots: a single length, one seed ------------------------------------------------------------------
+
+
+def _one_length(seeds=None):
+    """The committed SES results cut down to their first length (and ``seeds``), analysis recomputed."""
+    import json
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results", "ses.json")
+    if not os.path.exists(path):
+        pytest.skip("results/ses.json not committed")
+    with open(path) as fh:
+        res = json.load(fh)
+    v = res["values"][0]
+    seeds = res["seeds"] if seeds is None else seeds
+    res.update(
+        values=[v],
+        seeds=seeds,
+        runs=[r for r in res["runs"] if r[res["sweep"]] == v and r["seed"] in seeds],
+        baselines={str(v): res["baselines"][str(v)]},
+        analysis=None,
+        summary=None,
+    )
+    return res, v
+
+
+def test_memory_plot_of_one_length_centres_it_and_draws_its_chance_line():
+    """Was: the points at the frame's edges and a "chance" legend entry for a line that was not drawn."""
+    from tnrnn.plots import plot_memory_accuracy
+
+    res, v = _one_length()
+    fig, ax = plot_memory_accuracy(res)
+    lo, hi = ax.get_xlim()
+    xs = [x for ln in ax.lines for x in np.atleast_1d(ln.get_xdata()) if ln.get_transform() == ax.transData]
+    assert lo < min(xs) and max(xs) < hi
+    assert min(xs) - lo > 0.2 * (hi - lo) and hi - max(xs) > 0.2 * (hi - lo)  # well inside, not at the edges
+    (chance,) = [ln for ln in ax.lines if ln.get_label().startswith("chance")]
+    assert list(chance.get_ydata()) == [res["baselines"][str(v)]["accuracy"]] * 2
+    x0, x1 = chance.get_xdata()
+    assert (x0, x1) == (0, 1) and chance.get_transform() != ax.transData  # across the whole axes
+
+
+def test_memory_title_counts_seeds_in_the_singular():
+    from tnrnn.plots import plot_memory_accuracy
+
+    res, _ = _one_length(seeds=[0])
+    _, ax = plot_memory_accuracy(res)
+    assert "1 seed," in ax.get_title() and "1 seeds" not in ax.get_title()
+
+
+def test_lag_weights_mark_no_peak_where_weights_grow_and_say_why_a_lag_is_missing():
+    """ρ² >= 1: no peak marker at the truncation J (the weights grow without bound); a 1 %-memory lag beyond J is
+    written in the legend instead of being silently dropped."""
+    from tnrnn.linear import memory_lag
+    from tnrnn.plots import plot_lag_weights
+
+    J = 30
+    _, ax = plot_lag_weights((0.5, 0.81, 1.0), J=J)
+    stars = [ln for ln in ax.lines if ln.get_marker() == "*" and len(ln.get_xdata()) == 1]
+    assert sorted(int(ln.get_xdata()[0]) for ln in stars) == [0, 3]  # ρ² = 0.5 and 0.81 only, none at J
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("= 1$" in t and "without bound" in t for t in labels)
+    assert any(f"1 %-memory lag {memory_lag(rho2=0.81)} > {J}" in t for t in labels)
+    bars = [ln for ln in ax.lines if ln.get_marker() == "|" and len(ln.get_xdata()) == 1]
+    assert [int(ln.get_xdata()[0]) for ln in bars] == [memory_lag(rho2=0.5)]

@@ -9,7 +9,8 @@ Figures that read a results file of an experiment (``results/*.json``: the memor
 linear-RNN experiments of `tnrnn.linear`) are left out with a message when the file is missing; no placeholder
 picture is ever written.
 
-matplotlib is imported lazily; nothing here changes global rcParams or the backend.
+Every figure is drawn in the house style of `tnrnn.style` (the ``styled`` decorator: an ``rc_context``, so
+nothing here changes global rcParams or the backend); a new figure does the same. matplotlib is imported lazily.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from tnrnn._io import atomic_savefig, check_output_dir
 from tnrnn._types import ArgumentError
+from tnrnn.style import FONT_SIZE, styled
 
 __all__ = ["FIGURES", "FigureUnavailable", "make_figures", "figure_names", "run_script", "DPI"]
 
@@ -68,6 +70,7 @@ def _save(fig, out_dir: str, name: str, *, tight: bool = False) -> list[str]:
 # diagrams
 
 
+@styled
 def fig_computation_graph(out_dir, quick=False, **context) -> list[str]:
     """F1: unrolled computation graphs of a shallow (L = 1) and a deep (L = 3) RAC over T = 4 steps."""
     from tnrnn.draw import computation_graph_figure
@@ -76,14 +79,16 @@ def fig_computation_graph(out_dir, quick=False, **context) -> list[str]:
     return _save(fig, out_dir, "fig_computation_graph")
 
 
+@styled
 def fig_tn_shallow_deep(out_dir, quick=False, **context) -> list[str]:
-    """F3/F4: the shallow RAC as an MPS (T = 6) and the depth-2 tree of copies (T = 4), with min-cuts."""
+    """F3/F4: the shallow RAC as an MPS and the depth-2 tree of copies, both at T = 4, with min-cuts."""
     from tnrnn.draw import network_figure
 
-    fig, _ = network_figure([dict(M=3, R=2, L=1, T=6), dict(M=3, R=2, L=2, T=4)])
+    fig, _ = network_figure([dict(M=3, R=2, L=1, T=4), dict(M=3, R=2, L=2, T=4)])
     return _save(fig, out_dir, "fig_tn_shallow_deep", tight=True)
 
 
+@styled
 def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
     """F4: the depth-3 tree of copies (T = 4, 123 nodes) with its min-cut."""
     from tnrnn.draw import network_figure
@@ -92,6 +97,7 @@ def fig_tn_depth3(out_dir, quick=False, **context) -> list[str]:
     return _save(fig, out_dir, "fig_tn_depth3", tight=True)
 
 
+@styled
 def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
     """The depth-3 network at T = 10 (1076 nodes) in the compact radial drawing, with its min-cut."""
     from tnrnn.draw import network_figure
@@ -100,6 +106,7 @@ def fig_tn_large(out_dir, quick=False, **context) -> list[str]:
     return _save(fig, out_dir, "fig_tn_large", tight=True)
 
 
+@styled
 def fig_tn_onehot(out_dir, quick=False, **context) -> list[str]:
     """The depth-2 network for a discrete alphabet: the copies of each input joined by one copy tensor."""
     from tnrnn.draw import network_figure
@@ -200,6 +207,7 @@ def _prefill_ranks(context, M, R, cases) -> None:
             ranks[key] = cached_separation_rank(M, R, L, T, domain=domain, cache=cache).rank
 
 
+@styled
 def fig_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     """F5: Start-End separation rank against T for L = 1, 2, 3 at M = R = 2, 3, 4: measurements and bounds."""
     import matplotlib.pyplot as plt
@@ -208,21 +216,22 @@ def fig_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
 
     sizes = (2, 3, 4)
     T_max = 12 if quick else 24
-    fig, axes = plt.subplots(1, len(sizes), figsize=(5.0 * len(sizes), 5.4), layout="constrained")
+    fig, axes = plt.subplots(1, len(sizes), figsize=(5.2 * len(sizes), 5.6), layout="constrained")
     for ax, n in zip(axes, sizes, strict=True):
         exact_T = {key: list(range(2, v[1 if quick else 0] + 1, 2)) for key, v in RANK_T_MAX[n].items()}
         _prefill_ranks(context, n, n, [(L, d, T) for (L, d), Ts in exact_T.items() for T in Ts])
         cache = _rank_cache(context)
         plot_rank_vs_T(n, n, exact_T=exact_T, T_max=T_max, ranks=cache, ax=ax, legend=False)
-    fig.legend(handles=rank_legend_handles((1, 2, 3)), loc="outside lower center", ncols=5, fontsize=8.5, frameon=False)
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+    fig.legend(handles=rank_legend_handles((1, 2, 3)), loc="outside lower center", ncols=3, frameon=False)
     fig.suptitle(
-        "Start-End separation rank of RACs: exact values (markers) against the theorems, the proven "
-        "bounds and the conjecture (lines)",
-        fontsize=11,
+        "Start-End separation rank of RACs: exact values (markers) between the proven and conjectured bounds (lines)"
     )
     return _save(fig, out_dir, "fig_rank_vs_T")
 
 
+@styled
 def fig_rank_ratio(out_dir, quick=False, **context) -> list[str]:
     """Heat maps of exact rank ÷ bound over (L, domain) and T: where each bound is tight, where it fails."""
     import matplotlib.pyplot as plt
@@ -231,7 +240,7 @@ def fig_rank_ratio(out_dir, quick=False, **context) -> list[str]:
 
     grid = RATIO_GRID[bool(quick)]
     n_rows = len(grid)
-    fig, axes = plt.subplots(n_rows, 3, figsize=(15.5, 3.9 * n_rows + 0.4), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(n_rows, 3, figsize=(17.0, 4.2 * n_rows + 0.5), layout="constrained", squeeze=False)
     for row, (n, T_values, skip) in zip(axes, grid, strict=True):
         cases = [
             (L, d, T) for L in (1, 2, 3) for d in ("continuous", "onehot") for T in T_values if (L, d, T) not in skip
@@ -242,10 +251,9 @@ def fig_rank_ratio(out_dir, quick=False, **context) -> list[str]:
             plot_rank_ratio(
                 n, n, bound=bound, T_values=T_values, skip=skip, ranks=cache, ax=ax, colorbar=bound == RATIO_BOUNDS[-1]
             )
-        row[0].set_ylabel(f"M = R = {n}", fontsize=10, weight="bold")
+        row[0].set_ylabel(f"$M = R = {n}$", weight="bold")
     fig.suptitle(
-        "Exact Start-End rank ÷ bound  (=: bound attained;  ✗: a lower bound the rank falls below;  n/c: not computed)",
-        fontsize=11,
+        "Exact Start-End rank ÷ bound  (=: bound attained;  ✗: a lower bound the rank falls below;  n/c: not computed)"
     )
     return _save(fig, out_dir, "fig_rank_ratio")
 
@@ -256,14 +264,15 @@ CELLS_T_MAX = {("quad", 2, "continuous"): (6, 4)}
 CELLS_T_DEFAULT = (10, 6)
 
 
+@styled
 def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     """Start-End rank against T of five cells (RAC, bilinear, MI, quad, linear) at depth 1 and 2, M = R = 2."""
     import matplotlib.pyplot as plt
 
-    from tnrnn.plots import CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
+    from tnrnn.plots import CELL_INPUTS, CELL_STYLE, cells_legend_handles, plot_cells_rank_vs_T
 
     T_max = CELLS_T_DEFAULT[1 if quick else 0]
-    fig, axes = plt.subplots(2, 2, figsize=(12.0, 9.6), layout="constrained", sharey="row")
+    fig, axes = plt.subplots(2, 2, figsize=(13.0, 10.0), layout="constrained", sharey="row")
     cache = _rank_cache(context)
     for row, d in zip(axes, ("continuous", "onehot"), strict=True):
         for ax, L in zip(row, (1, 2), strict=True):
@@ -274,11 +283,16 @@ def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
             plot_cells_rank_vs_T(L, d, exact_T=exact_T, T_max=T_max, ranks=cache, ax=ax, legend=False)
             if L == 2:
                 ax.set_ylabel("")
-    fig.legend(handles=cells_legend_handles(), loc="outside lower center", ncols=5, fontsize=8, frameon=False)
+    fig.legend(
+        handles=cells_legend_handles(),
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+        title=CELL_INPUTS,
+    )
     fig.suptitle(
         "Which cells carry information from the Start to the End of a sequence: exact Start-End separation ranks "
-        "(markers) and proven upper bounds (dashed)",
-        fontsize=10.5,
+        "(markers) and proven upper bounds (dashed)"
     )
     return _save(fig, out_dir, "fig_cells_rank_vs_T")
 
@@ -301,10 +315,13 @@ def _frontier_records(context, cell: str = "rac") -> tuple[list[dict], str]:
     )
 
 
-#: colours of the frontier figure by status
-FRONTIER_COLORS = {"proven": "#7fc97f", "lower-bound": "#fdc086", "partial": "#bdbdbd"}
+#: colours of the frontier figure by status: light tints of the house palette's bluish green and orange, far apart
+#: in grey-scale (luminance 0.68 and 0.90); partial cells are also hatched (`FRONTIER_HATCH`)
+FRONTIER_COLORS = {"proven": "#6fc0a3", "lower-bound": "#fbe3b0", "partial": "#d9d9d9"}
+FRONTIER_HATCH = {"partial": "///"}
 
 
+@styled
 def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
     """The rank atlas's frontier: every computed Start-End rank for L <= 4, M, R in {2, 3, 4}, both domains."""
     import matplotlib.pyplot as plt
@@ -323,7 +340,7 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
     fig, axes = plt.subplots(
         len(Ls),
         len(domains),
-        figsize=(panel_w * len(domains) + 0.8, 0.3 * len(pairs) * len(Ls) + 1.6),
+        figsize=(panel_w * len(domains) + 1.2, 0.3 * len(pairs) * len(Ls) + 2.2),
         layout="constrained",
         squeeze=False,
     )
@@ -334,7 +351,17 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                     r = cells.get((L, domain, M, R, T))
                     if r is None:
                         continue
-                    ax.add_patch(Rectangle((xi - 0.5, yi - 0.5), 1, 1, color=FRONTIER_COLORS.get(r["status"], "w")))
+                    ax.add_patch(
+                        Rectangle(
+                            (xi - 0.5, yi - 0.5),
+                            1,
+                            1,
+                            fc=FRONTIER_COLORS.get(r["status"], "w"),
+                            ec="0.6",
+                            lw=0,
+                            hatch=FRONTIER_HATCH.get(r["status"]),
+                        )
+                    )
                     fails = r.get("conjecture_holds") in ("no", "no?")
                     upper = any(
                         b in (r.get("attained") or "") for b in ("state_upper", "degree_upper", "alphabet_upper")
@@ -348,28 +375,25 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                         text,
                         ha="center",
                         va="center",
-                        fontsize=6 if len(text) < 5 else 5,
-                        color="#b2182b" if fails else "black",
+                        fontsize=0.8 * FONT_SIZE,
+                        weight="bold" if fails else "normal",
                     )
             ax.set_xlim(-0.5, len(Ts) - 0.5)
             ax.set_ylim(len(pairs) - 0.5, -0.5)
-            ax.set_xticks(range(len(Ts)), [str(T) for T in Ts], fontsize=7)
-            ax.set_yticks(range(len(pairs)), [f"M={M} R={R}" for M, R in pairs], fontsize=7)
-            ax.set_title(f"L = {L}, {domain}", fontsize=9)
-            ax.set_xlabel("T", fontsize=8)
-    handles = [Patch(color=c, label=s) for s, c in FRONTIER_COLORS.items()]
+            ax.set_xticks(range(len(Ts)), [str(T) for T in Ts], fontsize=0.9 * FONT_SIZE)
+            ax.set_yticks(range(len(pairs)), [f"$M={M}$, $R={R}$" for M, R in pairs], fontsize=0.9 * FONT_SIZE)
+            ax.set_title(f"$L = {L}$, {domain}")
+            ax.set_xlabel("$T$")
+            ax.grid(False)
+    handles = [Patch(fc=c, ec="0.6", lw=0, hatch=FRONTIER_HATCH.get(s), label=s) for s, c in FRONTIER_COLORS.items()]
     fig.legend(
         handles=handles,
         loc="outside lower center",
         ncols=3,
-        fontsize=8,
         frameon=False,
-        title="rank status;  ✗: below the depth-L conjecture;  =: a proven upper bound is attained",
-        title_fontsize=8,
+        title="rank status;  ✗: below the depth-$L$ conjecture;  =: a proven upper bound is attained",
     )
-    fig.suptitle(
-        f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})", fontsize=10
-    )
+    fig.suptitle(f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})")
     return _save(fig, out_dir, "fig_rank_frontier")
 
 
@@ -398,6 +422,7 @@ def _memory_results(results_dir: str) -> list[str]:
     return found
 
 
+@styled
 def fig_memory_accuracy(out_dir, quick=False, **context) -> list[str]:
     """F6: test accuracy against sequence length / delay per depth, beside the largest length solved per seed.
 
@@ -420,6 +445,7 @@ def fig_memory_accuracy(out_dir, quick=False, **context) -> list[str]:
     return out
 
 
+@styled
 def fig_linear_lag_weights(out_dir, quick=False, **context) -> list[str]:
     """Linear RNNs: the analytic lag weights β_j² against the lag j for several ρ² (no results file)."""
     from tnrnn.plots import plot_lag_weights
@@ -435,6 +461,7 @@ def _linear_results(context) -> str:
     return path
 
 
+@styled
 def fig_linear_experiments(out_dir, quick=False, **context) -> list[str]:
     """Linear RNNs: empirical NTK vs width, RNN vs convolution training, test error vs ρ² (results/linear.json)."""
     from tnrnn.linear.experiments import load_results

@@ -6,18 +6,36 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 from __future__ import annotations
 
 from tnrnn._axes import figure_and_axes
+from tnrnn.style import FIGSIZE, FONT_SIZE, GREY, OKABE_ITO, series_style, styled
 
-__all__ = ["CELL_STYLE", "cell_rank", "plot_cells_rank_vs_T", "cells_legend_handles"]
+__all__ = ["CELL_INPUTS", "CELL_STYLE", "cell_rank", "cell_style", "plot_cells_rank_vs_T", "cells_legend_handles"]
 
 #: colour, marker, marker size and legend text of every cell (RAC and bilinear share their ranks: distinct markers
-#: and a small horizontal offset per cell keep coinciding values visible)
+#: and a small horizontal offset per cell keep coinciding values visible). Layer ``l`` reads ``u = h^{t-1,l}`` and
+#: ``v = h^{t,l-1}`` (`tnrnn.cells.polynomial`); a cell missing here is drawn with `cell_style`'s fallback.
 CELL_STYLE = {
-    "rac": ("#1f77b4", "o", 9.0, "RAC  (W^H u) ⊙ (W^I v)"),
-    "bilinear": ("#17becf", "X", 6.5, "bilinear  Σ A[r,i,j] u_i v_j"),
-    "mi": ("#d62728", "D", 5.5, "MI  α⊙a⊙b + β1⊙a + β2⊙b + b"),
-    "quad": ("#9467bd", "s", 5.5, "quad  (W^H u + W^I v + b)^2"),
-    "linear": ("#2ca02c", "^", 6.0, "linear  W^H u + W^I v"),
+    "rac": (OKABE_ITO["blue"], "o", 9.0, r"RAC  $(W^H u) \odot (W^I v)$"),
+    "bilinear": (OKABE_ITO["sky blue"], "X", 6.5, r"bilinear  $h_r = {\sum}_{ij}\, A_{rij}\, u_i v_j$"),
+    "mi": (
+        OKABE_ITO["vermillion"],
+        "D",
+        5.5,
+        r"MI  $\alpha \odot (W^H u) \odot (W^I v) + \beta_1 \odot W^H u + \beta_2 \odot W^I v + b$",
+    ),
+    "quad": (OKABE_ITO["reddish purple"], "s", 5.5, r"quad  $(W^H u + W^I v + b)^{\odot 2}$"),
+    "linear": (OKABE_ITO["bluish green"], "^", 6.0, r"linear  $W^H u + W^I v$"),
 }
+
+#: what ``u`` and ``v`` are in the formulas of `CELL_STYLE` (the title of the cells' legend)
+CELL_INPUTS = r"layer $l$ at step $t$ reads $u = h^{t-1,l}$ and $v = h^{t,l-1}$ ($v = x^t$ for $l = 1$)"
+
+
+def cell_style(cell: str, k: int = 0) -> tuple:
+    """``(colour, marker, marker size, legend text)`` of a cell: `CELL_STYLE`, else series ``k`` of the house style."""
+    if cell in CELL_STYLE:
+        return CELL_STYLE[cell]
+    st = series_style(k)
+    return st["color"], st["marker"], 6.0, cell
 
 
 def cell_rank(cell: str, M: int, R: int, L: int, T: int, domain: str, *, seed: int = 0, ranks=None):
@@ -37,6 +55,7 @@ def _best_bound(cell: str, M: int, R: int, L: int, T: int) -> int:
     return min(cell_upper_bounds(cell, M, R, L, T, domain="continuous").values())
 
 
+@styled
 def plot_cells_rank_vs_T(
     L: int,
     domain: str,
@@ -49,6 +68,7 @@ def plot_cells_rank_vs_T(
     ranks=None,
     ax=None,
     legend=True,
+    cells=None,
 ):
     """Start-End separation rank against ``T`` (log scale) for several cells at depth ``L`` in one input domain.
 
@@ -72,6 +92,8 @@ def plot_cells_rank_vs_T(
     ax : matplotlib Axes, optional
     legend : bool
         Draw the legend (`cells_legend_handles`).
+    cells : sequence of str, optional
+        Registered cell names to draw (default: those of `CELL_STYLE`); each is drawn in `cell_style`.
 
     Returns
     -------
@@ -85,12 +107,14 @@ def plot_cells_rank_vs_T(
     ``M^{T/2}``, the alphabet cap. A marker on its dashed line is a rank *proven* exact. Cells whose last values
     coincide share one label; a small horizontal offset per cell keeps coinciding markers visible.
     """
-    fig, ax = figure_and_axes(ax, figsize=(6.4, 4.8))
+    fig, ax = figure_and_axes(ax, figsize=FIGSIZE)
     Ts = list(range(2, T_max + 1, 2))
     top = 1.0
-    n = len(CELL_STYLE)
+    cells = list(CELL_STYLE) if cells is None else list(cells)
+    n = len(cells)
     ends: dict[tuple[float, int], list[str]] = {}
-    for k, (cell, (color, marker, size, _)) in enumerate(CELL_STYLE.items()):
+    for k, cell in enumerate(cells):
+        color, marker, size, _ = cell_style(cell, k)
         dx = 0.1 * (k - (n - 1) / 2)
         bounds = [_best_bound(cell, M, R, L, T) for T in Ts]
         if domain == "onehot":
@@ -115,43 +139,46 @@ def plot_cells_rank_vs_T(
             gid=f"measured-{cell}-{domain}",
         )
         ends.setdefault((T_list[-1], vals[-1]), []).append(cell)
-    for (T_last, v), cells in ends.items():
+    for (T_last, v), names in ends.items():
         ax.annotate(
-            " = ".join(cells) + f": {v}",
+            " = ".join(names) + f": {v}",
             (T_last + 0.3, v),
             xytext=(4, 0),
             textcoords="offset points",
-            fontsize=7.5,
-            color=CELL_STYLE[cells[0]][0],
+            fontsize=0.9 * FONT_SIZE,
+            color=cell_style(names[0], cells.index(names[0]))[0],
             va="center",
             weight="bold",
         )
     if domain == "onehot":
-        ax.plot(Ts, [M ** (T // 2) for T in Ts], ":", color="0.45", lw=1.4, zorder=0)
+        ax.plot(Ts, [M ** (T // 2) for T in Ts], ":", color=GREY, lw=1.4, zorder=0)
     ax.set_yscale("log")
     ax.set_ylim(1.0, top * 6)
     ax.set_xticks(Ts)
     ax.set_xlim(1.5, T_max + 2.8)
-    ax.set_xlabel("sequence length T")
+    ax.set_xlabel("sequence length $T$")
     ax.set_ylabel("Start-End separation rank")
-    inputs = "continuous inputs" if domain == "continuous" else "one-hot inputs (alphabet of M symbols)"
-    sizes = f"M = R = {M}" if M == R else f"M = {M}, R = {R}"
-    ax.set_title(f"depth L = {L}, {inputs}  ({sizes})", fontsize=9.5)
-    ax.grid(True, which="major", alpha=0.25)
+    inputs = "continuous inputs" if domain == "continuous" else "one-hot inputs (alphabet of $M$ symbols)"
+    sizes = f"$M = R = {M}$" if M == R else f"$M = {M}$, $R = {R}$"
+    ax.set_title(f"depth $L = {L}$, {inputs}  ({sizes})")
     if legend:
-        ax.legend(handles=cells_legend_handles(), fontsize=7.5, loc="upper left", frameon=False)
+        ax.legend(handles=cells_legend_handles(cells), fontsize=0.8 * FONT_SIZE, loc="upper left", frameon=False)
     return fig, ax
 
 
-def cells_legend_handles():
+def cells_legend_handles(cells=None):
     """Legend handles: one per cell (colour and marker), then the line styles of the two domains and the bounds."""
     from matplotlib.lines import Line2D
 
-    out = [Line2D([], [], color=c, marker=m, ms=s, mfc=c, lw=1.3, label=text) for c, m, s, text in CELL_STYLE.values()]
+    cells = list(CELL_STYLE) if cells is None else list(cells)
+    out = [
+        Line2D([], [], color=c, marker=m, ms=s, mfc=c, lw=1.3, label=text)
+        for c, m, s, text in (cell_style(cell, k) for k, cell in enumerate(cells))
+    ]
     out += [
         Line2D([], [], color="0.2", marker="o", mfc="0.2", lw=1.3, label="exact rank, continuous inputs"),
         Line2D([], [], color="0.2", marker="o", mfc="white", ls=":", lw=1.3, label="exact rank, one-hot inputs"),
         Line2D([], [], color="0.2", ls="--", lw=1.0, label="smallest proven upper bound (cell colour)"),
-        Line2D([], [], color="0.45", ls=":", lw=1.4, label="M^{T/2}: alphabet cap (one-hot)"),
+        Line2D([], [], color=GREY, ls=":", lw=1.4, label="$M^{T/2}$: alphabet cap (one-hot)"),
     ]
     return out

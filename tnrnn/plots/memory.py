@@ -6,6 +6,7 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 from __future__ import annotations
 
 from tnrnn._axes import figure_and_axes
+from tnrnn.style import FONT_SIZE, GREY, PALETTE, plural, series_style, styled
 
 __all__ = ["plot_memory_accuracy", "plot_memory_solved", "save_memory_accuracy"]
 
@@ -23,13 +24,14 @@ def _memory_setup(results):
 def _memory_title(res) -> str:
     task_name = "Start-End Similarity" if res["task"] == "ses" else "Copying Memory"
     s = res["task_settings"]
-    detail = f"n={s['n']}, m={s['m']}" if res["task"] == "ses" else f"n={s['n']}, M_c={s['M_c']}"
+    detail = f"$n = {s['n']}$, $m = {s['m']}$" if res["task"] == "ses" else f"$n = {s['n']}$, $M_c = {s['M_c']}$"
     cfg = res["train_config"]
     sched = cfg.get("schedule", "patience")
     tuned = "lr tuned per depth" if res.get("protocol", {}).get("tuned") else f"lr {cfg['lr']:g}"
     cell = {"scornn": "scoRNN", "rnn": "tanh RNN"}.get(res["cell"], res["cell"].upper())
     title = (
-        f"{task_name}, {cell} cells ({detail}; {len(res['seeds'])} seeds, ≤{cfg['max_steps']} steps, {sched}, {tuned})"
+        f"{task_name}, {cell} cells ({detail}; {plural(len(res['seeds']), 'seed')}, ≤ {cfg['max_steps']} steps, "
+        f"{sched}, {tuned})"
     )
     if res.get("partial"):
         n_all = len(res["seeds"]) * len(res["depths"]) * len(res["values"]) * len(res.get("budgets") or [None])
@@ -50,12 +52,13 @@ def _memory_caption(ax, res):
         textcoords="offset points",
         ha="center",
         va="top",
-        fontsize=6.5,
+        fontsize=0.8 * FONT_SIZE,
         color="0.3",
         wrap=True,
     )
 
 
+@styled
 def plot_memory_accuracy(results, ax=None):
     """Test accuracy against ``T`` (SES) or delay ``B`` (Copying Memory), one curve per depth, with intervals.
 
@@ -79,14 +82,14 @@ def plot_memory_accuracy(results, ax=None):
     (`tnrnn.tasks.stats.analyze`); small dots are the single seeds. A results file with one value and several
     parameter budgets (a capacity sweep) is drawn against the budget instead. The dashed line is the memoryless /
     chance baseline, the dotted line the "solved" threshold. The legend gives widths, parameter counts and the
-    learning rates chosen by the tuning; the caption is the command that produced the file.
+    learning rates chosen by the tuning; the caption is the command that produced the file. A file with a single
+    length is drawn with that length in the middle of the axis.
     """
     res, an, budgets = _memory_setup(results)
     sweep = res["sweep"]
-    fig, panels = figure_and_axes(ax, 1, 2, figsize=(11.5, 4.6), gridspec_kw={"width_ratios": [1.6, 1]})
+    fig, panels = figure_and_axes(ax, 1, 2, figsize=(12.5, 5.0), gridspec_kw={"width_ratios": [1.6, 1]})
     ax, second = (ax, None) if ax is not None else panels
     capacity = len(res["values"]) == 1 and len(budgets) > 1
-    markers = "osD^v<>"
     depths = res["depths"]
     models = {(m.get("params", res.get("params_target")), m["depth"]): m for m in res["models"]}
     runs = res["runs"]
@@ -118,40 +121,45 @@ def plot_memory_accuracy(results, ax=None):
             continue
         means = [r["mean"] for r in rows]
         yerr = [[r["mean"] - r["ci_low"] for r in rows], [r["ci_high"] - r["mean"] for r in rows]]
-        line = ax.errorbar(offset, means, yerr=yerr, marker=markers[i % len(markers)], capsize=3, label=label)
+        st = series_style(i)
+        line = ax.errorbar(offset, means, yerr=yerr, marker=st["marker"], color=st["color"], capsize=3, label=label)
         if dots:
             ax.plot([p[0] for p in dots], [p[1] for p in dots], ".", ms=3, alpha=0.45, color=line[0].get_color())
     base_key = str(res["values"][0])
     if capacity:
         base = res["baselines"][base_key][res["metric"]]
-        ax.axhline(base, color="k", ls="--", lw=1, label="chance (1/3)" if res["task"] == "ses" else "memoryless (1/n)")
+        ax.axhline(
+            base, color="k", ls="--", lw=1, label="chance (1/3)" if res["task"] == "ses" else "memoryless ($1/n$)"
+        )
         ax.set_xscale("log")
+        ax.set_xlim(min(budgets) / 1.6, max(budgets) * 1.6)  # the end budgets away from the frame's edges
         ax.set_xticks(budgets, [str(b) for b in budgets])
         ax.minorticks_off()
-        ax.set_xlabel(f"parameter budget (at {sweep} = {res['values'][0]})")
+        ax.set_xlabel(f"parameter budget (at ${sweep} = {res['values'][0]}$)")
     else:
         base = [res["baselines"][str(v)][res["metric"]] for v in res["values"]]
-        ax.plot(
-            res["values"],
-            base,
-            "k--",
-            lw=1,
-            label="chance (1/3)" if res["task"] == "ses" else "memoryless baseline (1/n)",
-        )
+        base_label = "chance (1/3)" if res["task"] == "ses" else "memoryless baseline ($1/n$)"
+        if len(set(base)) == 1:  # one level (also for a single length): a line across the axes
+            ax.axhline(base[0], color="k", ls="--", lw=1, label=base_label)
+        else:
+            ax.plot(res["values"], base, "k--", lw=1, label=base_label)
         ax.set_xticks(res["values"])
-        ax.set_xlabel("sequence length T" if res["task"] == "ses" else "delay B")
-    ax.axhline(an["threshold"], color="0.5", ls=":", lw=1, label=f"solved (≥ {an['threshold']:g})")
-    ax.set_title(_memory_title(res), fontsize=9)
-    ax.set_ylabel("test accuracy" if res["task"] == "ses" else "test data accuracy (last M_c steps)")
+        lo, hi = min(res["values"]), max(res["values"])
+        pad = 0.08 * (hi - lo) if hi > lo else max(1.0, 0.25 * abs(lo))
+        ax.set_xlim(lo - pad, hi + pad)  # a single length sits in the middle, not at the frame's edges
+        ax.set_xlabel("sequence length $T$" if res["task"] == "ses" else "delay $B$")
+    ax.axhline(an["threshold"], color=GREY, ls=":", lw=1.2, label=f"solved (≥ {an['threshold']:g})")
+    ax.set_title(_memory_title(res), fontsize=FONT_SIZE)
+    ax.set_ylabel("test accuracy" if res["task"] == "ses" else "test data accuracy (last $M_c$ steps)")
     ax.set_ylim(0, 1.1)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=0.85 * FONT_SIZE, loc="lower left")
     _memory_caption(ax, res)
     if second is not None:
         plot_memory_solved(res, ax=second)
     return fig, ax
 
 
+@styled
 def plot_memory_solved(results, ax=None):
     """Per depth, the largest ``T`` (SES) or ``B`` (copy) each seed solved (test metric ≥ 0.95).
 
@@ -171,16 +179,25 @@ def plot_memory_solved(results, ax=None):
         for i, d in enumerate(depths):
             rows = [r for r in an["curves"] if r["depth"] == d]
             xs = [budgets.index(r["params"]) + (i - (len(depths) - 1) / 2) * width for r in rows]
-            bars = ax.bar(xs, [r["solved"] for r in rows], width=width, label=f"depth {d}")
-            ax.bar_label(bars, fontsize=7)  # a zero count stays visible
+            hatch = (None, "//", "..", "xx")[i % 4]  # apart in grey-scale too
+            bars = ax.bar(
+                xs,
+                [r["solved"] for r in rows],
+                width=width,
+                color=PALETTE[i],
+                hatch=hatch,
+                ec="white",
+                label=f"depth {d}",
+            )
+            ax.bar_label(bars, fontsize=0.9 * FONT_SIZE)  # a zero count stays visible
         n = max((r["n"] for r in an["curves"]), default=0)
         ax.set_xticks(range(len(budgets)), [str(b) for b in budgets])
         ax.set_xlabel("parameter budget")
-        ax.set_ylabel(f"seeds solving {sweep} = {res['values'][0]} (of {n})")
+        ax.set_ylabel(f"seeds solving ${sweep} = {res['values'][0]}$ (of {n})")
         ax.set_ylim(0, n + 0.5)
-        ax.legend(fontsize=7)
-        ax.set_title(f"seeds with test accuracy ≥ {an['threshold']:g}", fontsize=9)
-        ax.grid(alpha=0.3, axis="y")
+        ax.legend()
+        ax.set_title(f"seeds with test accuracy ≥ {an['threshold']:g}", fontsize=FONT_SIZE)
+        ax.grid(False, axis="x")
         return fig, ax
     b = budgets[0]
     rows = {r["depth"]: r for r in an["largest_solved"] if r["params"] == b}
@@ -190,25 +207,27 @@ def plot_memory_solved(results, ax=None):
             continue
         ys = list(r["per_seed"].values())
         jitter = [(j - (len(ys) - 1) / 2) * 0.05 for j in range(len(ys))]
-        ax.plot([i + 1 + j for j in jitter], ys, "o", ms=4, alpha=0.5, color=f"C{i}")
+        st = series_style(i)
+        ax.plot([i + 1 + j for j in jitter], ys, st["marker"], ms=4, alpha=0.5, color=st["color"])
         ax.errorbar(
             [i + 1.3],
             [r["mean"]],
             yerr=[[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]],
-            fmt="s",
-            color=f"C{i}",
+            fmt=st["marker"],
+            ms=8,
+            color=st["color"],
             capsize=4,
         )
     ax.set_xticks(range(1, len(depths) + 1), [f"depth {d}" for d in depths])
     ax.set_xlim(0.5, len(depths) + 0.8)
     ax.set_yticks([0, *res["values"]], ["none", *map(str, res["values"])])
-    ax.set_ylabel(f"largest {sweep} solved (test ≥ {an['threshold']:g})")
+    ax.set_ylabel(f"largest ${sweep}$ solved (test ≥ {an['threshold']:g})")
     tests = [p for p in an["paired_largest_solved"] if p["params"] == b]
     lines = [
         f"depth {p['depth']} − depth 1: {p['mean']:+.1f}, exact sign-flip p = {p['p_two_sided']:.2f}" for p in tests
     ]
-    ax.set_title("\n".join(["per seed (dots); mean, 95 % bootstrap CI (squares)", *lines]), fontsize=8)
-    ax.grid(alpha=0.3, axis="y")
+    ax.set_title("\n".join(["per seed (small); mean, 95 % bootstrap CI (large)", *lines]), fontsize=0.9 * FONT_SIZE)
+    ax.grid(False, axis="x")
     return fig, ax
 
 

@@ -6,9 +6,11 @@ matplotlib is imported inside the functions; nothing here changes global rcParam
 from __future__ import annotations
 
 from tnrnn._axes import figure_and_axes
+from tnrnn.style import FIGSIZE, FONT_SIZE, GREY, OKABE_ITO, PALETTE, series_style, styled
 
 __all__ = [
     "DEPTH_COLORS",
+    "best_upper_bound",
     "RATIO_BOUNDS",
     "measured_ranks",
     "plot_rank_ratio",
@@ -18,8 +20,13 @@ __all__ = [
 ]
 
 
-#: colour of each depth in the rank plots
-DEPTH_COLORS = {1: "#0072B2", 2: "#D55E00", 3: "#009E73", 4: "#CC79A7"}
+#: colour of each depth in the rank plots (the house palette, `tnrnn.style.PALETTE`, in order)
+DEPTH_COLORS = {L: PALETTE[L - 1] for L in range(1, 5)}
+
+
+def _depth_style(L: int) -> dict:
+    """Colour and marker of depth ``L`` (`tnrnn.style.series_style` of series ``L - 1``)."""
+    return series_style(L - 1)
 
 
 def measured_ranks(M, R, cases, *, seed=0, ranks=None, progress=None):
@@ -42,8 +49,22 @@ def measured_ranks(M, R, cases, *, seed=0, ranks=None, progress=None):
     return out
 
 
+def best_upper_bound(M, R, L, T, *, cache=None) -> int:
+    """The smallest proven upper bound on the continuous-input Start-End rank: state, degree or min-cut bound.
+
+    It also bounds the one-hot rank (a one-hot rank is the continuous rank of the inputs restricted to the
+    simplex's vertices), which `tnrnn.bounds.alphabet_upper_bound` may lower further.
+    """
+    from tnrnn.bounds import proven_upper_bounds
+    from tnrnn.cuts import start_end_bound
+
+    closed = min(proven_upper_bounds(M, R, L, T, domain="continuous").values())
+    return min(closed, start_end_bound(M, R, L, T, domain="continuous", cache={} if cache is None else cache))
+
+
+@styled
 def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=None, ax=None, legend=True):
-    """Start-End separation rank against ``T`` (log scale): exact values beside the closed forms.
+    """Start-End separation rank against ``T`` (log scale): exact values between the proven bounds.
 
     Parameters
     ----------
@@ -51,9 +72,9 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
         Input dimension and width.
     exact_T : mapping
         ``(L, domain) -> list of T`` at which the exact rank is measured (`tnrnn.rank.separation_rank`) and
-        drawn as markers (filled circles: continuous inputs; open squares: one-hot inputs).
+        drawn as markers (filled: continuous inputs; open: one-hot inputs).
     depths : sequence of int
-        Depths ``L`` (one colour each).
+        Depths ``L`` (one colour and one marker shape each).
     T_max : int
         Lines run over even ``T = 2..T_max``.
     seed : int
@@ -62,22 +83,24 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
         Cache shared with other figures (see `measured_ranks`).
     ax : matplotlib Axes, optional
     legend : bool
-        Draw the two legends (colour = depth; line style = what kind of result).
+        Draw the legend (`rank_legend_handles`).
 
     Returns
     -------
     (fig, ax)
         The markers of depth ``L`` and domain ``d`` are the Line2D with gid ``"measured-L{L}-{d}"``; its data are
-        the ``T`` values and the exact ranks.
+        the ``T`` values and the exact ranks. The lower-bound line of depth ``L`` has gid ``"lower-L{L}"``, the
+        upper-bound line ``"upper-L{L}"``.
 
     Notes
     -----
-    Lines: solid, the theorem (Theorem 1(1): the shallow rank ``min(R, M^{T/2})``; Theorem 1(2): the depth-2
-    lower bound ``((min(M,R); T/2))``); dotted, the depth-``L`` conjecture; dash-dotted, the proven state bound
-    ``prod_l ((R; d_l))`` (theory page, section 'State bound'); dashed, the proven min-cut bound of the continuous-input
-    tensor network
-    (it leaves the axes quickly: it grows like ``R^{C(T/2+L-1, L-1)}``); thin grey dotted, ``M^{T/2}``, a proven
-    cap for one-hot inputs only. The y axis is cut at a few times the largest non-min-cut value.
+    Three kinds of line, in each depth's colour: solid, a theorem's value (Theorem 1(1): the shallow rank
+    ``min(R, M^{T/2})``, proven exact, so no upper line is drawn for ``L = 1``) or lower bound (Theorem 1(2): the
+    depth-2 bound ``((min(M,R); T/2))``); dotted, the depth-``L`` conjecture (``L >= 3``); dashed, the smallest
+    proven upper bound of the continuous domain (`best_upper_bound`: state ``prod_l ((R; d_l))``, degree or
+    tensor-network min-cut). Thin grey: ``M^{T/2}``, a proven cap for one-hot inputs only. The y axis reaches a
+    little above the largest measurement and every bound over the measured range, so that each upper bound is seen
+    above the ranks it bounds before it leaves the frame.
 
     References
     ----------
@@ -85,29 +108,27 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
     Theorem 1 and the depth-L conjecture; the theory page, sections 'The paper's statements' and 'Bounds the
     toolkit proves'.
     """
-    from tnrnn.bounds import alphabet_upper_bound, conjectured_lower_bound, shallow_rank, state_upper_bound
-    from tnrnn.cuts import start_end_bound
+    from tnrnn.bounds import alphabet_upper_bound, conjectured_lower_bound, shallow_rank
 
-    fig, ax = figure_and_axes(ax, figsize=(6.4, 4.8))
+    fig, ax = figure_and_axes(ax, figsize=FIGSIZE)
     Ts = list(range(2, T_max + 1, 2))
     cache = ranks if ranks is not None else {}
     top = 1.0
     for L in depths:
-        color = DEPTH_COLORS.get(L, "0.3")
+        style = _depth_style(L)
+        color = style["color"]
         if L == 1:
             theory = [shallow_rank(M, R, T) for T in Ts]
-            ax.plot(Ts, theory, "-", color=color, lw=1.6, zorder=2)
         else:
             theory = [conjectured_lower_bound(M, R, L, T) for T in Ts]
-            ax.plot(Ts, theory, "-" if L == 2 else ":", color=color, lw=1.6 if L == 2 else 2.0, zorder=2)
-            upper = [state_upper_bound(R, L, T) for T in Ts]
-            ax.plot(Ts, upper, "-.", color=color, lw=1.1, alpha=0.85, zorder=2)
-            top = max(top, max(upper[: max(1, len(Ts) // 2)]))
+        ax.plot(Ts, theory, "-" if L <= 2 else ":", color=color, lw=1.8 if L <= 2 else 2.2, zorder=2, gid=f"lower-L{L}")
         top = max(top, max(theory))
-        cuts = [start_end_bound(M, R, L, T, domain="continuous", cache=cache) for T in Ts]
-        ax.plot(Ts, cuts, "--", color=color, lw=1.1, alpha=0.9, zorder=2)
-        styles = (("continuous", {"marker": "o", "mfc": color}), ("onehot", {"marker": "s", "mfc": "white"}))
-        for domain, style in styles:
+        last_T = max((max(v) for (l_, _), v in exact_T.items() if l_ == L and v), default=2)
+        if L > 1:
+            upper = [best_upper_bound(M, R, L, T, cache=cache) for T in Ts]
+            ax.plot(Ts, upper, "--", color=color, lw=1.3, zorder=2, gid=f"upper-L{L}")
+            top = max(top, max(u for u, T in zip(upper, Ts, strict=True) if T <= max(last_T, 2)))
+        for domain in ("continuous", "onehot"):
             T_list = sorted(exact_T.get((L, domain), ()))
             if not T_list:
                 continue
@@ -119,46 +140,47 @@ def plot_rank_vs_T(M, R, *, exact_T, depths=(1, 2, 3), T_max=24, seed=0, ranks=N
                 ys,
                 ls="none",
                 color=color,
+                marker=style["marker"],
                 mec=color,
-                ms=6.5 if domain == "continuous" else 8,
-                mew=1.3,
+                mfc=color if domain == "continuous" else "white",
+                ms=6.5 if domain == "continuous" else 8.5,
+                mew=1.4,
                 zorder=4 if domain == "continuous" else 3,
                 gid=f"measured-L{L}-{domain}",
-                **style,
             )
-    ax.plot(Ts, [alphabet_upper_bound(M, T) for T in Ts], ":", color="0.55", lw=1.0, zorder=1)
+    ax.plot(Ts, [alphabet_upper_bound(M, T) for T in Ts], "-", color=GREY, lw=0.9, alpha=0.8, zorder=1)
     ax.set_yscale("log")
-    ax.set_ylim(1, top * 4)
+    ax.set_ylim(1, top * 3)
     ax.set_xlim(1, T_max + 1)
     ax.set_xticks(Ts if len(Ts) <= 13 else Ts[::2])
     ax.set_xlabel("sequence length $T$")
     ax.set_ylabel("Start-End separation rank")
-    ax.set_title(f"$M = {M}$, $R = {R}$", fontsize=10)
-    ax.grid(alpha=0.3, which="major")
+    ax.set_title(f"$M = {M}$, $R = {R}$")
     if legend:
-        handles = rank_legend_handles(depths)
-        first = ax.legend(handles=handles[: len(depths)], loc="upper left", fontsize=7.5, framealpha=0.9)
-        ax.add_artist(first)
-        ax.legend(handles=handles[len(depths) :], loc="lower right", fontsize=7, framealpha=0.9)
+        ax.legend(handles=rank_legend_handles(depths), loc="upper left", fontsize=0.8 * FONT_SIZE, ncols=2)
     return fig, ax
 
 
 def rank_legend_handles(depths=(1, 2, 3)):
-    """Legend handles of `plot_rank_vs_T`: one colour per depth, then one style per kind of result."""
+    """Legend handles of `plot_rank_vs_T`: colour and marker per depth, then marker fill and line style."""
     from matplotlib.lines import Line2D
 
-    depth_handles = [Line2D([], [], color=DEPTH_COLORS.get(L, "0.3"), lw=2.5, label=f"depth $L = {L}$") for L in depths]
+    depth_handles = [
+        Line2D([], [], lw=2.0, ms=7, **{**_depth_style(L), "ls": "-"}, label=f"depth $L = {L}$") for L in depths
+    ]
     kind_handles = [
-        Line2D([], [], color="0.2", ls="-", lw=1.6, label="theorem: $L=1$ value, $L=2$ lower bound"),
-        Line2D([], [], color="0.2", ls=":", lw=2.0, label="conjecture: depth-$L$ lower bound"),
-        Line2D([], [], color="0.2", ls="-.", lw=1.1, label=r"proven upper bound $\Pi_l\,((R; d_l))$"),
-        Line2D([], [], color="0.2", ls="--", lw=1.1, label="proven upper bound: TN min-cut"),
-        Line2D([], [], color="0.55", ls=":", lw=1.0, label="$M^{T/2}$: proven cap, one-hot only"),
-        Line2D([], [], color="0.2", ls="none", marker="o", label="measurement: exact rank, continuous"),
-        Line2D([], [], color="0.2", ls="none", marker="s", mfc="white", ms=7, label="measurement: exact rank, one-hot"),
+        Line2D([], [], color="0.2", ls="none", marker="o", ms=7, label="exact rank, continuous inputs"),
+        Line2D([], [], color="0.2", ls="none", marker="o", mfc="white", ms=8, label="exact rank, one-hot inputs"),
+        Line2D([], [], color="0.2", ls="-", lw=1.8, label="theorem: $L = 1$ value, $L = 2$ lower bound"),
+        Line2D([], [], color="0.2", ls=":", lw=2.2, label="conjectured lower bound ($L \\geq 3$)"),
+        Line2D([], [], color="0.2", ls="--", lw=1.3, label="smallest proven upper bound (state, degree, min-cut)"),
+        Line2D([], [], color=GREY, ls="-", lw=0.9, label="$M^{T/2}$: proven cap, one-hot inputs only"),
     ]
     return depth_handles + kind_handles
 
+
+#: colour of a failed lower bound (outline and text)
+FAIL_COLOR = OKABE_ITO["vermillion"]
 
 #: the bounds `plot_rank_ratio` divides by
 RATIO_BOUNDS = ("lower", "upper", "min-cut")
@@ -198,6 +220,7 @@ def rank_ratio_table(M, R, *, depths, T_values, domains=("continuous", "onehot")
     return rows
 
 
+@styled
 def plot_rank_ratio(
     M,
     R,
@@ -243,7 +266,7 @@ def plot_rank_ratio(
     from matplotlib.patches import Rectangle
 
     rows = rank_ratio_table(M, R, depths=depths, T_values=T_values, bound=bound, skip=skip, seed=seed, ranks=ranks)
-    fig, ax = figure_and_axes(ax, figsize=(0.75 * len(T_values) + 2.2, 0.42 * len(rows) + 1.4))
+    fig, ax = figure_and_axes(ax, figsize=(0.85 * len(T_values) + 2.6, 0.45 * len(rows) + 1.6))
     ratio = np.full((len(rows), len(T_values)), np.nan)
     for i, (_, row) in enumerate(rows):
         for j, cell in enumerate(row):
@@ -256,7 +279,7 @@ def plot_rank_ratio(
     for i, (_, row) in enumerate(rows):
         for j, cell in enumerate(row):
             if cell is None:
-                ax.text(j, i, "n/c", ha="center", va="center", fontsize=7, color="0.4")
+                ax.text(j, i, "n/c", ha="center", va="center", fontsize=0.9 * FONT_SIZE, color="0.35")
                 continue
             r, b = cell
             if r == b:
@@ -268,7 +291,7 @@ def plot_rank_ratio(
             fails = bound == "lower" and r < b
             if fails:
                 text = "✗ " + text
-                ax.add_patch(Rectangle((j - 0.47, i - 0.44), 0.94, 0.88, fill=False, ec="#D62728", lw=2.0))
+                ax.add_patch(Rectangle((j - 0.47, i - 0.44), 0.94, 0.88, fill=False, ec=FAIL_COLOR, lw=2.0))
             dark = abs(logr[i, j]) > 0.6 * vmax
             ax.text(
                 j,
@@ -276,25 +299,26 @@ def plot_rank_ratio(
                 text,
                 ha="center",
                 va="center",
-                fontsize=7.5,
+                fontsize=0.9 * FONT_SIZE,
                 weight=weight,
-                color="white" if dark else ("#B2182B" if fails else "black"),
+                color="white" if dark else (FAIL_COLOR if fails else "black"),
             )
     ax.set_xticks(range(len(T_values)), [str(T) for T in T_values])
     ax.set_yticks(
-        range(len(rows)), [f"L={L}, {'one-hot' if d == 'onehot' else 'continuous'}" for (L, d), _ in rows], fontsize=8
+        range(len(rows)), [f"$L = {L}$, {'one-hot' if d == 'onehot' else 'continuous'}" for (L, d), _ in rows]
     )
     ax.set_xlabel("sequence length $T$")
     titles = {
-        "lower": "rank ÷ lower bound\n(theorem, L ≤ 2; conjecture, L = 3)",
+        "lower": "rank ÷ lower bound\n(theorem, $L \\leq 2$; conjecture, $L = 3$)",
         "upper": "rank ÷ best closed-form upper bound\n(state, degree, one-hot $M^{T/2}$)",
         "min-cut": "rank ÷ tensor-network min-cut\n(domain's network)",
     }
-    ax.set_title(titles[bound], fontsize=9)
+    ax.set_title(titles[bound])
+    ax.grid(False)
     ax.tick_params(length=0)
     for s in ax.spines.values():
         s.set_visible(False)
     if colorbar:
         cb = fig.colorbar(im, ax=ax, shrink=0.85)
-        cb.set_label("log$_{10}$(rank ÷ bound)", fontsize=8)
+        cb.set_label("$\\log_{10}$(rank ÷ bound)")
     return fig, ax
