@@ -453,3 +453,17 @@ def test_load_json_results_one_reader_for_both_results_files(tmp_path):
         with pytest.raises(ArgumentError) as info:
             loader(tmp_path / f"{wrong}.json")
         assert info.value.name == "results" and f"{wrong}.json" in str(info.value)
+
+
+def test_every_json_writer_follows_one_policy():
+    """Tables, atlas exports and results files go through `tnrnn._io.strict_json`: no NaN/Infinity, exact ints."""
+    from tnrnn.atlas import format_rows
+    from tnrnn.table import COLUMNS, format_table
+
+    def refuse(constant):
+        raise AssertionError(f"non-strict JSON: {constant}")
+
+    row = {k: None for k in COLUMNS} | {"rank": 10**5000, "failure_bound": float("nan"), "N": [3, 3]}
+    for text in (format_table([row], "json"), format_rows([row], "json", columns=("rank", "failure_bound"))):
+        (got,) = json.loads(text, parse_constant=refuse)
+        assert got["failure_bound"] is None and got["rank"]["digits"] == 5001

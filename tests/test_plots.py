@@ -100,9 +100,12 @@ def test_rank_vs_T_depths_differ_in_colour_and_marker_and_stay_in_frame():
 def test_measured_ranks_cache_is_shared():
     cache = {}
     a = measured_ranks(2, 2, [(2, "onehot", 4)], ranks=cache)
-    assert cache == {(2, 2, 2, "onehot", 4): a[(2, "onehot", 4)]}
-    cache[(2, 2, 2, "onehot", 4)] = -1  # a cached value is reused, never recomputed
+    assert cache == {(2, 2, 2, "onehot", 4, 0): a[(2, "onehot", 4)]}
+    cache[(2, 2, 2, "onehot", 4, 0)] = -1  # a cached value is reused, never recomputed
     assert measured_ranks(2, 2, [(2, "onehot", 4)], ranks=cache)[(2, "onehot", 4)] == -1
+    # another seed is another measurement: it is computed, not read from seed 0's entry
+    b = measured_ranks(2, 2, [(2, "onehot", 4)], seed=1, ranks=cache)
+    assert b[(2, "onehot", 4)] == a[(2, "onehot", 4)] and cache[(2, 2, 2, "onehot", 4, 1)] == b[(2, "onehot", 4)]
 
 
 def test_rank_ratio_values_and_conjecture_failure():

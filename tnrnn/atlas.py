@@ -900,9 +900,11 @@ def format_rows(records: list[dict], fmt: str, columns: Sequence[str] = EXPORT_C
     import csv
     import io
 
+    from tnrnn._io import strict_json
+
     fmt = check_choice("format", fmt, EXPORT_FORMATS)
     if fmt == "json":
-        return json.dumps([{k: r.get(k) for k in columns} for r in records], indent=1) + "\n"
+        return strict_json([{k: r.get(k) for k in columns} for r in records], indent=1) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

@@ -193,10 +193,10 @@ def _prefill_ranks(context, M, R, cases) -> None:
     known = {}
     for row in _atlas_csv(context):
         if row.get("status") in ("proven", "lower-bound") and _default_key(row):
-            known[(int(row["M"]), int(row["R"]), int(row["L"]), row["domain"], int(row["T"]))] = int(row["rank"])
+            known[(int(row["M"]), int(row["R"]), int(row["L"]), row["domain"], int(row["T"]), 0)] = int(row["rank"])
     cache = context.get("cache")
     for L, domain, T in cases:
-        key = (M, R, L, domain, T)
+        key = (M, R, L, domain, T, 0)  # the default key: seed 0 (`tnrnn.plots.measured_ranks`)
         if key in ranks:
             continue
         if key in known:

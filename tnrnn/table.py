@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Sequence
 
@@ -195,7 +194,9 @@ def format_table(rows: list[dict], fmt: str = "markdown") -> str:
     """Render rows as a Markdown table, CSV or JSON text."""
     fmt = check_choice("format", fmt, FORMATS)
     if fmt == "json":
-        return json.dumps(rows, indent=1)
+        from tnrnn._io import strict_json
+
+        return strict_json(rows, indent=1)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")

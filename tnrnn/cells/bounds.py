@@ -246,7 +246,9 @@ def derived_upper_bounds(cell, T: int, *, domain: str, partition="start-end") ->
     if total is not None:
         out["total_degree_upper"] = total
     if domain == "onehot":
-        out["alphabet_upper"] = M ** min(len(part.A), len(part.B))
+        from tnrnn.bounds import alphabet_upper_bound
+
+        out["alphabet_upper"] = alphabet_upper_bound(M, T, part)
     return out
 
 

@@ -17,7 +17,6 @@ it needs float64: the caller enables ``jax_enable_x64`` (the CLI does); otherwis
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -25,7 +24,7 @@ import time
 import jax
 import numpy as np
 
-from tnrnn._io import atomic_write, check_file_name, check_output_dir, load_json_results
+from tnrnn._io import atomic_write, check_file_name, check_output_dir, load_json_results, strict_json
 from tnrnn._types import ArgumentError
 from tnrnn.linear.lag_weights import lag_weights
 from tnrnn.linear.model import init_linear_rnn
@@ -501,7 +500,7 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, filename or ("linear_quick.json" if quick else "linear.json"))
     with atomic_write(path) as fh:
-        json.dump(results, fh, indent=1, allow_nan=False)
+        fh.write(strict_json(results, indent=1))
     results["path"] = path
     return results
 

@@ -32,15 +32,16 @@ def _depth_style(L: int) -> dict:
 def measured_ranks(M, R, cases, *, seed=0, ranks=None, progress=None):
     """Exact Start-End separation ranks for ``cases`` = iterable of ``(L, domain, T)``, as a dict.
 
-    Values already in ``ranks`` (a dict keyed ``(M, R, L, domain, T)``) are reused and new ones are stored there,
-    so several figures share one computation. ``progress`` is called once per computed case.
+    Values already in ``ranks`` (a dict keyed ``(M, R, L, domain, T, seed)``) are reused and new ones are stored
+    there, so several figures share one computation (and ranks of different seeds never collide). ``progress`` is
+    called once per computed case.
     """
     from tnrnn.rank import separation_rank
 
     ranks = {} if ranks is None else ranks
     out = {}
     for L, domain, T in cases:
-        key = (M, R, L, domain, T)
+        key = (M, R, L, domain, T, seed)
         if key not in ranks:
             ranks[key] = separation_rank(M, R, L, T, domain=domain, seed=seed).rank
             if progress is not None:
