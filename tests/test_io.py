@@ -149,6 +149,23 @@ def test_cli_write_beyond_the_file_size_limit_keeps_the_previous_table(tmp_path)
     assert len(path.read_text()) > 200 and len(path.read_text().splitlines()) == 1 + 8
 
 
+def test_cli_full_disk_through_a_symlink_keeps_the_target_and_names_the_argument(tmp_path):
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "net.json"
+    target.write_text("the previous network")
+    link = tmp_path / "net.json"
+    link.symlink_to(target)
+    argv = ["network", "--M", "2", "--R", "2", "--L", "2", "--T", "6", "--out", str(link)]
+    proc = subprocess.run(
+        [sys.executable, "-c", LIMITED, *argv], env=child_env(), capture_output=True, text=True, timeout=300
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 1 and f"out={str(link)!r} could not be written" in lines[0], proc.stderr
+    assert link.is_symlink() and target.read_text() == "the previous network"
+    assert os.listdir(tmp_path / "store") == ["net.json"]
+
+
 # --- never replace what is not ours: symbolic links are kept, special files written in place ---------------------
 
 

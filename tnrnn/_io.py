@@ -125,7 +125,8 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
     file object
         Write to it; when the ``with`` block ends normally the data is flushed, synced and renamed into place.
         On any exception (``KeyboardInterrupt`` included) the temporary file is removed, ``path`` is left as it
-        was, and the exception propagates (an ``OSError`` without a file name gets ``path`` as its ``filename``).
+        was, and the exception propagates (an ``OSError`` without a file name, or naming the temporary file, gets
+        ``path`` as its ``filename``).
     """
     if mode not in ("w", "wb"):
         raise ArgumentError("mode", mode, "'w' or 'wb'")
@@ -158,8 +159,8 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = path  # a failed write names the file it was for
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            exc.filename = path  # a failed write names the file it was for, not the temporary one
         raise
 
 

@@ -954,7 +954,7 @@ def _check_atlas_path(path, *, must_exist=False, name="atlas") -> str:
     if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
         raise ArgumentError(name, path, "a file path")
     full = os.path.abspath(os.path.expanduser(os.fspath(path)))
-    if os.path.isdir(full):
+    if os.path.isdir(full) or os.fspath(path).endswith(("/", os.sep)):
         raise ArgumentError(name, path, "a file path (this is a directory)")
     if must_exist and not os.path.exists(full):
         raise ArgumentError(name, path, "an existing atlas file")
