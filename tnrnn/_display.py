@@ -139,9 +139,10 @@ def network_image(graph, cut, fmt: str):
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from tnrnn.draw import draw_network
+    import tnrnn  # the drawing through the curated top level, loaded on first use: the structure modules that call
+    # this hook (network, cuts) sit below the drawing module, and no module of theirs imports it
 
-    fig, _ = draw_network(graph, cut=cut)
+    fig, _ = tnrnn.draw_network(graph, cut=cut)
     buf = io.BytesIO()
     try:
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tnrnn"}):
