@@ -37,9 +37,23 @@ A row holds the whole certificate: ``RankResult.to_dict()`` as JSON (``RankResul
 plus indexed columns (sizes, status, rank, failure bound, primes, seeds, N, engines, wall time, toolkit version,
 date, host). A second table, ``min_cuts``, holds the min-cut bounds of ``tnrnn table`` (`cached_min_cut`; keyed by
 `MIN_CUT_FIELDS`, with `CUT_VERSION`). The file is in WAL mode and every write is one short ``BEGIN IMMEDIATE``
-transaction, so several processes may read and write one atlas at once. A file written by a newer schema, a locked
-file or a corrupted file gives one warning (`AtlasWarning`) and the call falls back to computing without the atlas;
-a file of an older schema is upgraded in place (its rows are kept).
+transaction, so several processes may read and write one atlas at once. A file written by a newer schema, a
+corrupted file or another program's SQLite file gives one warning (`AtlasWarning`) and the call falls back to
+computing without the atlas (the file is left as it was); a file of an older schema is upgraded in place (its rows
+are kept).
+
+Faults
+------
+*A locked file* (another process holds a write transaction, or an exclusive lock) costs a process one wait of a few
+seconds (`_BUSY_MS`) per file, whatever the number of cells: then one warning, and the atlas is set aside: reads
+do not wait (they still succeed where the lock lets readers in), results are queued and written when the file is
+free again (tried at most every `_RETRY_S` seconds, at the end of a sweep and at exit; what is still locked then is
+reported once). *A stored row that is not a valid result* (invalid JSON, a missing or mistyped field, columns that
+disagree with the result) gives one warning naming its key: a lookup misses, so the result is computed again and
+replaces the row; listing, export and merge skip it and say how many they skipped. *Read-only opening*
+(``Atlas(path, readonly=True)``: ``tnrnn atlas list/query/export`` and the sources of ``merge``): a ``mode=ro``
+connection that never creates, upgrades or changes the file, not even its journal mode; an empty file, another
+program's database or a newer atlas is refused.
 
 Reading is cheap: a key is made, a row read and a `RankResult` rebuilt without importing numpy, JAX or the cut
 module, so ``tnrnn table`` over cells the atlas holds takes about the interpreter's start-up (it imports JAX only
@@ -48,13 +62,16 @@ when a cell is missing).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import json
+import math
 import os
 import sqlite3
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 
@@ -111,7 +128,15 @@ KEY_DEFAULTS = {
 _METHODS, _CONFIDENCES = ("modp", "svd"), ("standard", "rigorous")
 #: the key of a stored min-cut bound (deterministic in these; ``cut_version`` is `CUT_VERSION`)
 MIN_CUT_FIELDS = ("cell", "M", "R", "L", "T", "domain", "partition", "cut_version")
-_BUSY_MS = 30_000
+#: the one wait (ms) for a lock that an atlas file may cost a process: the first operation that meets a lock waits
+#: this long, then the atlas is set aside (see `Atlas`) and every later operation waits at most `_SHORT_MS`
+_BUSY_MS = 3_000
+#: the wait (ms) of every operation after the first lock: enough for another writer's short transaction
+_SHORT_MS = 200
+#: seconds a locked atlas is set aside before a queued write is tried again
+_RETRY_S = 30.0
+#: the files (absolute paths) whose one long wait this process has spent
+_WAITED: set[str] = set()
 
 
 class AtlasWarning(UserWarning):
@@ -248,40 +273,78 @@ class Atlas:
     Parameters
     ----------
     path : str
-        The SQLite file (created with its folder if missing).
+        The SQLite file (created with its folder if missing, unless ``readonly``).
+    readonly : bool
+        Open an existing atlas for reading only (``tnrnn atlas list/query/export`` and the sources of ``merge``):
+        a read-only SQLite connection that never creates, upgrades or changes the file (not even its journal mode).
 
     Raises
     ------
     AtlasUnavailable
-        The file is not a database, is locked past the busy timeout, or was written by a newer schema.
+        The file is not a database, is another program's database, is locked past the one wait of the process, or
+        was written by a newer schema; read-only: also an empty or missing file.
+
+    Notes
+    -----
+    A locked file (another process holds a write transaction or an exclusive lock) costs a process one wait of
+    `_BUSY_MS` per file; then the atlas is *set aside*: reads do not wait (they succeed where the lock lets readers
+    in), writes are queued and tried again at most every `_RETRY_S` seconds (waiting at most `_SHORT_MS`), with the
+    queued ones first; `flush` (called at the end of a sweep, by `close` and at exit) tries once more. Every stored
+    row is checked when read: a row that does not make a valid result (invalid JSON, a missing or wrong field) gives
+    one `AtlasWarning` naming its key and is skipped (a lookup misses, so the result is computed and replaces it).
     """
 
-    def __init__(self, path):
+    def __init__(self, path, *, readonly: bool = False):
         self.path = os.path.abspath(os.fspath(path))
+        self.readonly = bool(readonly)
         self._lock = threading.Lock()
+        self._pending: list[tuple] = []  # writes queued while the file is locked: (table, row, final)
+        self._locked_at: float | None = None  # set aside: the `time.monotonic()` of the last lock met
+        self._aside_message = ""
+        self._wait = None
+        con = None
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self._con = sqlite3.connect(
-                self.path, timeout=_BUSY_MS / 1000, isolation_level=None, check_same_thread=False
-            )
-            self._con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
-            version = self._con.execute("PRAGMA user_version").fetchone()[0]
+            if readonly:
+                con = _connect_readonly(self.path)
+            else:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                con = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            self._con = con
+            self._set_wait(_wait_ms(self.path))
+            version = con.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                self._con.close()
                 raise AtlasUnavailable(
                     f"{self.path} has atlas schema {version}, newer than this toolkit's {SCHEMA_VERSION} "
                     "(upgrade tnrnn, or choose another file with --atlas)"
                 )
-            self._con.execute("PRAGMA journal_mode = WAL")
-            if version < SCHEMA_VERSION:  # new, or an older layout: add what is missing (rows are kept)
-                self._con.executescript(_SCHEMA)  # idempotent: a concurrent creator is harmless
-                self._con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except sqlite3.Error as exc:
-            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
-        except OSError as exc:
-            raise AtlasUnavailable(f"{self.path}: {exc.strerror or exc}") from None
+            self._tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if (readonly or self._tables) and not _is_atlas(con, self._tables):
+                raise AtlasUnavailable(
+                    f"{self.path}: not an atlas (another program's SQLite file, or an empty one); "
+                    "choose another file with --atlas"
+                )
+            if not readonly:
+                con.execute("PRAGMA journal_mode = WAL")
+                if version < SCHEMA_VERSION:  # new, or an older layout: add what is missing (rows are kept)
+                    con.executescript(_SCHEMA)  # idempotent: a concurrent creator is harmless
+                    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    self._tables = {"results", "min_cuts"}
+        except (sqlite3.Error, OSError, AtlasUnavailable) as exc:
+            if con is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    con.close()
+            if isinstance(exc, AtlasUnavailable):
+                raise
+            if isinstance(exc, OSError):
+                raise AtlasUnavailable(f"{self.path}: {exc.strerror or exc}") from None
+            if _is_busy(exc):
+                _WAITED.add(self.path)
+            raise AtlasUnavailable(f"{self.path}: {_describe(exc, self._wait)}") from None
 
     def close(self):
+        """Write what is queued (`flush`), then close the file."""
+        with contextlib.suppress(AtlasUnavailable):
+            self.flush(final=True)
         self._con.close()
 
     def __enter__(self):
@@ -293,64 +356,166 @@ class Atlas:
     def __len__(self) -> int:
         return self._query("SELECT COUNT(*) FROM results")[0][0]
 
-    def _query(self, sql, params=()):
+    # --- the connection: one bounded wait for a lock, then the atlas is set aside ---
+
+    def _set_wait(self, ms: int) -> None:
+        if ms != self._wait:
+            self._con.execute(f"PRAGMA busy_timeout = {int(ms)}")
+            self._wait = ms
+
+    def _failure(self, exc: sqlite3.Error) -> AtlasUnavailable:
+        """The `AtlasUnavailable` of a SQLite error; a lock sets the atlas aside for `_RETRY_S` seconds."""
+        if not _is_busy(exc):
+            return AtlasUnavailable(f"{self.path}: {_describe(exc, self._wait)}")
+        _WAITED.add(self.path)
+        if self._locked_at is None:
+            self._aside_message = (
+                f"{self.path}: {_describe(exc, self._wait)}; its results are stored when it is free again"
+            )
+        self._locked_at = time.monotonic()
+        return AtlasUnavailable(self._aside_message)
+
+    def _read(self, fn):
+        """``fn(connection)`` under the lock; a set-aside atlas does not wait for a lock at all."""
+        with self._lock:
+            try:
+                self._set_wait(0 if self._locked_at is not None else _wait_ms(self.path))
+                return fn(self._con)
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from None
+
+    def _write(self, entries: list[tuple], *, queue: bool = True, now: bool = False) -> list[bool] | None:
+        """Write ``entries`` after the queued ones in one transaction; what each did, or None when queued.
+
+        A locked file queues them (``queue``) and warns once, or raises `AtlasUnavailable` (``queue=False``). While
+        the atlas is set aside, they are queued without a try, unless `_RETRY_S` seconds have passed (or ``now``).
+        """
+        if self.readonly:
+            raise AtlasUnavailable(f"{self.path}: opened read-only")
+        with self._lock:
+            aside = self._locked_at is not None and time.monotonic() - self._locked_at < _RETRY_S
+            if queue and aside and not now:
+                self._pending.extend(entries)
+                return None
+            todo = [*self._pending, *entries] if queue else entries
+            try:
+                self._set_wait(_wait_ms(self.path))
+                done = self._transaction(todo)
+            except sqlite3.Error as exc:
+                failure = self._failure(exc)
+                if not (queue and _is_busy(exc)):
+                    raise failure from None
+                self._pending = todo
+                _warn(str(failure))
+                return None
+            if queue:
+                self._pending = []
+            self._locked_at = None
+            return done[len(todo) - len(entries) :]
+
+    def _transaction(self, entries: list[tuple]) -> list[bool]:
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
         try:
-            with self._lock:
-                return self._con.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+            done = []
+            for table, row, final in entries:
+                write = True
+                if table == "results" and final is not None:  # a result: the better one stays
+                    old = _dicts(con.execute("SELECT * FROM results WHERE key = ?", (row["key"],)))
+                    write = (
+                        not old
+                        or not _row_ok(old[0])
+                        or _better(row["status"], row["rank"], old[0]["status"], old[0]["rank"], final=final)
+                    )
+                if write:
+                    con.execute(*_insert(table, row))
+                done.append(write)
+            con.execute("COMMIT")
+        except BaseException:  # an interrupt may come after the COMMIT: never mask it by a failed ROLLBACK
+            if con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+            raise
+        return done
+
+    def flush(self, *, final: bool = False) -> int:
+        """Write the results queued while the file was locked (one try); the number still queued.
+
+        ``final`` (`close`, exit): warn once with the number of results that could not be stored.
+        """
+        if not self._pending:
+            return 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AtlasWarning)  # still locked: said once already
+            self._write([], now=True)
+        left = len(self._pending)
+        if left and final:
+            warnings.warn(
+                f"tnrnn atlas: {self.path}: still locked; {left} computed result(s) were not stored",
+                AtlasWarning,
+                stacklevel=2,
+            )
+        return left
+
+    def _query(self, sql, params=()):
+        return self._read(lambda con: con.execute(sql, params).fetchall())
+
+    def _execute(self, sql, params=()) -> None:
+        self._read(lambda con: con.execute(sql, params))
+
+    def _dicts(self, sql, params=()) -> list[dict]:
+        return self._read(lambda con: _dicts(con.execute(sql, params)))
+
+    # --- results ---
 
     def get(self, key: dict, *, timeout: float | None = None):
         """The stored `RankResult` for ``key``, or None.
 
         A result that a timeout stopped (``status="partial"``) is returned only when ``timeout`` is not None and at
         most the timeout it ran under (a longer or no timeout could get further, so it misses and the caller
-        recomputes). A partial result that ``max_N`` stopped is final for its key.
+        recomputes). A partial result that ``max_N`` stopped is final for its key. A row that is not a valid result
+        gives one `AtlasWarning` naming its key and misses.
         """
-        rows = self._query("SELECT status, timeout, result FROM results WHERE key = ?", (_key_text(key),))
+        rows = self._dicts("SELECT * FROM results WHERE key = ?", (_key_text(key),))
         if not rows:
             return None
-        status, stored_timeout, text = rows[0]
-        d = json.loads(text)
+        row = rows[0]
+        try:
+            d = _check_row(row)
+            result = result_from_dict(d)
+        except (_BadRow, TypeError, ValueError, KeyError) as exc:
+            _warn_bad_row(self.path, row.get("key"), exc, "it is computed again")
+            return None
         if (
-            status == "partial"
+            row["status"] == "partial"
             and _timed_out(d)
-            and (timeout is None or stored_timeout is None or timeout > stored_timeout)
+            and (timeout is None or row["timeout"] is None or timeout > row["timeout"])
         ):
             return None
-        return result_from_dict(d)
+        return result
 
     def put(self, key: dict, result, *, timeout: float | None = None, meta: dict | None = None) -> bool:
         """Store ``result`` under ``key``; True when written.
 
         A partial result never replaces a finished one (nor a partial with a larger rank); a finished one replaces
-        a partial one. ``meta`` (``toolkit_version``, ``created``, ``host``) defaults to this process's values.
+        a partial one, and any result replaces a stored row that is not a valid result. ``meta``
+        (``toolkit_version``, ``created``, ``host``) defaults to this process's values. A locked file queues the
+        result (False; see the class notes).
         """
         row = _row(key, result, timeout, meta)
-        try:
-            with self._lock:
-                self._con.execute("BEGIN IMMEDIATE")
-                try:
-                    old = self._con.execute("SELECT status, rank FROM results WHERE key = ?", (row["key"],)).fetchone()
-                    write = old is None or _better(
-                        row["status"], row["rank"], old[0], old[1], final=not _timed_out(result.to_dict())
-                    )
-                    if write:
-                        self._con.execute(*_insert("results", row))
-                    self._con.execute("COMMIT")
-                except BaseException:  # an interrupt may come after the COMMIT: never mask it by a failed ROLLBACK
-                    if self._con.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):
-                            self._con.execute("ROLLBACK")
-                    raise
-        except sqlite3.Error as exc:
-            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
-        return write
+        done = self._write([("results", row, not _timed_out(result.to_dict()))])
+        return bool(done and done[0])
 
     def get_min_cut(self, key: dict) -> int | None:
-        """The stored min-cut bound for a `min_cut_key`, or None."""
-        rows = self._query("SELECT bound FROM min_cuts WHERE key = ?", (_key_text(key, MIN_CUT_FIELDS),))
-        return int(rows[0][0]) if rows else None
+        """The stored min-cut bound for a `min_cut_key`, or None (also for an invalid row: one warning)."""
+        rows = self._dicts("SELECT * FROM min_cuts WHERE key = ?", (_key_text(key, MIN_CUT_FIELDS),))
+        if not rows:
+            return None
+        try:
+            return _check_bound(rows[0])
+        except _BadRow as exc:
+            _warn_bad_row(self.path, rows[0].get("key"), exc, "it is computed again")
+            return None
 
     def put_min_cut(self, key: dict, bound: int) -> None:
         """Store the min-cut ``bound`` of a `min_cut_key` (the value is deterministic: a rewrite is harmless)."""
@@ -360,38 +525,43 @@ class Atlas:
             "bound": str(int(bound)),
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         }
-        self._execute(*_insert("min_cuts", row))
+        self._write([("min_cuts", row, None)])
 
     def min_cut_rows(self) -> list[dict]:
-        """Every stored min-cut bound (a dict of columns), sorted by cell, L, M, R, T, domain, partition."""
-        return self._dicts("SELECT * FROM min_cuts ORDER BY cell, L, M, R, T, domain, partition, cut_version")
+        """Every valid stored min-cut bound (a dict of columns), sorted by cell, L, M, R, T, domain, partition.
 
-    def _execute(self, sql, params=()) -> None:
-        try:
-            with self._lock:
-                self._con.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
-
-    def _dicts(self, sql, params=()) -> list[dict]:
-        try:
-            with self._lock:
-                cur = self._con.execute(sql, params)
-                names = [c[0] for c in cur.description]
-                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        except sqlite3.Error as exc:
-            raise AtlasUnavailable(f"{self.path}: {_describe(exc)}") from None
+        An invalid row gives one `AtlasWarning` naming its key and is skipped.
+        """
+        if "min_cuts" not in self._tables:  # a schema-1 atlas opened read-only
+            return []
+        out = []
+        for row in self._dicts("SELECT * FROM min_cuts ORDER BY cell, L, M, R, T, domain, partition, cut_version"):
+            try:
+                _check_bound(row)
+            except _BadRow as exc:
+                _warn_bad_row(self.path, row.get("key"), exc, "it is skipped")
+                continue
+            out.append(row)
+        return out
 
     def put_row(self, row: dict) -> None:
-        """Write a raw row (as `rows` returns it) unconditionally (used by `merge_atlases`)."""
-        self._execute(*_insert("results", row))
+        """Write a raw row (as `rows` returns it) unconditionally (used by `merge_atlases`; a lock raises)."""
+        self._write([("results", row, None)], queue=False)
 
     def rows(self, **filters) -> list[dict]:
-        """Every row (a dict of columns) whose columns equal the given values, sorted by cell, L, M, R, T, domain.
+        """Every valid row (a dict of columns) whose columns equal the given values, sorted by cell, L, M, R, T, domain.
 
         Filters are column names: the key fields (``partition`` in its ``"A;B"`` form or ``start-end``; ``cell``
         a name, matching every version of the cell, or one ``name@...`` identity) and ``status``. None values are
-        ignored.
+        ignored. A row that is not a valid result gives one `AtlasWarning` naming its key and is skipped
+        (`read_rows` returns the skipped ones too).
+        """
+        return self.read_rows(warn=True, **filters)[0]
+
+    def read_rows(self, *, warn: bool = False, **filters) -> tuple[list[dict], list[tuple[str, str]]]:
+        """The valid rows of `rows`, and ``(key, reason)`` for each row that is not a valid result.
+
+        ``warn``: one `AtlasWarning` for each of those (naming its key).
         """
         allowed = (*KEY_FIELDS, "status")
         where, params = [], []
@@ -400,7 +570,7 @@ class Atlas:
                 continue
             check_choice("filter", name, allowed)
             if name == "partition" and value in ("start-end", "interleaved"):
-                where.append("json_extract(result, '$.partition.name') = ?")
+                where.append("(CASE WHEN json_valid(result) THEN json_extract(result, '$.partition.name') END) = ?")
             elif name == "cell" and "@" not in value:  # a name: every version of the cell
                 where.append("(cell = ? OR substr(cell, 1, length(?) + 1) = ? || '@')")
                 params.extend((value, value))
@@ -409,15 +579,183 @@ class Atlas:
             params.append(value)
         sql = "SELECT * FROM results" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY cell, L, M, R, T, domain, partition, seed, n_seeds, method, N0, confidence, max_N"
-        return self._dicts(sql, params)
+        good, bad = [], []
+        for row in self._dicts(sql, params):
+            try:
+                _check_row(row)
+            except _BadRow as exc:
+                bad.append((row.get("key"), str(exc)))
+                continue
+            good.append(row)
+        if warn:
+            for key, why in bad:
+                _warn_bad_row(self.path, key, why, "it is skipped")
+        return good, bad
 
 
-def _describe(exc: sqlite3.Error) -> str:
+def _dicts(cur) -> list[dict]:
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _connect_readonly(path: str) -> sqlite3.Connection:
+    """A read-only connection to an existing, non-empty file that changes nothing on disk.
+
+    ``mode=ro``; a WAL file that no process has open (no ``-wal`` beside it) is read as ``immutable``, since a
+    read-only connection would otherwise leave ``-wal`` and ``-shm`` files beside it.
+    """
+    from urllib.parse import quote
+
+    if not os.path.isfile(path):
+        raise AtlasUnavailable(f"{path}: no such atlas file")
+    with open(path, "rb") as fh:
+        header = fh.read(100)
+    if not header:
+        raise AtlasUnavailable(f"{path}: an empty file, not an atlas")
+    wal = len(header) == 100 and header[18] == 2 and not os.path.exists(path + "-wal")
+    uri = f"file:{quote(path)}?mode=ro" + ("&immutable=1" if wal else "")
+    return sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None, check_same_thread=False)
+
+
+#: the columns every atlas's ``results`` table has (a file without them is another program's)
+_ATLAS_COLUMNS = frozenset({"key", *KEY_FIELDS, "rank", "status", "timeout", "result"})
+
+
+def _is_atlas(con: sqlite3.Connection, tables) -> bool:
+    if "results" not in tables:
+        return False
+    return _ATLAS_COLUMNS <= {r[1] for r in con.execute("PRAGMA table_info(results)")}
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _wait_ms(path: str) -> int:
+    """How long the next operation on ``path`` may wait for a lock: `_BUSY_MS` once per process, then `_SHORT_MS`."""
+    return _SHORT_MS if path in _WAITED else _BUSY_MS
+
+
+# --- checking stored rows -------------------------------------------------------------------------------------
+
+
+class _BadRow(ValueError):
+    """A stored row that is not a valid result (the message says why)."""
+
+
+def _is_int(v, minimum=0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+
+def _is_ints(v) -> bool:
+    return isinstance(v, list) and all(_is_int(x) for x in v)
+
+
+#: the checks of a stored result's fields (`RankResult`'s), by field
+_FIELD_CHECKS = {
+    "rank": _is_int,
+    "M": lambda v: _is_int(v, 1),
+    "R": lambda v: _is_int(v, 1),
+    "L": lambda v: _is_int(v, 1),
+    "T": lambda v: _is_int(v, 1),
+    "domain": lambda v: isinstance(v, str),
+    "method": lambda v: isinstance(v, str),
+    "partition": lambda v: isinstance(v, dict),
+    "seeds": _is_ints,
+    "primes": _is_ints,
+    "ranks": _is_ints,
+    "N": lambda v: _is_ints(v) and len(v) == 2,
+    "upper_bound": lambda v: v is None or _is_int(v),
+    "status": lambda v: isinstance(v, str),
+    "failure_bound": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "cell": lambda v: isinstance(v, str),
+    "extra": lambda v: isinstance(v, dict),
+    "timing": lambda v: isinstance(v, dict),
+}
+
+
+def _required_fields() -> tuple[str, ...]:
+    """`RankResult`'s fields without a default: what every stored result must hold."""
+    import dataclasses
+
+    from tnrnn.rank.certificate import RankResult
+
+    missing = dataclasses.MISSING
+    return tuple(
+        f.name for f in dataclasses.fields(RankResult) if f.default is missing and f.default_factory is missing
+    )
+
+
+def _check_row(row: dict) -> dict:
+    """The result (a dict) of a stored ``results`` row, after checking it and the columns readers use.
+
+    Raises `_BadRow` (saying what is wrong): the result is not a JSON object, lacks a field of `RankResult`, has a
+    field of the wrong type, or disagrees with the row's columns.
+    """
+    from tnrnn.rank.certificate import STATUSES
+
+    try:
+        d = json.loads(row.get("result"))
+    except (TypeError, ValueError) as exc:
+        raise _BadRow(f"its result is not valid JSON ({exc})") from None
+    if not isinstance(d, dict):
+        raise _BadRow("its result is not a JSON object")
+    missing = [k for k in _required_fields() if k not in d]
+    if missing:
+        raise _BadRow(f"its result lacks {', '.join(missing)}")
+    wrong = [k for k, ok in _FIELD_CHECKS.items() if k in d and not ok(d[k])]
+    if d.get("status", "lower-bound") not in STATUSES:
+        wrong.append("status")
+    if wrong:
+        raise _BadRow(f"its result has a wrong {', '.join(wrong)}")
+    differ = [k for k in ("M", "R", "L", "T", "domain", "rank", "status") if row.get(k) != d.get(k, row.get(k))]
+    if differ:
+        raise _BadRow(f"its columns {', '.join(differ)} differ from its result")
+    for k in ("primes", "seeds", "N"):
+        if row.get(k) is not None:
+            try:
+                json.loads(row[k])
+            except (TypeError, ValueError):
+                raise _BadRow(f"its column {k} is not valid JSON") from None
+    return d
+
+
+def _row_ok(row: dict) -> bool:
+    try:
+        _check_row(row)
+    except _BadRow:
+        return False
+    return True
+
+
+def _bound_ok(row: dict) -> bool:
+    try:
+        _check_bound(row)
+    except _BadRow:
+        return False
+    return True
+
+
+def _check_bound(row: dict) -> int:
+    """The bound of a stored ``min_cuts`` row (a decimal integer >= 1); raises `_BadRow`."""
+    text = row.get("bound")
+    if not isinstance(text, str) or not text.isdigit() or int(text) < 1:
+        raise _BadRow(f"its bound {text!r} is not an integer >= 1")
+    return int(text)
+
+
+def _warn_bad_row(path: str, key, why, action: str) -> None:
+    """One `AtlasWarning` for a stored row that is not valid (naming its key)."""
+    _warn(f"{path}: the stored row {key} is not a valid result ({why}); {action}", suffix="")
+
+
+def _describe(exc: sqlite3.Error, wait_ms=None) -> str:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
         return f"not a usable atlas ({text}); move it away or choose another file with --atlas"
-    if "locked" in text or "busy" in text:
-        return f"locked by another process for more than {_BUSY_MS // 1000} s ({text})"
+    if _is_busy(exc):
+        return f"locked by another process (waited {(wait_ms or 0) / 1000:g} s: {text})"
     return text
 
 
@@ -479,19 +817,29 @@ def _row(key: dict, result, timeout, meta) -> dict:
 # --- opening, once per process and path ------------------------------------------------------------------------
 
 _OPEN: dict[tuple[int, str], Atlas] = {}
+#: (pid, path) -> `time.monotonic()` before which a file that could not be opened is not tried again
+_SET_ASIDE: dict[tuple[int, str], float] = {}
 _WARNED: set[str] = set()
 
 
-def _warn(message: str) -> None:
+def _warn(message: str, suffix: str = "; computing without it") -> None:
     if message not in _WARNED:
         _WARNED.add(message)
-        warnings.warn(f"tnrnn atlas: {message}; computing without it", AtlasWarning, stacklevel=3)
+        warnings.warn(f"tnrnn atlas: {message}{suffix}", AtlasWarning, stacklevel=3)
+
+
+def _flush_open() -> None:
+    """At exit: write what the atlases of this process queued while their files were locked."""
+    for (pid, _), atlas in list(_OPEN.items()):
+        if pid == os.getpid():
+            with contextlib.suppress(Exception):
+                atlas.flush(final=True)
 
 
 def open_atlas(cache) -> Atlas | None:
     """The `Atlas` for a ``cache=`` value: None/False (no atlas), True (the default path), a path, or an `Atlas`.
 
-    A file that cannot be used gives one `AtlasWarning` and None.
+    A file that cannot be used gives one `AtlasWarning` and None (and is not tried again for `_RETRY_S` seconds).
     """
     if cache is None or cache is False:
         return None
@@ -505,11 +853,17 @@ def open_atlas(cache) -> Atlas | None:
         raise ArgumentError("cache", cache, "None, True, a path or an Atlas")
     ident = (os.getpid(), os.path.abspath(os.path.expanduser(path)))
     if ident not in _OPEN:
+        if time.monotonic() < _SET_ASIDE.get(ident, -math.inf):  # failed a moment ago: no second wait
+            return None
         try:
-            _OPEN[ident] = Atlas(ident[1])
+            atlas = Atlas(ident[1])
         except AtlasUnavailable as exc:
+            _SET_ASIDE[ident] = time.monotonic() + _RETRY_S
             _warn(str(exc))
             return None
+        if not _OPEN:
+            atexit.register(_flush_open)
+        _OPEN[ident] = atlas
     return _OPEN[ident]
 
 
@@ -552,9 +906,9 @@ def cached_call(cache, compute, plan, M, R, L, T, **kwargs):
     timeout = kwargs.get("timeout")
     try:
         hit = atlas.get(key, timeout=timeout)
-    except AtlasUnavailable as exc:
+    except AtlasUnavailable as exc:  # the result is computed, and stored if the file allows (or queued)
         _warn(str(exc))
-        return compute(M, R, L, T, **kwargs)
+        hit = None
     if hit is not None:
         if kwargs.get("on_plan") is not None:
             kwargs["on_plan"](
