@@ -497,6 +497,110 @@ def test_merge_cli_reports_disagreement_and_exits_nonzero(tmp_path, capsys):
     assert main(["atlas", "merge", str(tmp_path / "ok.sqlite"), "--atlas", str(tmp_path / "t.sqlite")]) == 0
 
 
+def _snapshot(path) -> tuple:
+    """The bytes and modification time of a file, and the names in its folder."""
+    return path.read_bytes(), os.stat(path).st_mtime_ns, sorted(os.listdir(path.parent))
+
+
+@pytest.mark.parametrize("open_elsewhere", [False, True])
+def test_merge_leaves_its_sources_byte_identical(tmp_path, capsys, open_elsewhere):
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    source = src_dir / "s.sqlite"
+    a = _atlas_with(source, [({}, _fake(6, "proven")), ({"seed": 3}, _fake(4))])
+    a.put_min_cut(A.min_cut_key(**_sizes(TINY), domain="onehot"), 16)
+    a.close()
+    old = src_dir / "v1.sqlite"  # a schema-1 atlas: read as it is, never upgraded
+    _atlas_with(old, [({"seed": 5}, _fake(5))]).close()
+    con = sqlite3.connect(old, isolation_level=None)
+    con.execute("DROP TABLE min_cuts")
+    con.execute("PRAGMA user_version = 1")
+    con.close()
+    reader = sqlite3.connect(source) if open_elsewhere else None  # a live connection: -wal and -shm exist
+    if reader is not None:
+        reader.execute("SELECT COUNT(*) FROM results").fetchone()
+    try:
+        before = [_snapshot(source), _snapshot(old)]
+        time.sleep(0.01)  # a write would show in the modification time
+        target = tmp_path / "t.sqlite"
+        assert main(["atlas", "merge", str(source), str(old), "--atlas", str(target), "--json"]) == 0
+        after = [_snapshot(source), _snapshot(old)]
+    finally:
+        if reader is not None:
+            reader.close()
+    assert after == before
+    res = json.loads(capsys.readouterr().out)
+    assert (res["added"], res["min_cuts_added"], res["skipped"]) == (3, 1, 0)
+    with A.Atlas(target, readonly=True) as t:
+        assert t.get(_key()) == _fake(6, "proven") and t.get(_key(seed=5)) == _fake(5)
+    con = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    con.close()
+
+
+def test_merge_skips_bad_source_rows_and_replaces_bad_target_rows(tmp_path):
+    source = _atlas_with(tmp_path / "s.sqlite", [({}, _fake(6, "proven")), ({"seed": 2}, _fake(4))])
+    target = _atlas_with(tmp_path / "t.sqlite", [({}, _fake(5))])
+    for a, seed in ((source, 2), (target, 0)):
+        con = sqlite3.connect(a.path, isolation_level=None)
+        con.execute("UPDATE results SET result = '{\"rank\": 5}' WHERE seed = ?", (seed,))
+        con.close()
+    S._WARNED.clear()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = A.merge_atlases(target, [A.Atlas(source.path, readonly=True)])
+    assert (res["added"], res["replaced"], res["skipped"]) == (0, 1, 1)
+    messages = [str(w.message) for w in seen if issubclass(w.category, A.AtlasWarning)]
+    assert len(messages) == 1 and S._key_text(_key(seed=2)) in messages[0]
+    assert target.get(_key()) == _fake(6, "proven") and target.get(_key(seed=2)) is None
+
+
+def _foreign(path):
+    """Another program's SQLite file (rollback journal, no atlas tables)."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("CREATE TABLE people (name TEXT)")
+    con.execute("INSERT INTO people VALUES ('ada')")
+    con.close()
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign", "not sqlite"])
+def test_merge_refuses_an_empty_or_foreign_source_and_leaves_it_alone(tmp_path, capsys, kind):
+    source = tmp_path / "s.db"
+    if kind == "empty":
+        source.write_bytes(b"")
+    elif kind == "foreign":
+        _foreign(source)
+    else:
+        source.write_bytes(b"a text file, not a database\n" * 40)
+    before = _snapshot(source)
+    target = tmp_path / "t.sqlite"
+    assert main(["atlas", "merge", str(source), "--atlas", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"sources={str(source)!r}" in err, err
+    assert _snapshot(source) == before and not target.exists()  # nothing touched, nothing created
+    if kind == "foreign":
+        con = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        con.close()
+
+
+def test_the_atlas_verbs_leave_another_programs_file_alone(tmp_path, capsys):
+    path = tmp_path / "other.db"
+    _foreign(path)
+    before = _snapshot(path)
+    for argv in (["atlas", "list"], ["atlas", "export", "--out", str(tmp_path / "x.csv")]):
+        assert main([*argv, "--atlas", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "not an atlas" in err, err
+    S._WARNED.clear()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        a = separation_rank(**_sizes(TINY), domain="continuous", cache=path)  # computed without it
+    assert a.rank == separation_rank(**_sizes(TINY), domain="continuous").rank
+    assert any("not an atlas" in str(w.message) for w in seen)
+    assert _snapshot(path) == before and sorted(os.listdir(tmp_path)) == ["other.db"]
+
+
 # --- the CLI --------------------------------------------------------------------------------------------------
 
 

@@ -63,7 +63,9 @@ from tnrnn.rank.store import (
     Atlas,
     AtlasUnavailable,
     AtlasWarning,
+    _bound_ok,
     _insert,
+    _row_ok,
     _warn,
     cached_call,
     default_atlas_path,
@@ -469,14 +471,15 @@ def run_sweep(
     todo = []
     # series -> smallest T that was partial or refused (frontier mode: larger T are skipped)
     blocked: dict = {}
+    read = atlas is not None
     for s in specs:
         hit = None
-        if atlas is not None:
+        if read:
             try:
                 hit = atlas.get(s.key(), timeout=timeout)
-            except AtlasUnavailable as exc:
+            except AtlasUnavailable as exc:  # no more reads; results are still stored (or queued) if it allows
                 _warn(str(exc))
-                atlas = None
+                read = False
         if hit is not None:
             done[s] = hit
             notify(s, hit, "atlas")
@@ -536,11 +539,16 @@ def run_sweep(
     except KeyboardInterrupt:
         if atlas is None:
             raise SweepInterrupted(len(done), len(specs), None) from None
+        with contextlib.suppress(AtlasUnavailable):
+            atlas.flush()  # before counting what a rerun will find
         raise SweepInterrupted(_count_kept(atlas, specs, timeout), len(specs), atlas.path) from None
     finally:
         bar.close()
         if client is not None and client is not scheduler:  # a client this call opened from an address
             client.close()
+        if atlas is not None:  # results queued while the file was locked: one more try
+            with contextlib.suppress(AtlasUnavailable):
+                atlas.flush()
     return {s: done[s] for s in specs if s in done}
 
 
@@ -734,31 +742,36 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
     Min-cut bounds (deterministic) missing from the target are copied; two different bounds for one key are
     reported in ``errors``.
 
+    A source row that is not a valid result is skipped (one `AtlasWarning` naming its key; counted in
+    ``skipped``); a target row that is not one is replaced.
+
     Returns
     -------
     dict
-        ``added``, ``replaced``, ``kept`` (counts), ``min_cuts_added`` and ``errors`` (one line per proven
-        disagreement).
+        ``added``, ``replaced``, ``kept``, ``skipped`` (counts), ``min_cuts_added`` and ``errors`` (one line per
+        proven disagreement).
     """
-    out = {"added": 0, "replaced": 0, "kept": 0, "min_cuts_added": 0, "errors": []}
+    out = {"added": 0, "replaced": 0, "kept": 0, "skipped": 0, "min_cuts_added": 0, "errors": []}
     for src in sources:
         for row in src.min_cut_rows():
-            old = target._query("SELECT bound FROM min_cuts WHERE key = ?", (row["key"],))
-            if not old:
+            old = target._dicts("SELECT * FROM min_cuts WHERE key = ?", (row["key"],))
+            if not old or not _bound_ok(old[0]):
                 target._execute(*_insert("min_cuts", row))
                 out["min_cuts_added"] += 1
-            elif old[0][0] != row["bound"]:
+            elif old[0]["bound"] != row["bound"]:
                 out["errors"].append(
-                    f"min-cut bounds disagree for {row['key']}: {old[0][0]} in {target.path}, "
+                    f"min-cut bounds disagree for {row['key']}: {old[0]['bound']} in {target.path}, "
                     f"{row['bound']} in {src.path}"
                 )
-        for row in src.rows():
-            rows = target._query("SELECT status, rank FROM results WHERE key = ?", (row["key"],))
-            if not rows:
+        good, bad = src.read_rows(warn=True)
+        out["skipped"] += len(bad)
+        for row in good:
+            rows = target._dicts("SELECT * FROM results WHERE key = ?", (row["key"],))
+            if not rows or not _row_ok(rows[0]):
                 target.put_row(row)
-                out["added"] += 1
+                out["added" if not rows else "replaced"] += 1
                 continue
-            old_status, old_rank = rows[0]
+            old_status, old_rank = rows[0]["status"], rows[0]["rank"]
             if old_status == "proven" and row["status"] == "proven" and old_rank != row["rank"]:
                 out["errors"].append(
                     f"proven ranks disagree for {_row_label(row)}: {old_rank} in {target.path}, "
@@ -816,7 +829,7 @@ class AtlasRecords(list):
 
 
 class AtlasQuery(dict):
-    """The dict of `query_atlas` (``path``, ``count``, ``rows``, ``text``), shown as the rows' table in a notebook."""
+    """The dict of `query_atlas` (``path``, ``count``, ``skipped``, ``rows``, ``text``); a table in a notebook."""
 
     def _repr_html_(self) -> str:
         import html
@@ -999,6 +1012,7 @@ def check_filters(filters: dict) -> dict:
 
 
 def _open_for_cli(path, *, must_exist) -> Atlas | None:
+    """The atlas of ``--atlas`` (or the default one): read-only (``must_exist``: list, query, export), or to write."""
     given = path is not None
     full = _check_atlas_path(path, must_exist=must_exist and given) if given else default_atlas_path()
     if not os.path.exists(full):
@@ -1006,7 +1020,7 @@ def _open_for_cli(path, *, must_exist) -> Atlas | None:
             return None  # the default atlas does not exist yet: nothing stored
         os.makedirs(os.path.dirname(full), exist_ok=True)
     try:
-        return Atlas(full)
+        return Atlas(full, readonly=must_exist)
     except AtlasUnavailable as exc:
         raise ArgumentError("atlas", path or full, f"a usable atlas file ({exc})") from None
 
@@ -1021,21 +1035,32 @@ QUERY_COLUMNS = (
 
 
 def query_atlas(path, filters: dict, *, fmt: str = "markdown") -> AtlasQuery:
-    """``tnrnn atlas list/query``: ``rows`` (export records), ``count``, ``path`` and the rendered ``text``.
+    """``tnrnn atlas list/query``: ``rows`` (export records), ``count``, ``skipped``, ``path`` and the ``text``.
 
-    A dict; in a notebook it shows as a table of the rows (status coloured).
+    A dict; in a notebook it shows as a table of the rows (status coloured). The file is opened read-only;
+    ``skipped`` counts the rows that are not valid results (one warning each).
     """
     fmt = check_choice("format", fmt, EXPORT_FORMATS)
     filters = check_filters(filters)
     atlas = _open_for_cli(path, must_exist=True)
-    records = export_rows(atlas.rows(**filters)) if atlas is not None else AtlasRecords()
+    rows, skipped = _valid_rows(atlas, filters)
+    records = export_rows(rows)
     columns = QUERY_COLUMNS if fmt == "markdown" else EXPORT_COLUMNS
     return AtlasQuery(
         path=atlas.path if atlas is not None else default_atlas_path(),
         count=len(records),
+        skipped=skipped,
         rows=records,
         text=format_rows(records, fmt, columns),
     )
+
+
+def _valid_rows(atlas: Atlas | None, filters: dict) -> tuple[list[dict], int]:
+    """The valid rows of ``atlas`` under ``filters``, and how many were skipped (one warning each)."""
+    if atlas is None:
+        return [], 0
+    good, bad = atlas.read_rows(warn=True, **filters)
+    return good, len(bad)
 
 
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
@@ -1056,18 +1081,24 @@ def export_atlas(path, out: str, filters: dict, *, fmt: str | None = None) -> di
     target = check_output_file("out", out)
     filters = check_filters(filters)
     atlas = _open_for_cli(path, must_exist=True)
-    records = export_rows(atlas.rows(**filters)) if atlas is not None else []
+    rows, skipped = _valid_rows(atlas, filters)
+    records = export_rows(rows)
     write_atomic(target, format_rows(records, fmt))
     return {
         "path": atlas.path if atlas is not None else default_atlas_path(),
         "out": out,
         "format": fmt,
         "count": len(records),
+        "skipped": skipped,
     }
 
 
 def merge_atlas_files(target, sources: Sequence[str]) -> dict:
-    """``tnrnn atlas merge``: merge the source files into ``target`` (see `merge_atlases`)."""
+    """``tnrnn atlas merge``: merge the source files into ``target`` (see `merge_atlases`).
+
+    The sources are opened read-only (never created, upgraded or changed, not even their journal mode); an empty
+    file, another program's database or a newer atlas is refused (`ArgumentError`) before the target is opened.
+    """
     if not sources:
         raise ArgumentError("sources", sources, "one or more atlas files")
     paths = [_check_atlas_path(s, must_exist=True, name="sources") for s in sources]
@@ -1078,9 +1109,15 @@ def merge_atlas_files(target, sources: Sequence[str]) -> dict:
     opened = []
     for s, p in zip(sources, paths, strict=True):
         try:
-            opened.append(Atlas(p))
+            opened.append(Atlas(p, readonly=True))
         except AtlasUnavailable as exc:
             raise ArgumentError("sources", s, f"usable atlas files ({exc})") from None
     atlas = _open_for_cli(target, must_exist=False)
-    res = merge_atlases(atlas, opened)
+    try:
+        res = merge_atlases(atlas, opened)
+    except AtlasUnavailable as exc:  # the target locked (or damaged) while merging
+        raise ArgumentError("atlas", target or atlas.path, f"an atlas file this process can write ({exc})") from None
+    finally:
+        for a in opened:
+            a.close()
     return {"path": atlas.path, "sources": sources, **res}
