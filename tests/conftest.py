@@ -45,3 +45,19 @@ def fake_training(monkeypatch):
     fake = FakeTrainer()
     monkeypatch.setattr("tnrnn.tasks.experiment.train", fake)
     return fake
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the engine calls (`tnrnn.rank.engine._compute`), made through the atlas or not."""
+    from tnrnn.rank import engine
+
+    calls = []
+    real = engine._compute
+
+    def spy(M, R, L, T, **kw):
+        calls.append((M, R, L, T, kw.get("domain")))
+        return real(M, R, L, T, **kw)
+
+    monkeypatch.setattr(engine, "_compute", spy)
+    return calls

@@ -16,7 +16,7 @@ import pytest
 from tnrnn import atlas as A
 from tnrnn._types import ArgumentError
 from tnrnn.cli import main
-from tnrnn.rank import RankResult, engine, separation_rank
+from tnrnn.rank import RankResult, separation_rank
 from tnrnn.rank import store as S
 from tnrnn.table import rank_table
 from tnrnn.testing import sigint_as_in_a_terminal
@@ -65,20 +65,6 @@ def _key(**over):
 def atlas(tmp_path):
     with A.Atlas(tmp_path / "a.sqlite") as a:
         yield a
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """Count the engine calls made through the atlas."""
-    calls = []
-    real = engine._compute
-
-    def spy(M, R, L, T, **kw):
-        calls.append((M, R, L, T, kw.get("domain")))
-        return real(M, R, L, T, **kw)
-
-    monkeypatch.setattr(engine, "_compute", spy)
-    return calls
 
 
 # --- the store ------------------------------------------------------------------------------------------------

@@ -10,25 +10,11 @@ import pytest
 
 from tnrnn import atlas as A
 from tnrnn.cli import main
-from tnrnn.rank import engine, separation_rank
+from tnrnn.rank import separation_rank
 from tnrnn.rank import store as S
 
 TINY = dict(M=2, R=2, L=2, T=4)
 TABLE = ["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2:6:2", "--domain", "onehot", "--no-progress", "--json"]
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """Count the engine calls made through the atlas."""
-    calls = []
-    real = engine._compute
-
-    def spy(M, R, L, T, **kw):
-        calls.append((M, R, L, T, kw.get("domain")))
-        return real(M, R, L, T, **kw)
-
-    monkeypatch.setattr(engine, "_compute", spy)
-    return calls
 
 
 def _atlas_warnings(seen) -> list[str]:

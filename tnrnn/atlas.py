@@ -63,7 +63,7 @@ from tnrnn.rank.store import (
     Atlas,
     AtlasUnavailable,
     AtlasWarning,
-    _bound_ok,
+    _check_bound,
     _insert,
     _row_ok,
     _warn,
@@ -755,7 +755,7 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
     for src in sources:
         for row in src.min_cut_rows():
             old = target._dicts("SELECT * FROM min_cuts WHERE key = ?", (row["key"],))
-            if not old or not _bound_ok(old[0]):
+            if not old or not _row_ok(old[0], _check_bound):
                 target._execute(*_insert("min_cuts", row))
                 out["min_cuts_added"] += 1
             elif old[0]["bound"] != row["bound"]:

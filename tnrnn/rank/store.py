@@ -721,17 +721,10 @@ def _check_row(row: dict) -> dict:
     return d
 
 
-def _row_ok(row: dict) -> bool:
+def _row_ok(row: dict, check=None) -> bool:
+    """Whether ``check(row)`` (default `_check_row`; `_check_bound` for a min-cut row) passes."""
     try:
-        _check_row(row)
-    except _BadRow:
-        return False
-    return True
-
-
-def _bound_ok(row: dict) -> bool:
-    try:
-        _check_bound(row)
+        (check or _check_row)(row)
     except _BadRow:
         return False
     return True
