@@ -1303,6 +1303,13 @@ def _warning_printer(verb: str):
     return show
 
 
+def _flush_atlases() -> None:
+    """Write the results queued while an atlas was locked (or warn, in the verb's one-line format)."""
+    store = sys.modules.get("tnrnn.rank.store")  # not imported: no atlas was used
+    if store is not None:
+        store._flush_open()
+
+
 def _main(argv: list[str], debug: bool) -> int:
     args = build_parser(argv[0] if argv and not argv[0].startswith("-") else None).parse_args(argv)
     verb = _verb(args)
@@ -1312,6 +1319,7 @@ def _main(argv: list[str], debug: bool) -> int:
         if args.jax:
             _enable_x64()
         result = args.func(args)
+        _flush_atlases()
         quiet = result.pop("_quiet", False)
         code = result.pop("_exit", 0)
         if getattr(args, "json", False):

@@ -441,7 +441,8 @@ class Atlas:
     def flush(self, *, final: bool = False) -> int:
         """Write the results queued while the file was locked (one try); the number still queued.
 
-        ``final`` (`close`, exit): warn once with the number of results that could not be stored.
+        ``final`` (the end of a command, `close`, exit): what is still locked is dropped, with one warning that
+        says how many results were not stored.
         """
         if not self._pending:
             return 0
@@ -450,6 +451,7 @@ class Atlas:
             self._write([], now=True)
         left = len(self._pending)
         if left and final:
+            self._pending = []
             warnings.warn(
                 f"tnrnn atlas: {self.path}: still locked; {left} computed result(s) were not stored",
                 AtlasWarning,
