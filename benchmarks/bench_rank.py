@@ -22,7 +22,12 @@ Sections (``--only`` picks some; all by default):
     Peak resident memory of a child process computing the largest reach case, minus its resident memory after
     imports and a warm-up, over the matrix itself (N^2 x 8 bytes).
 ``rigorous``
-    ``confidence="rigorous"`` against ``"standard"`` on a medium case.
+    ``confidence="rigorous"`` against ``"fast"`` on a medium case.
+``certified``
+    The default certificate (a prime-field pass, then ``GF(p^2)`` until the failure bound is <= 1e-6) against
+    ``confidence="fast"`` with two seeds (the default before it) and against ``lu_factor`` of the same side, on
+    (3, 3, 3, 10) continuous (rank 8388, N = 8568; ``--quick``: (2, 2, 3, 10)), both runs warm; then the one-hot
+    sampling cases L = 1, M = R = 2, T = 28 (a 16384 x 16384 grid before) and L = 2, M = R = 2, T = 36.
 
 Usage::
 
@@ -50,7 +55,7 @@ from tnrnn.rank import blas_modular_rank, jax_modular_rank, separation_rank
 from tnrnn.rank.engine import _primes_below
 
 V1_REV = "868ee43"
-SECTIONS = ("headline", "elimination", "sweep", "reach", "memory", "rigorous")
+SECTIONS = ("headline", "elimination", "sweep", "reach", "memory", "rigorous", "certified")
 
 
 def load() -> str:
@@ -293,7 +298,7 @@ def memory(quick: bool) -> dict:
 
 def rigorous(quick: bool) -> dict:
     case = (2, 2, 3, 8) if quick else (2, 2, 3, 10)
-    std, s_sec = timed(separation_rank, *case, domain="continuous")
+    std, s_sec = timed(separation_rank, *case, domain="continuous", confidence="fast")
     rig, r_sec = timed(separation_rank, *case, domain="continuous", confidence="rigorous")
     d = {
         "case": case,
@@ -307,6 +312,49 @@ def rigorous(quick: bool) -> dict:
         f"{std.failure_bound:.2g}; {r_sec:.2f} s vs {s_sec:.2f} s ({r_sec / s_sec:.1f}x)",
         flush=True,
     )
+    return d
+
+
+def certified(quick: bool) -> dict:
+    case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
+    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile the prime-field kernels
+    separation_rank(2, 3, 2, 8, domain="continuous")  # and the extension-field ones (a lower-bound case)
+    fast, f_sec = timed(separation_rank, *case, domain="continuous", confidence="fast", n_seeds=2)
+    cert, c_sec = timed(separation_rank, *case, domain="continuous")
+    lu = lu_seconds(cert.N[0])
+    d = {
+        "case": case,
+        "fast": {"rank": fast.rank, "status": fast.status, "failure_bound": fast.failure_bound, "seconds": f_sec},
+        "certified": {
+            "rank": cert.rank,
+            "status": cert.status,
+            "failure_bound": cert.failure_bound,
+            "fields": cert.extra["fields"],
+            "N": cert.N,
+            "seconds": c_sec,
+            "timing": cert.timing,
+        },
+        "lu_seconds": lu,
+        "certified_over_lu": c_sec / lu,
+        "certified_over_fast": c_sec / f_sec,
+        "load": load(),
+    }
+    print(
+        f"  certified {case}: rank {cert.rank} {cert.status}, failure bound {cert.failure_bound:.2g} "
+        f"({', '.join(cert.extra['fields'])}), {c_sec:.1f} s = {c_sec / lu:.2f}x LU({cert.N[0]}) = "
+        f"{c_sec / f_sec:.2f}x fast ({fast.rank}, bound {fast.failure_bound:.2g}, {f_sec:.1f} s) [{load()}]",
+        flush=True,
+    )
+    d["onehot"] = []
+    for M, R, L, T in [(2, 2, 1, 28), (2, 2, 2, 36)]:
+        times, res = [], None
+        for _ in range(3):
+            res, sec = timed(separation_rank, M, R, L, T, domain="onehot")
+            times.append(sec)
+        row = {"case": (M, R, L, T), "rank": res.rank, "status": res.status, "N": res.N}
+        row["seconds"] = statistics.median(times)
+        d["onehot"].append(row)
+        print(f"  one-hot {row['case']}: rank {res.rank} {res.status}, sample {res.N}, {row['seconds']:.3f} s")
     return d
 
 

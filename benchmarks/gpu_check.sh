@@ -20,27 +20,34 @@ from tnrnn.rank import separation_rank, jax_modular_rank, blas_modular_rank
 from tnrnn.rank.engine import _primes_below
 
 
-def rank_case(label, device, M, R, L, T, **kw):
+def rank_case(label, device, M, R, L, T, confidence="fast", **kw):
+    """One rank: ``fast`` (one prime-field seed) or the ``certified`` default (prime field, then GF(p^2))."""
     with jax.default_device(device):
-        separation_rank(2, 2, 2, 8, domain="continuous", n_seeds=1, evaluation="jax")  # warm-up
+        separation_rank(2, 3, 2, 8, domain="continuous", n_seeds=1, evaluation="jax")  # warm-up: both fields
         t0 = time.perf_counter()
-        r = separation_rank(M, R, L, T, domain="continuous", n_seeds=1, evaluation="jax", **kw)
+        r = separation_rank(M, R, L, T, domain="continuous", n_seeds=1, evaluation="jax", confidence=confidence, **kw)
         sec = time.perf_counter() - t0
-    print(json.dumps({"stage": "rank", "on": label, "case": [M, R, L, T], "rank": r.rank, "status": r.status,
+    print(json.dumps({"stage": "rank", "on": label, "case": [M, R, L, T], "confidence": confidence, "rank": r.rank,
+                      "status": r.status, "failure_bound": r.failure_bound, "fields": r.extra["fields"],
                       "N": r.N[0], "seconds": round(sec, 2), "timing": {k: round(v, 2) for k, v in r.timing.items()},
                       "elimination": r.extra["elimination"]}), flush=True)
 
 
-def elim_case(label, device, n):
-    p = _primes_below(2**21, 1)[0]
-    A = np.random.default_rng(0).integers(0, p, (n, n), dtype=np.int64)
+def elim_case(label, device, n, extension=False):
+    """jax-block elimination of a random n x n matrix over GF(p) or GF(p^2) (complex parts)."""
+    from tnrnn.rank.engine import _extension_primes
+    p = _extension_primes(8, 1)[0] if extension else _primes_below(2**21, 1)[0]
+    g = np.random.default_rng(0)
+    A = g.integers(0, p, (n, n), dtype=np.int64)
+    if extension:
+        A = A + 1j * g.integers(0, p, (n, n), dtype=np.int64)
     with jax.default_device(device):
         jax_modular_rank(A[:512, :512], p)
         t0 = time.perf_counter()
         r = jax_modular_rank(A, p)
         sec = time.perf_counter() - t0
-    print(json.dumps({"stage": "jax-block elimination", "on": label, "n": n, "rank": r, "seconds": round(sec, 2)}),
-          flush=True)
+    print(json.dumps({"stage": "jax-block elimination", "field": "GF(p^2)" if extension else "GF(p)", "on": label,
+                      "n": n, "rank": r, "seconds": round(sec, 2)}), flush=True)
 
 
 def contraction(label, device, T):
@@ -66,7 +73,9 @@ if jax.default_backend() != "cpu":
 quick = jax.default_backend() == "cpu"
 for label, dev in targets:
     rank_case(label, dev, 3, 3, 3, 8 if quick else 10)
+    rank_case(label, dev, 3, 3, 3, 8 if quick else 10, confidence="certified")
     elim_case(label, dev, 2048 if quick else 8192)
+    elim_case(label, dev, 1024 if quick else 4096, extension=True)
     contraction(label, dev, 12)
 if jax.default_backend() != "cpu":
     with jax.default_device(jax.devices()[0]):

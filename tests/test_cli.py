@@ -94,7 +94,7 @@ def test_table_formats(capsys, tmp_path):
         (["rank", "--M", "0", "--R", "2", "--L", "2", "--T", "4"], "M=0"),
         (["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--domain", "real"], "domain='real'"),
         (["rank", "--M", "2", "--R", "2", "--L", "2", "--T", "4", "--partition", "1,2;2,3"], "partition="),
-        (["rank", "--M", "9", "--R", "2", "--L", "2", "--T", "20", "--domain", "onehot"], "GiB"),
+        (["rank", "--M", "9", "--R", "9", "--L", "3", "--T", "20", "--domain", "onehot"], "GiB"),
         (["bounds", "--M", "2", "--R", "2", "--L", "0", "--T", "4"], "L=0"),
         (["table", "--T", "3", "--no-progress"], "T=3"),
         (["table", "--format", "xml", "--no-progress"], "format='xml'"),

@@ -141,7 +141,7 @@ def test_blas_matmul_equals_numpy_on_strided_and_integer_blocks():
 def test_certificate_status_and_failure_bound():
     proven = separation_rank(2, 2, 2, 8, domain="continuous")  # state bound 10 is attained
     assert (proven.rank, proven.status, proven.failure_bound, proven.upper_bound) == (10, "proven", 0.0, 10)
-    low = separation_rank(2, 3, 2, 8, domain="continuous", n_seeds=2)  # 42 < state bound 45
+    low = separation_rank(2, 3, 2, 8, domain="continuous", n_seeds=2, confidence="fast")  # 42 < state bound 45
     assert low.status == "lower-bound" and low.rank == 42 and low.upper_bound == 45
     D = make_cell("rac", 2, 3, 2).output_degree(8)
     assert low.degree == D
@@ -150,6 +150,13 @@ def test_certificate_status_and_failure_bound():
         expected *= (42 + 1) * D / p
     assert low.failure_bound == pytest.approx(expected, rel=1e-12)
     assert 0 < low.failure_bound < 1e-4
+    # the default certifies over GF(p^2): the prime-field pass counts min(1, 43 D / p), the extension 43 D / p^2
+    cert = separation_rank(2, 3, 2, 8, domain="continuous")
+    assert (cert.rank, cert.status, cert.confidence) == (42, "lower-bound", "certified")
+    p, q = cert.primes
+    assert cert.extra["fields"] == [f"GF({p})", f"GF({q}^2)"]
+    assert cert.failure_bound == pytest.approx(min(1.0, 43 * D / p) * 43 * D / q**2, rel=1e-12)
+    assert cert.failure_bound <= 1e-6
     assert "certified lower bound" in low.summary() and "42" in low.summary()
     assert "proven exact" in proven.summary()
 
@@ -173,7 +180,7 @@ def test_failure_bound_formula():
 
 
 def test_rigorous_confidence_same_rank_smaller_bound():
-    std = separation_rank(2, 2, 3, 8, domain="continuous")
+    std = separation_rank(2, 2, 3, 8, domain="continuous", confidence="fast")
     rig = separation_rank(2, 2, 3, 8, domain="continuous", confidence="rigorous")
     assert rig.rank == std.rank == 106
     assert all(p > 2**30 for p in rig.primes) and rig.extra["elimination"] == "flint"
@@ -270,9 +277,9 @@ def test_bad_arguments_are_refused_before_work(kwargs, name):
 def test_huge_requests_are_refused_up_front():
     from tnrnn import MemoryRefusal
 
-    spec = "1;" + ",".join(str(t) for t in range(2, 31))  # 2 x 2^29 grid: version 1 built it before refusing
-    with pytest.raises(MemoryRefusal, match="^T="):
-        separation_rank(2, 2, 1, 30, domain="onehot", partition=spec)
+    spec = "1;" + ",".join(str(t) for t in range(2, 31))  # 2 x 2^29 grid: version 2 refused it, version 1 built it
+    res = separation_rank(2, 2, 1, 30, domain="onehot", partition=spec)  # a sample of the grid reaches the cap 2
+    assert (res.rank, res.status) == (2, "proven") and res.N[1] < 2**10
     with pytest.raises(MemoryRefusal, match="^T="):
         separation_rank(8, 8, 4, 40, domain="continuous")  # refused from the proven cap, before growing
 

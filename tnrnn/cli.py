@@ -155,6 +155,26 @@ def _check_cell(args):
     args.cell = cell_spec(args.cell, act_degree=getattr(args, "act_degree", None))
 
 
+def _confidence_flags(p) -> None:
+    """``--fast`` / ``--rigorous``: the confidence of the ranks (default: certified)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--fast",
+        action="store_true",
+        help="prime-field repetitions only (the earlier default): faster, but the failure bound of a deep cell "
+        "can be vacuous; the default certifies every rank (proven, or failure bound <= 1e-6)",
+    )
+    g.add_argument(
+        "--rigorous",
+        action="store_true",
+        help="word-size primes (FLINT) until the failure bound is <= 1e-6: the default's guarantee, slower",
+    )
+
+
+def _confidence(args) -> str:
+    return "rigorous" if args.rigorous else "fast" if args.fast else "certified"
+
+
 def _json_flag(p):
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
@@ -256,11 +276,7 @@ def _add_rank(sub):
         "--seeds", type=int, default=2, help="how many seeds: seed, seed+1, ... (a count; the maximum rank is reported)"
     )
     p.add_argument("--method", default="modp", help="modp (exact) | svd (float diagnostic)")
-    p.add_argument(
-        "--rigorous",
-        action="store_true",
-        help="word-size primes and repetitions until the failure bound is <= 1e-6 (slower)",
-    )
+    _confidence_flags(p)
     p.add_argument(
         "--timeout",
         type=float,
@@ -327,7 +343,7 @@ def _run_rank(args):
         seed=args.seed,
         n_seeds=args.seeds,
         method=args.method,
-        confidence="rigorous" if args.rigorous else "standard",
+        confidence=_confidence(args),
         timeout=args.timeout,
         progress=_progress(args),
         on_plan=_print_plan,
@@ -413,11 +429,7 @@ def _add_table(sub):
         action="store_true",
         help="skip the larger T of a series once a cell is partial or too big for memory",
     )
-    p.add_argument(
-        "--rigorous",
-        action="store_true",
-        help="word-size primes and repetitions until each failure bound is <= 1e-6 (slower)",
-    )
+    _confidence_flags(p)
     _cache_flags(p)
     _json_flag(p)
     # no JAX up front: a table the atlas holds is printed without importing it (JAX settings go by the environment)
@@ -473,7 +485,7 @@ def _run_table(args):
         scheduler=args.scheduler,
         order=args.order,
         frontier=args.frontier,
-        confidence="rigorous" if args.rigorous else "standard",
+        confidence=_confidence(args),
     )
     text = format_table(rows, args.format)
     if args.out:

@@ -368,7 +368,8 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                     )
                     rank = int(r["rank"])
                     short = str(rank) if rank < 1000 else f"{rank / 1000:.1f}k" if rank < 10**4 else f"{rank // 1000}k"
-                    text = short + ("✗" if fails else "") + ("=" if upper else "")
+                    partial = "≥" if r["status"] == "partial" else ""  # a certified lower bound only
+                    text = partial + short + ("✗" if fails else "") + ("=" if upper else "")
                     ax.text(
                         xi,
                         yi,

@@ -259,7 +259,8 @@ def rank_model(
     plus the host prefix per row point); and the matrix: in the one-hot domain the grid matrix and its one-hot
     points, in the continuous domain the ``side x side`` matrix at its peak (``matrix_bytes`` an entry) and its
     points. For the continuous domain give ``side`` (the largest sample) or ``side_log2`` (a lower bound on its
-    base-2 logarithm, when it is too expensive to compute exactly), or neither (no matrix counted).
+    base-2 logarithm, when it is too expensive to compute exactly), or neither (no matrix counted); for the
+    one-hot domain ``side`` bounds the sample of grid rows and columns (none: no matrix counted).
     """
     M, R, L = int(cell.M), int(cell.R), int(cell.L)
     model = SizeModel("rank computation")
@@ -269,13 +270,20 @@ def rank_model(
     live = 3 * L * R + 2 * M + 4  # per-pair arrays alive at once in the kernel (`tnrnn.rank.evaluation`)
     model.array(name, value, "evaluation work space (pairs x live values)", (_PAIRS_PER_CALL, live), 8)
     nA, nB = len(part.A), len(part.B)
-    if domain == "onehot":
-        rows, cols = _power(M, nA), _power(M, nB)
+    if domain == "onehot" and side is not None:
+        # a sample of the grid's rows and columns, at most ``side`` of each (the engine evaluates the whole grid
+        # only when a sample falls short of every cap, and stops as partial when that would not fit)
+        rows, cols = min(side, _power(M, nA)), min(side, _power(M, nB))
         grid = ("M", M) if M > part.T else ("T", part.T)
-        model.array(*grid, "grid matrix", (rows, cols), 8)
+        model.array(*grid, "sample of the grid matrix", (rows, cols), matrix_bytes)
         # the one-hot points: int64 on the host, float64 on the device
         model.array(*grid, "one-hot points", (rows * nA + cols * nB, M), 16)
         model.array(name, value, "prefix carries (rows x live values)", (rows, live), 8)
+    elif domain == "onehot" and side_log2 is not None and side_log2 > 0:
+        side = 2 ** min(int(side_log2), _MAX_BITS)  # a lower bound on the sample that can reach the cap
+        model.array("T", part.T, "sample of the grid matrix", (side, side), matrix_bytes)
+    elif domain == "onehot":
+        pass  # the sample side is known once the bounds are (see `tnrnn.rank.plan`)
     elif side is not None:
         model.array("T", part.T, "evaluation matrix", (side, side), matrix_bytes)
         model.array("T", part.T, "continuous points", (side * (nA + nB), M), 16)
@@ -331,7 +339,8 @@ def refuse_rank_request(cell, part, domain: str, *, max_N: int | None = None, n_
     if n_seeds is not None:
         check_loop("seeds", n_seeds, "repetitions", n_seeds, MAX_REPETITIONS)
     estimate = getattr(cell, "cap_log2_lower", None)  # the cell's O(1) estimate (`tnrnn.cells.Cell`), if any
-    side_log2 = estimate(part) if domain == "continuous" and estimate is not None else None
+    # one-hot too: the sample that can reach the cap (the grid is evaluated only when a sample falls short)
+    side_log2 = estimate(part) if estimate is not None else None
     if side_log2 is not None and max_N is not None:
         side_log2 = min(side_log2, math.log2(max_N))
     rank_model(cell, part, domain, side_log2=side_log2).refuse(hints=rank_hints(domain, max_N))

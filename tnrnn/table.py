@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from tnrnn._types import ArgumentError, MemoryRefusal, check_choice, check_domain, check_seed, check_sizes
 from tnrnn.bounds import check_closed_form_size
+from tnrnn.rank.certificate import CONFIDENCES, check_confidence  # light: no numpy, no JAX
 
 __all__ = ["rank_table", "check_table_request", "format_table", "COLUMNS", "FORMATS", "CONFIDENCES"]
 
@@ -19,8 +20,6 @@ COLUMNS = (
 )
 # fmt: on
 FORMATS = ("markdown", "csv", "json")
-#: the confidences of `tnrnn.rank.separation_rank` (``tnrnn table --rigorous``)
-CONFIDENCES = ("standard", "rigorous")
 
 
 def _min_cut_or_none(M, R, L, T, domain, cache, cell="rac"):
@@ -56,7 +55,7 @@ def rank_table(
     scheduler=None,
     order: str = "cost",
     frontier: bool = False,
-    confidence: str = "standard",
+    confidence: str = "certified",
 ) -> list[dict]:
     """One row per distinct (L, M, R, T, domain): the exact rank, its certificate and every bound.
 
@@ -71,20 +70,21 @@ def rank_table(
     interrupted table resumes); ``jobs`` local worker processes, or a Dask ``scheduler``; a per-cell ``timeout``
     (partial results are marked ``status="partial"``); ``order`` and ``frontier`` as in `run_sweep` (cells skipped
     by the frontier, or refused for memory in frontier mode, have no row). ``confidence`` as in
-    `tnrnn.rank.separation_rank` (``"rigorous"``: word-size primes until the failure bound is at most 1e-6; part of
-    the atlas key). The min-cut column is stored in the atlas too, so a table the atlas holds entirely is read
-    without numpy, JAX or the cut module. Every ``cell`` (a registered name) goes the same way; its bounds come
-    from its protocol (`tnrnn.cells.bound_columns`), ``min_cut`` from its network (``None`` where it has none).
+    `tnrnn.rank.separation_rank` (``"certified"``, the default: proven or a failure bound of at most 1e-6;
+    ``"fast"``: prime-field repetitions only; part of the atlas key). The min-cut column is stored in the atlas
+    too, so a table the atlas holds entirely is read without numpy, JAX or the cut module. Every ``cell`` (a
+    registered name) goes the same way; its bounds come from its protocol (`tnrnn.cells.bound_columns`),
+    ``min_cut`` from its network (``None`` where it has none).
     """
     check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut, cell=cell)
-    confidence = check_choice("confidence", confidence, CONFIDENCES)
+    confidence = check_confidence(confidence)
     from tnrnn.atlas import CellSpec, open_atlas, run_sweep
     from tnrnn.cells.report import bound_columns
 
     Ls, Ms, Rs, Ts, domains = (list(dict.fromkeys(v)) for v in (Ls, Ms, Rs, Ts, domains))  # one row per cell
     cells = [(L, M, R, T, d) for L in Ls for M in Ms for R in Rs for T in Ts for d in domains]
     options = {"seed": seed, "n_seeds": n_seeds, "cell": cell}
-    if confidence != "standard":  # the default stays out of the options, so that earlier keys still match
+    if confidence != "certified":  # the default stays out of the options (the key fills it in)
         options["confidence"] = confidence
     options = tuple(sorted(options.items()))
     specs = [CellSpec(M, R, L, T, d, options) for L, M, R, T, d in cells]
@@ -190,6 +190,11 @@ def _cell(v, key="", exact=False) -> str:
     return str(v)
 
 
+def _rank_cell(row: dict) -> str:
+    """The rank as a reader should take it: ``≥ r`` for a partial result (a certified lower bound only)."""
+    return ("≥ " if row.get("status") == "partial" else "") + _cell(row.get("rank"))
+
+
 def format_table(rows: list[dict], fmt: str = "markdown") -> str:
     """Render rows as a Markdown table, CSV or JSON text."""
     fmt = check_choice("format", fmt, FORMATS)
@@ -206,5 +211,5 @@ def format_table(rows: list[dict], fmt: str = "markdown") -> str:
         return buf.getvalue()
     head = "| " + " | ".join(COLUMNS) + " |"
     sep = "|" + "---|" * len(COLUMNS)
-    body = ["| " + " | ".join(_cell(r[k], k) for k in COLUMNS) + " |" for r in rows]
+    body = ["| " + " | ".join(_rank_cell(r) if k == "rank" else _cell(r[k], k) for k in COLUMNS) + " |" for r in rows]
     return "\n".join([head, sep, *body])

@@ -9,6 +9,8 @@ arithmetic          a vector of ``n`` channels                    used by
 `FloatArith`        an array ``(..., n)`` (numpy or JAX)          the float model, training, the SVD diagnostic
 `NumpyModular`      an ``int64`` array ``(..., n)``, residues     the independent exact reference path, large primes
 `ResidueArith`      a list of ``n`` float64 (or int64) arrays     the jitted exact rank kernel (`tnrnn.rank`)
+`ExtensionArith`    a list of ``n`` pairs ``(re, im)`` of float64   the rank kernel over the field ``GF(p^2)``
+                    arrays: elements ``re + im i`` of ``GF(p^2)``   (the default certificate, `tnrnn.rank`)
 `DegreeArith`       one Python int: the largest total degree      the certificate's Schwartz-Zippel degree
 ==================  ===========================================  ===============================================
 
@@ -39,7 +41,11 @@ __all__ = [
     "NumpyModular",
     "ResidueArith",
     "DegreeArith",
+    "ExtensionArith",
     "RESIDUE_PRIME_BOUND",
+    "EXTENSION_PRIME_BOUND",
+    "extension_width_limit",
+    "is_extension_prime",
     "residue_width_limit",
     "int64_prime_bound",
     "rational_residue",
@@ -47,6 +53,24 @@ __all__ = [
 
 #: primes for the float64 residue arithmetic (and the BLAS elimination) are below this
 RESIDUE_PRIME_BOUND = 2**21
+
+
+#: primes of the extension field ``GF(p^2)`` are below this (``p^2`` up to ``2^44``; centred residues fit a float32)
+EXTENSION_PRIME_BOUND = 2**22
+
+
+def is_extension_prime(p: int) -> bool:
+    """Whether ``GF(p^2) = F_p[i] / (i^2 + 1)`` is a field: ``-1`` is a non-residue exactly when ``p = 3 (mod 4)``."""
+    return p % 4 == 3
+
+
+def extension_width_limit(p: int) -> int:
+    """Largest number of ``GF(p^2)`` products a float64 sum may add exactly: ``n 2 ((p+1)/2)^2 < 2^52``.
+
+    The real part of ``(a + b i)(c + d i)`` is ``ac - bd``: two products of centred residues.
+    """
+    h = (p + 1) // 2
+    return (2**52 - 1) // (2 * h * h)
 
 
 def residue_width_limit(p: int) -> int:
@@ -269,6 +293,85 @@ class ResidueArith:
         hit = self.xp.sum(self.xp.where(self.xp.remainder(cand, b) == 0, cand, 0))
         inv = hit // b if self.dtype == "int64" else hit / b
         return [self.reduce(q.numerator * inv)] * n
+
+    def first(self, v):
+        return v[0]
+
+
+class ExtensionArith:
+    """Exact arithmetic in ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``) for the rank kernel.
+
+    A vector is a list of ``n`` channels, each a pair ``(re, im)`` of float64 arrays holding centred residues: the
+    element ``re + im i``. A parameter array carries the two components on a trailing axis of size 2
+    (`tnrnn.cells.Cell.random_residues` with ``degree=2``). Products follow ``i^2 = -1``::
+
+        (a + b i)(c + d i) = (ac - bd) + (ad + bc) i
+
+    Exactness: centred residues have ``|x| <= (p+1)/2``, so one component of a product is below ``2 ((p+1)/2)^2``
+    and a sum of ``n`` products stays below ``2^52`` while ``n <= extension_width_limit(p)`` (512 channels for
+    ``p < 2^22``); every partial sum is then an integer below ``2^53``, exact in any order. Each operation reduces
+    its result (`ResidueArith.reduce`).
+
+    Why a second field: a Schwartz-Zippel failure bound is ``degree / |field|``; ``GF(p^2)`` with ``p`` near
+    ``2^22`` has about ``2^44`` elements while every value still fits a float32 and every update stays in BLAS.
+    """
+
+    def __init__(self, p, xp=None, inv=None):
+        self.base = ResidueArith(p, xp, "float64", inv)
+        self.p, self.xp = p, self.base.xp
+
+    def reduce(self, x):
+        return self.base.reduce(x)
+
+    def _prod(self, a, b, c, d):
+        return a * c - b * d, a * d + b * c
+
+    def matvec(self, W, v):
+        n_out, n_in = W.shape[:2]
+        if n_in != len(v):
+            raise ValueError(f"matvec: matrix of {n_in} columns applied to a vector of {len(v)} channels")
+        out = []
+        for r in range(n_out):
+            re, im = self._prod(W[r, 0, 0], W[r, 0, 1], *v[0])
+            for k in range(1, n_in):
+                tr, ti = self._prod(W[r, k, 0], W[r, k, 1], *v[k])
+                re, im = re + tr, im + ti
+            out.append((self.reduce(re), self.reduce(im)))
+        flat = self.base._one_side([x for pair in out for x in pair])
+        return [(flat[2 * r], flat[2 * r + 1]) for r in range(n_out)]
+
+    def mul(self, u, v):
+        return [tuple(self.reduce(x) for x in self._prod(*a, *b)) for a, b in zip(u, v, strict=True)]
+
+    def add(self, u, v):
+        return [(self.reduce(a[0] + b[0]), self.reduce(a[1] + b[1])) for a, b in zip(u, v, strict=True)]
+
+    def scale(self, c, v):
+        return [tuple(self.reduce(x) for x in self._prod(c[r, 0], c[r, 1], *v[r])) for r in range(len(v))]
+
+    def param(self, c, like):
+        return [(c[r, 0], c[r, 1]) for r in range(c.shape[0])]
+
+    def bilinear(self, A, u, v):
+        n_out, n_u, n_v = A.shape[:3]
+        out = []
+        for r in range(n_out):
+            acc = None
+            for i in range(n_u):
+                re, im = self._prod(A[r, i, 0, 0], A[r, i, 0, 1], *v[0])
+                for j in range(1, n_v):
+                    tr, ti = self._prod(A[r, i, j, 0], A[r, i, j, 1], *v[j])
+                    re, im = re + tr, im + ti
+                term = self._prod(self.reduce(re), self.reduce(im), *u[i])
+                acc = term if acc is None else (acc[0] + term[0], acc[1] + term[1])
+            out.append((self.reduce(acc[0]), self.reduce(acc[1])))
+        return out
+
+    def ones(self, n, like):
+        return [(1.0, 0.0)] * n
+
+    def zeros(self, n, like):
+        return [(0.0, 0.0)] * n
 
     def first(self, v):
         return v[0]

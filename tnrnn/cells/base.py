@@ -259,12 +259,17 @@ class Cell:
 
         return self.make_params(**self._arrays(normal))
 
-    def random_residues(self, p: int, seed) -> object:
-        """Uniformly random residues in ``[0, p)`` (numpy ``int64``) for every parameter, from ``seed``."""
+    def random_residues(self, p: int, seed, *, degree: int = 1) -> object:
+        """Uniformly random residues in ``[0, p)`` (numpy ``int64``) for every parameter, from ``seed``.
+
+        ``degree=2``: uniformly random elements of ``GF(p^2)``, each parameter array with a trailing axis of size 2
+        (the parts ``re + im i`` of `tnrnn.cells.ExtensionArith`).
+        """
         import numpy as np
 
         rng = np.random.default_rng(seed)
-        return self.make_params(**self._arrays(lambda s: rng.integers(0, p, s, dtype=np.int64)))
+        tail = (2,) if degree == 2 else ()
+        return self.make_params(**self._arrays(lambda s: rng.integers(0, p, (*s, *tail), dtype=np.int64)))
 
     def width(self) -> int:
         """The widest matrix-vector product of the cell (bounds the sums of the exact arithmetics)."""

@@ -15,19 +15,20 @@ import numpy as np
 
 __all__ = ["gemm_update", "matmul", "have_inplace_gemm"]
 
-_DGEMM = None
-_TRIED = False
+_ROUTINES: dict = {}
+
+#: dtype -> (BLAS routine, ctypes scalar type, scalars per element)
+_KINDS = {np.dtype(np.float64): ("dgemm", 1), np.dtype(np.complex128): ("zgemm", 2)}
 
 
-def _load():
-    global _DGEMM, _TRIED
-    if _TRIED:
-        return _DGEMM
-    _TRIED = True
+def _load(name: str = "dgemm"):
+    """The BLAS routine ``name`` (``dgemm`` or ``zgemm``) as a ctypes function, or None."""
+    if name in _ROUTINES:
+        return _ROUTINES[name]
     try:
         from scipy.linalg import cython_blas
 
-        cap = cython_blas.__pyx_capi__["dgemm"]
+        cap = cython_blas.__pyx_capi__[name]
         get_name = ctypes.pythonapi.PyCapsule_GetName
         get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
         get_ptr = ctypes.pythonapi.PyCapsule_GetPointer
@@ -38,19 +39,19 @@ def _load():
         proto = ctypes.CFUNCTYPE(
             None, P(cc), P(cc), P(ci), P(ci), P(ci), P(cd), P(cd), P(ci), P(cd), P(ci), P(cd), P(cd), P(ci)
         )
-        _DGEMM = proto(ptr)
+        _ROUTINES[name] = proto(ptr)
     except Exception:  # pragma: no cover - depends on the scipy build
-        _DGEMM = None
-    return _DGEMM
+        _ROUTINES[name] = None
+    return _ROUTINES[name]
 
 
 def have_inplace_gemm() -> bool:
     """Whether the in-place BLAS path is available (else `gemm_update` uses numpy)."""
-    return _load() is not None
+    return _load("dgemm") is not None and _load("zgemm") is not None
 
 
 def gemm_update(C: np.ndarray, A: np.ndarray, B: np.ndarray) -> None:
-    """``C -= A @ B`` in place, for float64 arrays whose last axis is contiguous (``C`` may be a strided view).
+    """``C -= A @ B`` in place, float64 or complex128, last axes contiguous (``C`` may be a strided view).
 
     In column-major terms ``C^T (cols x rows, leading dimension = C's row stride) -= B^T A^T``.
     """
@@ -59,18 +60,18 @@ def gemm_update(C: np.ndarray, A: np.ndarray, B: np.ndarray) -> None:
 
 
 def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``A @ B`` (float64) through the same BLAS as `gemm_update`.
+    """``A @ B`` (float64 or complex128) through the same BLAS as `gemm_update`.
 
     numpy and scipy wheels each bundle their own OpenBLAS, each with its own thread pool. Right after a large
     `gemm_update` scipy's threads still spin, and a small numpy matmul then waits for a core: measured 6 ms
     against 98 ms for the blockwise inverse of a 256 x 256 panel. Keeping every matmul of an elimination on one
     BLAS avoids that.
     """
-    if A.ndim != 2 or B.ndim != 2 or A.dtype != np.float64 or B.dtype != np.float64:
+    if A.ndim != 2 or B.ndim != 2 or A.dtype != B.dtype or A.dtype not in _KINDS:
         return A @ B
-    A = A if A.strides[1] == 8 else np.ascontiguousarray(A)
-    B = B if B.strides[1] == 8 else np.ascontiguousarray(B)
-    C = np.empty((A.shape[0], B.shape[1]))
+    A = A if A.strides[1] == A.itemsize else np.ascontiguousarray(A)
+    B = B if B.strides[1] == B.itemsize else np.ascontiguousarray(B)
+    C = np.empty((A.shape[0], B.shape[1]), A.dtype)
     if not _gemm(C, A, B, 1.0, 0.0):
         np.matmul(A, B, out=C)
     return C
@@ -84,37 +85,41 @@ def _gemm(C, A, B, alpha: float, beta: float) -> bool:
         if beta == 0.0:
             C[...] = 0.0
         return True
-    dgemm = _load()
+    kind = _KINDS.get(C.dtype)
+    if kind is None or not C.dtype == A.dtype == B.dtype:
+        return False
+    gemm, width = _load(kind[0]), kind[1]
+    s = C.itemsize
     ok = (
-        dgemm is not None
-        and C.dtype == A.dtype == B.dtype == np.float64
-        and C.strides[1] == A.strides[1] == B.strides[1] == 8
-        and C.strides[0] % 8 == 0
-        and A.strides[0] % 8 == 0
-        and B.strides[0] % 8 == 0
-        and C.strides[0] // 8 >= cols
-        and A.strides[0] // 8 >= k
-        and B.strides[0] // 8 >= cols
-        and max(rows, cols, k, C.strides[0] // 8) < 2**31
+        gemm is not None
+        and C.strides[1] == A.strides[1] == B.strides[1] == s
+        and C.strides[0] % s == 0
+        and A.strides[0] % s == 0
+        and B.strides[0] % s == 0
+        and C.strides[0] // s >= cols
+        and A.strides[0] // s >= k
+        and B.strides[0] // s >= cols
+        and max(rows, cols, k, C.strides[0] // s) < 2**31
     )
     if not ok:
         return False
-    by, ci, cd = ctypes.byref, ctypes.c_int, ctypes.c_double
+    by, ci = ctypes.byref, ctypes.c_int
+    scalar = ctypes.c_double * width  # zgemm takes alpha and beta as complex numbers (two doubles)
     P = ctypes.POINTER(ctypes.c_double)
     n = ctypes.c_char(b"N")
-    dgemm(
+    gemm(
         by(n),
         by(n),
         by(ci(cols)),
         by(ci(rows)),
         by(ci(k)),
-        by(cd(alpha)),
+        ctypes.cast(scalar(alpha), P),
         B.ctypes.data_as(P),
-        by(ci(B.strides[0] // 8)),
+        by(ci(B.strides[0] // s)),
         A.ctypes.data_as(P),
-        by(ci(A.strides[0] // 8)),
-        by(cd(beta)),
+        by(ci(A.strides[0] // s)),
+        ctypes.cast(scalar(beta), P),
         C.ctypes.data_as(P),
-        by(ci(C.strides[0] // 8)),
+        by(ci(C.strides[0] // s)),
     )
     return True

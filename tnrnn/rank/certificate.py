@@ -1,24 +1,30 @@
 """What a computed rank means: `RankResult`, its status and its Schwartz-Zippel failure bound.
 
-* A rank modulo a prime ``p`` of ``[y(a_i, b_j)]``, with integer weights and points, is a **certified lower bound**
-  on the generic separation rank (real weights outside a null set, and, in the continuous domain, generic points):
-  a nonzero ``r x r`` minor modulo ``p`` is a nonzero integer, so the minor is a nonzero polynomial in the weights
-  and points, nonzero almost everywhere. This holds whatever the random draws were.
-* It is **proven exact** (``status="proven"``) when it meets a proven upper bound (`tnrnn.bounds`).
+* A rank over a finite field (modulo a prime ``p``, or over the extension field ``GF(p^2)``) of ``[y(a_i, b_j)]``,
+  with integer weights and points, is a **certified lower bound** on the generic separation rank (real weights
+  outside a null set, and, in the continuous domain, generic points): a nonzero ``r x r`` minor over the field is
+  the value of an integer polynomial that is therefore not zero, so the minor is nonzero almost everywhere. This
+  holds whatever the random draws were, for every completed stage (a full-rank sample of ``N`` points proves
+  ``rank >= N``).
+* It is **proven exact** (``status="proven"``) when it meets a proven upper bound (`tnrnn.bounds`, the cell's
+  bounds and the min-cut of its network).
 * Otherwise (``status="lower-bound"``) it equals the generic rank with high probability. If the generic rank
-  ``r*`` exceeded the reported ``r``, the leading ``(r+1) x (r+1)`` minor of every repetition's matrix (which has at
-  least ``r + 1`` rows and columns) would be a nonzero polynomial that vanished at that repetition's independent
-  uniform draw modulo ``p_i``. Its total degree is at most ``(r + 1) D``, with ``D`` the total degree of one entry
-  ``y(a, b)`` in all random quantities (every weight, plus every input coordinate in the continuous domain;
-  `tnrnn.cells.Cell.output_degree`). By the Schwartz-Zippel lemma::
+  ``r*`` exceeded the reported ``r``, some ``(r+1) x (r+1)`` minor of every repetition's matrix with at least
+  ``r + 1`` rows and columns (any nonzero one: for one-hot matrices it need not be the leading one) would be a
+  nonzero polynomial that vanished at that repetition's independent uniform draw from its field ``F_i``. Its total
+  degree is at most ``(r + 1) D``, with ``D`` the total degree of one entry ``y(a, b)`` in all random quantities
+  (every weight, plus every input coordinate in the continuous domain; `tnrnn.cells.Cell.output_degree`). By the
+  Schwartz-Zippel lemma::
 
-      failure_bound = prod_i min(1, (r + 1) D / p_i)
+      failure_bound = prod_i min(1, (r + 1) D / |F_i|)
 
-  over the repetitions ``i`` whose matrix has at least ``r + 1`` rows and columns. Assumption: the minor, a
-  polynomial with integer coefficients, does not vanish identically modulo ``p_i`` (its coefficients are not all
-  multiples of ``p_i``); the bound is conditional on that.
+  over those repetitions (``|F_i| = p_i`` or ``p_i^2``). Assumption: the minor, a polynomial with integer
+  coefficients, does not vanish identically modulo ``p_i`` (its coefficients are not all multiples of ``p_i``); the
+  bound is conditional on that. The default confidence (``certified``) adds ``GF(p^2)`` repetitions until the bound
+  is at most `rigorous_target` (the theory page, "Certified by default").
 * ``status="partial"``: a deadline, a sample-size limit or an interrupt (Ctrl-C, `RankInterrupted`) stopped the
-  computation; the rank is still a certified lower bound, but not the end of the computation.
+  computation; the rank is the largest a completed stage certified (a lower bound), but not the end of the
+  computation.
 """
 
 from __future__ import annotations
@@ -26,16 +32,36 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["RankResult", "RankInterrupted", "STATUSES", "failure_bound", "rigorous_target"]
+__all__ = [
+    "RankResult",
+    "RankInterrupted",
+    "STATUSES",
+    "CONFIDENCES",
+    "CONFIDENCE_ALIASES",
+    "check_confidence",
+    "failure_bound",
+    "rigorous_target",
+]
 
 STATUSES = ("proven", "lower-bound", "partial")
+#: the confidences of `tnrnn.rank.separation_rank` (``certified``: the default)
+CONFIDENCES = ("certified", "fast", "rigorous")
+#: earlier names: ``"standard"`` was the prime-field mode that was the default before ``certified``, now ``fast``
+CONFIDENCE_ALIASES = {"standard": "fast"}
 
-#: the ``confidence="rigorous"`` target for the failure bound
+#: the failure bound the ``certified`` and ``rigorous`` confidences reach (or better)
 rigorous_target = 1e-6
 
 
+def check_confidence(value) -> str:
+    """The canonical name of a confidence (``"standard"`` is read as ``"fast"``); one-line error otherwise."""
+    from tnrnn._types import check_choice
+
+    return check_choice("confidence", CONFIDENCE_ALIASES.get(value, value), CONFIDENCES)
+
+
 def failure_bound(rank: int, degree: int, primes, sizes) -> float:
-    """``prod_i min(1, (rank + 1) degree / p_i)`` over the repetitions whose matrix has ``rank + 1`` rows and columns.
+    """``prod_i min(1, (rank + 1) degree / q_i)`` over the repetitions whose matrix has ``rank + 1`` rows and columns.
 
     Parameters
     ----------
@@ -44,7 +70,7 @@ def failure_bound(rank: int, degree: int, primes, sizes) -> float:
     degree : int
         Total degree ``D`` of one matrix entry in the random quantities.
     primes : sequence of int
-        The prime of each repetition.
+        The size ``q_i`` of each repetition's field: its prime ``p``, or ``p^2`` for ``GF(p^2)``.
     sizes : sequence of int
         The smaller side of each repetition's matrix.
     """
@@ -73,7 +99,8 @@ class RankResult:
     partition : dict
         The partition's name and its two sides ``A``, ``B`` (1-based time steps).
     seeds, primes, ranks : list of int
-        One entry per repetition: the seed of weights and points, the prime, and the rank found.
+        One entry per repetition: the seed of weights and points, the prime (its field, ``GF(p)`` or ``GF(p^2)``,
+        is in ``extra["fields"]``), and the rank found.
     N : tuple of int
         Number of evaluation points on sides ``A`` and ``B`` (the matrix shape) of the last repetition.
     upper_bound : int or None
@@ -88,8 +115,9 @@ class RankResult:
     degree : int or None
         ``D``, the total degree of one matrix entry in the random quantities (weights and continuous inputs).
     confidence : str
-        ``"standard"`` (primes below ``2^21``, fast) or ``"rigorous"`` (primes and repetitions chosen so that
-        ``failure_bound <= 1e-6``).
+        ``"certified"`` (default: proven, or ``failure_bound <= 1e-6`` by ``GF(p^2)`` repetitions), ``"fast"``
+        (primes below ``2^21`` only; the bound may be vacuous) or ``"rigorous"`` (word-size primes until
+        ``failure_bound <= 1e-6``). Rows stored by earlier versions may say ``"standard"``: the fast mode.
     cell : str
         The cell's name.
     singular_values : list of float or None
@@ -117,7 +145,7 @@ class RankResult:
     status: str = "lower-bound"
     failure_bound: float | None = None
     degree: int | None = None
-    confidence: str = "standard"
+    confidence: str = "certified"
     cell: str = "rac"
     singular_values: list[float] | None = None
     note: str = ""
@@ -168,8 +196,9 @@ class RankResult:
         else:
             what = f"partial: certified lower bound only, stopped ({self.extra.get('stopped', 'limit')})"
         secs = self.timing.get("total")
+        fields = self.extra.get("fields") or [f"GF({p})" for p in self.primes]
         how = (
-            f"{len(self.ranks)} repetition(s) mod primes {self.primes}, matrix {self.N[0]} x {self.N[1]}, "
+            f"{len(self.ranks)} repetition(s) over {', '.join(fields)}, matrix {self.N[0]} x {self.N[1]}, "
             f"elimination {self.extra.get('elimination', '?')}"
             + (f", {secs:.2f} s" if isinstance(secs, (int, float)) else "")
         )

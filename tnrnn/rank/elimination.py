@@ -14,6 +14,19 @@ Engines (`ELIMINATIONS`; `elimination_engine` picks one by size, prime and devic
 
 Every engine is exact; they differ only in speed. A result of every engine is tested against FLINT.
 
+Two fields. A real (float) matrix holds residues modulo ``p``; a complex matrix holds elements ``re + im i`` of the
+extension field ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``, ``p < 2^22``): complex128 arithmetic on
+integer-valued parts *is* the arithmetic of ``GF(p^2)`` (``i^2 = -1``) as long as every part stays below ``2^53``, so
+the same elimination runs with BLAS's ``zgemm`` for the updates. One complex product adds two real products to a
+part, so the bound below doubles: ``panel * 2 H^2 + p <= 2^52`` (panel 256 and ``p < 2^22``). FLINT has no matrices
+over ``GF(p^2)``; its path (small sides) uses the regular representation ``[[A0, -A1], [A1, A0]]`` over ``F_p``,
+whose rank is twice the rank of ``A0 + A1 i``.
+
+Narrow storage. A float32 (or complex64) matrix holds centred residues exactly (``|x| <= 2^21 < 2^24``): half the
+memory of float64. The block engine then widens one tile of rows at a time to float64 (complex128) for the update,
+reduces it and narrows it back, so the trailing block is reduced after every panel and the peak is the narrow
+matrix plus a tile.
+
 The block elimination. For each column panel of width b (``_PANEL``) of the live block: find the panel's k pivot
 rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I to the top, and
 update the trailing columns S_J <- S_J - G S_I (one in-place BLAS call, `tnrnn.rank._blas.gemm_update`); then drop
@@ -46,6 +59,7 @@ __all__ = [
     "flint_modular_rank",
     "elimination_engine",
     "BLAS_PRIME_BOUND",
+    "EXTENSION_BLAS_PRIME_BOUND",
 ]
 
 #: engine names accepted by `modular_rank` (``"auto"`` picks by `elimination_engine`)
@@ -53,6 +67,17 @@ ELIMINATIONS = ("auto", "flint", "blas-block", "jax-block")
 
 #: primes for the block paths are below this (exactness needs _PANEL * H^2 + p <= 2^52, see the module notes)
 BLAS_PRIME_BOUND = 2**21
+#: primes of the extension field GF(p^2) for the block paths are below this (_PANEL * 2 H^2 + p <= 2^52)
+EXTENSION_BLAS_PRIME_BOUND = 2**22
+#: the wide dtype each storage dtype is updated in
+_WIDE = {
+    np.dtype(np.float64): np.float64,
+    np.dtype(np.float32): np.float64,
+    np.dtype(np.complex128): np.complex128,
+    np.dtype(np.complex64): np.complex128,
+}
+#: entries of a widened tile of the narrow-storage update (16 MiB as complex128)
+_TILE_ENTRIES = 2**20
 #: smallest side for which the block path is used (measured crossover against FLINT: 64: FLINT 1.4 ms, block
 #: 5 ms; 128: 4.7 / 3.7 ms; 512: 95 / 23 ms; 2048: 1.5 / 0.22 s)
 _BLAS_MIN_SIZE = 128
@@ -71,13 +96,15 @@ class EliminationTimeout(Exception):
         super().__init__(f"elimination stopped at its deadline after {rank_so_far} pivots")
 
 
-def elimination_engine(shape: tuple[int, int], p: int, *, device: str | None = None) -> str:
-    """The engine `modular_rank` uses for this shape, prime and device (``"cpu"``, ``"gpu"``, ...).
+def elimination_engine(shape: tuple[int, int], p: int, *, device: str | None = None, extension: bool = False) -> str:
+    """The engine `modular_rank` uses for this shape, prime, device (``"cpu"``, ``"gpu"``, ...) and field.
 
-    FLINT below side 128 or for primes of ``2^21`` and above; otherwise the BLAS block path on a CPU and the JAX
-    block path on an accelerator (``device`` defaults to JAX's default backend when JAX is loaded, else ``"cpu"``).
+    FLINT below side 128 or for primes of ``2^21`` (``2^22`` for the extension field ``GF(p^2)``) and above;
+    otherwise the BLAS block path on a CPU and the JAX block path on an accelerator (``device`` defaults to JAX's
+    default backend when JAX is loaded, else ``"cpu"``).
     """
-    if min(shape) < _BLAS_MIN_SIZE or p >= BLAS_PRIME_BOUND:
+    bound = EXTENSION_BLAS_PRIME_BOUND if extension else BLAS_PRIME_BOUND
+    if min(shape) < _BLAS_MIN_SIZE or p >= bound:
         return "flint"
     if device is None:
         device = _default_device()
@@ -99,9 +126,10 @@ def modular_rank(matrix: np.ndarray, p: int, *, engine: str = "auto", overwrite:
 
     Parameters
     ----------
-    matrix : array of integers (any integer dtype, or float64 holding integers below ``2^52``)
+    matrix : array of integers (any integer dtype, or float64 / float32 holding integers below ``2^52`` / ``2^24``),
+        or a complex array whose parts are such integers: an element ``re + im i`` of ``GF(p^2)`` each
     p : int
-        A prime.
+        A prime (``p = 3 mod 4`` for a complex matrix).
     engine : {"auto", "flint", "blas-block", "jax-block"}
         ``"auto"``: `elimination_engine`.
     overwrite : bool
@@ -116,7 +144,7 @@ def _rank_with_engine(matrix, p, *, engine="auto", overwrite=False, deadline=Non
     engine = check_choice("engine", engine, ELIMINATIONS)
     rows, cols = matrix.shape
     if engine == "auto":
-        engine = elimination_engine((rows, cols), p)
+        engine = elimination_engine((rows, cols), p, extension=_is_complex(matrix))
     if rows == 0 or cols == 0:
         return 0, engine
     if engine == "blas-block":
@@ -126,13 +154,26 @@ def _rank_with_engine(matrix, p, *, engine="auto", overwrite=False, deadline=Non
     return flint_modular_rank(matrix, p), engine
 
 
+def _is_complex(matrix) -> bool:
+    return np.asarray(matrix).dtype.kind == "c"
+
+
 def flint_modular_rank(matrix: np.ndarray, p: int) -> int:
-    """Rank modulo ``p`` by FLINT's ``nmod_mat`` (any prime below ``2^63``)."""
+    """Rank modulo ``p`` by FLINT's ``nmod_mat`` (any prime below ``2^63``).
+
+    A complex matrix ``A0 + A1 i`` over ``GF(p^2) = F_p[i] / (i^2 + 1)`` is eliminated through its regular
+    representation ``[[A0, -A1], [A1, A0]]`` over ``F_p`` (multiplication by an element is an ``F_p``-linear map of
+    ``GF(p^2)``, a 2-dimensional space), whose rank is twice the rank of ``A``.
+    """
     import flint
 
     rows, cols = matrix.shape
     if rows == 0 or cols == 0:
         return 0
+    if _is_complex(matrix):
+        A0 = np.rint(np.asarray(matrix).real).astype(np.int64)
+        A1 = np.rint(np.asarray(matrix).imag).astype(np.int64)
+        return flint_modular_rank(np.block([[A0, -A1], [A1, A0]]), p) // 2
     ints = np.mod(np.asarray(matrix).astype(np.int64) if np.asarray(matrix).dtype.kind == "f" else matrix, p)
     return flint.nmod_mat(rows, cols, np.asarray(ints, np.int64).ravel().tolist(), p).rank()
 
@@ -144,6 +185,9 @@ def _reduce(X: np.ndarray, p: int) -> np.ndarray:
     half; ``q p`` and ``X - q p`` are exact integers below ``2^53``. Large arrays are reduced a block of rows at a
     time, so the temporary stays small (a whole-matrix temporary cost seconds of page faults at side 8568).
     """
+    if X.dtype.kind == "c":  # GF(p^2): both parts, through a float64 view of the same memory
+        _reduce(X.view(np.float64), p)
+        return X
     if X.ndim == 2 and X.size > _REDUCE_BLOCK:
         step = max(1, _REDUCE_BLOCK // max(1, X.shape[1]))
         for lo in range(0, X.shape[0], step):
@@ -160,9 +204,18 @@ def _reduce(X: np.ndarray, p: int) -> np.ndarray:
 _REDUCE_BLOCK = 2**21
 
 
+def _inverse_scalar(x, p: int):
+    """``1 / x`` modulo ``p`` (in ``GF(p^2)`` for a complex ``x``: ``1 / (a + b i) = (a - b i) / (a^2 + b^2)``)."""
+    if isinstance(x, complex | np.complexfloating):
+        a, b = int(x.real) % p, int(x.imag) % p
+        n = pow((a * a + b * b) % p, -1, p)
+        return complex(a * n % p, -b * n % p)
+    return float(pow(int(x) % p, -1, p))
+
+
 def _pivot(W: np.ndarray, r: int, q: int, p: int) -> None:
     """One Gauss-Jordan step in place: scale row ``r`` so ``W[r, q] = 1``, then clear column ``q`` elsewhere."""
-    W[r] *= float(pow(int(W[r, q]) % p, -1, p))
+    W[r] *= _inverse_scalar(W[r, q], p)
     _reduce(W[r], p)
     g = W[:, q].copy()
     g[r] = 0.0
@@ -182,8 +235,8 @@ def _panel_base(P: np.ndarray, p: int):
     ``P[rest] = G @ P[piv] (mod p)``.
     """
     n, w = P.shape
-    E = np.zeros((w, w))
-    T = np.zeros((w, w))
+    E = np.zeros((w, w), P.dtype)
+    T = np.zeros((w, w), P.dtype)
     Q: list[int] = []
     piv: list[int] = []
     active = np.ones(n, bool)
@@ -201,7 +254,8 @@ def _panel_base(P: np.ndarray, p: int):
             break
         cand = nz[: w - k + 4]
         k0, c = k, cand.size
-        W = np.zeros((k0 + c, 2 * w))  # rows: [E | T] of the basis, then [residual | its coefficients on P[piv]]
+        # rows: [E | T] of the basis, then [residual | its coefficients on P[piv]]
+        W = np.zeros((k0 + c, 2 * w), P.dtype)
         W[:k0, :w] = E[:k0]
         W[:k0, w : w + k0] = T[:k0, :k0]
         W[k0:, :w] = X[cand]
@@ -233,7 +287,7 @@ def _panel_base(P: np.ndarray, p: int):
         T[:k, :k] = W[slot_rows, w : w + k]
     rest = np.flatnonzero(active)
     if k == 0:
-        return np.empty(0, np.intp), rest, np.zeros((rest.size, 0))
+        return np.empty(0, np.intp), rest, np.zeros((rest.size, 0), P.dtype)
     G = _mm(P[rest][:, Q], T[:k, :k])
     return np.asarray(piv, np.intp), rest, _reduce(G, p)
 
@@ -304,6 +358,8 @@ def _inverse(A: np.ndarray, p: int) -> np.ndarray:
     out = _inverse_blocks(A, p)
     if out is not None:
         return out
+    if _is_complex(A):
+        return _gauss_jordan_inverse(A, p)
     import flint
 
     w = A.shape[0]
@@ -311,19 +367,25 @@ def _inverse(A: np.ndarray, p: int) -> np.ndarray:
     return _reduce(np.array(list(map(int, inv.entries())), dtype=np.float64).reshape(w, w), p)
 
 
+def _gauss_jordan_inverse(A: np.ndarray, p: int):
+    """Inverse by Gauss-Jordan with a search for a nonzero pivot in each column (None when singular)."""
+    w = A.shape[0]
+    W = np.hstack([A, np.eye(w, dtype=A.dtype)])
+    for q in range(w):
+        hits = np.flatnonzero(W[q:, q] != 0)
+        if hits.size == 0:
+            return None
+        r = q + int(hits[0])
+        if r != q:
+            W[[q, r]] = W[[r, q]]
+        _pivot(W, q, q, p)
+    return W[:, w:].copy()
+
+
 def _inverse_blocks(A: np.ndarray, p: int):
     w = A.shape[0]
     if w <= _BASE:
-        W = np.hstack([A, np.eye(w)])
-        for q in range(w):
-            hits = np.flatnonzero(W[q:, q] != 0)
-            if hits.size == 0:
-                return None
-            r = q + int(hits[0])
-            if r != q:
-                W[[q, r]] = W[[r, q]]
-            _pivot(W, q, q, p)
-        return W[:, w:].copy()
+        return _gauss_jordan_inverse(A, p)
     h = -(-(w // 2) // _BASE) * _BASE
     A11, A12, A21, A22 = A[:h, :h], A[:h, h:], A[h:, :h], A[h:, h:]
     X = _inverse_blocks(A11, p)
@@ -343,15 +405,39 @@ def _inverse_blocks(A: np.ndarray, p: int):
     return out
 
 
-def _check_block_prime(p: int, panel: int) -> int:
+def _check_block_prime(p: int, panel: int, extension: bool = False) -> int:
+    """``H``, the bound on centred residues; refuses a prime for which a panel's update would not be exact."""
     H = (p - 1) // 2 + 2
+    if extension:
+        if p % 4 != 3 or p < 3 or panel < 1 or panel * 2 * H * H + p > _EXACT:
+            raise ArgumentError(
+                "p", p, f"a prime = 3 mod 4 with {panel} * 2 ((p-1)/2 + 2)^2 + p <= 2^52 (every such p < 2^22)"
+            )
+        return H
     if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
         raise ArgumentError("p", p, f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52 (every p < 2^21)")
     return H
 
 
 def _float_copy(matrix, p: int, overwrite: bool) -> np.ndarray:
-    """The matrix as C-contiguous float64 residues (in its own memory when allowed and possible)."""
+    """The matrix as C-contiguous float residues (in its own memory when allowed and possible).
+
+    float32, complex64 and complex128 matrices keep their dtype (centred residues, reduced here); integer and
+    float64 ones become float64.
+    """
+    arr = np.asarray(matrix)
+    if arr.dtype in (np.float32, np.complex64, np.complex128):
+        if not (overwrite and isinstance(matrix, np.ndarray)):
+            arr = arr.copy(order="C")
+        elif not arr.flags.c_contiguous:
+            arr = arr.T if arr.flags.f_contiguous else np.ascontiguousarray(arr)
+        if arr.dtype in (np.float32, np.complex64):
+            step = max(1, _TILE_ENTRIES // max(1, arr.shape[1]))
+            wide = _WIDE[arr.dtype]
+            for lo in range(0, arr.shape[0], step):
+                arr[lo : lo + step] = _reduce(arr[lo : lo + step].astype(wide), p)
+            return arr
+        return _reduce(arr, p)
     if isinstance(matrix, np.ndarray) and overwrite:
         if not matrix.flags.c_contiguous and matrix.flags.f_contiguous:
             matrix = matrix.T  # same rank; a C-contiguous view of the same memory
@@ -375,16 +461,20 @@ def _float_copy(matrix, p: int, overwrite: bool) -> np.ndarray:
 def blas_modular_rank(
     matrix: np.ndarray, p: int, *, panel: int = _PANEL, overwrite: bool = False, deadline=None, progress=None
 ) -> int:
-    """Exact rank of an integer matrix modulo a prime ``p < 2^21`` by float64 block elimination (BLAS).
+    """Exact rank of an integer matrix modulo a prime ``p < 2^21`` (or over ``GF(p^2)``) by block elimination (BLAS).
 
     See the module notes for the algorithm and why it is exact. Works on one float64 copy of the matrix (8 bytes per
-    entry), or in the matrix's own memory when ``overwrite`` (a C-contiguous float64 or int64 array, destroyed).
+    entry), or in the matrix's own memory when ``overwrite`` (a C-contiguous float64 or int64 array, destroyed). A
+    float32 matrix (4 bytes an entry) stays float32 and is updated a widened tile at a time; a complex64 or
+    complex128 matrix is a matrix over ``GF(p^2)`` (module notes).
 
     Parameters
     ----------
-    matrix : integer array, or float64 holding integers of magnitude below ``2^52``, of shape ``(rows, cols)``
+    matrix : integer array, or float64 holding integers of magnitude below ``2^52``, of shape ``(rows, cols)``;
+        or float32 / complex64 / complex128 holding centred residues
     p : int
-        A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel).
+        A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel); for a
+        complex matrix, ``p = 3 mod 4`` with ``panel * 2 ((p-1)/2 + 2)^2 + p <= 2^52`` (every such ``p < 2^22``).
     panel : int
         Panel width (the inner dimension of the trailing matmuls).
     overwrite : bool
@@ -394,19 +484,23 @@ def blas_modular_rank(
     progress : callable, optional
         Called as ``progress(columns_done, columns)`` after each panel.
     """
-    H = _check_block_prime(p, panel)
+    extension = _is_complex(matrix)
+    H = _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:
         return 0
     S = _float_copy(matrix, p, overwrite)
     n, m = S.shape
+    narrow = S.dtype in (np.float32, np.complex64)
+    wide = _WIDE[S.dtype]
+    growth = (2 if extension else 1) * H * H  # most one product of centred residues adds to a part
     bound = float(p)  # bound on |entries| of the live trailing block
     r0 = c0 = 0
     while r0 < n and c0 < m:
         if deadline is not None and time.monotonic() > deadline:
             raise EliminationTimeout(r0)
         c1 = min(c0 + panel, m)
-        Pv = _reduce(S[r0:, c0:c1], p)
+        Pv = S[r0:, c0:c1].astype(wide) if narrow else _reduce(S[r0:, c0:c1], p)
         piv, rest, G = _panel_fast(Pv, p)
         k = piv.size
         c0 = c1
@@ -431,21 +525,39 @@ def blas_modular_rank(
         r0 += k
         if c1 >= m or r0 >= n:
             break
+        if narrow:
+            _narrow_update(S[r0:, c1:], G, S[r0 - k : r0, c1:].astype(wide), p)
+            continue
         SI = _reduce(S[r0 - k : r0, c1:], p)
         trail = S[r0:, c1:]
-        if bound + k * H * H > _EXACT:
+        if bound + k * growth > _EXACT:
             for lo in range(0, n - r0, 1024):
                 _reduce(trail[lo : lo + 1024], p)
             bound = float(H)
-        bound += k * H * H
+        bound += k * growth
         gemm_update(trail, G, SI)
     if progress is not None:
         progress(m, m)
     return r0
 
 
+def _narrow_update(trail: np.ndarray, G: np.ndarray, SI: np.ndarray, p: int) -> None:
+    """``trail <- reduce(trail - G SI)`` for a narrow (float32 / complex64) ``trail``, one widened tile at a time.
+
+    Entries of ``trail``, ``G`` and ``SI`` are centred residues, so each tile's update stays below ``2^52`` (module
+    notes); the reduced tile is written back exactly (``|x| <= 2^21`` fits the narrow type).
+    """
+    rows, cols = trail.shape
+    step = max(1, _TILE_ENTRIES // max(1, cols))
+    wide = SI.dtype
+    for lo in range(0, rows, step):
+        W = trail[lo : lo + step].astype(wide)
+        gemm_update(W, G[lo : lo + step], SI)
+        trail[lo : lo + step] = _reduce(W, p)
+
+
 def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadline=None, progress=None) -> int:
-    """Exact rank modulo ``p < 2^21`` by block elimination with the trailing update in JAX (GPU when present).
+    """Exact rank modulo ``p < 2^21`` (or over ``GF(p^2)``) by block elimination with the update in JAX (GPU too).
 
     The matrix lives on JAX's default device as float64 centred residues (under a local ``jax.enable_x64``; the
     global configuration is not changed). Each panel of ``panel`` columns is copied to the host, its pivot rows and
@@ -458,14 +570,16 @@ def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadlin
     import jax
     import jax.numpy as jnp
 
-    _check_block_prime(p, panel)
+    extension = _is_complex(matrix)
+    _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:
         return 0
     b = min(panel, m)
     with jax.enable_x64(True):
-        S = jnp.asarray(_float_copy(matrix, p, False))
-        update = _jax_update(p)
+        host = _float_copy(matrix, p, False)
+        S = jnp.asarray(host.astype(_WIDE[host.dtype]))  # narrow storage is widened on the device
+        update = _jax_update(p, extension)
         alive = np.ones(n, bool)
         rank = 0
         for c0 in range(0, m, b):
@@ -483,7 +597,7 @@ def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadlin
             if k == 0:
                 continue
             rows_piv = live[piv]
-            G_full = np.zeros((n, b))
+            G_full = np.zeros((n, b), G.dtype)
             G_full[live[rest], :k] = G
             idx = np.zeros(b, np.int32)
             idx[:k] = rows_piv
@@ -498,18 +612,21 @@ def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadlin
 _JAX_UPDATES: dict = {}
 
 
-def _jax_update(p: int):
-    if p not in _JAX_UPDATES:
+def _jax_update(p: int, extension: bool = False):
+    if (p, extension) not in _JAX_UPDATES:
         import jax
         import jax.numpy as jnp
 
         inv = 1.0 / p
 
+        def reduce(x):
+            return x - p * jnp.rint(x * inv)
+
         def update(S, G, idx, mask):
             SI = S[idx] * mask[:, None]  # padded pivot rows are masked out
             S = S - G @ SI
-            S = S - p * jnp.rint(S * inv)
+            S = jax.lax.complex(reduce(S.real), reduce(S.imag)) if extension else reduce(S)
             return S.at[idx].multiply(1.0 - mask[:, None])  # the pivot rows are done: zero them
 
-        _JAX_UPDATES[p] = jax.jit(update, donate_argnums=0)
-    return _JAX_UPDATES[p]
+        _JAX_UPDATES[p, extension] = jax.jit(update, donate_argnums=0)
+    return _JAX_UPDATES[p, extension]

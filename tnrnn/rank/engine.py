@@ -27,6 +27,7 @@ import numpy as np
 
 from tnrnn._types import (
     ArgumentError,
+    MemoryRefusal,
     check_choice,
     check_domain,
     check_float,
@@ -34,16 +35,33 @@ from tnrnn._types import (
     check_seed,
     check_sizes,
     parse_partition,
+    refuse_if_too_large,
 )
-from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, FloatArith, NumpyModular, int64_prime_bound
+from tnrnn.cells.arith import (
+    EXTENSION_PRIME_BOUND,
+    RESIDUE_PRIME_BOUND,
+    FloatArith,
+    NumpyModular,
+    extension_width_limit,
+    int64_prime_bound,
+)
 from tnrnn.cells.base import make_cell
-from tnrnn.primes import largest_primes_below
-from tnrnn.rank.certificate import RankInterrupted, RankResult, failure_bound, rigorous_target
+from tnrnn.primes import is_prime, largest_primes_below
+from tnrnn.rank.certificate import (
+    CONFIDENCES,
+    RankInterrupted,
+    RankResult,
+    check_confidence,
+    failure_bound,
+    rigorous_target,
+)
 from tnrnn.rank.elimination import ELIMINATIONS, EliminationTimeout, _rank_with_engine
 from tnrnn.rank.evaluation import (
     EvaluationTimeout,
     evaluation_matrix,
+    extension_matrix,
     one_hot_grid,
+    one_hot_points,
     residue_matrix,
 )
 from tnrnn.sizes import rank_hints, rank_model, refuse_rank_request
@@ -51,7 +69,6 @@ from tnrnn.sizes import rank_hints, rank_model, refuse_rank_request
 __all__ = ["separation_rank", "METHODS", "CONFIDENCES", "EVALUATIONS", "plan"]
 
 METHODS = ("modp", "svd")
-CONFIDENCES = ("standard", "rigorous")
 EVALUATIONS = ("auto", "jax", "numpy")
 #: the numpy path is used below this many pair-step operations (its ~0.5 s beat a JAX compilation)
 _JAX_MIN_OPS = 1e8
@@ -61,10 +78,8 @@ _JAX_MIN_OPS = 1e8
 #: the price, when the rank is far below the cap, is an elimination of side cap instead of 2N: at most
 #: (cap / 2N)^2 <= 16 times the doubling's, in a case the atlas has not met.
 _JUMP = 0.25
-#: largest number of repetitions the rigorous confidence may use
+#: largest number of repetitions the certified and rigorous confidences may use
 _MAX_RIGOROUS = 8
-#: bytes per entry at the peak of a continuous run: float64 matrix + int32 copy of the previous block
-_BYTES_PEAK = 12
 
 _SVD_WARNING = (
     "float64 SVD diagnostic: numerical rank of a matrix whose singular values spread over many orders of "
@@ -82,6 +97,33 @@ def _primes_below(bound: int, count: int) -> list[int]:
 
 def _cell_bounds(cellobj, T, domain, part) -> dict:
     return dict(cellobj.proven_upper_bounds(T, domain=domain, partition=part))
+
+
+#: largest network (nodes, closed form) whose min-cut the engine computes for its cap (0.1 s at 10^4 nodes)
+_MIN_CUT_NODES = 200_000
+
+
+def _min_cut_bound(cellobj, T, domain, part) -> dict:
+    """``{"min_cut": bound}`` for a cell with a tensor network of at most `_MIN_CUT_NODES` nodes, else ``{}``.
+
+    The min-cut of the cell's network is a proven upper bound on every rank of the partition (theory page, the
+    min-cut bound), so it belongs in the cap with the closed forms; it is part of the result's bounds, stored with
+    it in the atlas.
+    """
+    from tnrnn.cells.base import CELL_REGISTRY
+
+    if CELL_REGISTRY.get(cellobj.name) is not type(cellobj):
+        return {}  # the networks are built from registered cells (a cell of one's own has none here)
+    from tnrnn.build import closed_form_counts
+    from tnrnn.cuts import start_end_min_cut
+
+    try:
+        if closed_form_counts(T, cellobj.L, domain=domain)["nodes"] > _MIN_CUT_NODES:
+            return {}
+        cut = start_end_min_cut(cellobj.M, cellobj.R, cellobj.L, T, domain=domain, partition=part, cell=cellobj.name)
+    except (ArgumentError, MemoryRefusal, ValueError, KeyError):
+        return {}
+    return {"min_cut": int(cut.bound)}
 
 
 def _compute(M, R, L, T, **kwargs):
@@ -104,17 +146,23 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
     if max_N is not None:
         max_N = check_positive_int("max_N", max_N)
     refuse_rank_request(cellobj, part, domain, max_N=max_N)
-    bounds = _cell_bounds(cellobj, T, domain, part)
+    bounds = {**_cell_bounds(cellobj, T, domain, part), **_min_cut_bound(cellobj, T, domain, part)}
     cap = min(bounds.values()) if bounds else None
     side = None
     if domain == "onehot":
-        shape = (M ** len(part.A), M ** len(part.B))
+        grid = (M ** len(part.A), M ** len(part.B))
+        # the largest sample before a proof (the cap) or the grid; the whole grid is evaluated only when a sample
+        # falls short of every cap, and a run that would then not fit stops as partial (checked at that point)
+        side = max(grid) if cap is None else min(cap, max(grid))
+        shape = (min(side, grid[0]), min(side, grid[1]))
+        sample_limit = max(grid)
     else:
         if cap is None and max_N is None:
             raise ArgumentError("max_N", None, "a sample-size limit (no proven upper bound is known for this cell)")
         side = min(v for v in (cap, max_N) if v is not None)
         shape = (side, side)
-    model = rank_model(cellobj, part, domain, side=side, matrix_bytes=_BYTES_PEAK)
+        sample_limit = side
+    model = rank_model(cellobj, part, domain, side=side, matrix_bytes=_per_entry(_peak_bytes(shape), shape))
     peak = model.refuse(hints=rank_hints(domain, max_N))
     n = min(shape)
     steps = T - part.prefix_side[1]
@@ -124,10 +172,26 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
         "cap": cap,
         "bounds": bounds,
         "shape": shape,
+        "sample_limit": sample_limit,
         "peak_bytes": peak,
         "estimate_seconds": eval_s + elim_s,
         "cell": cellobj.spec,
     }
+
+
+def _per_entry(peak: int, shape) -> int:
+    """Bytes per matrix entry at the peak (rounded up), for a refusal that names the matrix's shape."""
+    return -(-peak // max(1, int(shape[0]) * int(shape[1])))
+
+
+def _peak_bytes(shape) -> int:
+    """Peak bytes of the largest stage: the matrix over ``GF(p^2)`` and the copy of the previous block.
+
+    complex128, or complex64 once that passes `_WIDE_BYTES`; the narrow copy of the previous block is kept while
+    the sample grows with wide storage only.
+    """
+    n = int(shape[0]) * int(shape[1])
+    return 24 * n if 16 * n <= _WIDE_BYTES else 8 * n
 
 
 class _Bar:
@@ -178,7 +242,7 @@ def separation_rank(
     n_seeds: int = 2,
     method: str = "modp",
     N0: int = 64,
-    confidence: str = "standard",
+    confidence: str = "certified",
     timeout: float | None = None,
     max_N: int | None = None,
     elimination: str = "auto",
@@ -202,17 +266,22 @@ def separation_rank(
     seed : int
         First seed (``>= 0``); repetition ``i`` uses seed ``seed + i`` for its weights and points.
     n_seeds : int
-        Repetitions; the maximum rank is reported (a rank modulo ``p`` never exceeds the generic rank). Stops early
-        when a repetition reaches the proven upper bound.
+        Repetitions of the ``fast`` and ``rigorous`` confidences; the maximum rank is reported (a rank over a finite
+        field never exceeds the generic rank). Stops early when a repetition reaches the proven upper bound. The
+        ``certified`` confidence chooses its repetitions by its failure bound instead.
     method : {"modp", "svd"}
         ``"modp"``: exact elimination (default). ``"svd"``: float64 numerical rank with its spectrum, a labelled
         diagnostic that under-counts.
     N0 : int
         Initial number of continuous points per side (doubled until the rank is below it).
-    confidence : {"standard", "rigorous"}
-        ``"standard"``: primes below ``2^21`` (float64 kernel, BLAS elimination). ``"rigorous"``: the largest primes
-        with ``width (p-1)^2 < 2^63`` (int64 kernel, FLINT elimination), and repetitions until the failure bound is
-        at most ``1e-6`` (at most 8); slower.
+    confidence : {"certified", "fast", "rigorous"}
+        ``"certified"`` (default): every result is proven or carries a failure bound of at most ``1e-6``. A fast
+        pass over a prime field (``p < 2^21``) finds the rank (its full-rank samples prove lower bounds); when it
+        does not meet a proven upper bound, repetitions over the extension field ``GF(p^2)`` (about ``2^44``
+        elements, still float64 kernels and BLAS elimination) certify it. ``"fast"``: ``n_seeds`` repetitions over
+        primes below ``2^21`` only; faster, but its failure bound can be vacuous (up to 1) for deep cells.
+        ``"rigorous"``: word-size primes (int64 kernel, FLINT elimination) until the bound is at most ``1e-6``; the
+        slow route to the same guarantee, kept for comparison. ``"standard"`` is the earlier name of ``"fast"``.
     timeout : float, optional
         Seconds; when they pass, the run stops cleanly and returns the best certified lower bound so far with
         ``status="partial"``.
@@ -260,7 +329,7 @@ def separation_rank(
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
     method = check_choice("method", method, METHODS)
-    confidence = check_choice("confidence", confidence, CONFIDENCES)
+    confidence = check_confidence(confidence)
     elimination = check_choice("elimination", elimination, ELIMINATIONS)
     evaluation = check_choice("evaluation", evaluation, EVALUATIONS)
     seed = check_seed(seed)
@@ -278,91 +347,23 @@ def separation_rank(
         return _svd_rank(cellobj, T, domain, part, seed, info)
 
     deadline = None if timeout is None else time.monotonic() + float(timeout)
-    width = cellobj.width()
-    if confidence == "rigorous":
-        primes = _primes_below(int64_prime_bound(width), _MAX_RIGOROUS)
-        dtype = "int64"
-        reps = max(n_seeds, _MAX_RIGOROUS)
-    else:
-        primes = _primes_below(RESIDUE_PRIME_BOUND, n_seeds)
-        dtype = "float64"
-        reps = n_seeds
     degree = cellobj.output_degree(T, input_degree=1 if domain == "continuous" else 0)
-    N_limit = info["shape"][0] if domain == "continuous" else None
-    ctx = _Run(cellobj, part, domain, dtype, elimination, evaluation, deadline, _Bar(progress), _Timer())
-    seeds, used, ranks, sizes, engines = [], [], [], [], set()
-    best_partial = 0
-    stopped = ""
-    N = min(N0, N_limit) if N_limit else None
-    shape = (0, 0)
+    limit = info["shape"][0] if domain == "continuous" else info["sample_limit"]
+    run = _Run(cellobj, part, domain, elimination, evaluation, deadline, _Bar(progress), _Timer(), cap, limit)
     try:
-        for i in range(reps):
-            s, p = seed + i, primes[i]
-            params = cellobj.random_residues(p, _seed_seq(s, 0))
-            if domain == "onehot":
-                r, shape = ctx.onehot(params, p, engines)
-            else:
-                r, N = ctx.continuous(params, p, _seed_seq(s, 1), N, N_limit, cap, engines)
-                shape = (N, N)
-                if r == N and (cap is None or N < cap):
-                    stopped = f"max_N={N} reached with a full-rank sample"
-            seeds.append(s)
-            used.append(p)
-            ranks.append(r)
-            sizes.append(min(shape))
-            best = max(ranks)
-            if cap is not None and best >= cap:
-                break
-            if confidence == "rigorous" and i + 1 >= n_seeds:
-                if failure_bound(best, degree, used, sizes) <= rigorous_target:
-                    break
+        if confidence == "certified":
+            run.certified(seed, N0, degree)
+        else:
+            run.repeated(confidence, seed, n_seeds, N0, degree)
     except (EvaluationTimeout, EliminationTimeout) as exc:
-        best_partial = getattr(exc, "rank_so_far", 0)
-        stopped = f"timeout after {timeout} s"
-    except KeyboardInterrupt:  # Ctrl-C: the finished repetitions are certified; they go with the interrupt
-        stopped = "interrupted (SIGINT)"
+        run.proved(getattr(exc, "rank_so_far", 0))
+        run.stopped = f"timeout after {timeout} s"
+    except KeyboardInterrupt:  # Ctrl-C: what completed stages certified goes with the interrupt
+        run.stopped = "interrupted (SIGINT)"
     finally:
-        ctx.bar.close()
-    rank = max(ranks + [best_partial])
-    if stopped:
-        status, fb = "partial", None
-    elif cap is not None and rank >= cap:
-        status, fb = "proven", 0.0
-    else:
-        status, fb = "lower-bound", failure_bound(rank, degree, used, sizes)
-    if status == "partial" and cap is not None and rank >= cap:
-        status, fb = "proven", 0.0
-    secs = dict(ctx.timer.seconds, total=time.perf_counter() - t_start)
-    result = RankResult(
-        rank=rank,
-        M=M,
-        R=R,
-        L=L,
-        T=T,
-        domain=domain,
-        method="modp",
-        partition=part.to_dict(),
-        seeds=seeds,
-        primes=used,
-        ranks=ranks,
-        N=shape,
-        upper_bound=cap,
-        status=status,
-        failure_bound=fb,
-        degree=degree,
-        confidence=confidence,
-        cell=cellobj.spec,
-        note="certified lower bound (rank modulo primes, maximum over repetitions); proven when it meets a bound",
-        extra={
-            "elimination": "+".join(sorted(engines)),
-            "evaluation": f"{evaluation}-{dtype}",
-            "device": _device(),
-            "stopped": stopped,
-            "bounds": info["bounds"],
-        },
-        timing=secs,
-    )
-    if stopped.startswith("interrupted"):
+        run.bar.close()
+    result = run.result(M, R, L, T, degree, confidence, evaluation, info, time.perf_counter() - t_start)
+    if run.stopped.startswith("interrupted"):
         raise RankInterrupted(result)
     return result
 
@@ -373,20 +374,184 @@ def _device() -> str:
     return jax.default_backend()
 
 
+def _extension_primes(width: int, count: int) -> list[int]:
+    """The largest primes ``p = 3 mod 4`` below ``2^22`` with ``width <= extension_width_limit(p)``."""
+    bound = EXTENSION_PRIME_BOUND
+    while bound > 16 and extension_width_limit(bound) < width:
+        bound //= 2
+    out, n = [], bound - 1
+    while len(out) < count:
+        n -= (n - 3) % 4  # the next candidate = 3 mod 4
+        if is_prime(n):
+            out.append(n)
+        n -= 4
+    return out
+
+
+def _field_name(p: int, k: int) -> str:
+    return f"GF({p}^2)" if k == 2 else f"GF({p})"
+
+
+#: the fields of a repetition: (extension degree, kernel dtype)
+_PRIME_FIELD, _EXTENSION_FIELD, _INT64_FIELD = (1, "float64"), (2, "extension"), (1, "int64")
+
+
 class _Run:
-    """The evaluate / eliminate steps of one call, with its engines, deadline, progress bar and timers."""
+    """One call's repetitions: sample growth, evaluation, elimination, and what each completed stage proved.
 
-    def __init__(self, cell, part, domain, dtype, elimination, evaluation, deadline, bar, timer):
-        self.cell, self.part, self.domain, self.dtype = cell, part, domain, dtype
+    A repetition draws weights and points (or grid rows and columns, one-hot) in one field and grows its sample
+    until the rank falls below the sample side, or reaches the proven cap or the sample limit. Every completed
+    elimination is a certified lower bound (a full-rank sample of ``N`` points proves ``rank >= N``), kept in
+    ``best`` even when a later stage is interrupted.
+    """
+
+    def __init__(self, cell, part, domain, elimination, evaluation, deadline, bar, timer, cap, limit):
+        self.cell, self.part, self.domain = cell, part, domain
         self.elimination, self.evaluation, self.deadline = elimination, evaluation, deadline
-        self.bar, self.timer = bar, timer
+        self.bar, self.timer, self.cap, self.limit = bar, timer, cap, limit
+        self.seeds, self.primes, self.fields, self.ranks, self.sizes = [], [], [], [], []
+        self.engines: set = set()
+        self.best = 0  # the largest rank certified by a completed stage
+        self.shape = (0, 0)
+        self.stopped = ""
+        self.kernel = set()
 
-    def evaluate(self, params, p, a, b, out, r0=0, c0=0):
+    # -- what was proved ---------------------------------------------------------------------------------------
+    def proved(self, r: int) -> None:
+        self.best = max(self.best, int(r))
+
+    def capped(self) -> bool:
+        return self.cap is not None and self.best >= self.cap
+
+    def failure(self, degree: int) -> float:
+        sizes = [p**k for p, k in zip(self.primes, self.fields, strict=True)]
+        return failure_bound(self.best, degree, sizes, self.sizes)
+
+    # -- the modes ---------------------------------------------------------------------------------------------
+    def certified(self, seed: int, N0: int, degree: int) -> None:
+        """A fast prime-field pass (its full-rank stages prove ranks), then ``GF(p^2)`` until the bound is met.
+
+        The prime-field pass finds the rank ``r`` cheaply; when it does not meet the cap, repetitions over
+        ``GF(p^2)`` start at side ``r + 1`` (the least that can certify ``r``) and grow if they find more, until the
+        failure bound is at most `rigorous_target`.
+        """
+        self.repetition(seed, _primes_below(RESIDUE_PRIME_BOUND, 1)[0], _PRIME_FIELD, self.first_side(N0))
+        if self.capped() or self.stopped:
+            return  # proven, or stopped at the sample limit with a full-rank sample (partial)
+        # one-hot: a Schwartz-Zippel bound speaks of the whole grid, so the extension field evaluates all of it
+        start = self.limit if self.domain == "onehot" else min(self.best + 1, self.limit)
+        for i, q in enumerate(_extension_primes(self.cell.width(), _MAX_RIGOROUS)):
+            self.repetition(seed + 1 + i, q, _EXTENSION_FIELD, start)
+            if self.capped() or self.stopped or self.failure(degree) <= rigorous_target:
+                return
+
+    def repeated(self, confidence: str, seed: int, n_seeds: int, N0: int, degree: int) -> None:
+        """``fast``: ``n_seeds`` prime-field repetitions; ``rigorous``: int64 primes until the bound is met."""
+        if confidence == "rigorous":
+            primes = _primes_below(int64_prime_bound(self.cell.width()), max(n_seeds, _MAX_RIGOROUS))
+            field = _INT64_FIELD
+        else:
+            primes, field = _primes_below(RESIDUE_PRIME_BOUND, n_seeds), _PRIME_FIELD
+        N = self.first_side(N0)
+        for i, p in enumerate(primes):
+            self.repetition(seed + i, p, field, N)
+            N = self.sizes[-1]  # later repetitions start at the size the first one ended with
+            if self.capped() or self.stopped:
+                return
+            if confidence == "rigorous" and i + 1 >= n_seeds and self.failure(degree) <= rigorous_target:
+                return
+
+    # -- one repetition --------------------------------------------------------------------------------------
+    def first_side(self, N0: int) -> int:
+        """The first sample side: ``N0``, at most the limit (continuous: the cap or ``max_N``)."""
+        return min(N0, self.limit)
+
+    def repetition(self, seed: int, p: int, field, N: int) -> int:
+        """Grow one repetition's sample from side ``N``; returns its rank (recorded with its prime and field).
+
+        Continuous: the sample doubles (or jumps to the limit, `_next_size`) while it has full rank. One-hot: a
+        sample of distinct grid rows and columns (random order) doubles while its rank grows, since a random
+        sub-grid can fall short of the grid's rank; once a doubling finds no more rank below every cap, the whole
+        grid decides (a Schwartz-Zippel bound speaks of every row), or the run stops as partial when the grid
+        would not fit in memory.
+        """
+        k, dtype = field
+        params = self.cell.random_residues(p, _seed_seq(seed, 0), degree=k)
+        sampler = _Sampler(self.cell, self.part, self.domain, p, k, _seed_seq(seed, 1), self.limit)
+        grid = sampler.grid
+        N = max(1, min(N, self.limit))
+        previous = -1
+        sides = self._sides(N, grid)
+        Y = self._empty(sides, k, dtype)
+        self.evaluate(params, p, dtype, sampler.rows(0, sides[0]), sampler.cols(0, sides[1]), Y)
+        while True:
+            last = sides == grid if grid is not None else N >= self.limit
+            # the previous block is kept (narrow) while the sample grows; with narrow storage (memory tight) it is
+            # evaluated again instead, so the peak stays one narrow matrix
+            narrow = Y.dtype in (np.float32, np.complex64)
+            copy = np.complex64 if k == 2 else Y.dtype if dtype == "int64" else np.int32
+            keep = None if last or narrow else Y.astype(copy)
+            r = self.eliminate(Y, p)
+            self.proved(r)
+            if last or self.capped():
+                break
+            if grid is None:
+                if r < N:
+                    break  # continuous: the rank is below the sample side
+                new = _next_size(N, self.limit, self.cap)
+            elif r < min(sides) and r <= previous:
+                new = max(grid)  # one-hot: a doubling found no more rank; the whole grid decides
+            else:
+                new = min(2 * N, max(grid))
+            previous = r
+            new_sides = self._sides(new, grid)
+            refusal = _refusal(new_sides, k)
+            if refusal:
+                self.stopped = refusal
+                break
+            del Y
+            Y = self._empty(new_sides, k, dtype)
+            old = sides if keep is not None else (0, 0)
+            if keep is not None:
+                Y[: old[0], : old[1]] = keep
+                del keep
+            rows, cols = sampler.rows, sampler.cols
+            self.evaluate(params, p, dtype, rows(0, old[0]), cols(old[1], new_sides[1]), Y, 0, old[1])
+            self.evaluate(params, p, dtype, rows(old[0], new_sides[0]), cols(0, new_sides[1]), Y, old[0], 0)
+            N, sides = new, new_sides
+        if grid is None and r == N and N >= self.limit and not self.capped():
+            self.stopped = f"max_N={N} reached with a full-rank sample"
+        self.seeds.append(seed)
+        self.primes.append(p)
+        self.fields.append(k)
+        self.ranks.append(r)
+        self.sizes.append(min(sides))
+        self.shape = sides
+        return r
+
+    def _sides(self, N: int, grid) -> tuple[int, int]:
+        if grid is None:
+            return (N, N)
+        return (min(N, grid[0]), min(N, grid[1]))
+
+    def _empty(self, shape, k: int, dtype: str):
+        """The matrix of a stage: float64 / complex128, or float32 / complex64 when the wide one is too large."""
+        if dtype == "int64":
+            return np.empty(shape, np.int64)
+        wide = shape[0] * shape[1] * 8 * k <= _WIDE_BYTES
+        kinds = {(1, True): np.float64, (1, False): np.float32, (2, True): np.complex128, (2, False): np.complex64}
+        return np.empty(shape, kinds[(k, wide)])
+
+    def evaluate(self, params, p, dtype, a, b, out, r0=0, c0=0):
+        if a.shape[0] == 0 or b.shape[0] == 0:
+            return
         t0 = time.perf_counter()
         label = f"evaluate N={out.shape[0]}"
         steps = self.part.T - self.part.prefix_side[1]
         ops = a.shape[0] * b.shape[0] * steps * self.cell.L * self.cell.R * (self.cell.R + self.cell.M)
         use_jax = self.evaluation == "jax" or (self.evaluation == "auto" and ops >= _JAX_MIN_OPS)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise EvaluationTimeout()
         if use_jax:
             residue_matrix(
                 self.cell,
@@ -395,65 +560,140 @@ class _Run:
                 a,
                 b,
                 p,
-                dtype=self.dtype,
+                dtype=dtype,
                 out=out,
                 row_offset=r0,
                 col_offset=c0,
                 deadline=self.deadline,
                 progress=self.bar.stage(label, a.shape[0] + b.shape[0]),
             )
+        elif dtype == "extension":
+            extension_matrix(self.cell, params, self.part, a, b, p, out=out, row_offset=r0, col_offset=c0)
         else:
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                raise EvaluationTimeout()
             Y = evaluation_matrix(self.cell, params, NumpyModular(p), self.part, a, b)
             out[r0 : r0 + a.shape[0], c0 : c0 + b.shape[0]] = Y
+        self.kernel.add(("jax-" if use_jax else "numpy-") + dtype)
         self.timer.add("evaluate", t0)
 
-    def eliminate(self, Y, p, engines):
+    def eliminate(self, Y, p):
         t0 = time.perf_counter()
         bar = self.bar.stage(f"eliminate N={Y.shape[0]}", Y.shape[1])
         engine = self.elimination
-        if self.dtype == "int64" and engine in ("auto", "blas-block", "jax-block"):
+        if Y.dtype == np.int64 and engine in ("auto", "blas-block", "jax-block"):
             engine = "flint"  # block engines need p < 2^21
         r, used = _rank_with_engine(Y, p, engine=engine, overwrite=True, deadline=self.deadline, progress=bar)
-        engines.add(used)
+        self.engines.add(used)
         self.timer.add("eliminate", t0)
         return r
 
-    def _empty(self, shape):
-        return np.empty(shape, np.float64 if self.dtype == "float64" else np.int64)
+    # -- the result --------------------------------------------------------------------------------------------
+    def result(self, M, R, L, T, degree, confidence, evaluation, info, seconds) -> RankResult:
+        rank = self.best
+        if self.cap is not None and rank >= self.cap:
+            status, fb = "proven", 0.0
+        elif self.stopped:
+            status, fb = "partial", None
+        else:
+            status, fb = "lower-bound", self.failure(degree)
+        return RankResult(
+            rank=rank,
+            M=M,
+            R=R,
+            L=L,
+            T=T,
+            domain=self.domain,
+            method="modp",
+            partition=self.part.to_dict(),
+            seeds=self.seeds,
+            primes=self.primes,
+            ranks=self.ranks,
+            N=self.shape,
+            upper_bound=self.cap,
+            status=status,
+            failure_bound=fb,
+            degree=degree,
+            confidence=confidence,
+            cell=self.cell.spec,
+            note=(
+                "certified lower bound (rank over finite fields, maximum over repetitions and completed stages); "
+                "proven when it meets a proven upper bound"
+            ),
+            extra={
+                "elimination": "+".join(sorted(self.engines)),
+                "evaluation": "+".join(sorted(self.kernel)) or evaluation,
+                "fields": [_field_name(p, k) for p, k in zip(self.primes, self.fields, strict=True)],
+                "device": _device(),
+                "stopped": self.stopped,
+                "bounds": info["bounds"],
+            },
+            timing=dict(self.timer.seconds, total=seconds),
+        )
 
-    def onehot(self, params, p, engines):
-        a = one_hot_grid(self.cell.M, len(self.part.A))
-        b = one_hot_grid(self.cell.M, len(self.part.B))
-        Y = self._empty((a.shape[0], b.shape[0]))
-        self.evaluate(params, p, a, b, Y)
-        return self.eliminate(Y, p, engines), Y.shape
 
-    def continuous(self, params, p, ss, N, N_limit, cap, engines):
-        rng_a, rng_b = (np.random.default_rng(s) for s in ss.spawn(2))
-        M, nA, nB = self.cell.M, len(self.part.A), len(self.part.B)
-        a = rng_a.integers(0, p, (N, nA, M), dtype=np.int64)
-        b = rng_b.integers(0, p, (N, nB, M), dtype=np.int64)
-        Y = self._empty((N, N))
-        self.evaluate(params, p, a, b, Y)
-        while True:
-            keep = Y.astype(np.int32) if N < N_limit and self.dtype == "float64" else None
-            keep = Y.copy() if N < N_limit and keep is None else keep
-            r = self.eliminate(Y, p, engines)
-            if r < N or N >= N_limit:
-                return r, N
-            new = _next_size(N, N_limit, cap)
-            del Y
-            a2 = rng_a.integers(0, p, (new - N, nA, M), dtype=np.int64)
-            b2 = rng_b.integers(0, p, (new - N, nB, M), dtype=np.int64)
-            Y = self._empty((new, new))
-            Y[:N, :N] = keep
-            del keep
-            self.evaluate(params, p, a, b2, Y, 0, N)
-            a, b = np.concatenate([a, a2]), np.concatenate([b, b2])
-            self.evaluate(params, p, a2, b, Y, N, 0)
-            N = new
+def _refusal(shape, k: int) -> str:
+    """Why a stage's matrix (and the narrow copy of the previous one) cannot be allocated, or ``""``."""
+    try:
+        refuse_if_too_large("T", shape, "evaluation matrix", shape, 8 * k)
+    except MemoryRefusal as exc:
+        return f"the next sample ({shape[0]} x {shape[1]}) would not fit in memory: {exc.allowed}"
+    return ""
+
+
+#: largest matrix kept in the wide dtype (float64 / complex128); larger ones are stored narrow (4 bytes a part)
+_WIDE_BYTES = 2 * 2**30
+
+
+class _Sampler:
+    """The evaluation points of one repetition, drawn in order so that a grown sample extends the previous one.
+
+    Continuous: uniform residues (pairs of them over ``GF(p^2)``) for each side. One-hot: distinct rows and
+    columns of the grid, in a random order (the whole grid in its natural order once a sample covers it); a
+    one-hot point is a fixed 0/1 vector (imaginary part 0 over ``GF(p^2)``).
+    """
+
+    def __init__(self, cell, part, domain, p, k, ss, limit):
+        self.M, self.k, self.p, self.domain = cell.M, k, p, domain
+        self.steps = (len(part.A), len(part.B))
+        self.rngs = [np.random.default_rng(s) for s in ss.spawn(2)]
+        self.drawn = [np.empty((0, s, self.M, *((2,) if k == 2 else ())), np.int64) for s in self.steps]
+        self.grid = None
+        if domain == "onehot":
+            self.grid = tuple(self.M**s for s in self.steps)
+            self.order = [np.empty(0, np.int64), np.empty(0, np.int64)]
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        return self._points(0, lo, hi)
+
+    def cols(self, lo: int, hi: int) -> np.ndarray:
+        return self._points(1, lo, hi)
+
+    def _extend_order(self, side: int, hi: int) -> None:
+        """Make the random order of grid rows (columns) at least ``hi`` long; earlier entries never change."""
+        order, n, rng = self.order[side], self.grid[side], self.rngs[side]
+        if hi <= order.size:
+            return
+        if n <= _PERMUTE:
+            self.order[side] = rng.permutation(n)  # a small side: the whole of it, in a random order
+            return
+        seen = set(order.tolist())
+        new = [int(i) for i in rng.integers(0, n, 2 * (hi - order.size)) if not (int(i) in seen or seen.add(int(i)))]
+        self.order[side] = np.concatenate([order, np.asarray(new[: max(hi - order.size, 0)], np.int64)])
+        self._extend_order(side, hi)  # the rare draw with too many repeats
+
+    def _points(self, side: int, lo: int, hi: int) -> np.ndarray:
+        if self.domain == "onehot":
+            self._extend_order(side, hi)
+            x = one_hot_points(self.M, self.steps[side], self.order[side][lo:hi])
+            return np.stack([x, np.zeros_like(x)], -1) if self.k == 2 else x
+        have = self.drawn[side]
+        if hi > have.shape[0]:
+            shape = (hi - have.shape[0], self.steps[side], self.M, *((2,) if self.k == 2 else ()))
+            have = self.drawn[side] = np.concatenate([have, self.rngs[side].integers(0, self.p, shape)])
+        return have[lo:hi]
+
+
+#: a one-hot side of at most this many rows (columns) is ordered by one permutation; a larger one is sampled
+_PERMUTE = 2**22
 
 
 def _next_size(N: int, N_limit: int, cap: int | None) -> int:

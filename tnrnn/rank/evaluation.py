@@ -9,7 +9,10 @@ Three paths, one cell definition (`tnrnn.cells`):
   memory). The cell's ``step`` runs on
   `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
   sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
-  (``width (p-1)^2 < 2^63``). x64 is enabled only inside the call (``jax.enable_x64``), never globally.
+  (``width (p-1)^2 < 2^63``); or, with ``dtype="extension"``, on `tnrnn.cells.ExtensionArith`: elements of
+  ``GF(p^2)`` (``p = 3 mod 4``, ``p < 2^22``) as pairs of float64 centred residues, the matrix returned as complex
+  numbers ``re + im i``. x64 is enabled only inside the call (``jax.enable_x64``), never globally.
+* `extension_matrix`: the same schedule in numpy over ``GF(p^2)``, for blocks too small to pay a compilation.
 * `evaluation_matrix`: the same sharing of the prefix in numpy, for any cell on an arithmetic whose vectors are
   arrays (`tnrnn.cells.NumpyModular` for exact residues, `tnrnn.cells.FloatArith` for the float diagnostic).
 * `reference_matrix`: every pair run through the whole recurrence with `tnrnn.cells.NumpyModular`, no sharing: the
@@ -23,13 +26,24 @@ import time
 import numpy as np
 
 from tnrnn._types import Partition
-from tnrnn.cells.arith import RESIDUE_PRIME_BOUND, ResidueArith, int64_prime_bound, residue_width_limit
+from tnrnn.cells.arith import (
+    EXTENSION_PRIME_BOUND,
+    RESIDUE_PRIME_BOUND,
+    ExtensionArith,
+    ResidueArith,
+    extension_width_limit,
+    int64_prime_bound,
+    is_extension_prime,
+    residue_width_limit,
+)
 
 __all__ = [
     "evaluation_matrix",
     "reference_matrix",
     "residue_matrix",
+    "extension_matrix",
     "one_hot_grid",
+    "one_hot_points",
     "EvaluationTimeout",
 ]
 
@@ -45,8 +59,13 @@ class EvaluationTimeout(Exception):
 
 def one_hot_grid(M: int, steps: int) -> np.ndarray:
     """All ``M^steps`` one-hot assignments, shape ``(M^steps, steps, M)``, lexicographic order."""
+    return one_hot_points(M, steps, np.arange(M**steps, dtype=np.int64))
+
+
+def one_hot_points(M: int, steps: int, index) -> np.ndarray:
+    """The one-hot assignments of the grid rows ``index`` (lexicographic numbering), shape ``(n, steps, M)``."""
     powers = M ** np.arange(steps - 1, -1, -1, dtype=np.int64)
-    idx = (np.arange(M**steps, dtype=np.int64)[:, None] // powers[None, :]) % M
+    idx = (np.asarray(index, np.int64)[:, None] // powers[None, :]) % M
     return np.eye(M, dtype=np.int64)[idx]
 
 
@@ -161,7 +180,12 @@ def check_residue_prime(cell, p: int, dtype: str) -> None:
     from tnrnn._types import ArgumentError
 
     width = cell.width()
-    if dtype == "float64":
+    if dtype == "extension":
+        if p >= EXTENSION_PRIME_BOUND or not is_extension_prime(p) or width > extension_width_limit(p):
+            raise ArgumentError(
+                "p", p, f"a prime = 3 mod 4 below 2^22 with width {width} <= {extension_width_limit(p)}"
+            )
+    elif dtype == "float64":
         if p >= RESIDUE_PRIME_BOUND or width > residue_width_limit(p):
             raise ArgumentError("p", p, f"a prime below 2^21 with width {width} <= {residue_width_limit(p)}")
     elif p > int64_prime_bound(width):
@@ -193,7 +217,21 @@ def _arith(pp, dtype: str):
 
     if dtype == "int64":
         return ResidueArith(pp[0], jnp, dtype, inv=0.0)
+    if dtype == "extension":
+        return ExtensionArith(pp[0], jnp, inv=pp[1])
     return ResidueArith(pp[0], jnp, dtype, inv=pp[1])
+
+
+def _host_arith(p: int, dtype: str):
+    """The same arithmetic on numpy (the prefix, and `extension_matrix`)."""
+    return ExtensionArith(p, np) if dtype == "extension" else ResidueArith(p, np, dtype)
+
+
+def _inputs(points, t: int, M: int, dtype: str, expand=lambda v: v) -> list:
+    """The input vector at local step ``t``: ``M`` channels (pairs of parts over ``GF(p^2)``)."""
+    if dtype == "extension":
+        return [(expand(points[:, t, m, 0]), expand(points[:, t, m, 1])) for m in range(M)]
+    return [expand(points[:, t, m]) for m in range(M)]
 
 
 def _pp(p: int, dtype: str):
@@ -210,12 +248,12 @@ def _prefix(cell, params, rows: np.ndarray, k: int, p: int, dtype: str):
     The prefix runs once per row point, so it is cheap; numpy saves a compilation per cell and schedule. It is the
     same `ResidueArith` on numpy, hence the same exact residues as the kernel.
     """
-    ar = ResidueArith(p, np, dtype)
+    ar = _host_arith(p, dtype)
     n = rows.shape[0]
     carry = cell.initial_carry(params, ar, rows[:, 0, :])
     for t in range(k):
-        carry, _ = cell.step(params, carry, [rows[:, t, m] for m in range(cell.M)], ar)
-    np_dtype = np.float64 if dtype == "float64" else np.int64
+        carry, _ = cell.step(params, carry, _inputs(rows, t, cell.M, dtype), ar)
+    np_dtype = np.int64 if dtype == "int64" else np.float64
     return _map_leaves(lambda v: np.ascontiguousarray(np.broadcast_to(np.asarray(v, np_dtype), (n,))), carry)
 
 
@@ -248,14 +286,18 @@ def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
             h = None
             for side in steps:
                 if side == "r":
-                    x = [rows[:, ir, m][:, None] for m in range(M)]
+                    x = _inputs(rows, ir, M, dtype, lambda v: v[:, None])
                     ir += 1
                 else:
-                    x = [cols[:, ic, m][None, :] for m in range(M)]
+                    x = _inputs(cols, ic, M, dtype, lambda v: v[None, :])
                     ic += 1
                 c, h = cell.step(params, c, x, ar)
             if last:
-                return jnp.broadcast_to(ar.first(cell.readout(params, h, ar)), shape)
+                y = ar.first(cell.readout(params, h, ar))
+                if dtype == "extension":
+                    re, im = (jnp.broadcast_to(v, shape) for v in y)
+                    return jax.lax.complex(re, im)
+                return jnp.broadcast_to(y, shape)
             return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), shape), c)
 
         _KERNELS[key] = jax.jit(pairs)
@@ -273,9 +315,9 @@ def _groups(schedule: tuple[str, ...]):
     return out
 
 
-def _chunk_rows(cell, n_cols: int) -> int:
+def _chunk_rows(cell, n_cols: int, parts: int = 1) -> int:
     live = 3 * cell.L * cell.R + 2 * cell.M + 4  # per-pair arrays alive at once, generously
-    return max(1, _CHUNK_BYTES // (8 * live * max(1, n_cols)))
+    return max(1, _CHUNK_BYTES // (8 * parts * live * max(1, n_cols)))
 
 
 def residue_matrix(
@@ -302,9 +344,11 @@ def residue_matrix(
     partition : Partition
     a_points, b_points : integer arrays ``(N_A, |A|, M)`` and ``(N_B, |B|, M)`` (residues modulo ``p``)
     p : int
-        ``p < 2^21`` for ``dtype="float64"``; ``width (p-1)^2 < 2^63`` for ``"int64"``.
-    dtype : {"float64", "int64"}
-        The residue arithmetic (`tnrnn.cells.ResidueArith`).
+        ``p < 2^21`` for ``dtype="float64"``; ``width (p-1)^2 < 2^63`` for ``"int64"``; ``p = 3 mod 4`` below
+        ``2^22`` for ``"extension"``.
+    dtype : {"float64", "int64", "extension"}
+        The residue arithmetic (`tnrnn.cells.ResidueArith`), or ``GF(p^2)`` (`tnrnn.cells.ExtensionArith`): then
+        the parameters and points carry their two parts on a trailing axis of size 2 and the matrix is complex.
     out : array, optional
         Write into ``out[row_offset:, col_offset:]`` in the orientation of ``(a, b)``; a new array otherwise.
     deadline : float, optional
@@ -314,8 +358,8 @@ def residue_matrix(
 
     Returns
     -------
-    array ``(N_A, N_B)``: float64 centred residues (``|y| <= p/2``) or int64 residues in ``[0, p)``. Both are the
-    exact values of the first output modulo ``p``.
+    array ``(N_A, N_B)``: float64 centred residues (``|y| <= p/2``) or int64 residues in ``[0, p)``; complex
+    (``re + im i``, centred parts) for ``"extension"``. All are the exact values of the first output.
     """
     import jax
 
@@ -325,7 +369,7 @@ def residue_matrix(
     row_set = set(row_steps)
     schedule = tuple("r" if t in row_set else "c" for t in range(k + 1, partition.T + 1))
     n_r, n_c = rows.shape[0], cols.shape[0]
-    np_dtype = np.float64 if dtype == "float64" else np.int64
+    np_dtype = {"float64": np.float64, "int64": np.int64, "extension": np.complex128}[dtype]
     if out is None:
         out = np.empty((a_points.shape[0], b_points.shape[0]), np_dtype)
         row_offset = col_offset = 0
@@ -336,7 +380,7 @@ def residue_matrix(
         pp = _pp(p, dtype)
         # fixed tile shapes: one or two compilations serve every matrix size of a run
         tile_c = _COL_TILES[0] if n_c <= _COL_TILES[0] else _COL_TILES[1]
-        tile_r = _row_tile(cell, tile_c)
+        tile_r = _row_tile(cell, tile_c, 2 if dtype == "extension" else 1)
         n_rp = -(-n_r // tile_r) * tile_r
         n_cp = -(-n_c // tile_c) * tile_c
         # the inputs and the prefix stay in host memory; each kernel call takes its tile (slicing a device array
@@ -383,9 +427,50 @@ _COL_TILES = (512, 1024)
 _MAX_ROW_TILE = 512
 
 
-def _row_tile(cell, tile_c: int) -> int:
+def _row_tile(cell, tile_c: int, parts: int = 1) -> int:
     """Rows per kernel call: a multiple of 8, within the chunk memory budget."""
-    return max(8, min(_MAX_ROW_TILE, _chunk_rows(cell, tile_c)) // 8 * 8)
+    return max(8, min(_MAX_ROW_TILE, _chunk_rows(cell, tile_c, parts)) // 8 * 8)
+
+
+def extension_matrix(
+    cell, params, partition: Partition, a_points, b_points, p: int, *, out=None, row_offset=0, col_offset=0
+) -> np.ndarray:
+    """``[y(a_i, b_j)]`` over ``GF(p^2)`` in numpy (no compilation): `residue_matrix`'s schedule and arithmetic.
+
+    Same inputs and result as ``residue_matrix(..., dtype="extension")``; for blocks small enough that a JAX
+    compilation would cost more than the evaluation.
+    """
+    check_residue_prime(cell, p, "extension")
+    rows, cols, row_steps, col_steps, transposed = _orient(partition, a_points, b_points)
+    _, k = partition.prefix_side
+    row_set = set(row_steps)
+    schedule = tuple("r" if t in row_set else "c" for t in range(k + 1, partition.T + 1))
+    if out is None:
+        out = np.empty((a_points.shape[0], b_points.shape[0]), np.complex128)
+        row_offset = col_offset = 0
+    target = out.T if transposed else out
+    r_off, c_off = (col_offset, row_offset) if transposed else (row_offset, col_offset)
+    host, _ = _centred_params(params, p, "extension")
+    rows_c, cols_c = _centre(rows, p, "extension"), _centre(cols, p, "extension")
+    carry = _prefix(cell, host, rows_c[:, :k], k, p, "extension")
+    ar = ExtensionArith(p, np)
+    n_r, n_c = rows.shape[0], cols.shape[0]
+    chunk = max(1, min(n_r, _NUMPY_CHUNK_BYTES // (16 * (3 * cell.L * cell.R + 4) * max(1, n_c))))
+    for lo in range(0, n_r, chunk):
+        c = _map_leaves(lambda v, lo=lo: v[lo : lo + chunk, None], carry)
+        ir = ic = 0
+        h = None
+        for side in schedule:
+            if side == "r":
+                x = _inputs(rows_c[lo : lo + chunk, k:], ir, cell.M, "extension", lambda v: v[:, None])
+                ir += 1
+            else:
+                x = _inputs(cols_c, ic, cell.M, "extension", lambda v: v[None, :])
+                ic += 1
+            c, h = cell.step(host, c, x, ar)
+        re, im = (np.broadcast_to(v, (min(chunk, n_r - lo), n_c)) for v in ar.first(cell.readout(host, h, ar)))
+        target[r_off + lo : r_off + lo + re.shape[0], c_off : c_off + n_c] = re + 1j * im
+    return out
 
 
 def _store(target, pending, r_off, c_off, n_r, n_c):

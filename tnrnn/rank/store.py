@@ -76,6 +76,7 @@ import warnings
 from collections.abc import Sequence
 
 from tnrnn._types import ArgumentError, check_choice, check_domain, check_positive_int, check_sizes, parse_partition
+from tnrnn.rank.certificate import check_confidence
 
 __all__ = [
     "Atlas",
@@ -97,7 +98,7 @@ __all__ = [
 ]
 
 #: bump whenever a change of the rank engine could change a stored result (rank, status, bound, certificate)
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 #: version of the SQLite layout (``PRAGMA user_version``); a newer file is refused with a warning, an older one is
 #: upgraded in place (2: the ``min_cuts`` table)
 SCHEMA_VERSION = 2
@@ -121,11 +122,11 @@ KEY_DEFAULTS = {
     "n_seeds": 2,
     "method": "modp",
     "N0": 64,
-    "confidence": "standard",
+    "confidence": "certified",
     "max_N": None,
 }
 #: `tnrnn.rank.engine.METHODS` and ``CONFIDENCES`` (checked equal by a test), for the same reason
-_METHODS, _CONFIDENCES = ("modp", "svd"), ("standard", "rigorous")
+_METHODS = ("modp", "svd")
 #: the key of a stored min-cut bound (deterministic in these; ``cut_version`` is `CUT_VERSION`)
 MIN_CUT_FIELDS = ("cell", "M", "R", "L", "T", "domain", "partition", "cut_version")
 #: the one wait (ms) for a lock that an atlas file may cost a process: the first operation that meets a lock waits
@@ -175,7 +176,7 @@ def make_key(M, R, L, T, *, domain, engine_version=None, **options) -> dict:
         "n_seeds": check_positive_int("n_seeds", o["n_seeds"]),
         "method": check_choice("method", o["method"], _METHODS),
         "N0": check_positive_int("N0", o["N0"]),
-        "confidence": check_choice("confidence", o["confidence"], _CONFIDENCES),
+        "confidence": check_confidence(o["confidence"]),
         "max_N": None if o["max_N"] is None else check_positive_int("max_N", o["max_N"]),
         "engine_version": ENGINE_VERSION if engine_version is None else int(engine_version),
     }

@@ -1,0 +1,247 @@
+"""The certified default: GF(p^2) arithmetic, its elimination, narrow storage, one-hot sampling, partial results.
+
+Every exact path over the extension field is checked against FLINT's ``fq_default`` (GF(p^2) with the modulus
+``i^2 + 1``) or its ``nmod_mat`` over the regular representation, entry for entry or rank for rank.
+"""
+
+import flint
+import numpy as np
+import pytest
+
+from tnrnn._types import parse_partition
+from tnrnn.cells import make_cell
+from tnrnn.cells.arith import EXTENSION_PRIME_BOUND, ExtensionArith, is_extension_prime
+from tnrnn.cells.base import cell_names
+from tnrnn.rank import separation_rank
+from tnrnn.rank.elimination import blas_modular_rank, flint_modular_rank, jax_modular_rank, modular_rank
+from tnrnn.rank.engine import _extension_primes, _primes_below
+from tnrnn.rank.evaluation import extension_matrix, one_hot_grid, reference_matrix, residue_matrix
+from tnrnn.testing import flint_rank, matrix_of_rank
+
+P = _extension_primes(8, 1)[0]  # the largest prime = 3 mod 4 below 2^22
+P21 = _primes_below(2**21, 1)[0]
+CTX = flint.fq_default_ctx(P, 2, "i", modulus=flint.fmpz_mod_poly_ctx(P)([1, 0, 1]))
+I = CTX.gen()
+
+
+def _el(v):
+    return CTX(int(v[0]) % P) + CTX(int(v[1]) % P) * I
+
+
+def _el_complex(z):
+    return CTX(int(round(z.real)) % P) + CTX(int(round(z.imag)) % P) * I
+
+
+class _FlintField:
+    """The arithmetic interface over FLINT's GF(p^2) elements: an independent evaluation of any cell."""
+
+    def matvec(self, W, v):
+        return [sum((_el(W[r, k]) * v[k] for k in range(W.shape[1])), CTX(0)) for r in range(W.shape[0])]
+
+    def mul(self, u, v):
+        return [x * y for x, y in zip(u, v, strict=True)]
+
+    def add(self, u, v):
+        return [x + y for x, y in zip(u, v, strict=True)]
+
+    def scale(self, c, v):
+        return [_el(c[r]) * v[r] for r in range(len(v))]
+
+    def param(self, c, like):
+        return [_el(c[r]) for r in range(c.shape[0])]
+
+    def bilinear(self, A, u, v):
+        n_out, n_u, n_v = A.shape[:3]
+        return [
+            sum((_el(A[r, i, j]) * u[i] * v[j] for i in range(n_u) for j in range(n_v)), CTX(0)) for r in range(n_out)
+        ]
+
+    def ones(self, n, like):
+        return [CTX(1)] * n
+
+    def zeros(self, n, like):
+        return [CTX(0)] * n
+
+    def first(self, v):
+        return v[0]
+
+
+def _flint_entry(cell, params, part, a, b):
+    xs = [None] * part.T
+    for k, t in enumerate(part.A):
+        xs[t - 1] = [_el(a[k, m]) for m in range(cell.M)]
+    for k, t in enumerate(part.B):
+        xs[t - 1] = [_el(b[k, m]) for m in range(cell.M)]
+    ar = _FlintField()
+    carry, h = cell.initial_carry(params, ar, None), None
+    for x in xs:
+        carry, h = cell.step(params, carry, x, ar)
+    return ar.first(cell.readout(params, h, ar))
+
+
+def test_extension_primes_make_a_field():
+    assert is_extension_prime(P) and P < EXTENSION_PRIME_BOUND and P > 2**21.5
+    assert CTX.gen() ** 2 == CTX(-1)  # -1 is a non-residue: i^2 + 1 is irreducible
+    # a wide cell gets a smaller prime, so that its sums stay exact
+    assert all(q % 4 == 3 for q in _extension_primes(4096, 3)) and _extension_primes(4096, 1)[0] < P
+
+
+@pytest.mark.parametrize("name", cell_names())
+@pytest.mark.parametrize("partition", ["start-end", "interleaved", "1,4;2,3"])
+@pytest.mark.parametrize("domain", ["continuous", "onehot"])
+def test_kernel_and_numpy_path_equal_flint_entry_for_entry(name, partition, domain):
+    cell = make_cell(name, 2, 2, 2)
+    part = parse_partition(partition, 4)
+    params = cell.random_residues(P, 5, degree=2)
+    gen = np.random.default_rng(7)
+    if domain == "onehot":
+        a, b = (one_hot_grid(2, len(s)) for s in (part.A, part.B))
+        a, b = (np.stack([x, np.zeros_like(x)], -1) for x in (a, b))
+    else:
+        a = gen.integers(0, P, (3, len(part.A), 2, 2))
+        b = gen.integers(0, P, (4, len(part.B), 2, 2))
+    kernel = residue_matrix(cell, params, part, a, b, P, dtype="extension")
+    host = extension_matrix(cell, params, part, a, b, P)
+    assert kernel.dtype == np.complex128 and np.array_equal(kernel, host)
+    for i in range(a.shape[0]):
+        for j in range(b.shape[0]):
+            assert _el_complex(kernel[i, j]) == _flint_entry(cell, params, part, a[i], b[j])
+
+
+def test_extension_arith_stays_exact_at_its_width_limit():
+    """The widest sum the limit allows, of the largest centred residues, is exact (no float rounding)."""
+    from tnrnn.cells.arith import extension_width_limit
+
+    n = extension_width_limit(P)
+    h = (P + 1) // 2
+    W = np.full((1, n, 2), float(h))
+    W[..., 1] = -h
+    v = [(np.array([float(h)]), np.array([float(h)]))] * n
+    re, im = ExtensionArith(P, np).matvec(W, v)[0]
+    # (h - h i)(h + h i) = 2 h^2, summed n times; reduced exactly
+    assert int(re[0]) % P == (2 * h * h * n) % P and int(im[0]) % P == 0
+
+
+def _gf_matrix(gen, n, m, r):
+    """A random n x m matrix over GF(p^2) of rank r (generically), as complex128 with centred parts."""
+    A = gen.integers(0, P, (2, n, r))
+    B = gen.integers(0, P, (2, r, m))
+    re = (A[0] @ B[0] - A[1] @ B[1]) % P  # int64: r p^2 < 2^63
+    im = (A[0] @ B[1] + A[1] @ B[0]) % P
+    centre = lambda x: np.where(x > P // 2, x - P, x)  # noqa: E731
+    return centre(re) + 1j * centre(im)
+
+
+def _regular_rank(C):
+    """The rank over GF(p^2) from FLINT: half the F_p rank of the regular representation [[A0, -A1], [A1, A0]]."""
+    A0, A1 = np.rint(C.real).astype(np.int64), np.rint(C.imag).astype(np.int64)
+    return flint_rank(np.block([[A0, -A1], [A1, A0]]), P) // 2
+
+
+def _gauss_rank(C):
+    """The rank over GF(p^2) by Gaussian elimination on FLINT's field elements (small matrices)."""
+    rows = [[_el_complex(z) for z in row] for row in C]
+    rank, col, n, m = 0, 0, len(rows), len(rows[0])
+    while rank < n and col < m:
+        piv = next((i for i in range(rank, n) if rows[i][col] != 0), None)
+        if piv is None:
+            col += 1
+            continue
+        rows[rank], rows[piv] = rows[piv], rows[rank]
+        inv = 1 / rows[rank][col]
+        for i in range(rank + 1, n):
+            f = rows[i][col] * inv
+            rows[i] = [x - f * y for x, y in zip(rows[i], rows[rank], strict=True)]
+        rank, col = rank + 1, col + 1
+    return rank
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_extension_elimination_equals_flint(dtype):
+    gen = np.random.default_rng(3)
+    for n, m, r in [(300, 300, 300), (400, 260, 250), (129, 140, 100), (520, 600, 513)]:
+        C = _gf_matrix(gen, n, m, r)
+        C[:7] = 0  # a singular leading block: the pivot search must look further down
+        C[50] = C[60]
+        expected = _regular_rank(C)
+        assert blas_modular_rank(C.astype(dtype), P, overwrite=True) == expected
+        assert modular_rank(C.astype(dtype), P) == expected
+        assert jax_modular_rank(C.astype(dtype), P) == expected  # the accelerator's engine, here on the CPU
+    small = _gf_matrix(gen, 12, 15, 9)
+    assert flint_modular_rank(small, P) == _gauss_rank(small) == 9
+
+
+def test_narrow_prime_field_elimination_equals_flint():
+    gen = np.random.default_rng(4)
+    for n, m, r in [(300, 280, 270), (700, 520, 511)]:
+        A = matrix_of_rank(gen, n, m, r, P21)
+        A[:5] = 0
+        expected = flint_rank(A, P21)
+        assert blas_modular_rank(A.astype(np.float32), P21, overwrite=True) == expected == r
+
+
+# reference values: (M, R, L, T, domain) -> rank, from the prime-field engine (and the committed atlas)
+REFERENCE = {
+    (2, 2, 2, 8, "continuous"): 10,
+    (2, 3, 2, 8, "continuous"): 42,
+    (2, 3, 2, 8, "onehot"): 16,
+    (2, 2, 3, 8, "continuous"): 106,
+    (3, 2, 3, 4, "onehot"): 6,
+}
+
+
+@pytest.mark.parametrize("sizes", sorted(REFERENCE))
+def test_certified_default_equals_fast_and_meets_the_target(sizes):
+    *mrlt, domain = sizes
+    cert = separation_rank(*mrlt, domain=domain)
+    fast = separation_rank(*mrlt, domain=domain, confidence="fast")
+    assert cert.rank == fast.rank == REFERENCE[sizes]
+    assert cert.confidence == "certified" and cert.status in ("proven", "lower-bound")
+    assert cert.status == "proven" or cert.failure_bound <= 1e-6
+
+
+def test_rank_equal_to_its_min_cut_is_proven():
+    """(M, R, L, T) = (4, 2, 2, 8) one-hot, interleaved: rank 128 = min-cut, below every closed form."""
+    res = separation_rank(4, 2, 2, 8, domain="onehot", partition="interleaved")
+    assert res.extra["bounds"]["min_cut"] == 128 == res.upper_bound == res.rank
+    assert res.status == "proven" and min(v for k, v in res.extra["bounds"].items() if k != "min_cut") > 128
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_hot_sampled_rank_equals_full_grid_rank(seed):
+    gen = np.random.default_rng(seed)
+    name = ["rac", "mi", "quad", "bilinear"][seed]
+    M, R, L, T = int(gen.integers(2, 4)), int(gen.integers(2, 4)), int(gen.integers(1, 4)), 6
+    res = separation_rank(M, R, L, T, domain="onehot", cell=name, seed=seed, N0=4)
+    cell = make_cell(name, M, R, L)
+    part = parse_partition("start-end", T)
+    params = cell.random_residues(P21, seed + 100)
+    Y = reference_matrix(cell, params, part, one_hot_grid(M, 3), one_hot_grid(M, 3), P21)
+    assert res.rank == flint_rank(Y, P21)  # the whole grid at other random weights (generic rank, whp)
+
+
+def test_huge_one_hot_grids_stop_at_the_cap():
+    """The issue's cases: shallow T = 28 (a 16384 x 16384 grid before) and depth 2 at T = 36 (2^18 x 2^18)."""
+    for L, T in [(1, 28), (2, 36)]:
+        res = separation_rank(2, 2, L, T, domain="onehot")
+        assert res.status == "proven" and res.rank == res.upper_bound and max(res.N) <= 256
+
+
+def test_partial_keeps_the_largest_certified_stage(monkeypatch):
+    """A timeout during a later stage reports the rank a completed stage proved, not the interrupted one's."""
+    from tnrnn.rank import engine
+    from tnrnn.rank.elimination import EliminationTimeout
+
+    calls = []
+    real = engine._Run.eliminate
+
+    def eliminate(self, Y, p):
+        calls.append(Y.shape[0])
+        if len(calls) == 3:
+            raise EliminationTimeout(5)  # the third elimination is stopped after 5 pivots
+        return real(self, Y, p)
+
+    monkeypatch.setattr(engine._Run, "eliminate", eliminate)
+    res = separation_rank(2, 3, 3, 8, domain="continuous", N0=16)  # full-rank stages of 16 and 32 points
+    assert calls[:2] == [16, 32] and res.status == "partial" and res.rank == 32
+    assert res.extra["stopped"].startswith("timeout")
