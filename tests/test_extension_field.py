@@ -4,6 +4,8 @@ Every exact path over the extension field is checked against FLINT's ``fq_defaul
 ``i^2 + 1``) or its ``nmod_mat`` over the regular representation, entry for entry or rank for rank.
 """
 
+from fractions import Fraction
+
 import flint
 import numpy as np
 import pytest
@@ -61,6 +63,10 @@ class _FlintField:
 
     def zeros(self, n, like):
         return [CTX(0)] * n
+
+    def const(self, q, n, like):
+        q = Fraction(q)
+        return [CTX(q.numerator) / CTX(q.denominator)] * n
 
     def first(self, v):
         return v[0]

@@ -370,6 +370,9 @@ class ExtensionArith:
     def ones(self, n, like):
         return [(1.0, 0.0)] * n
 
+    def const(self, q, n, like):
+        return [(self.base.const(q, 1, like)[0], 0.0)] * n  # a rational of F_p, inside GF(p^2)
+
     def zeros(self, n, like):
         return [(0.0, 0.0)] * n
 
