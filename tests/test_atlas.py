@@ -715,7 +715,9 @@ def test_figures_take_ranks_from_the_export(tmp_path, monkeypatch):
     from tnrnn import figures
 
     specs = [A.CellSpec(2, 2, 2, T, d) for T in (2, 4) for d in ("onehot", "continuous")]
-    truth = {(s.M, s.R, s.L, s.domain, s.T): r.rank for s, r in A.run_sweep(specs, cache=None, progress=False).items()}
+    truth = {  # keyed as `tnrnn.plots.measured_ranks` keys its cache: (M, R, L, domain, T, seed)
+        (s.M, s.R, s.L, s.domain, s.T, 0): r.rank for s, r in A.run_sweep(specs, cache=None, progress=False).items()
+    }
     results = _export_dir(tmp_path, specs)
     monkeypatch.setattr(A, "_compute", lambda *a, **k: pytest.fail("recomputed a rank the export holds"))
     context = {"results_dir": str(results), "cache": None}
@@ -731,7 +733,7 @@ def test_figures_without_export_use_the_atlas_or_leave_it_to_the_plots(tmp_path,
     assert context["ranks"] == {} and counted == []  # a fresh clone without an atlas: the plots compute as before
     context = {"results_dir": str(tmp_path / "none"), "cache": str(tmp_path / "f.sqlite")}
     figures._prefill_ranks(context, 2, 2, [(2, "continuous", 4)])
-    assert context["ranks"] == {(2, 2, 2, "continuous", 4): separation_rank(2, 2, 2, 4, domain="continuous").rank}
+    assert context["ranks"] == {(2, 2, 2, "continuous", 4, 0): separation_rank(2, 2, 2, 4, domain="continuous").rank}
     assert len(counted) == 1 and len(A.Atlas(tmp_path / "f.sqlite")) == 1
 
 
