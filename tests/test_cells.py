@@ -485,3 +485,40 @@ def test_cells_figure_draws_the_engine_ranks():
         ys = list(lines[f"measured-{cell}-continuous"].get_ydata())
         assert ys == [separation_rank(2, 2, 2, T, domain="continuous", cell=cell).rank for T in (2, 4)]
     plt.close(fig)
+
+
+def test_every_arithmetic_implements_the_documented_interface():
+    """`tnrnn.cells.Arithmetic` lists every operation a step may use; each arithmetic has all, same signatures."""
+    import inspect
+
+    from tnrnn.cells import Arithmetic, arith
+    from tnrnn.cells import bounds as cell_bounds
+
+    ops = {n: inspect.signature(f) for n, f in vars(Arithmetic).items() if callable(f) and not n.startswith("_")}
+    assert {"matvec", "mul", "add", "scale", "param", "bilinear", "ones", "zeros", "const", "first"} <= set(ops)
+    found = [
+        obj
+        for module in (arith, cell_bounds)
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj) and name.endswith("Arith") and obj.__module__ == module.__name__
+    ]
+    assert len(found) >= 5, found  # float, numpy modular, residue, degree, group degree (and more)
+    for cls in found:
+        for name, sig in ops.items():
+            assert hasattr(cls, name), (cls.__name__, name)
+            assert list(inspect.signature(getattr(cls, name)).parameters) == list(sig.parameters), (cls.__name__, name)
+    # and a cell's step uses nothing else: run the RAC and a polynomial cell on a recorder of the interface
+    used = set()
+
+    class Recorder:
+        def __getattr__(self, name):
+            used.add(name)
+            return getattr(cell_bounds.GroupDegreeArith(), name)
+
+    for name in ("rac", "mi", "quad", "bilinear"):
+        cell = make_cell(name, 2, 2, 2)
+        params = cell.make_params(**cell._arrays(lambda s: None))
+        carry = cell.initial_carry(params, Recorder(), None)
+        carry, h = cell.step(params, carry, cell_bounds.VAR, Recorder())
+        cell.readout(params, h, Recorder())
+    assert used and used <= set(ops), used - set(ops)

@@ -6,6 +6,7 @@ Importing the cells loads neither numpy nor JAX; the arithmetics (numpy) load on
 from tnrnn._lazy import lazy_names
 from tnrnn.cells.base import (
     CELL_REGISTRY,
+    Arithmetic,
     Cell,
     cell_identity,
     cell_names,
@@ -23,6 +24,7 @@ from tnrnn.cells.report import bound_columns, bounds_report, cell_bounds_report,
 
 __all__ = [
     "Cell",
+    "Arithmetic",
     "register_cell",
     "register_params",
     "jax_pytrees",

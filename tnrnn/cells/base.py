@@ -14,8 +14,9 @@ derived from those four methods for every cell, so a new polynomial cell needs n
 
 **Your own cell.** Subclass `Cell` as a frozen dataclass, give it a ``name`` (and, to use it by name, decorate it
 with `register_cell`), declare ``param_shapes`` and write ``initial_carry``, ``step`` and ``readout`` with the
-arithmetic operations only (``ar.matvec``, ``ar.mul``, ``ar.add``, ``ar.scale``, ``ar.param``, ``ar.bilinear``,
-``ar.ones``, ``ar.zeros``, ``ar.first``; never index a vector, never branch on a value). Then
+arithmetic operations only (`Arithmetic`: ``ar.matvec``, ``ar.mul``, ``ar.add``, ``ar.scale``, ``ar.param``,
+``ar.bilinear``, ``ar.ones``, ``ar.zeros``, ``ar.const``, ``ar.first``; never index a vector, never branch on a
+value). Then
 ``tnrnn.rank.separation_rank(M, R, L, T, domain=..., cell=MyCell(M, R, L))`` gives certified exact ranks, and
 `Cell.proven_upper_bounds` gives upper bounds derived from the step (`tnrnn.cells.bounds`), which the engine uses
 to cap its samples and to prove ranks; override it to add sharper bounds, and override `Cell.width` if the cell
@@ -44,12 +45,13 @@ import hashlib
 import inspect
 import math
 import types
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from tnrnn._types import ArgumentError, check_positive_int
 
 __all__ = [
     "Cell",
+    "Arithmetic",
     "register_cell",
     "register_params",
     "jax_pytrees",
@@ -170,6 +172,49 @@ def cell_identity(cell) -> str | None:
 def cell_names() -> tuple[str, ...]:
     """Names of the registered cells, sorted."""
     return tuple(sorted(CELL_REGISTRY))
+
+
+class Arithmetic(Protocol):
+    """The interface a cell's ``step`` is written against: every operation, with its signature.
+
+    What a "vector" of ``n`` channels is depends on the arithmetic (`tnrnn.cells.arith`): an array ``(..., n)``
+    (`tnrnn.cells.FloatArith`, `tnrnn.cells.NumpyModular`), a list of ``n`` arrays (`tnrnn.cells.ResidueArith`,
+    the jitted kernel), a list of ``n`` pairs over ``GF(p^2)`` (``ExtensionArith``), or only a degree
+    (`tnrnn.cells.DegreeArith`, `tnrnn.cells.bounds.GroupDegreeArith`). A cell combines vectors with these
+    operations only, never indexes one and never branches on a value, so one ``step`` serves the float model, the
+    exact rank kernels and the degree counting of the bounds and certificates. Parameters (``W``, ``A``, ``c``) are
+    the arrays of the cell's parameter pytree, in the representation of the arithmetic.
+    """
+
+    def matvec(self, W, v):
+        """``W v``: a matrix ``(m, n)`` times a vector of ``n`` channels, a vector of ``m``."""
+
+    def mul(self, u, v):
+        """``u ⊙ v``: the channel-wise (Hadamard) product of two vectors of ``n`` channels."""
+
+    def add(self, u, v):
+        """``u + v``: the channel-wise sum."""
+
+    def scale(self, c, v):
+        """``c ⊙ v``: a parameter vector ``c`` of shape ``(n,)`` times a vector, channel-wise."""
+
+    def param(self, c, like):
+        """The parameter vector ``c`` ``(n,)`` as a vector, broadcast like the vector ``like`` (e.g. a bias)."""
+
+    def bilinear(self, A, u, v):
+        """``r -> sum_ij A[r, i, j] u_i v_j`` for an order-3 parameter ``A`` ``(m, n_u, n_v)``."""
+
+    def ones(self, n, like):
+        """``n`` channels equal to 1, broadcast like ``like`` (an input or a vector)."""
+
+    def zeros(self, n, like):
+        """``n`` channels equal to 0, broadcast like ``like``."""
+
+    def const(self, q, n, like):
+        """``n`` channels equal to the rational constant ``q`` (an int or `fractions.Fraction`), like ``like``."""
+
+    def first(self, v):
+        """Channel 0 of ``v`` (the first output), as a scalar of the arithmetic."""
 
 
 @dataclasses.dataclass(frozen=True)
