@@ -305,7 +305,7 @@ def test_plot_memory_accuracy(quick_results):
     fig, ax = plot_memory_accuracy(quick_results)
     assert dict(matplotlib.rcParams) == before
     assert len(ax.get_legend().get_texts()) == 4  # two depths, the baseline and the solved threshold
-    assert ax.get_xlabel() == "sequence length T"
+    assert ax.get_xlabel() == "sequence length $T$"  # mathtext
     assert len(fig.axes) == 2  # accuracy and, beside it, the largest T solved per seed
     plt.close(fig)
     fig, ax = plot_memory_accuracy(quick_results, ax=plt.subplots()[1])

@@ -336,7 +336,7 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
     Ts = sorted({k[4] for k in cells})
     pairs = sorted({(k[2], k[3]) for k in cells})
     domains = [d for d in ("continuous", "onehot") if any(k[1] == d for k in cells)]
-    panel_w = max(3.6, 0.5 * len(Ts))  # rows: depths, columns: domains
+    panel_w = max(3.6, 0.58 * len(Ts))  # rows: depths, columns: domains
     fig, axes = plt.subplots(
         len(Ls),
         len(domains),
@@ -377,13 +377,12 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                         ha="center",
                         va="center",
                         fontsize=0.8 * FONT_SIZE,
-                        weight="bold" if fails else "normal",
                     )
             ax.set_xlim(-0.5, len(Ts) - 0.5)
             ax.set_ylim(len(pairs) - 0.5, -0.5)
             ax.set_xticks(range(len(Ts)), [str(T) for T in Ts], fontsize=0.9 * FONT_SIZE)
             ax.set_yticks(range(len(pairs)), [f"$M={M}$, $R={R}$" for M, R in pairs], fontsize=0.9 * FONT_SIZE)
-            ax.set_title(f"$L = {L}$, {domain}")
+            ax.set_title(f"$L = {L}$, {'one-hot' if domain == 'onehot' else domain}")
             ax.set_xlabel("$T$")
             ax.grid(False)
     handles = [Patch(fc=c, ec="0.6", lw=0, hatch=FRONTIER_HATCH.get(s), label=s) for s, c in FRONTIER_COLORS.items()]
