@@ -61,13 +61,6 @@ def test_worker_processes_must_fit(memory):
         sz.refuse_workers("jobs", fit + 1, fit + 1)
 
 
-def test_rac_shape_matches_the_cell():
-    from tnrnn.cells import make_cell
-
-    for M, R, L in [(2, 3, 1), (3, 2, 2), (4, 5, 6)]:
-        assert sz.RacShape(M, R, L).param_shapes() == make_cell("rac", M, R, L).param_shapes()
-
-
 @pytest.mark.parametrize("name", cell_names())
 def test_param_count_without_listing_layers_is_exact(name):
     from tnrnn.cells import make_cell
@@ -102,7 +95,9 @@ def test_plan_counts_the_weights(memory):
     with pytest.raises(MemoryRefusal, match=r"^R=50000 .*weights"):
         plan(2, 50000, 2, 4, domain="continuous")
     info = plan(2, 3, 2, 4, domain="continuous")
-    weights = 16 * sz.param_count(sz.RacShape(2, 3, 2))
+    from tnrnn.cells import make_cell
+
+    weights = 16 * sz.param_count(make_cell("rac", 2, 3, 2))
     assert info["peak_bytes"] > 12 * info["shape"][0] ** 2 + weights  # the matrix, weights and work space
 
 

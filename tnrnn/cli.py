@@ -1235,16 +1235,25 @@ def _redeliver_signals(previous_hook):
 
 
 def _signal_later(signum) -> None:
-    """Send ``signum`` to this process from another thread, shortly: not while the hook that calls it runs."""
+    """Send ``signum`` to this process from another thread, shortly: not while the hook that calls it runs.
+
+    The thread waits until this function has started it and returns: on a busy machine the main thread may get the
+    CPU back more than a few milliseconds after the thread starts, and a signal arriving in ``Thread.start`` would
+    raise inside the hook, where Python discards it again (the interrupt was lost so).
+    """
     import threading
+
+    started = threading.Event()
 
     def send():
         import time
 
+        started.wait()
         time.sleep(0.005)
         os.kill(os.getpid(), signum)
 
     threading.Thread(target=send, name="tnrnn-signal", daemon=True).start()
+    started.set()
 
 
 def _output_argument(args, filename) -> tuple[str, str] | None:

@@ -27,7 +27,6 @@ __all__ = [
     "MAX_STEPS",
     "MAX_TABLE_CELLS",
     "MAX_RUNS",
-    "RacShape",
     "WORKER_BYTES",
     "check_loop",
     "count_text",
@@ -176,32 +175,6 @@ def refuse_workers(name: str, value, jobs: int, *, budget: float = BUDGET) -> in
 
 
 # --- the rank engine --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RacShape:
-    """The RAC's sizes and parameter shapes without numpy, for checks made before numpy is imported.
-
-    The cell itself is ``tnrnn.cells.make_cell("rac", M, R, L)``; a test checks that the shapes agree.
-    """
-
-    M: int
-    R: int
-    L: int
-    K: int = 1
-    name = "rac"
-
-    def cap_log2_lower(self, part) -> float:
-        """`rac_cap_log2_lower`, as the cell answers it (`tnrnn.cells.Rac.cap_log2_lower`)."""
-        return rac_cap_log2_lower(self.M, self.R, self.L, part)
-
-    def param_shapes(self) -> dict:
-        M, R, L, K = self.M, self.R, self.L, self.K
-        return {
-            "W_I": tuple((R, M if l == 0 else R) for l in range(L)),
-            "W_H": tuple((R, R) for _ in range(L)),
-            "W_O": (K, R),
-        }
 
 
 def _blame(M: int, R: int, L: int) -> tuple[str, int]:
