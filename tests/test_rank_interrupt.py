@@ -16,32 +16,31 @@ from tnrnn.cli import main
 from tnrnn.rank import RankInterrupted, separation_rank
 from tnrnn.testing import child_env, sigint_as_in_a_terminal
 
-SIZES = (2, 2, 2, 4)
+SIZES = (3, 2, 3, 4)  # continuous rank 8 below the proven cap 16: repetitions go on until the bound is met
 
 
 @pytest.fixture
 def interrupt_second_repetition(monkeypatch):
     """The first repetition runs as usual; Ctrl-C arrives during the second one."""
-    real = engine._Run.onehot
+    real = engine._Run.repetition
     calls = []
 
-    def onehot(self, *args, **kwargs):
+    def repetition(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        r, shape = real(self, *args, **kwargs)
-        return r - 1, shape  # below the cap, so that a second repetition follows (the loop stops at the cap)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(engine._Run, "onehot", onehot)
+    monkeypatch.setattr(engine._Run, "repetition", repetition)
     return calls
 
 
 def test_interrupt_carries_the_finished_repetitions(interrupt_second_repetition, tmp_path):
-    first = separation_rank(*SIZES, domain="onehot", n_seeds=1)  # seed 0 alone (rank lowered by the fixture)
+    first = separation_rank(*SIZES, domain="continuous", n_seeds=1, confidence="fast")  # seed 0 alone
     interrupt_second_repetition.clear()
     atlas = tmp_path / "atlas.sqlite"
     with pytest.raises(RankInterrupted) as info:
-        separation_rank(*SIZES, domain="onehot", n_seeds=3, cache=str(atlas))
+        separation_rank(*SIZES, domain="continuous", n_seeds=3, confidence="fast", cache=str(atlas))
     assert isinstance(info.value, KeyboardInterrupt)  # a script or a sweep stops as on any Ctrl-C
     res = info.value.result
     assert res.status == "partial" and res.extra["stopped"].startswith("interrupted")
@@ -52,7 +51,7 @@ def test_interrupt_carries_the_finished_repetitions(interrupt_second_repetition,
 
 
 def test_cli_prints_the_partial_result_and_exits_130(interrupt_second_repetition, capsys):
-    code = main(["rank", *_sizes_argv(), "--domain", "onehot", "--seeds", "3", "--no-cache", "--json"])
+    code = main(["rank", *_sizes_argv(), "--domain", "continuous", "--no-cache", "--json"])
     out, err = capsys.readouterr()
     assert code == 130
     res = json.loads(out)

@@ -369,9 +369,12 @@ def separation_rank(
 
 
 def _device() -> str:
-    import jax
+    try:
+        import jax
 
-    return jax.default_backend()
+        return jax.default_backend()
+    except Exception:  # noqa: BLE001 - JAX half-imported: a Ctrl-C during its import (the result still goes out)
+        return "unknown"
 
 
 def _extension_primes(width: int, count: int) -> list[int]:
