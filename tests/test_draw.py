@@ -398,7 +398,7 @@ def test_font_size_is_every_label_size(font_size):
     """Every text of a drawing (labels, bound, legend) has the font size asked for; the title is 10 % larger."""
     g = build_network(3, 2, 2, 4)
     fig, ax = draw_network(g, cut=min_cut(g), title="a network", font_size=font_size)
-    sizes = {t.get_fontsize() for t in ax.texts + ax.get_legend().get_texts()}
+    sizes = {t.get_fontsize() for t in ax.texts + ax.get_legend().get_texts() if t.get_text()}
     assert sizes == {font_size}
     assert ax.title.get_fontsize() == pytest.approx(1.1 * font_size)
 
@@ -519,3 +519,22 @@ def test_network_figure_returns_fig_and_axes_carrying_what_they_draw():
         assert sorted(n for c in drawn for n in c.tnrnn_names) == sorted(g.names)
     _, axes = network_figure(specs[:1], cut=False)
     assert axes[0].tnrnn_cut is None
+
+
+def test_network_figure_panels_share_one_scale_and_font_size():
+    """fig_tn_shallow_deep's two panels used different font sizes: now one unit and one size for every panel."""
+    from tnrnn.draw import network_figure
+
+    fig, axes = network_figure([dict(M=3, R=2, L=1, T=4), dict(M=3, R=2, L=2, T=4)], font_size=11)
+    sizes = {t.get_fontsize() for ax in axes for t in ax.texts if t.get_text()}  # arrows have no text
+    assert sizes == {11}
+    assert [ax.title.get_fontsize() for ax in axes] == pytest.approx([1.1 * 11] * 2)
+    # the same role is drawn with the same marker size in both panels
+    w_i = [c.get_sizes()[0] for ax in axes for c in _drawn(ax, "tn-nodes") if c.tnrnn_names[0].startswith("WI")]
+    assert len(w_i) == 2 and w_i[0] == pytest.approx(w_i[1])
+    # each title sits above its own panel's drawing, inside the figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    for ax in axes:
+        title, box = ax.title.get_window_extent(r), ax.get_window_extent(r)
+        assert title.y0 >= box.y1 - 1 and title.y1 <= fig.bbox.y1
