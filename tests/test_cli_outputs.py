@@ -185,3 +185,14 @@ def test_warning_printer_prints_each_text_once(capsys):
         "tnrnn table: warning: atlas: slow second line",
         "tnrnn table: warning: another",
     ]
+
+
+def test_atlas_merge_takes_a_file_named_twice_once(tmp_path, capsys, monkeypatch):
+    from tnrnn.rank import separation_rank
+
+    monkeypatch.chdir(tmp_path)
+    separation_rank(2, 2, 1, 2, domain="onehot", cache="src.sqlite")
+    code, out, err = _run(["atlas", "merge", "src.sqlite", "./src.sqlite", "--atlas", "dst.sqlite", "--json"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["sources"] == ["src.sqlite"] and res["added"] == 1

@@ -1102,6 +1102,10 @@ def merge_atlas_files(target, sources: Sequence[str]) -> dict:
     if not sources:
         raise ArgumentError("sources", sources, "one or more atlas files")
     paths = [_check_atlas_path(s, must_exist=True, name="sources") for s in sources]
+    first: dict = {}
+    for s, p in zip(sources, paths, strict=True):  # a file named twice is merged once
+        first.setdefault(p, s)
+    paths, sources = list(first), list(first.values())
     dest = _check_atlas_path(target) if target is not None else default_atlas_path()
     for s, p in zip(sources, paths, strict=True):
         if p == os.path.abspath(dest):
