@@ -196,3 +196,27 @@ def test_atlas_merge_takes_a_file_named_twice_once(tmp_path, capsys, monkeypatch
     assert code == 0, err
     res = json.loads(out)
     assert res["sources"] == ["src.sqlite"] and res["added"] == 1
+
+
+@pytest.mark.parametrize("stdout", ["pipe", "file"])
+def test_out_to_the_processes_own_stdout_prints_it(stdout, tmp_path):
+    """``--out /dev/stdout`` (here its target ``/proc/self/fd/1``, so that no test touches ``/dev``) prints."""
+    import subprocess
+    import sys
+
+    from tnrnn.testing import child_env
+
+    argv = [sys.executable, "-m", "tnrnn", "network", *S, "--out", "/proc/self/fd/1"]
+    if stdout == "pipe":
+        proc = subprocess.run(argv, env=child_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        text = proc.stdout
+    else:
+        target = tmp_path / "captured.txt"
+        with open(target, "w") as fh:
+            inode = os.fstat(fh.fileno()).st_ino
+            proc = subprocess.run(argv, env=child_env(), cwd=tmp_path, stdout=fh, stderr=subprocess.PIPE, text=True)
+        text = target.read_text()
+        assert os.stat(target).st_ino == inode and os.listdir(tmp_path) == ["captured.txt"]
+    assert proc.returncode == 0, proc.stderr
+    graph, end = json.JSONDecoder().raw_decode(text)  # the network's JSON, then the summary the verb prints
+    assert graph["meta"]["T"] == 4 and "nodes:" in text[end:]

@@ -139,8 +139,7 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
 
             buffer = io.BytesIO() if "b" in mode else io.StringIO()
             yield buffer
-            with open(target, mode, encoding=enc) as fh:
-                fh.write(buffer.getvalue())
+            _write_in_place(target, mode, enc, buffer.getvalue())
             return
         fd, tmp = _temporary_name(target)
     except OSError as exc:
@@ -162,6 +161,38 @@ def atomic_write(path, mode: str = "w", *, encoding: str | None = "utf-8"):
         if isinstance(exc, OSError) and exc.filename in (None, tmp):
             exc.filename = path  # a failed write names the file it was for, not the temporary one
         raise
+
+
+def _own_descriptor(target: str) -> int | None:
+    """The descriptor ``N`` when ``target`` is ``/proc/<this process>/fd/N``, else None."""
+    parts = target.split("/")
+    if _is_fd_link(target) and parts[2] in (str(os.getpid()), "self", "thread-self") and parts[4].isdigit():
+        return int(parts[4])
+    return None
+
+
+def _write_in_place(target: str, mode: str, encoding, data) -> None:
+    """Write ``data`` straight through to ``target`` (see `write_target`).
+
+    One of this process's own descriptors (``/dev/stdout`` is ``/proc/<pid>/fd/1``) is written through a duplicate
+    of it, after the interpreter's own buffers, so that it shares their file offset: reopening it would start at
+    offset 0 and, for ``> file``, overwrite what the process printed there.
+    """
+    own = _own_descriptor(target)
+    if own is None:
+        with open(target, mode, encoding=encoding) as fh:
+            fh.write(data)
+        return
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and stream.fileno() == own:
+                stream.flush()
+        except (AttributeError, OSError, ValueError):  # a replaced stream without a descriptor
+            pass
+    with os.fdopen(os.dup(own), mode, encoding=encoding) as fh:
+        fh.write(data)
 
 
 def write_text(path, text: str) -> None:
