@@ -358,8 +358,10 @@ def separation_rank(
     except (EvaluationTimeout, EliminationTimeout) as exc:
         run.proved(getattr(exc, "rank_so_far", 0))
         run.stopped = f"timeout after {timeout} s"
+        run.record_current()
     except KeyboardInterrupt:  # Ctrl-C: what completed stages certified goes with the interrupt
         run.stopped = "interrupted (SIGINT)"
+        run.record_current()
     finally:
         run.bar.close()
     result = run.result(M, R, L, T, degree, confidence, evaluation, info, time.perf_counter() - t_start)
@@ -418,6 +420,7 @@ class _Run:
         self.shape = (0, 0)
         self.stopped = ""
         self.kernel = set()
+        self.current = None  # the repetition in progress: seed, prime, field degree, rank so far, sample sides
 
     # -- what was proved ---------------------------------------------------------------------------------------
     def proved(self, r: int) -> None:
@@ -485,6 +488,7 @@ class _Run:
         N = max(1, min(N, self.limit))
         previous = -1
         sides = self._sides(N, grid)
+        self.current = {"seed": seed, "p": p, "k": k, "rank": 0, "sides": sides}
         Y = self._empty(sides, k, dtype)
         self.evaluate(params, p, dtype, sampler.rows(0, sides[0]), sampler.cols(0, sides[1]), Y)
         while True:
@@ -496,6 +500,7 @@ class _Run:
             keep = None if last or narrow else Y.astype(copy)
             r = self.eliminate(Y, p)
             self.proved(r)
+            self.current["rank"] = max(self.current["rank"], r)
             if last or self.capped():
                 break
             if grid is None:
@@ -522,15 +527,23 @@ class _Run:
             self.evaluate(params, p, dtype, rows(0, old[0]), cols(old[1], new_sides[1]), Y, 0, old[1])
             self.evaluate(params, p, dtype, rows(old[0], new_sides[0]), cols(0, new_sides[1]), Y, old[0], 0)
             N, sides = new, new_sides
+            self.current["sides"] = sides
         if grid is None and r == N and N >= self.limit and not self.capped():
             self.stopped = f"max_N={N} reached with a full-rank sample"
-        self.seeds.append(seed)
-        self.primes.append(p)
-        self.fields.append(k)
-        self.ranks.append(r)
-        self.sizes.append(min(sides))
-        self.shape = sides
+        self.record_current()
         return r
+
+    def record_current(self) -> None:
+        """Record the repetition in progress (also when a timeout or Ctrl-C stopped it part way)."""
+        c, self.current = self.current, None
+        if c is None:
+            return
+        self.seeds.append(c["seed"])
+        self.primes.append(c["p"])
+        self.fields.append(c["k"])
+        self.ranks.append(c["rank"])
+        self.sizes.append(min(c["sides"]))
+        self.shape = c["sides"]
 
     def _sides(self, N: int, grid) -> tuple[int, int]:
         if grid is None:
