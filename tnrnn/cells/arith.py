@@ -9,8 +9,7 @@ arithmetic          a vector of ``n`` channels                    used by
 `FloatArith`        an array ``(..., n)`` (numpy or JAX)          the float model, training, the SVD diagnostic
 `NumpyModular`      an ``int64`` array ``(..., n)``, residues     the independent exact reference path, large primes
 `ResidueArith`      a list of ``n`` float64 (or int64) arrays     the jitted exact rank kernel (`tnrnn.rank`)
-`ExtensionArith`    a list of ``n`` pairs ``(re, im)`` of float64   the rank kernel over the field ``GF(p^2)``
-                    arrays: elements ``re + im i`` of ``GF(p^2)``   (the default certificate, `tnrnn.rank`)
+`ExtensionArith`    ``n`` pairs ``(re, im)``: ``re + im i``        the certified kernel over ``GF(p^2)`` (`tnrnn.rank`)
 `DegreeArith`       one Python int: the largest total degree      the certificate's Schwartz-Zippel degree
 ==================  ===========================================  ===============================================
 
