@@ -364,3 +364,21 @@ def test_cli_rank_and_bounds_of_a_gated_cell(capsys):
         r["cell"] == "lstm:act_degree=3"
         and r["rank"] <= derived_upper_bounds(LSTM(1, 1, 1, act_degree=3), 2, domain="continuous")["degree_upper"]
     )
+
+
+def test_a_timeout_keeps_the_rank_of_a_finished_smaller_sample(monkeypatch):
+    from tnrnn.rank import engine
+    from tnrnn.rank.elimination import EliminationTimeout
+
+    calls = []
+    eliminate = engine._Run.eliminate
+
+    def stop_at_the_second(self, Y, p, *args):
+        calls.append(Y.shape[0])
+        if len(calls) == 2:  # the doubled sample runs out of time after 5 pivots
+            raise EliminationTimeout(5)
+        return eliminate(self, Y, p, *args)
+
+    monkeypatch.setattr(engine._Run, "eliminate", stop_at_the_second)
+    res = separation_rank(2, 2, 2, 4, domain="continuous", cell="gru", N0=16, n_seeds=1)
+    assert calls[0] == 16 and res.status == "partial" and res.rank == 16  # the full-rank sample of 16 points

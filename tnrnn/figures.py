@@ -297,6 +297,63 @@ def fig_cells_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
     return _save(fig, out_dir, "fig_cells_rank_vs_T")
 
 
+#: the committed measurements of the gated-cells figure (`tnrnn.plots.gated.gated_rank_data`), in ``results/``
+GATED_RESULTS = "gated_ranks.json"
+
+
+def _gated_data(context, quick: bool) -> dict:
+    """``results/gated_ranks.json``; without it, a small set computed here in quick mode (T = 2, depths 1 and 2)."""
+    from tnrnn.plots.gated import GATED_FORMAT, GATED_SPECS, gated_rank_data
+
+    path = os.path.join(_results_dir(context), GATED_RESULTS)
+    if os.path.exists(path):
+        with open(path) as fh:
+            data = json.load(fh)
+        if data.get("format") != GATED_FORMAT:
+            raise FigureUnavailable(f"{path}: format {data.get('format')!r}, expected {GATED_FORMAT!r}")
+        return data
+    if quick:
+        return gated_rank_data(specs=GATED_SPECS[:4], Ls=(1, 2), T_max=2, timeout=30.0, cache=context.get("cache"))
+    raise FigureUnavailable(
+        f"no {path}: compute it with tnrnn.plots.gated.gated_rank_data (about 20 CPU-minutes; the repository "
+        "commits it)"
+    )
+
+
+def fig_gated_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
+    """Start-End rank against T of RAC, MI, GRU and LSTM at L = 1, 2, 3 (M = R = 2), and the depth ratio."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from tnrnn.plots.gated import _label, _specs, plot_depth_ratio, plot_gated_rank_vs_T
+    from tnrnn.style import house_style, series_style
+
+    data = _gated_data(context, quick)
+    Ls = sorted({r["L"] for r in data["rows"]})
+    domains = [d for d in ("continuous", "onehot") if any(r["domain"] == d for r in data["rows"])]
+    specs = _specs(data, None)
+    with house_style():
+        fig, axes = plt.subplots(
+            len(domains), len(Ls) + 1, figsize=(4.3 * (len(Ls) + 1), 3.9 * len(domains) + 0.9), layout="constrained"
+        )
+        axes = axes.reshape(len(domains), len(Ls) + 1)
+        for row, domain in zip(axes, domains, strict=True):
+            for ax, L in zip(row[:-1], Ls, strict=True):
+                plot_gated_rank_vs_T(data, L, domain, specs=specs, ax=ax, legend=False)
+            plot_depth_ratio(data, domain, specs=specs, Ls=tuple(L for L in Ls if L > 1), ax=row[-1])
+        handles = [Line2D([], [], label=_label(s), **series_style(i)) for i, s in enumerate(specs)]
+        handles += [
+            Line2D([], [], color="0.3", ls="--", label="smallest proven upper bound"),
+            Line2D([], [], color="0.3", marker="o", mfc="white", ls="none", label="ran out of time: lower bound"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8.5, frameon=False)
+        fig.suptitle(
+            f"Gated cells with Taylor activations of degree d: exact Start-End ranks at M = R = {data['M']} "
+            f"(each cell capped at {data['timeout']:.0f} s)"
+        )
+    return _save(fig, out_dir, "fig_gated_rank_vs_T")
+
+
 def _frontier_records(context, cell: str = "rac") -> tuple[list[dict], str]:
     """The frontier's rows: ``results/atlas.csv``, else the user's atlas (default-key Start-End rows of ``cell``)."""
     rows = [r for r in _atlas_csv(context) if r.get("cell") == cell and r.get("partition") == "start-end"]
@@ -545,6 +602,13 @@ FIGURES: dict[str, Figure] = {
             "the shallow RAC and bilinear cell at R, MI at R + 1; squaring grows the rank with T already at "
             "depth 1; depth lets the multiplicative cells grow with T.",
             "cells beyond the RAC (tnrnn.cells), bounds of tnrnn.cells.bounds",
+        ),
+        Figure(
+            "gated_rank_vs_T",
+            fig_gated_rank_vs_T,
+            "Start-End rank of RAC, MI, GRU and LSTM (Taylor activations of degree 1 and 3) at depth 1, 2, 3 "
+            "against T, both domains, with the proven bounds and the depth ratio rank(L) / rank(1).",
+            "gated cells (tnrnn.cells.gru, tnrnn.cells.lstm); results/gated_ranks.json",
         ),
         Figure(
             "rank_frontier",

@@ -3,6 +3,8 @@
 * `tnrnn.plots.rank`: separation ranks of the RAC against the closed forms and the min-cut
   (`plot_rank_vs_T`, `plot_rank_ratio`, `rank_ratio_table`, `measured_ranks`);
 * `tnrnn.plots.cells`: the recurrent cells side by side (`plot_cells_rank_vs_T`, `cell_rank`, `cell_style`);
+* `tnrnn.plots.gated`: gated cells (GRU, LSTM with Taylor activations) against the RAC and MI
+  (`gated_rank_data`, `plot_gated_rank_vs_T`, `plot_depth_ratio`, `gated_table`);
 * `tnrnn.plots.memory`: the memory experiments of `tnrnn.tasks` (`plot_memory_accuracy`, `plot_memory_solved`);
 * `tnrnn.plots.linear`: the implicit bias of linear RNNs (`plot_lag_weights`, `plot_ntk_vs_width`,
   `plot_rnn_vs_scm`, `plot_test_error_vs_rho`).
@@ -23,6 +25,7 @@ from tnrnn.plots.cells import (
     cells_legend_handles,
     plot_cells_rank_vs_T,
 )
+from tnrnn.plots.gated import gated_rank_data, gated_table, plot_depth_ratio, plot_gated_rank_vs_T
 from tnrnn.plots.linear import plot_lag_weights, plot_ntk_vs_width, plot_rnn_vs_scm, plot_test_error_vs_rho
 from tnrnn.plots.memory import plot_memory_accuracy, plot_memory_solved, save_memory_accuracy
 from tnrnn.plots.rank import (
@@ -45,8 +48,12 @@ __all__ = [
     "best_upper_bound",
     "cell_rank",
     "cells_legend_handles",
+    "gated_rank_data",
+    "gated_table",
     "measured_ranks",
     "plot_cells_rank_vs_T",
+    "plot_depth_ratio",
+    "plot_gated_rank_vs_T",
     "plot_lag_weights",
     "plot_memory_accuracy",
     "plot_memory_solved",
