@@ -69,10 +69,10 @@ def test_the_check_finds_a_cycle(import_graph, tmp_path):
 
 def test_plots_package_reexports_every_subject_module():
     import tnrnn.plots
-    from tnrnn.plots import cells, linear, memory, rank
+    from tnrnn.plots import cells, gated, linear, memory, rank
 
     names = set()
-    for module in (cells, linear, memory, rank):
+    for module in (cells, gated, linear, memory, rank):
         for name in module.__all__:
             assert getattr(tnrnn.plots, name) is getattr(module, name), name
         names |= set(module.__all__)

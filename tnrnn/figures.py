@@ -348,7 +348,7 @@ def fig_gated_rank_vs_T(out_dir, quick=False, **context) -> list[str]:
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8.5, frameon=False)
         fig.suptitle(
-            f"Gated cells with Taylor activations of degree d: exact Start-End ranks at M = R = {data['M']} "
+            f"Gated cells with Taylor activations of degree 1 and 3: exact Start-End ranks at M = R = {data['M']} "
             f"(each cell capped at {data['timeout']:.0f} s)"
         )
     return _save(fig, out_dir, "fig_gated_rank_vs_T")

@@ -25,7 +25,15 @@ from tnrnn.plots.cells import (
     cells_legend_handles,
     plot_cells_rank_vs_T,
 )
-from tnrnn.plots.gated import gated_rank_data, gated_table, plot_depth_ratio, plot_gated_rank_vs_T
+from tnrnn.plots.gated import (
+    GATED_FORMAT,
+    GATED_SPECS,
+    gated_rank_data,
+    gated_rows,
+    gated_table,
+    plot_depth_ratio,
+    plot_gated_rank_vs_T,
+)
 from tnrnn.plots.linear import plot_lag_weights, plot_ntk_vs_width, plot_rnn_vs_scm, plot_test_error_vs_rho
 from tnrnn.plots.memory import plot_memory_accuracy, plot_memory_solved, save_memory_accuracy
 from tnrnn.plots.rank import (
@@ -48,7 +56,10 @@ __all__ = [
     "best_upper_bound",
     "cell_rank",
     "cells_legend_handles",
+    "GATED_FORMAT",
+    "GATED_SPECS",
     "gated_rank_data",
+    "gated_rows",
     "gated_table",
     "measured_ranks",
     "plot_cells_rank_vs_T",

@@ -121,9 +121,14 @@ def gated_rows(data: dict, *, cell=None, L=None, domain=None) -> list[dict]:
 
 
 def _label(spec: str) -> str:
-    name, _, opts = spec.partition(":")
-    d = opts.partition("=")[2] or ("1" if name in ("gru", "lstm") else "")
-    return {"rac": "RAC", "mi": "MI"}.get(name, name.upper()) + (f", $d = {d}$" if d else "")
+    """A legend label read from the cell itself: its name in capitals, then every option with its value."""
+    import dataclasses
+
+    from tnrnn.cells import make_cell
+
+    cell = make_cell(spec, 1, 1, 1)
+    options = [f.name for f in dataclasses.fields(cell) if f.name not in ("M", "R", "L", "K")]
+    return ", ".join([cell.name.upper()] + [f"{k.replace('_', ' ')} {getattr(cell, k)}" for k in options])
 
 
 def _style(spec: str, specs) -> dict:
