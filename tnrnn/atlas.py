@@ -280,6 +280,7 @@ class CellSpec:
             partition=kw.get("partition", "start-end"),
             cell=kw.get("cell", "rac"),
             max_N=kw.get("max_N"),
+            min_cut=False,  # the cost model: the closed forms suffice (a min-cut only lowers the cap)
         )
 
     @property

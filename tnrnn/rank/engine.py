@@ -104,6 +104,17 @@ _MIN_CUT_NODES = 200_000
 
 
 def _min_cut_bound(cellobj, T, domain, part) -> dict:
+    key = (type(cellobj), cellobj.spec, cellobj.M, cellobj.R, cellobj.L, T, domain, part.spec())
+    if key not in _MIN_CUTS:
+        _MIN_CUTS[key] = _compute_min_cut_bound(cellobj, T, domain, part)
+    return dict(_MIN_CUTS[key])
+
+
+#: min-cut bounds computed in this process (deterministic in the key; `plan` runs more than once per rank)
+_MIN_CUTS: dict = {}
+
+
+def _compute_min_cut_bound(cellobj, T, domain, part) -> dict:
     """``{"min_cut": bound}`` for a cell with a tensor network of at most `_MIN_CUT_NODES` nodes, else ``{}``.
 
     The min-cut of the cell's network is a proven upper bound on every rank of the partition (theory page, the
@@ -131,13 +142,15 @@ def _compute(M, R, L, T, **kwargs):
     return separation_rank(M, R, L, T, cache=None, **kwargs)
 
 
-def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -> dict:
+def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, min_cut: bool = True) -> dict:
     """The sizes a `separation_rank` call would reach at most: matrix side, peak memory and a rough time estimate.
 
     Raises `MemoryRefusal` (before any work) when its arrays would not fit in memory: the weights, the kernel's work
     space, the points and the largest matrix (`tnrnn.sizes.rank_model`). Weights and work space, and for the RAC a
     lower bound on the matrix, are checked before the proven bounds are computed (`tnrnn.sizes.refuse_rank_request`),
-    so a request past any machine is refused at once whatever its ``T`` or ``L``.
+    so a request past any machine is refused at once whatever its ``T`` or ``L``. The cap is the smallest proven
+    upper bound, the min-cut of the cell's network included (``min_cut=False`` leaves it out: a cost model that
+    plans many cells at once).
     """
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
@@ -146,7 +159,9 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None) -
     if max_N is not None:
         max_N = check_positive_int("max_N", max_N)
     refuse_rank_request(cellobj, part, domain, max_N=max_N)
-    bounds = {**_cell_bounds(cellobj, T, domain, part), **_min_cut_bound(cellobj, T, domain, part)}
+    bounds = _cell_bounds(cellobj, T, domain, part)
+    if min_cut:  # the min-cut only lowers the cap; a cost model can do without it (`min_cut=False`)
+        bounds.update(_min_cut_bound(cellobj, T, domain, part))
     cap = min(bounds.values()) if bounds else None
     side = None
     if domain == "onehot":
