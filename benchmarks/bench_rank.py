@@ -268,16 +268,21 @@ def hwm_kib():
 separation_rank(2, 2, 2, 8, domain="continuous", n_seeds=1, evaluation="jax")
 base = hwm_kib()
 M, R, L, T = map(int, sys.argv[1:5])
-r = separation_rank(M, R, L, T, domain="continuous", n_seeds=1)
+r = separation_rank(M, R, L, T, domain="continuous", n_seeds=1, confidence=sys.argv[5])
 peak = hwm_kib()
 print(json.dumps({"base_kib": base, "peak_kib": peak, "N": r.N[0], "rank": r.rank}))
 """
 
 
-def memory(quick: bool) -> dict:
+def memory(quick: bool, confidence: str = "fast") -> dict:
+    """Peak memory of one prime-field repetition (``fast``: the narrow float32 storage at N = 21252), or of the
+    ``certified`` default (its GF(p^2) stage, when the rank is below the cap, is complex64: 8 bytes an entry)."""
     M, R, L, T = (2, 2, 3, 10) if quick else (3, 3, 3, 12)
     out = subprocess.run(
-        [sys.executable, "-c", _MEM_CHILD, str(M), str(R), str(L), str(T)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _MEM_CHILD, str(M), str(R), str(L), str(T), confidence],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     d = json.loads(out.stdout.strip().splitlines()[-1])
     matrix = 8 * d["N"] ** 2

@@ -161,13 +161,13 @@ def _confidence_flags(p) -> None:
     g.add_argument(
         "--fast",
         action="store_true",
-        help="prime-field repetitions only (the earlier default): faster, but the failure bound of a deep cell "
-        "can be vacuous; the default certifies every rank (proven, or failure bound <= 1e-6)",
+        help="prime-field repetitions only (the mode before certified ranks): faster, but the failure bound of a "
+        "deep cell can be vacuous; without it every rank is certified (proven, or failure bound <= 1e-6)",
     )
     g.add_argument(
         "--rigorous",
         action="store_true",
-        help="word-size primes (FLINT) until the failure bound is <= 1e-6: the default's guarantee, slower",
+        help="word-size primes (FLINT) until the failure bound is <= 1e-6: the same guarantee, slower",
     )
 
 
