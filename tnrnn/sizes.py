@@ -90,6 +90,7 @@ class Array:
     what: str
     shape: tuple[int, ...]
     bytes_per_entry: int
+    at_least: bool = False  # the shape is a lower bound (the true size is too costly to compute before refusing)
 
     @property
     def nbytes(self) -> int:
@@ -114,9 +115,12 @@ class SizeModel:
         self.what = what
         self.arrays: list[Array] = []
 
-    def array(self, name: str, value, what: str, shape, bytes_per_entry: int) -> SizeModel:
-        """Add an array of ``shape`` (Python ints of any size) set by argument ``name`` (given ``value``)."""
-        self.arrays.append(Array(name, value, what, tuple(int(s) for s in shape), int(bytes_per_entry)))
+    def array(self, name: str, value, what: str, shape, bytes_per_entry: int, *, at_least: bool = False) -> SizeModel:
+        """Add an array of ``shape`` (Python ints of any size) set by argument ``name`` (given ``value``).
+
+        ``at_least``: the shape is a lower bound, and the refusal says so.
+        """
+        self.arrays.append(Array(name, value, what, tuple(int(s) for s in shape), int(bytes_per_entry), at_least))
         return self
 
     def loop(self, name: str, value, what: str, count: int, limit: int) -> SizeModel:
@@ -142,11 +146,14 @@ class SizeModel:
         if need <= limit:
             return need
         big = max(self.arrays, key=lambda a: a.nbytes)
-        others = "" if len(self.arrays) == 1 else f"; with the rest of the {self.what}, {gib_text(need)} in all"
+        least = "at least " if big.at_least else ""
+        total = ("at least " if any(a.at_least for a in self.arrays) else "") + gib_text(need)
+        others = "" if len(self.arrays) == 1 else f"; with the rest of the {self.what}, {total} in all"
         raise MemoryRefusal(
             big.name,
             big.value,
-            f"the dense {big.what} of {_dims_text(big.shape)} entries would need {gib_text(big.nbytes)}{others}, "
+            f"the dense {big.what} of {least}{_dims_text(big.shape)} entries would need {least}{gib_text(big.nbytes)}"
+            f"{others}, "
             f"more than the {limit / 2**30:.1f} GiB that may be used ({_budget_words(budget)})"
             + (hints or {}).get(big.name, ""),
         )
@@ -254,7 +261,7 @@ def rank_model(
         model.array(name, value, "prefix carries (rows x live values)", (rows, live), 8)
     elif domain == "onehot" and side_log2 is not None and side_log2 > 0:
         side = 2 ** min(int(side_log2), _MAX_BITS)  # a lower bound on the sample that can reach the cap
-        model.array("T", part.T, "sample of the grid matrix", (side, side), matrix_bytes)
+        model.array("T", part.T, "sample of the grid matrix", (side, side), matrix_bytes, at_least=True)
     elif domain == "onehot":
         pass  # the sample side is known once the bounds are (see `tnrnn.rank.plan`)
     elif side is not None:
@@ -263,7 +270,7 @@ def rank_model(
         model.array(name, value, "prefix carries (rows x live values)", (side, live), 8)
     elif side_log2 is not None and side_log2 > 0:
         side = 2 ** min(int(side_log2), _MAX_BITS)  # a lower bound: the matrix is at least this large
-        model.array("T", part.T, "evaluation matrix", (side, side), matrix_bytes)
+        model.array("T", part.T, "evaluation matrix", (side, side), matrix_bytes, at_least=True)
     return model
 
 
