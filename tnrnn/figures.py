@@ -653,7 +653,7 @@ def make_figures(
     quick: bool = False,
     only=None,
     results_dir: str = "results",
-    progress: bool = True,
+    progress: bool | None = None,
     log=None,
     cache=None,
     read_atlas_csv: bool = True,
@@ -670,8 +670,9 @@ def make_figures(
         Names from `figure_names`.
     results_dir : str
         Where the experiments' results files are read from (default ``results``).
-    progress : bool
-        Show a tqdm progress bar on stderr.
+    progress : bool or None
+        Show a progress bar on stderr (`tnrnn._progress.show_progress`: None shows it only on a terminal or in a
+        notebook, so a redirected stderr gets no carriage returns).
     log : callable, optional
         Receives one line per skipped figure (default: print to stderr).
     cache : None, True, path or `tnrnn.rank.store.Atlas`
@@ -685,7 +686,7 @@ def make_figures(
         ``files`` (every path written, PNG and PDF), ``figures`` (name, files, seconds, caption, source per
         figure), ``skipped`` (name and reason), ``quick``, ``seconds`` (total wall time).
     """
-    from tqdm.auto import tqdm
+    from tnrnn._progress import progress_bar
 
     names = figure_names() if only is None else tuple(only)
     if not names:
@@ -698,7 +699,7 @@ def make_figures(
     context = {"ranks": {}, "results_dir": results_dir, "cache": cache, "read_atlas_csv": read_atlas_csv}
     files, made, skipped = [], [], []
     t0 = time.perf_counter()
-    bar = tqdm(names, desc="figures", unit="fig", disable=not progress, file=sys.stderr, leave=True)
+    bar = progress_bar(names, desc="figures", unit="fig", progress=progress, leave=True)
     for name in bar:
         bar.set_postfix_str(name)
         fig = FIGURES[name]
