@@ -220,3 +220,13 @@ def test_out_to_the_processes_own_stdout_prints_it(stdout, tmp_path):
     assert proc.returncode == 0, proc.stderr
     graph, end = json.JSONDecoder().raw_decode(text)  # the network's JSON, then the summary the verb prints
     assert graph["meta"]["T"] == 4 and "nodes:" in text[end:]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_full_device_behind_a_link_exits_1_in_one_line(tmp_path, capsys):
+    link = tmp_path / "net.json"
+    link.symlink_to("/dev/full")  # every write fails with ENOSPC, as on a full disk
+    code, _, err = _run(["network", *S, "--out", str(link)], capsys)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and f"out={str(link)!r} could not be written" in lines[0], err
+    assert link.is_symlink() and os.listdir(tmp_path) == ["net.json"]
