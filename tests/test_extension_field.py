@@ -251,3 +251,10 @@ def test_partial_keeps_the_largest_certified_stage(monkeypatch):
     res = separation_rank(2, 3, 3, 8, domain="continuous", N0=16)  # full-rank stages of 16 and 32 points
     assert calls[:2] == [16, 32] and res.status == "partial" and res.rank == 32
     assert res.extra["stopped"].startswith("timeout")
+
+
+def test_library_refuses_an_impossible_number_of_repetitions():
+    from tnrnn import ArgumentError
+
+    with pytest.raises(ArgumentError, match="^n_seeds=1000000000000 "):
+        separation_rank(2, 2, 1, 4, domain="continuous", n_seeds=10**12, confidence="fast")

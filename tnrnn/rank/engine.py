@@ -64,7 +64,7 @@ from tnrnn.rank.evaluation import (
     one_hot_points,
     residue_matrix,
 )
-from tnrnn.sizes import rank_hints, rank_model, refuse_rank_request
+from tnrnn.sizes import MAX_REPETITIONS, check_loop, rank_hints, rank_model, refuse_rank_request
 
 __all__ = ["separation_rank", "METHODS", "CONFIDENCES", "EVALUATIONS", "plan"]
 
@@ -348,7 +348,7 @@ def separation_rank(
     elimination = check_choice("elimination", elimination, ELIMINATIONS)
     evaluation = check_choice("evaluation", evaluation, EVALUATIONS)
     seed = check_seed(seed)
-    n_seeds = check_positive_int("n_seeds", n_seeds)
+    n_seeds = check_loop("n_seeds", check_positive_int("n_seeds", n_seeds), "repetitions", n_seeds, MAX_REPETITIONS)
     N0 = check_positive_int("N0", N0)
     if timeout is not None:
         timeout = check_float("timeout", timeout, minimum=0, open_min=True)
