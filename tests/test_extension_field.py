@@ -114,6 +114,21 @@ def test_kernel_and_numpy_path_equal_flint_entry_for_entry(name, partition, doma
             assert _el_complex(kernel[i, j]) == _flint_entry(cell, params, part, a[i], b[j])
 
 
+def test_complex_update_is_exact_at_the_panel_bound():
+    """The largest centred residues over a full panel: zgemm(3m) still gives every part exactly."""
+    from tnrnn.rank import _blas
+
+    H = (P - 1) // 2 + 2
+    gen = np.random.default_rng(9)
+    A = gen.choice([-H, H], (64, 256)) + 1j * gen.choice([-H, H], (64, 256))
+    B = gen.choice([-H, H], (256, 80)) + 1j * gen.choice([-H, H], (256, 80))
+    C = np.full((64, 80), float(P) + 1j * P)
+    _blas.gemm_update(C, A, B)
+    Ar, Ai, Br, Bi = (np.rint(x).astype(np.int64).astype(object) for x in (A.real, A.imag, B.real, B.imag))
+    assert np.array_equal(C.real.astype(np.int64).astype(object), P - (Ar @ Br - Ai @ Bi))
+    assert np.array_equal(C.imag.astype(np.int64).astype(object), P - (Ar @ Bi + Ai @ Br))
+
+
 def test_extension_arith_stays_exact_at_its_width_limit():
     """The widest sum the limit allows, of the largest centred residues, is exact (no float rounding)."""
     from tnrnn.cells.arith import extension_width_limit
@@ -162,8 +177,12 @@ def _gauss_rank(C):
     return rank
 
 
+@pytest.mark.parametrize("use_3m", [True, False])
 @pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
-def test_extension_elimination_equals_flint(dtype):
+def test_extension_elimination_equals_flint(dtype, use_3m, monkeypatch):
+    from tnrnn.rank import _blas
+
+    monkeypatch.setattr(_blas, "USE_3M", use_3m)  # zgemm3m (three real products) and zgemm (four)
     gen = np.random.default_rng(3)
     for n, m, r in [(300, 300, 300), (400, 260, 250), (129, 140, 100), (520, 600, 513)]:
         C = _gf_matrix(gen, n, m, r)

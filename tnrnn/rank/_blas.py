@@ -45,6 +45,40 @@ def _load(name: str = "dgemm"):
     return _ROUTINES[name]
 
 
+def _load_3m():
+    """OpenBLAS's ``zgemm3m`` from the library scipy's BLAS lives in, or None.
+
+    ``zgemm3m`` multiplies complex matrices with three real products instead of four (Gauss's trick), a quarter
+    fewer flops. It is not part of the reference BLAS that scipy exports, so it is looked up in the OpenBLAS shared
+    library that scipy's wheels bundle (the same library, hence the same thread pool); elsewhere ``zgemm`` serves.
+    """
+    if "zgemm3m" in _ROUTINES:
+        return _ROUTINES["zgemm3m"]
+    _ROUTINES["zgemm3m"] = None
+    try:
+        import glob
+        import os
+
+        import scipy
+
+        libs = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
+        for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas*.so*"))):
+            lib = ctypes.CDLL(path)
+            for symbol in ("scipy_zgemm3m_", "zgemm3m_"):
+                fn = getattr(lib, symbol, None)
+                if fn is not None:
+                    zgemm = _load("zgemm")
+                    _ROUTINES["zgemm3m"] = type(zgemm)(ctypes.cast(fn, ctypes.c_void_p).value) if zgemm else None
+                    return _ROUTINES["zgemm3m"]
+    except Exception:  # pragma: no cover - depends on the scipy build
+        pass
+    return None
+
+
+#: use ``zgemm3m`` for complex updates when it is available (`_load_3m`); tests switch it off to compare
+USE_3M = True
+
+
 def have_inplace_gemm() -> bool:
     """Whether the in-place BLAS path is available (else `gemm_update` uses numpy)."""
     return _load("dgemm") is not None and _load("zgemm") is not None
@@ -89,6 +123,8 @@ def _gemm(C, A, B, alpha: float, beta: float) -> bool:
     if kind is None or not C.dtype == A.dtype == B.dtype:
         return False
     gemm, width = _load(kind[0]), kind[1]
+    if width == 2 and USE_3M and _load_3m() is not None:
+        gemm = _load_3m()
     s = C.itemsize
     ok = (
         gemm is not None

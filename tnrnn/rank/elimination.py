@@ -17,8 +17,11 @@ Every engine is exact; they differ only in speed. A result of every engine is te
 Two fields. A real (float) matrix holds residues modulo ``p``; a complex matrix holds elements ``re + im i`` of the
 extension field ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``, ``p < 2^22``): complex128 arithmetic on
 integer-valued parts *is* the arithmetic of ``GF(p^2)`` (``i^2 = -1``) as long as every part stays below ``2^53``, so
-the same elimination runs with BLAS's ``zgemm`` for the updates. One complex product adds two real products to a
-part, so the bound below doubles: ``panel * 2 H^2 + p <= 2^52`` (panel 256 and ``p < 2^22``). FLINT has no matrices
+the same elimination runs with BLAS's complex matrix product for the updates: OpenBLAS's ``zgemm3m`` where scipy's
+bundled OpenBLAS has it (three real products instead of four, `tnrnn.rank._blas`), else ``zgemm``. A part of one
+complex product is at most ``2 H^2``, and ``zgemm3m``'s intermediate ``(a + b)(c + d)`` at most ``4 H^2``, so an
+update of ``panel`` columns stays below ``panel * 4 H^2 + p <= 2^53`` (panel 256 and ``p < 2^22``): every partial
+sum is an integer of at most ``2^53``, exact; the block is reduced after every complex panel. FLINT has no matrices
 over ``GF(p^2)``; its path (small sides) uses the regular representation ``[[A0, -A1], [A1, A0]]`` over ``F_p``,
 whose rank is twice the rank of ``A0 + A1 i``.
 
@@ -67,7 +70,7 @@ ELIMINATIONS = ("auto", "flint", "blas-block", "jax-block")
 
 #: primes for the block paths are below this (exactness needs _PANEL * H^2 + p <= 2^52, see the module notes)
 BLAS_PRIME_BOUND = 2**21
-#: primes of the extension field GF(p^2) for the block paths are below this (_PANEL * 2 H^2 + p <= 2^52)
+#: primes of the extension field GF(p^2) for the block paths are below this (_PANEL * 4 H^2 + p <= 2^53)
 EXTENSION_BLAS_PRIME_BOUND = 2**22
 #: the wide dtype each storage dtype is updated in
 _WIDE = {
@@ -409,9 +412,9 @@ def _check_block_prime(p: int, panel: int, extension: bool = False) -> int:
     """``H``, the bound on centred residues; refuses a prime for which a panel's update would not be exact."""
     H = (p - 1) // 2 + 2
     if extension:
-        if p % 4 != 3 or p < 3 or panel < 1 or panel * 2 * H * H + p > _EXACT:
+        if p % 4 != 3 or p < 3 or panel < 1 or panel * 4 * H * H + p > 2 * _EXACT:
             raise ArgumentError(
-                "p", p, f"a prime = 3 mod 4 with {panel} * 2 ((p-1)/2 + 2)^2 + p <= 2^52 (every such p < 2^22)"
+                "p", p, f"a prime = 3 mod 4 with {panel} * 4 ((p-1)/2 + 2)^2 + p <= 2^53 (every such p < 2^22)"
             )
         return H
     if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
@@ -493,7 +496,8 @@ def blas_modular_rank(
     n, m = S.shape
     narrow = S.dtype in (np.float32, np.complex64)
     wide = _WIDE[S.dtype]
-    growth = (2 if extension else 1) * H * H  # most one product of centred residues adds to a part
+    # most one product of centred residues adds to a part (zgemm3m's intermediate (a + b)(c + d): 4 H^2)
+    growth = (4 if extension else 1) * H * H
     bound = float(p)  # bound on |entries| of the live trailing block
     r0 = c0 = 0
     while r0 < n and c0 < m:
@@ -530,7 +534,7 @@ def blas_modular_rank(
             continue
         SI = _reduce(S[r0 - k : r0, c1:], p)
         trail = S[r0:, c1:]
-        if bound + k * growth > _EXACT:
+        if bound + k * growth > (2 * _EXACT if extension else _EXACT):  # complex: checked against 2^53
             for lo in range(0, n - r0, 1024):
                 _reduce(trail[lo : lo + 1024], p)
             bound = float(H)
