@@ -813,7 +813,8 @@ def _row_label(row) -> str:
 #: export columns: the key, the certificate, the bounds and the marks (see `export_rows`)
 EXPORT_COLUMNS = (
     "cell", "L", "M", "R", "T", "domain", "partition", "rank", "status", "failure_bound", "lower", "conjecture",
-    "conjecture_holds", "state_upper", "degree_upper", "alphabet_upper", "best_upper", "attained", "primes", "seeds",
+    "conjecture_holds", "state_upper", "degree_upper", "alphabet_upper", "min_cut", "best_upper", "attained", "primes",
+    "seeds",
     "N", "elimination", "evaluation", "device", "wall_seconds", "timeout", "seed", "n_seeds", "method", "N0",
     "confidence", "max_N", "engine_version", "toolkit_version", "created", "host",
 )
@@ -847,6 +848,7 @@ def export_rows(rows: list[dict]) -> AtlasRecords:
     The bounds are what the row's cell proves (`tnrnn.cells.bound_columns`; for a cell not registered in this
     process, the upper bounds stored with its result): ``lower`` (the proven lower bound: the RAC's for Start-End
     and L <= 2), ``conjecture`` (the RAC's depth-L conjecture, Start-End, L >= 2), the proven upper bounds and
+    ``min_cut`` (the min-cut of the cell's network, stored with results since the certified engine) and
     ``best_upper`` (their minimum); ``conjecture_holds``:
     ``yes`` (the certified rank reaches it), ``no`` (a proven rank below it: the conjecture fails), ``no?`` (a
     lower-bound rank below it: fails unless the rank is wrong, probability at most ``failure_bound``) or ``open``
@@ -874,7 +876,10 @@ def export_rows(rows: list[dict]) -> AtlasRecords:
             cols = None
         if cols is not None:
             low, conj = cols.pop("lower"), cols.pop("conjecture")
+            cut = ups.get("min_cut")  # the min-cut the engine computed and stored with the result (its cap)
             ups = {k: v for k, v in cols.items() if v is not None}
+            if cut is not None:
+                ups["min_cut"] = cut
         rank, status = row["rank"], row["status"]
         rec.update(
             lower=low,
@@ -882,6 +887,7 @@ def export_rows(rows: list[dict]) -> AtlasRecords:
             state_upper=ups.get("state_upper"),
             degree_upper=ups.get("degree_upper"),
             alphabet_upper=ups.get("alphabet_upper"),
+            min_cut=ups.get("min_cut"),
             best_upper=min(ups.values()) if ups else None,
         )
         if conj is None:
