@@ -48,8 +48,8 @@ from tnrnn.testing import assert_close, relative_error
 NTK_DIAG_RTOL = 0.03
 #: task tolerance: largest off-diagonal entry of the seed-mean lag NTK, relative to the largest β_j² (j <= 6)
 NTK_OFFDIAG_RTOL = 0.03
-#: task tolerance: relative difference of the learned L − L(0) of a width-250 / 1000 RNN and the SCM (README: 0.038 /
-#: 0.006; an earlier derivation: 0.029 at 1000)
+#: task tolerance: relative difference of the learned L − L(0) of a width-250 / 1000 RNN and the SCM
+#: (docs/results.md: 0.038 / 0.006; an earlier derivation: 0.029 at 1000)
 RNN_SCM_RTOL = 0.05
 #: the notes print some values rounded to this many decimals
 PRINTED_DECIMALS = 5
@@ -295,7 +295,7 @@ def test_scm_step_is_the_function_space_update():
 
 
 def _rnn_and_scm_paths(width):
-    """The README's protocol (T = 30, N = 20, GD η = 0.1, 400 steps, ρ² = 0.5, geometric teacher) at ``width``."""
+    """Protocol of docs/results.md (T = 30, N = 20, GD η = 0.1, 400 steps, ρ² = 0.5, geometric teacher) at ``width``."""
     T, N, steps, eta, rho2 = 30, 20, 400, 0.1, 0.5
     L_star = teacher_filters("geometric", T - 1, a=0.8)
     xs, ys, _ = make_data(L_star, N, T, key=jax.random.key(100))
@@ -310,13 +310,13 @@ def _rnn_and_scm_paths(width):
 
 
 def test_rnn_and_scm_training_paths_agree_at_width_250():
-    """The README table's n = 250 row (0.038): the same protocol and tolerance as at n = 1000, a quarter the cost."""
+    """Row n = 250 of docs/results.md (0.038): the same protocol and tolerance as at n = 1000, a quarter the cost."""
     assert all(d < RNN_SCM_RTOL for d in _rnn_and_scm_paths(250))
 
 
 @pytest.mark.slow
 def test_rnn_and_scm_training_paths_agree_at_width_1000():
-    """The reference case (README: 0.006); closer than at n = 250, as the kernel limit says."""
+    """The reference case (docs/results.md: 0.006); closer than at n = 250, as the kernel limit says."""
     at_1000 = _rnn_and_scm_paths(1000)
     assert all(d < RNN_SCM_RTOL for d in at_1000)
     assert at_1000[0] < _rnn_and_scm_paths(250)[0]

@@ -522,7 +522,7 @@ _PARTS = ("ntk", "equivalence", "sweep", "sunspots")
 
 
 def summarise_results(results) -> dict:
-    """Headline numbers of a results dict (or JSON path): what the CLI prints and the README reports.
+    """Headline numbers of a results dict (or JSON path): what the CLI prints and docs/results.md reports.
 
     Keys (for the parts present): ``ntk`` (per ρ² and width: largest relative error of the seed-mean diagonal over
     lags ``0..min(J, 6)`` and over all lags, largest off-diagonal entry of the mean), ``equivalence`` (per run:
