@@ -421,7 +421,8 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
                     )
                     fails = r.get("conjecture_holds") in ("no", "no?")
                     upper = any(
-                        b in (r.get("attained") or "") for b in ("state_upper", "degree_upper", "alphabet_upper")
+                        b in (r.get("attained") or "")
+                        for b in ("state_upper", "degree_upper", "alphabet_upper", "min_cut")
                     )
                     rank = int(r["rank"])
                     short = str(rank) if rank < 1000 else f"{rank / 1000:.1f}k" if rank < 10**4 else f"{rank // 1000}k"
@@ -450,8 +451,24 @@ def fig_rank_frontier(out_dir, quick=False, **context) -> list[str]:
         frameon=False,
         title="rank status;  ✗: below the depth-$L$ conjecture;  =: a proven upper bound is attained",
     )
-    fig.suptitle(f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})")
+    fig.suptitle(
+        f"Exact Start-End separation ranks of RACs computed by the rank atlas ({os.path.basename(source)})\n"
+        + _frontier_summary(cells.values())
+    )
     return _save(fig, out_dir, "fig_rank_frontier")
+
+
+def _frontier_summary(records) -> str:
+    """One line: cells by status, the largest failure bound of the lower bounds, and the compute time."""
+    records = list(records)
+    counts = {s: sum(1 for r in records if r["status"] == s) for s in ("proven", "lower-bound", "partial")}
+    bounds = [float(r["failure_bound"]) for r in records if r["status"] == "lower-bound" and r.get("failure_bound")]
+    hours = sum(float(r.get("wall_seconds") or 0.0) for r in records) / 3600
+    worst = f" (failure bound $\\leq$ {max(bounds):.1g})" if bounds else ""
+    return (
+        f"{len(records)} cells: {counts['proven']} proven, {counts['lower-bound']} certified lower bounds{worst}, "
+        f"{counts['partial']} partial ($\\geq$ r); {hours:.1f} h of compute"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
