@@ -381,6 +381,50 @@ def test_dask_worker_processes_equal_serial(tmp_path):
     assert remote == serial
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals a process")
+def test_dask_work_is_cancelled_when_the_client_is_killed(monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    ran = []
+
+    def slow(M, R, L, T, **kw):  # the worker runs in this process: a stand-in cell of half a second
+        ran.append(T)
+        time.sleep(0.5)
+        return _fake(2, "proven", M=M, R=R, L=L, T=T, domain=kw["domain"])
+
+    monkeypatch.setattr(A, "_compute", slow)
+    argv = ["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2:24:2", "--domain", "onehot", "--no-cache"]
+    code = "import sys\nfrom tnrnn.cli import main\nsys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, *argv, "--scheduler", address, "--no-progress"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not ran:  # the client has submitted its twelve cells, and the first one runs
+                assert proc.poll() is None, "the client ended before its cells ran"
+                assert time.monotonic() < deadline, "no cell started within two minutes"
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)  # the client goes away without a word
+            proc.wait()
+            deadline = time.monotonic() + 10
+            while cluster.scheduler.tasks and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not cluster.scheduler.tasks  # every submitted cell released: none queued, none kept
+            time.sleep(1.0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert 1 <= len(ran) < 12, ran  # the cells not yet started never ran
+
+
 def test_scheduler_without_dask_names_the_extra(monkeypatch):
     import sys
 

@@ -35,6 +35,9 @@ one single-threaded worker per core, so that the workers do not oversubscribe th
 
 (on a batch system, ``dask_jobqueue.SLURMCluster(...).scheduler_address`` gives the address). The cells the local
 atlas already holds are not sent; results come back to the submitting process, which stores them in its atlas.
+When that process goes away, however it ends (SIGKILL included), the scheduler releases its cells: those not
+started never run, and a running one finishes (within ``--timeout``) with its result dropped. The address is checked
+before any work (`check_scheduler`).
 Atlases made on several machines are combined with ``tnrnn atlas merge``.
 """
 
