@@ -320,10 +320,7 @@ class Atlas:
                 )
             self._tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if (readonly or self._tables) and not _is_atlas(con, self._tables):
-                raise AtlasUnavailable(
-                    f"{self.path}: not an atlas (another program's SQLite file, or an empty one); "
-                    "choose another file with --atlas"
-                )
+                raise AtlasUnavailable(f"{self.path}: not an atlas (another program's SQLite file, or an empty one)")
             if not readonly:
                 con.execute("PRAGMA journal_mode = WAL")
                 if version < SCHEMA_VERSION:  # new, or an older layout: add what is missing (rows are kept)
