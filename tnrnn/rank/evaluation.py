@@ -263,6 +263,9 @@ def _prefix(cell, params, rows: np.ndarray, k: int, p: int, dtype: str):
 #: schedule runs its first steps one per call (a one-step cone is cheap to recompute), then the last
 #: ``_GROUP`` steps in one fused call with a single output.
 _GROUP = 16
+#: the same over GF(p^2): each step there is about four times the operations, and a 16-step fused GF(p^2) kernel
+#: compiled for minutes (a deadline cannot interrupt a compilation)
+_GROUP_EXTENSION = 4
 
 
 def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
@@ -304,9 +307,9 @@ def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
     return _KERNELS[key]
 
 
-def _groups(schedule: tuple[str, ...]):
+def _groups(schedule: tuple[str, ...], group: int = _GROUP):
     """The kernel calls of a schedule: ``(steps, first row index, first column index)``; see `_GROUP`."""
-    head = len(schedule) - _GROUP
+    head = len(schedule) - group
     cuts = [(i, i + 1) for i in range(max(0, head))] + [(max(0, head), len(schedule))]
     out = []
     for lo, hi in cuts:
@@ -389,7 +392,7 @@ def residue_matrix(
         cols_c = _pad(_centre(cols, p, dtype), n_cp)
         carry = _prefix(cell, host_params, rows_c[:, :k, :], k, p, dtype)
         rest_rows = rows_c[:, k:, :]
-        groups = _groups(schedule)
+        groups = _groups(schedule, _GROUP_EXTENSION if dtype == "extension" else _GROUP)
         kerns = [_pair_fn(cell, steps, dtype, g == 0, g == len(groups) - 1) for g, (steps, _, _) in enumerate(groups)]
         total = (-(-n_r // tile_r)) * (n_cp // tile_c)
         pending, done = None, 0
