@@ -63,10 +63,9 @@ class AdditiveCell(ProductCell):
 @pytest.fixture
 def registry():
     """Restore the cell registry after a test registers cells of its own."""
-    saved = dict(CELL_REGISTRY)
+    saved = CELL_REGISTRY.snapshot()
     yield
-    CELL_REGISTRY.clear()
-    CELL_REGISTRY.update(saved)
+    CELL_REGISTRY.restore(saved)
 
 
 def _rank(cell, **kw):

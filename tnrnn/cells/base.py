@@ -47,6 +47,7 @@ import math
 import types
 from typing import ClassVar, Protocol
 
+from tnrnn._registry import Registry
 from tnrnn._types import ArgumentError, check_positive_int
 
 __all__ = [
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 #: name -> cell class, filled by `register_cell`
-CELL_REGISTRY: dict[str, type] = {}
+CELL_REGISTRY: Registry[type] = Registry("cell")
 #: parameter dataclasses to register as JAX pytrees (done lazily so that importing a cell does not load JAX)
 _PARAM_CLASSES: list[type] = []
 _REGISTERED: set[type] = set()
@@ -95,8 +96,7 @@ def jax_pytrees() -> None:
 
 def register_cell(cls):
     """Class decorator: make a cell usable by name (``make_cell(name, ...)``, ``cell="name"`` everywhere)."""
-    CELL_REGISTRY[cls.name] = cls
-    return cls
+    return CELL_REGISTRY.register(cls.name, cls, replace=True)  # a user may redefine a cell of the same name
 
 
 def _is_toolkit(cls) -> bool:
