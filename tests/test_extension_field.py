@@ -114,6 +114,29 @@ def test_kernel_and_numpy_path_equal_flint_entry_for_entry(name, partition, doma
             assert _el_complex(kernel[i, j]) == _flint_entry(cell, params, part, a[i], b[j])
 
 
+@pytest.mark.parametrize(("L", "T"), [(2, 10), (3, 10), (4, 12)])
+def test_extension_kernel_fused_whole_or_in_groups_agree(L, T, monkeypatch):
+    from tnrnn.rank import evaluation
+
+    steps = T // 2
+    whole = evaluation._extension_group(make_cell("rac", 2, 2, L), steps) == steps
+    assert whole == (steps * L <= evaluation._FUSE_WORK)  # (4, 12): 24 steps x layers, in groups
+    cell = make_cell("rac", 2, 2, L)
+    part = parse_partition("start-end", T)
+    params = cell.random_residues(P, 3, degree=2)
+    gen = np.random.default_rng(3)
+    a = gen.integers(0, P, (5, steps, 2, 2))
+    b = gen.integers(0, P, (6, steps, 2, 2))
+    first = residue_matrix(cell, params, part, a, b, P, dtype="extension")
+    monkeypatch.setattr(evaluation, "_FUSE_STEPS", 0 if whole else 99)  # the other rule
+    monkeypatch.setattr(evaluation, "_FUSE_WORK", 0 if whole else 999)
+    monkeypatch.setattr(evaluation, "_KERNELS", {})
+    assert (evaluation._extension_group(cell, steps) == steps) != whole
+    other = residue_matrix(cell, params, part, a, b, P, dtype="extension")
+    assert np.array_equal(first, other)
+    assert np.array_equal(first, extension_matrix(cell, params, part, a, b, P))
+
+
 def test_complex_update_is_exact_at_the_panel_bound():
     """The largest centred residues over a full panel: zgemm(3m) still gives every part exactly."""
     from tnrnn.rank import _blas
