@@ -300,3 +300,29 @@ def test_library_refuses_an_impossible_number_of_repetitions():
 
     with pytest.raises(ArgumentError, match="^n_seeds=1000000000000 "):
         separation_rank(2, 2, 1, 4, domain="continuous", n_seeds=10**12, confidence="fast")
+
+
+def test_a_gf_stage_that_would_not_fit_stops_as_partial(monkeypatch):
+    """The prime field's rank is kept, the status is partial (never a lower bound with a vacuous failure bound)."""
+    from tnrnn.rank import engine
+
+    fast = separation_rank(2, 2, 3, 10, domain="continuous", confidence="fast", n_seeds=1, cache=None)
+    assert fast.status == "lower-bound" and fast.rank < fast.upper_bound
+    monkeypatch.setattr(engine, "_refusal", lambda shape, k: "too large here" if k == 2 else "")
+    res = separation_rank(2, 2, 3, 10, domain="continuous", cache=None)
+    assert res.status == "partial" and res.rank == fast.rank and res.failure_bound is None
+    assert "GF(p^2)" in res.extra["stopped"] and "too large here" in res.extra["stopped"]
+    assert all(k == "GF(2097143)" for k in res.extra["fields"])
+
+
+def test_stage_memory_follows_the_storage_dtype(monkeypatch):
+    """The plan's bytes a stage are those `_empty` allocates: wide (plus the kept copy) or narrow past the limit."""
+    from tnrnn.rank import engine
+
+    monkeypatch.setattr(engine, "_WIDE_BYTES", 8 * 100 * 100)
+    for k, dtype in ((1, "float64"), (2, "extension")):
+        for side in (50, 100 // k, 300):
+            Y = engine._Run._empty(None, (side, side), k, dtype)
+            wide = Y.itemsize == 8 * k
+            assert wide == (8 * k * side * side <= engine._WIDE_BYTES)
+            assert engine._peak_bytes((side, side), k) == side * side * (Y.itemsize + (4 * k if wide else 0))

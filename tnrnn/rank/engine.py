@@ -177,6 +177,8 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
         side = min(v for v in (cap, max_N) if v is not None)
         shape = (side, side)
         sample_limit = side
+    # the prime-field pass: a GF(p^2) stage (side rank + 1, twice the bytes) is checked when it starts, and one that
+    # would not fit stops the run as partial with what the prime field proved
     model = rank_model(cellobj, part, domain, side=side, matrix_bytes=_per_entry(_peak_bytes(shape), shape))
     peak = model.refuse(hints=rank_hints(domain, max_N))
     n = min(shape)
@@ -199,14 +201,15 @@ def _per_entry(peak: int, shape) -> int:
     return -(-peak // max(1, int(shape[0]) * int(shape[1])))
 
 
-def _peak_bytes(shape) -> int:
-    """Peak bytes of the largest stage: the matrix over ``GF(p^2)`` and the copy of the previous block.
+def _peak_bytes(shape, k: int = 1) -> int:
+    """Peak bytes of a stage of side ``shape`` over a field of degree ``k``: its matrix and the previous block's copy.
 
-    complex128, or complex64 once that passes `_WIDE_BYTES`; the narrow copy of the previous block is kept while
-    the sample grows with wide storage only.
+    float64 (complex128 for ``k = 2``) while that stays within `_WIDE_BYTES`, with a narrow copy of the previous
+    block kept while the sample grows; beyond, the matrix is stored narrow (float32, complex64: 4 bytes a part) and
+    the previous block is evaluated again instead of kept.
     """
     n = int(shape[0]) * int(shape[1])
-    return 24 * n if 16 * n <= _WIDE_BYTES else 8 * n
+    return 12 * k * n if 8 * k * n <= _WIDE_BYTES else 4 * k * n
 
 
 class _Bar:
@@ -461,6 +464,11 @@ class _Run:
             return  # proven, or stopped at the sample limit with a full-rank sample (partial)
         # one-hot: a Schwartz-Zippel bound speaks of the whole grid, so the extension field evaluates all of it
         start = self.limit if self.domain == "onehot" else min(self.best + 1, self.limit)
+        grid = (self.cell.M ** len(self.part.A), self.cell.M ** len(self.part.B)) if self.domain == "onehot" else None
+        refusal = _refusal(self._sides(start, grid), _EXTENSION_FIELD[0])
+        if refusal:
+            self.stopped = f"no GF(p^2) certificate: {refusal}"
+            return
         for i, q in enumerate(_extension_primes(self.cell.width(), _MAX_RIGOROUS)):
             self.repetition(seed + 1 + i, q, _EXTENSION_FIELD, start)
             if self.capped() or self.stopped or self.failure(degree) <= rigorous_target:
@@ -664,7 +672,7 @@ class _Run:
 def _refusal(shape, k: int) -> str:
     """Why a stage's matrix (and the narrow copy of the previous one) cannot be allocated, or ``""``."""
     try:
-        refuse_if_too_large("T", shape, "evaluation matrix", shape, 8 * k)
+        refuse_if_too_large("T", shape, "evaluation matrix", shape, _per_entry(_peak_bytes(shape, k), shape))
     except MemoryRefusal as exc:
         return f"the next sample ({shape[0]} x {shape[1]}) would not fit in memory: {exc.allowed}"
     return ""
