@@ -52,7 +52,7 @@ import numpy as np
 import scipy.linalg
 
 from tnrnn.rank import blas_modular_rank, jax_modular_rank, separation_rank
-from tnrnn.rank.engine import _primes_below
+from tnrnn.rank._run import _primes_below
 
 V1_REV = "868ee43"
 SECTIONS = ("headline", "elimination", "sweep", "reach", "memory", "rigorous", "certified")
@@ -324,7 +324,7 @@ def _warm_extension_kernels(case) -> None:
     """Compile the GF(p^2) kernels of ``case`` (continuous) on a block of 8 x 1100 points (the large run's tiles)."""
     from tnrnn._types import parse_partition
     from tnrnn.cells import make_cell
-    from tnrnn.rank.engine import _extension_primes
+    from tnrnn.rank._run import _extension_primes
     from tnrnn.rank.evaluation import residue_matrix
 
     M, R, L, T = case

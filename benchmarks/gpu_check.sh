@@ -17,7 +17,7 @@ import numpy as np
 
 print("jax", jax.__version__, "default backend:", jax.default_backend(), "devices:", jax.devices(), flush=True)
 from tnrnn.rank import separation_rank, jax_modular_rank, blas_modular_rank
-from tnrnn.rank.engine import _primes_below
+from tnrnn.rank._run import _primes_below
 
 
 def rank_case(label, device, M, R, L, T, confidence="fast", **kw):
@@ -35,7 +35,7 @@ def rank_case(label, device, M, R, L, T, confidence="fast", **kw):
 
 def elim_case(label, device, n, extension=False):
     """jax-block elimination of a random n x n matrix over GF(p) or GF(p^2) (complex parts)."""
-    from tnrnn.rank.engine import _extension_primes
+    from tnrnn.rank._run import _extension_primes
     p = _extension_primes(8, 1)[0] if extension else _primes_below(2**21, 1)[0]
     g = np.random.default_rng(0)
     A = g.integers(0, p, (n, n), dtype=np.int64)

@@ -15,8 +15,8 @@ from tnrnn.cells import make_cell
 from tnrnn.cells.arith import EXTENSION_PRIME_BOUND, ExtensionArith, is_extension_prime
 from tnrnn.cells.base import cell_names
 from tnrnn.rank import separation_rank
+from tnrnn.rank._run import _extension_primes, _primes_below
 from tnrnn.rank.elimination import blas_modular_rank, flint_modular_rank, jax_modular_rank, modular_rank
-from tnrnn.rank.engine import _extension_primes, _primes_below
 from tnrnn.rank.evaluation import extension_matrix, one_hot_grid, reference_matrix, residue_matrix
 from tnrnn.testing import flint_rank, matrix_of_rank
 
@@ -304,11 +304,11 @@ def test_library_refuses_an_impossible_number_of_repetitions():
 
 def test_a_gf_stage_that_would_not_fit_stops_as_partial(monkeypatch):
     """The prime field's rank is kept, the status is partial (never a lower bound with a vacuous failure bound)."""
-    from tnrnn.rank import engine
+    from tnrnn.rank import _run
 
     fast = separation_rank(2, 2, 3, 10, domain="continuous", confidence="fast", n_seeds=1, cache=None)
     assert fast.status == "lower-bound" and fast.rank < fast.upper_bound
-    monkeypatch.setattr(engine, "_refusal", lambda shape, k: "too large here" if k == 2 else "")
+    monkeypatch.setattr(_run, "_refusal", lambda shape, k: "too large here" if k == 2 else "")
     res = separation_rank(2, 2, 3, 10, domain="continuous", cache=None)
     assert res.status == "partial" and res.rank == fast.rank and res.failure_bound is None
     assert "GF(p^2)" in res.extra["stopped"] and "too large here" in res.extra["stopped"]
@@ -317,7 +317,7 @@ def test_a_gf_stage_that_would_not_fit_stops_as_partial(monkeypatch):
 
 def test_stage_memory_follows_the_storage_dtype(monkeypatch):
     """The plan's bytes a stage are those `_empty` allocates: wide (plus the kept copy) or narrow past the limit."""
-    from tnrnn.rank import engine
+    from tnrnn.rank import _run as engine
 
     monkeypatch.setattr(engine, "_WIDE_BYTES", 8 * 100 * 100)
     for k, dtype in ((1, "float64"), (2, "extension")):

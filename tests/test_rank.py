@@ -259,7 +259,7 @@ def test_blas_rank_deficient_panels():
 
 
 def test_panel_fast_takes_the_first_rows_when_generic_and_falls_back_when_they_are_dependent():
-    from tnrnn.rank.elimination import _panel_fast, _reduce
+    from tnrnn.rank._block import _panel_fast, _reduce
 
     p, rng = P21, np.random.default_rng(11)
 

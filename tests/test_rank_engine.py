@@ -21,7 +21,7 @@ from tnrnn.rank import (
     separation_rank,
 )
 from tnrnn.rank._blas import gemm_update, have_inplace_gemm, matmul
-from tnrnn.rank.engine import _primes_below
+from tnrnn.rank._run import _primes_below
 from tnrnn.testing import assert_close, flint_rank, matrix_of_rank
 
 P21 = _primes_below(BLAS_PRIME_BOUND, 1)[0]
@@ -209,7 +209,7 @@ def test_evaluation_paths_agree_on_rank_and_growth():
 
 
 def test_growth_doubles_then_jumps_to_the_cap():
-    from tnrnn.rank.engine import _JUMP, _next_size
+    from tnrnn.rank._run import _JUMP, _next_size
 
     cap = 8569
     sizes, N = [], 64
@@ -340,7 +340,7 @@ def test_cell_protocol_float_rac_equals_the_version1_forward():
 
 @pytest.mark.parametrize("w", [32, 64, 200, 256])
 def test_blockwise_inverse_mod_p(w):
-    from tnrnn.rank.elimination import _inverse, _reduce
+    from tnrnn.rank._block import _inverse, _reduce
 
     rng = np.random.default_rng(w)
     A = _reduce(rng.integers(0, P21, (w, w)).astype(float), P21)

@@ -13,45 +13,22 @@ Engines (`ELIMINATIONS`; `elimination_engine` picks one by size, prime and devic
   (fixed shapes: one compilation), about 3x the flops of the BLAS path, which pays on a GPU, not on a CPU.
 
 Every engine is exact; they differ only in speed. A result of every engine is tested against FLINT.
-
-Two fields. A real (float) matrix holds residues modulo ``p``; a complex matrix holds elements ``re + im i`` of the
-extension field ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``, ``p < 2^22``): complex128 arithmetic on
-integer-valued parts *is* the arithmetic of ``GF(p^2)`` (``i^2 = -1``) as long as every part stays below ``2^53``, so
-the same elimination runs with BLAS's complex matrix product for the updates: OpenBLAS's ``zgemm3m`` where scipy's
-bundled OpenBLAS has it (three real products instead of four, `tnrnn.rank._blas`), else ``zgemm``. A part of one
-complex product is at most ``2 H^2``, and ``zgemm3m``'s intermediate ``(a + b)(c + d)`` at most ``4 H^2``, so an
-update of ``panel`` columns stays below ``panel * 4 H^2 + p <= 2^53`` (panel 256 and ``p < 2^22``): every partial
-sum is an integer of at most ``2^53``, exact; the block is reduced after every complex panel. FLINT has no matrices
-over ``GF(p^2)``; its path (small sides) uses the regular representation ``[[A0, -A1], [A1, A0]]`` over ``F_p``,
-whose rank is twice the rank of ``A0 + A1 i``.
-
-Narrow storage. A float32 (or complex64) matrix holds centred residues exactly (``|x| <= 2^21 < 2^24``): half the
-memory of float64. The block engine then widens one tile of rows at a time to float64 (complex128) for the update,
-reduces it and narrows it back, so the trailing block is reduced after every panel and the peak is the narrow
-matrix plus a tile.
-
-The block elimination. For each column panel of width b (``_PANEL``) of the live block: find the panel's k pivot
-rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I to the top, and
-update the trailing columns S_J <- S_J - G S_I (one in-place BLAS call, `tnrnn.rank._blas.gemm_update`); then drop
-rows I and add k to the rank: rank [[P_I, X_I], [G P_I, X_J]] = k + rank(X_J - G X_I) when P_I has full row rank
-k = rank(P).
-
-Exactness. Every float64 value is an integer. G and S_I are centred residues, ``|x| <= H = (p-1)/2 + 2`` (`_reduce`),
-so one update adds at most k H^2 to an entry. The trailing block is not reduced after every update: a bound on its
-entries is tracked, and it is reduced (np.fmod, exact) only when the next update could push it past 2^52. Every
-partial sum of a matmul is then an integer of magnitude < 2^53, hence exact in any summation order. p < 2^21 gives
-H^2 < 2^40.01, so a panel of 256 adds < 2^48.01 and the trailing block is reduced about once every 16 panels.
+The block engines' algorithm, exactness argument and the ``GF(p^2)`` extension: `tnrnn.rank._block`.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from tnrnn._types import ArgumentError, check_choice
-from tnrnn.rank._blas import gemm_update
-from tnrnn.rank._blas import matmul as _mm  # one BLAS (and thread pool) for every matmul
+from tnrnn._registry import Registry
+from tnrnn.rank._block import (
+    BLAS_PRIME_BOUND,
+    EXTENSION_BLAS_PRIME_BOUND,
+    EliminationTimeout,
+    _is_complex,
+    blas_modular_rank,
+)
+from tnrnn.rank._jax_block import jax_modular_rank
 
 __all__ = [
     "ELIMINATIONS",
@@ -65,38 +42,12 @@ __all__ = [
     "EXTENSION_BLAS_PRIME_BOUND",
 ]
 
-#: engine names accepted by `modular_rank` (``"auto"`` picks by `elimination_engine`)
-ELIMINATIONS = ("auto", "flint", "blas-block", "jax-block")
-
-#: primes for the block paths are below this (exactness needs _PANEL * H^2 + p <= 2^52, see the module notes)
-BLAS_PRIME_BOUND = 2**21
-#: primes of the extension field GF(p^2) for the block paths are below this (_PANEL * 4 H^2 + p <= 2^53)
-EXTENSION_BLAS_PRIME_BOUND = 2**22
-#: the wide dtype each storage dtype is updated in
-_WIDE = {
-    np.dtype(np.float64): np.float64,
-    np.dtype(np.float32): np.float64,
-    np.dtype(np.complex128): np.complex128,
-    np.dtype(np.complex64): np.complex128,
-}
-#: entries of a widened tile of the narrow-storage update (16 MiB as complex128)
-_TILE_ENTRIES = 2**20
+#: the engines `modular_rank` accepts by name (``"auto"`` picks one by `elimination_engine`); each takes
+#: ``(matrix, p, overwrite=, deadline=, progress=)`` and returns the rank
+ELIMINATIONS: Registry = Registry("elimination", argument="engine", extra=("auto",))
 #: smallest side for which the block path is used (measured crossover against FLINT: 64: FLINT 1.4 ms, block
 #: 5 ms; 128: 4.7 / 3.7 ms; 512: 95 / 23 ms; 2048: 1.5 / 0.22 s)
 _BLAS_MIN_SIZE = 128
-_EXACT = 2.0**52
-#: panel width (inner dimension of the trailing updates)
-_PANEL = 256
-#: width below which a panel's pivots are found by Gauss-Jordan on candidate rows
-_BASE = 32
-
-
-class EliminationTimeout(Exception):
-    """Raised by an engine when its deadline passes; ``rank_so_far`` pivots were found (a certified lower bound)."""
-
-    def __init__(self, rank_so_far: int):
-        self.rank_so_far = rank_so_far
-        super().__init__(f"elimination stopped at its deadline after {rank_so_far} pivots")
 
 
 def elimination_engine(shape: tuple[int, int], p: int, *, device: str | None = None, extension: bool = False) -> str:
@@ -144,21 +95,13 @@ def modular_rank(matrix: np.ndarray, p: int, *, engine: str = "auto", overwrite:
 
 
 def _rank_with_engine(matrix, p, *, engine="auto", overwrite=False, deadline=None, progress=None):
-    engine = check_choice("engine", engine, ELIMINATIONS)
+    engine = ELIMINATIONS.check(engine)
     rows, cols = matrix.shape
     if engine == "auto":
         engine = elimination_engine((rows, cols), p, extension=_is_complex(matrix))
     if rows == 0 or cols == 0:
         return 0, engine
-    if engine == "blas-block":
-        return blas_modular_rank(matrix, p, overwrite=overwrite, deadline=deadline, progress=progress), engine
-    if engine == "jax-block":
-        return jax_modular_rank(matrix, p, deadline=deadline, progress=progress), engine
-    return flint_modular_rank(matrix, p), engine
-
-
-def _is_complex(matrix) -> bool:
-    return np.asarray(matrix).dtype.kind == "c"
+    return ELIMINATIONS.lookup(engine)(matrix, p, overwrite=overwrite, deadline=deadline, progress=progress), engine
 
 
 def flint_modular_rank(matrix: np.ndarray, p: int) -> int:
@@ -181,456 +124,16 @@ def flint_modular_rank(matrix: np.ndarray, p: int) -> int:
     return flint.nmod_mat(rows, cols, np.asarray(ints, np.int64).ravel().tolist(), p).rank()
 
 
-def _reduce(X: np.ndarray, p: int) -> np.ndarray:
-    """Centred residues of the float64 integers ``X`` (``|X| <= 2^52``), in place: ``|result| <= (p-1)/2 + 2``.
-
-    ``X * (1/p)`` is within ``2.1/p`` of ``X/p``, so the rounded quotient is the nearest integer or off by one near a
-    half; ``q p`` and ``X - q p`` are exact integers below ``2^53``. Large arrays are reduced a block of rows at a
-    time, so the temporary stays small (a whole-matrix temporary cost seconds of page faults at side 8568).
-    """
-    if X.dtype.kind == "c":  # GF(p^2): both parts, through a float64 view of the same memory
-        _reduce(X.view(np.float64), p)
-        return X
-    if X.ndim == 2 and X.size > _REDUCE_BLOCK:
-        step = max(1, _REDUCE_BLOCK // max(1, X.shape[1]))
-        for lo in range(0, X.shape[0], step):
-            _reduce(X[lo : lo + step], p)
-        return X
-    q = np.multiply(X, 1.0 / p)
-    np.rint(q, out=q)
-    q *= p
-    X -= q
-    return X
+@ELIMINATIONS.register("flint")
+def _flint(matrix, p, *, overwrite=False, deadline=None, progress=None):
+    return flint_modular_rank(matrix, p)  # one call: neither a deadline nor progress inside it
 
 
-#: entries per block of `_reduce` (a 16 MiB temporary)
-_REDUCE_BLOCK = 2**21
+@ELIMINATIONS.register("blas-block")
+def _blas_block(matrix, p, *, overwrite=False, deadline=None, progress=None):
+    return blas_modular_rank(matrix, p, overwrite=overwrite, deadline=deadline, progress=progress)
 
 
-def _inverse_scalar(x, p: int):
-    """``1 / x`` modulo ``p`` (in ``GF(p^2)`` for a complex ``x``: ``1 / (a + b i) = (a - b i) / (a^2 + b^2)``)."""
-    if isinstance(x, complex | np.complexfloating):
-        a, b = int(x.real) % p, int(x.imag) % p
-        n = pow((a * a + b * b) % p, -1, p)
-        return complex(a * n % p, -b * n % p)
-    return float(pow(int(x) % p, -1, p))
-
-
-def _pivot(W: np.ndarray, r: int, q: int, p: int) -> None:
-    """One Gauss-Jordan step in place: scale row ``r`` so ``W[r, q] = 1``, then clear column ``q`` elsewhere."""
-    W[r] *= _inverse_scalar(W[r, q], p)
-    _reduce(W[r], p)
-    g = W[:, q].copy()
-    g[r] = 0.0
-    W -= np.outer(g, W[r])
-    _reduce(W, p)
-
-
-def _panel_base(P: np.ndarray, p: int):
-    """Pivot rows of a narrow panel (width <= `_BASE`), by Gauss-Jordan on a few candidate rows at a time.
-
-    Keeps the reduced basis ``E = T P[piv]`` (``E[:, Q] = I``, so ``T = P[piv][:, Q]^-1``). Each round takes the
-    rows whose residual ``X - X[:, Q] E`` is nonzero, runs Gauss-Jordan on the first few of them together with
-    the basis (tracking ``T`` in extra columns), and stops when the panel has full column rank or no residual is
-    left. Generic panels need one round over ``width + 4`` rows, not the whole height.
-
-    Returns ``(piv, rest, G)``: pivot rows (in pivot order), the other rows (increasing), and centred ``G`` with
-    ``P[rest] = G @ P[piv] (mod p)``.
-    """
-    n, w = P.shape
-    E = np.zeros((w, w), P.dtype)
-    T = np.zeros((w, w), P.dtype)
-    Q: list[int] = []
-    piv: list[int] = []
-    active = np.ones(n, bool)
-    k = 0
-    while k < w:
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        X = P[idx]
-        if k:
-            X -= _mm(X[:, Q], E[:k])
-            _reduce(X, p)
-        nz = np.flatnonzero(np.any(X != 0, axis=1))
-        if nz.size == 0:
-            break
-        cand = nz[: w - k + 4]
-        k0, c = k, cand.size
-        # rows: [E | T] of the basis, then [residual | its coefficients on P[piv]]
-        W = np.zeros((k0 + c, 2 * w), P.dtype)
-        W[:k0, :w] = E[:k0]
-        W[:k0, w : w + k0] = T[:k0, :k0]
-        W[k0:, :w] = X[cand]
-        if k0:
-            W[k0:, w : w + k0] = -_mm(P[idx[cand]][:, Q], T[:k0, :k0])
-            _reduce(W[k0:], p)
-        free = np.zeros(k0 + c, bool)
-        free[k0:] = True
-        slot_rows = list(range(k0))
-        for q in range(w):
-            if q in Q:
-                continue
-            hits = np.flatnonzero(free & (W[:, q] != 0))
-            if hits.size == 0:
-                continue
-            r = int(hits[0])
-            W[r, w + k] += 1.0  # the new pivot row's own coefficient
-            _pivot(W, r, q, p)
-            free[r] = False
-            slot_rows.append(r)
-            Q.append(q)
-            row = int(idx[cand[r - k0]])
-            piv.append(row)
-            active[row] = False
-            k += 1
-            if k == w:
-                break
-        E[:k] = W[slot_rows, :w]
-        T[:k, :k] = W[slot_rows, w : w + k]
-    rest = np.flatnonzero(active)
-    if k == 0:
-        return np.empty(0, np.intp), rest, np.zeros((rest.size, 0), P.dtype)
-    G = _mm(P[rest][:, Q], T[:k, :k])
-    return np.asarray(piv, np.intp), rest, _reduce(G, p)
-
-
-def _panel(P: np.ndarray, p: int):
-    """Pivot rows of a tall panel (centred residues, not modified), halving its columns down to `_BASE`.
-
-    Left half: ``P1[rest1] = G1 P1[piv1]``. Right half of the other rows after elimination,
-    ``R = P2[rest1] - G1 P2[piv1]``: ``R[rest2] = G2 R[piv2]``. Together ``P[rest] = [G1[rest2] - G2 G1[piv2], G2]
-    P[piv1 + piv2]`` with ``rank P = |piv1| + |piv2|``. Same return as `_panel_base`.
-    """
-    n, w = P.shape
-    if w <= _BASE or n == 0:
-        return _panel_base(P, p)
-    w1 = -(-(w // 2) // _BASE) * _BASE
-    piv1, rest1, G1 = _panel(P[:, :w1], p)
-    R = P[rest1, w1:]
-    if piv1.size:
-        R -= _mm(G1, P[piv1, w1:])
-        _reduce(R, p)
-    piv2, rest2, G2 = _panel(R, p)
-    G1r = G1[rest2]
-    if piv1.size and piv2.size:
-        G1r -= _mm(G2, G1[piv2])
-        _reduce(G1r, p)
-    return np.concatenate([piv1, rest1[piv2]]), rest1[rest2], np.hstack([G1r, G2])
-
-
-#: extra candidate rows tried by the fast panel path beyond the panel's width
-_SPARE = 8
-
-
-def _panel_fast(P: np.ndarray, p: int):
-    """`_panel` for the generic case: the pivot rows among the first rows, the multipliers by one matmul.
-
-    The first ``width`` rows are tried as the pivot rows ``I`` by inverting ``P[I]`` blockwise (`_inverse_blocks`,
-    which gives up when a leading block is singular); failing that, the pivots of the first ``width + 8`` rows are
-    taken when they have full column rank (always, for generic matrices, until the live block runs out of rank).
-    Either way every other row's multipliers are ``G = P[J] P[I]^{-1}``, one float64 matmul (centred residues:
-    ``w ((p+1)/2)^2 < 2^52``, exact). Otherwise, or for a short panel, this is `_panel`. Same return as `_panel`.
-    """
-    n, w = P.shape
-    c = w + _SPARE
-    if n < 4 * c or w < _BASE:
-        return _panel(P, p)
-    # generic case: the first w rows are independent, and the blockwise inverse finds it without a search
-    Pinv = _inverse_blocks(np.ascontiguousarray(P[:w]), p)
-    if Pinv is not None:
-        piv_c = np.arange(w)
-    else:
-        piv_c, _, _ = _panel(P[:c], p)
-        if piv_c.size < w:
-            return _panel(P, p)
-        Pinv = _inverse(P[piv_c], p)
-    mask = np.ones(n, bool)
-    mask[piv_c] = False
-    rest = np.flatnonzero(mask)
-    G = _mm(P[rest], Pinv)
-    return piv_c, rest, _reduce(G, p)
-
-
-def _inverse(A: np.ndarray, p: int) -> np.ndarray:
-    """Inverse modulo ``p`` of an invertible square matrix of centred residues (float64), centred.
-
-    Blockwise by Schur complements with float64 matmuls (each sums at most ``width`` products of centred residues:
-    exact), down to Gauss-Jordan below `_BASE`; when a leading block is singular it asks FLINT instead.
-    """
-    out = _inverse_blocks(A, p)
-    if out is not None:
-        return out
-    if _is_complex(A):
-        return _gauss_jordan_inverse(A, p)
-    import flint
-
-    w = A.shape[0]
-    inv = flint.nmod_mat(w, w, np.remainder(A.astype(np.int64), p).ravel().tolist(), p).inv()
-    return _reduce(np.array(list(map(int, inv.entries())), dtype=np.float64).reshape(w, w), p)
-
-
-def _gauss_jordan_inverse(A: np.ndarray, p: int):
-    """Inverse by Gauss-Jordan with a search for a nonzero pivot in each column (None when singular)."""
-    w = A.shape[0]
-    W = np.hstack([A, np.eye(w, dtype=A.dtype)])
-    for q in range(w):
-        hits = np.flatnonzero(W[q:, q] != 0)
-        if hits.size == 0:
-            return None
-        r = q + int(hits[0])
-        if r != q:
-            W[[q, r]] = W[[r, q]]
-        _pivot(W, q, q, p)
-    return W[:, w:].copy()
-
-
-def _inverse_blocks(A: np.ndarray, p: int):
-    w = A.shape[0]
-    if w <= _BASE:
-        return _gauss_jordan_inverse(A, p)
-    h = -(-(w // 2) // _BASE) * _BASE
-    A11, A12, A21, A22 = A[:h, :h], A[:h, h:], A[h:, :h], A[h:, h:]
-    X = _inverse_blocks(A11, p)
-    if X is None:
-        return None
-    XA12 = _reduce(_mm(X, A12), p)
-    A21X = _reduce(_mm(A21, X), p)
-    Y = _inverse_blocks(_reduce(A22 - _reduce(_mm(A21, XA12), p), p), p)
-    if Y is None:
-        return None
-    B12 = _reduce(-_mm(XA12, Y), p)
-    out = np.empty_like(A)
-    out[:h, :h] = _reduce(X - _reduce(_mm(B12, A21X), p), p)
-    out[:h, h:] = B12
-    out[h:, :h] = _reduce(-_mm(Y, A21X), p)
-    out[h:, h:] = Y
-    return out
-
-
-def _check_block_prime(p: int, panel: int, extension: bool = False) -> int:
-    """``H``, the bound on centred residues; refuses a prime for which a panel's update would not be exact."""
-    H = (p - 1) // 2 + 2
-    if extension:
-        if p % 4 != 3 or p < 3 or panel < 1 or panel * 4 * H * H + p > 2 * _EXACT:
-            raise ArgumentError(
-                "p", p, f"a prime = 3 mod 4 with {panel} * 4 ((p-1)/2 + 2)^2 + p <= 2^53 (every such p < 2^22)"
-            )
-        return H
-    if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
-        raise ArgumentError("p", p, f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52 (every p < 2^21)")
-    return H
-
-
-def _float_copy(matrix, p: int, overwrite: bool) -> np.ndarray:
-    """The matrix as C-contiguous float residues (in its own memory when allowed and possible).
-
-    float32, complex64 and complex128 matrices keep their dtype (centred residues, reduced here); integer and
-    float64 ones become float64.
-    """
-    arr = np.asarray(matrix)
-    if arr.dtype in (np.float32, np.complex64, np.complex128):
-        if not (overwrite and isinstance(matrix, np.ndarray)):
-            arr = arr.copy(order="C")
-        elif not arr.flags.c_contiguous:
-            arr = arr.T if arr.flags.f_contiguous else np.ascontiguousarray(arr)
-        if arr.dtype in (np.float32, np.complex64):
-            step = max(1, _TILE_ENTRIES // max(1, arr.shape[1]))
-            wide = _WIDE[arr.dtype]
-            for lo in range(0, arr.shape[0], step):
-                arr[lo : lo + step] = _reduce(arr[lo : lo + step].astype(wide), p)
-            return arr
-        return _reduce(arr, p)
-    if isinstance(matrix, np.ndarray) and overwrite:
-        if not matrix.flags.c_contiguous and matrix.flags.f_contiguous:
-            matrix = matrix.T  # same rank; a C-contiguous view of the same memory
-        if matrix.flags.c_contiguous and matrix.dtype == np.float64:
-            return _reduce(matrix, p)
-        if matrix.flags.c_contiguous and matrix.dtype == np.int64:
-            S = matrix.view(np.float64)
-            step = max(1, 2**22 // max(1, matrix.shape[1]))
-            for lo in range(0, matrix.shape[0], step):
-                S[lo : lo + step] = matrix[lo : lo + step] % p  # a temporary, then written over
-            return S
-    n, m = matrix.shape
-    S = np.empty((n, m))
-    step = max(1, 2**22 // max(1, m))
-    for lo in range(0, n, step):
-        blk = np.asarray(matrix[lo : lo + step])
-        S[lo : lo + step] = blk % p if blk.dtype.kind != "f" else np.fmod(blk, p)
-    return S
-
-
-def blas_modular_rank(
-    matrix: np.ndarray, p: int, *, panel: int = _PANEL, overwrite: bool = False, deadline=None, progress=None
-) -> int:
-    """Exact rank of an integer matrix modulo a prime ``p < 2^21`` (or over ``GF(p^2)``) by block elimination (BLAS).
-
-    See the module notes for the algorithm and why it is exact. Works on one float64 copy of the matrix (8 bytes per
-    entry), or in the matrix's own memory when ``overwrite`` (a C-contiguous float64 or int64 array, destroyed). A
-    float32 matrix (4 bytes an entry) stays float32 and is updated a widened tile at a time; a complex64 or
-    complex128 matrix is a matrix over ``GF(p^2)`` (module notes).
-
-    Parameters
-    ----------
-    matrix : integer array, or float64 holding integers of magnitude below ``2^52``, of shape ``(rows, cols)``;
-        or float32 / complex64 / complex128 holding centred residues
-    p : int
-        A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel); for a
-        complex matrix, ``p = 3 mod 4`` with ``panel * 2 ((p-1)/2 + 2)^2 + p <= 2^52`` (every such ``p < 2^22``).
-    panel : int
-        Panel width (the inner dimension of the trailing matmuls).
-    overwrite : bool
-        Eliminate in the memory of ``matrix``, destroying it.
-    deadline : float, optional
-        ``time.monotonic()`` value after which `EliminationTimeout` is raised (checked between panels).
-    progress : callable, optional
-        Called as ``progress(columns_done, columns)`` after each panel.
-    """
-    extension = _is_complex(matrix)
-    H = _check_block_prime(p, panel, extension)
-    n, m = matrix.shape
-    if n == 0 or m == 0:
-        return 0
-    S = _float_copy(matrix, p, overwrite)
-    n, m = S.shape
-    narrow = S.dtype in (np.float32, np.complex64)
-    wide = _WIDE[S.dtype]
-    # most one product of centred residues adds to a part (zgemm3m's intermediate (a + b)(c + d): 4 H^2)
-    growth = (4 if extension else 1) * H * H
-    bound = float(p)  # bound on |entries| of the live trailing block
-    r0 = c0 = 0
-    while r0 < n and c0 < m:
-        if deadline is not None and time.monotonic() > deadline:
-            raise EliminationTimeout(r0)
-        c1 = min(c0 + panel, m)
-        Pv = S[r0:, c0:c1].astype(wide) if narrow else _reduce(S[r0:, c0:c1], p)
-        piv, rest, G = _panel_fast(Pv, p)
-        k = piv.size
-        c0 = c1
-        if progress is not None:
-            progress(c1, m)
-        if k == 0:
-            continue
-        # move the pivot rows to the top of the live block (trailing columns only); at[pos] = local row there
-        nr = n - r0
-        at = np.arange(nr)
-        pos = np.arange(nr)
-        for s, i in enumerate(piv):
-            j = pos[i]
-            if j != s:
-                S[[r0 + s, r0 + j], c1:] = S[[r0 + j, r0 + s], c1:]
-                other = at[s]
-                at[s], at[j] = i, other
-                pos[i], pos[other] = s, j
-        grow = np.empty(nr, np.intp)
-        grow[rest] = np.arange(rest.size)
-        G = np.ascontiguousarray(G[grow[at[k:]]])
-        r0 += k
-        if c1 >= m or r0 >= n:
-            break
-        if narrow:
-            _narrow_update(S[r0:, c1:], G, S[r0 - k : r0, c1:].astype(wide), p)
-            continue
-        SI = _reduce(S[r0 - k : r0, c1:], p)
-        trail = S[r0:, c1:]
-        if bound + k * growth > (2 * _EXACT if extension else _EXACT):  # complex: checked against 2^53
-            for lo in range(0, n - r0, 1024):
-                _reduce(trail[lo : lo + 1024], p)
-            bound = float(H)
-        bound += k * growth
-        gemm_update(trail, G, SI)
-    if progress is not None:
-        progress(m, m)
-    return r0
-
-
-def _narrow_update(trail: np.ndarray, G: np.ndarray, SI: np.ndarray, p: int) -> None:
-    """``trail <- reduce(trail - G SI)`` for a narrow (float32 / complex64) ``trail``, one widened tile at a time.
-
-    Entries of ``trail``, ``G`` and ``SI`` are centred residues, so each tile's update stays below ``2^52`` (module
-    notes); the reduced tile is written back exactly (``|x| <= 2^21`` fits the narrow type).
-    """
-    rows, cols = trail.shape
-    step = max(1, _TILE_ENTRIES // max(1, cols))
-    wide = SI.dtype
-    for lo in range(0, rows, step):
-        W = trail[lo : lo + step].astype(wide)
-        gemm_update(W, G[lo : lo + step], SI)
-        trail[lo : lo + step] = _reduce(W, p)
-
-
-def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadline=None, progress=None) -> int:
-    """Exact rank modulo ``p < 2^21`` (or over ``GF(p^2)``) by block elimination with the update in JAX (GPU too).
-
-    The matrix lives on JAX's default device as float64 centred residues (under a local ``jax.enable_x64``; the
-    global configuration is not changed). Each panel of ``panel`` columns is copied to the host, its pivot rows and
-    multipliers ``G`` are found there (`_panel`, as in `blas_modular_rank`), and every row is updated on the device
-    by one jitted, fixed-shape matmul ``S <- reduce(S - G_pad @ S[piv_pad])`` with the pivot rows zeroed after, so
-    eliminated columns of live rows are exactly 0 and one compilation serves every panel. Reducing after every
-    update keeps each entry a centred residue, so a matmul adds at most ``panel * H^2 < 2^48`` (exact, module
-    notes).
-    """
-    import jax
-    import jax.numpy as jnp
-
-    extension = _is_complex(matrix)
-    _check_block_prime(p, panel, extension)
-    n, m = matrix.shape
-    if n == 0 or m == 0:
-        return 0
-    b = min(panel, m)
-    with jax.enable_x64(True):
-        host = _float_copy(matrix, p, False)
-        S = jnp.asarray(host.astype(_WIDE[host.dtype]))  # narrow storage is widened on the device
-        update = _jax_update(p, extension)
-        alive = np.ones(n, bool)
-        rank = 0
-        for c0 in range(0, m, b):
-            if deadline is not None and time.monotonic() > deadline:
-                raise EliminationTimeout(rank)
-            c1 = min(c0 + b, m)
-            live = np.flatnonzero(alive)
-            if live.size == 0:
-                break
-            Pv = np.asarray(S[:, c0:c1])[live]
-            piv, rest, G = _panel(_reduce(Pv, p), p)
-            k = piv.size
-            if progress is not None:
-                progress(c1, m)
-            if k == 0:
-                continue
-            rows_piv = live[piv]
-            G_full = np.zeros((n, b), G.dtype)
-            G_full[live[rest], :k] = G
-            idx = np.zeros(b, np.int32)
-            idx[:k] = rows_piv
-            mask = np.zeros(b)
-            mask[:k] = 1.0
-            S = update(S, jnp.asarray(G_full), jnp.asarray(idx), jnp.asarray(mask))
-            alive[rows_piv] = False
-            rank += k
-        return rank
-
-
-_JAX_UPDATES: dict = {}
-
-
-def _jax_update(p: int, extension: bool = False):
-    if (p, extension) not in _JAX_UPDATES:
-        import jax
-        import jax.numpy as jnp
-
-        inv = 1.0 / p
-
-        def reduce(x):
-            return x - p * jnp.rint(x * inv)
-
-        def update(S, G, idx, mask):
-            SI = S[idx] * mask[:, None]  # padded pivot rows are masked out
-            S = S - G @ SI
-            S = jax.lax.complex(reduce(S.real), reduce(S.imag)) if extension else reduce(S)
-            return S.at[idx].multiply(1.0 - mask[:, None])  # the pivot rows are done: zero them
-
-        _JAX_UPDATES[p, extension] = jax.jit(update, donate_argnums=0)
-    return _JAX_UPDATES[p, extension]
+@ELIMINATIONS.register("jax-block")
+def _jax_block(matrix, p, *, overwrite=False, deadline=None, progress=None):
+    return jax_modular_rank(matrix, p, deadline=deadline, progress=progress)  # a device copy: never overwrites
