@@ -15,13 +15,10 @@ from tnrnn.bounds import (
 from tnrnn.rac import init_rac, largest_primes_below, rac_forward
 from tnrnn.rank import (
     BLAS_PRIME_BOUND,
-    blas_modular_rank,
-    elimination_engine,
     grid_tensor,
-    modular_rank,
     separation_rank,
 )
-from tnrnn.testing import assert_close, flint_rank, matrix_of_rank
+from tnrnn.testing import assert_close
 
 # Notes §7.3: (L, M, R) -> generic (continuous) and one-hot ranks for T = 2, 4, 6, 8 (None = not computed there)
 TABLE = {
@@ -226,87 +223,3 @@ def _top_prime(panel):
 
 
 P21 = largest_primes_below(BLAS_PRIME_BOUND, 1)[0]
-
-
-@pytest.mark.parametrize(
-    ("n", "m", "r"),
-    [(300, 500, 0), (300, 500, 1), (300, 500, 57), (300, 500, 300), (500, 300, 300), (500, 300, 201), (130, 130, 130)],
-)
-@pytest.mark.parametrize("panel", [64, 256])
-def test_blas_rank_matches_flint_prescribed_rank(n, m, r, panel):
-    A = matrix_of_rank(np.random.default_rng(n + m + r), n, m, r, P21)
-    assert blas_modular_rank(A, P21, panel=panel) == flint_rank(A, P21) == r
-
-
-def test_blas_rank_deficient_panels():
-    """Zero panel, zero and duplicated columns and rows, a panel of rank 1, across several panels of width 32."""
-    rng = np.random.default_rng(5)
-    p, panel = P21, 32
-    A = matrix_of_rank(rng, 300, 500, 180, p)
-    A[:, 64:96] = 0  # a whole panel is zero
-    A[:, 100] = 0
-    A[:, 130:140] = A[:, 0:10]
-    A[:, 160:192] = np.outer(rng.integers(0, p, 300), np.arange(1, 33)) % p  # a panel of rank 1
-    A[250:270] = A[0:20]
-    A[280:290] = 0
-    A[:, 400:410] = (3 * A[:, 300:310] + A[:, 200:210]) % p
-    assert blas_modular_rank(A, p, panel=panel) == flint_rank(A, p)
-    assert blas_modular_rank(A.T, p, panel=panel) == flint_rank(A, p)
-    assert blas_modular_rank(np.zeros((200, 300), np.int64), p) == 0
-    E = np.zeros((200, 300), np.int64)
-    E[150, 250] = 7
-    assert blas_modular_rank(E, p, panel=16) == 1
-
-
-def test_panel_fast_takes_the_first_rows_when_generic_and_falls_back_when_they_are_dependent():
-    from tnrnn.rank._block import _panel_fast, _reduce
-
-    p, rng = P21, np.random.default_rng(11)
-
-    def check(P):
-        piv, rest, G = _panel_fast(_reduce(P.astype(np.float64), p), p)
-        assert sorted([*piv, *rest]) == list(range(P.shape[0])) and len(piv) == flint_rank(P, p)
-        assert np.array_equal((G.astype(np.int64) @ P[piv]) % p, P[rest] % p)  # P[rest] = G P[piv] (mod p)
-        return piv
-
-    P = rng.integers(0, p, (600, 64), dtype=np.int64)
-    assert list(check(P)) == list(range(64))  # generic: the first 64 rows, no search
-    P[1:6] = P[0]  # the first rows are dependent: the search among the first 72 rows
-    assert 1 not in check(P) and len(check(P)) == 64
-    P = rng.integers(0, p, (600, 64), dtype=np.int64)
-    P[:32, :32] = 0  # P[:64] is invertible but its leading block is singular
-    assert len(check(P)) == 64
-    assert blas_modular_rank(np.vstack([P, P]), p, panel=64) == 64
-
-
-@pytest.mark.parametrize("panel", [8, 256])
-def test_blas_rank_at_top_prime(panel):
-    """The largest prime the exactness bound allows: an inexact matmul or a late reduction would show here (for
-    panel 8 the trailing block is reduced every few panels)."""
-    p = _top_prime(panel)
-    assert p > 2**22
-    rng = np.random.default_rng(panel)
-    for n, m, r in [(260, 300, 260), (300, 260, 199), (257, 257, 256)]:
-        A = matrix_of_rank(rng, n, m, r, p)
-        assert blas_modular_rank(A, p, panel=panel) == flint_rank(A, p) == r
-    with pytest.raises(ArgumentError, match="^p="):
-        blas_modular_rank(A, p + 2 * (panel + 2) ** 2 + 4 * 2**20, panel=panel)
-
-
-def test_modular_rank_dispatch_and_engine_note():
-    rng = np.random.default_rng(0)
-    A = matrix_of_rank(rng, 200, 200, 150, P21)
-    assert elimination_engine(A.shape, P21) == "blas-block"
-    assert elimination_engine((100, 400), P21) == "flint"
-    assert elimination_engine(A.shape, 2**31 - 1) == "flint"
-    assert modular_rank(A, P21) == flint_rank(A, P21) == 150
-    assert modular_rank(A[:100], P21) == 100  # FLINT side of the crossover
-    for B in (A.copy(), np.asfortranarray(A[:, :180]), A[:, :190].astype(np.int32)):
-        expected = flint_rank(B, P21)
-        assert blas_modular_rank(B, P21, overwrite=True) == expected == min(150, B.shape[1])
-    small = separation_rank(2, 2, 2, 8, domain="continuous")
-    assert small.extra["elimination"] == "flint" and small.primes[0] < BLAS_PRIME_BOUND
-    assert small.status == "proven" and small.failure_bound == 0.0
-    big = separation_rank(2, 2, 3, 10, domain="continuous", confidence="fast")  # cap 192: the block path
-    assert big.rank == 188 and "blas-block" in big.extra["elimination"]
-    assert all(p < BLAS_PRIME_BOUND for p in big.primes) and len(set(big.primes)) == 2
