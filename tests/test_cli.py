@@ -108,3 +108,16 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and needle in err
+
+
+def test_every_registered_verb_is_in_the_help_in_order():
+    """The verbs are a registry (`tnrnn.cli.VERBS`): the DESIGN's list, declared in ``tnrnn --help`` in its order."""
+    from tnrnn.cli import VERBS, build_parser
+    from tnrnn.cli._args import HELP_ORDER
+
+    design = {"rank", "bounds", "cut", "network", "table", "figures", "experiment", "linear", "draw", "atlas"}
+    assert set(VERBS.names()) == design == set(HELP_ORDER)
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "verb")
+    assert list(sub.choices) == list(HELP_ORDER)
+    assert build_parser("cut") is not parser and "cut" in build_parser("cut").format_help()

@@ -415,13 +415,17 @@ def test_unexpected_error_is_one_line_and_debug_shows_it(monkeypatch, capsys):
         cli._add_bounds(sub)
         sub.choices["bounds"].set_defaults(func=boom)
 
-    monkeypatch.setattr(cli, "_VERBS", [add_bounds])
+    saved = cli.VERBS.snapshot()
+    cli.VERBS.register("bounds", add_bounds, replace=True)
     argv = ["bounds", *S]
-    assert cli.main(argv) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "internal error: ZeroDivisionError: deliberate" in err[0] and "--debug" in err[0]
-    with pytest.raises(ZeroDivisionError):
-        cli.main([*argv, "--debug"])
+    try:
+        assert cli.main(argv) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "internal error: ZeroDivisionError: deliberate" in err[0] and "--debug" in err[0]
+        with pytest.raises(ZeroDivisionError):
+            cli.main([*argv, "--debug"])
+    finally:
+        cli.VERBS.restore(saved)
 
 
 def test_quick_experiment_works_alone(tmp_path, capsys, fake_training):
