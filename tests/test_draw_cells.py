@@ -94,14 +94,16 @@ def test_draw_refuses_a_cell_without_a_network(tmp_path, capsys):
     assert stdout == "" and not out.exists()
 
 
-def test_draw_refuses_a_large_quad_network_early_with_its_node_count(tmp_path, capsys, monkeypatch):
+def test_draw_refuses_a_large_quad_network_early_with_its_node_count(tmp_path, capsys, monkeypatch, request):
     import tnrnn.build
 
     def no_build(*a, **k):  # the refusal must come from the closed-form count, before anything is built
         raise AssertionError("built")
 
     form = tnrnn.build._FORMS["squared"]
-    monkeypatch.setitem(tnrnn.build._FORMS, "squared", form._replace(build=no_build))
+    saved = tnrnn.build.NETWORK_BUILDERS.snapshot()
+    tnrnn.build.NETWORK_BUILDERS.register("squared", form._replace(build=no_build), replace=True)
+    request.addfinalizer(lambda: tnrnn.build.NETWORK_BUILDERS.restore(saved))
     out = tmp_path / "quad.png"
     code, stdout, err = _run(["draw", "--cell", "quad", *_sizes(2, 2, 3, 12), "--out", str(out)], capsys)
     lines = err.strip().splitlines()

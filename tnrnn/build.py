@@ -1,9 +1,10 @@
 """Compile a cell into an explicit tensor network (`tnrnn.network.TNGraph`), structure apart from data.
 
 Every function here takes the cell (``cell="rac"`` by default, a registered name or a `tnrnn.cells.Cell`) and
-dispatches on its ``network_form`` through one registry (`network_form_names`): ``"rac"`` (below), or a bilinear
-form (``"bilinear"``, ``"homogenised"``, ``"squared"``: `NETWORK_FORMS`, at the end of this module). A cell whose
-``network_form`` is ``None`` has no tensor network and is refused in one line. The RAC network:
+dispatches on its ``network_form`` through one registry (`NETWORK_BUILDERS`): ``"rac"`` (below, built in
+`tnrnn._rac_network`), or a bilinear form (``"bilinear"``, ``"homogenised"``, ``"squared"``: `NETWORK_FORMS`, built
+in `tnrnn._product_network`). A cell whose ``network_form`` is ``None`` has no tensor network and is refused in one
+line. The RAC network:
 
 The construction (theory page, section 'The tree of copies')::
 
@@ -44,6 +45,15 @@ from math import comb
 from typing import TYPE_CHECKING, NamedTuple
 
 from tnrnn._deprecation import warn_deprecated
+from tnrnn._product_network import (
+    MAX_CELL_NODES,
+    NETWORK_FORMS,
+    _build_product,
+    _product_arrays,
+    _product_nodes,
+)
+from tnrnn._rac_network import _build_rac, _rac_arrays, input_copy_counts
+from tnrnn._registry import Registry
 from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
 
 if TYPE_CHECKING:  # numpy is imported with the network class, so the closed-form checks stay light
@@ -71,16 +81,6 @@ __all__ = [
 #: memory taken per node by a built network and a min-cut over it (measured peak: about 750 bytes), used to refuse
 #: a network that would not fit before building it
 BYTES_PER_NODE = 1024
-
-
-def input_copy_counts(T: int, L: int) -> tuple[int, ...]:
-    """Copies of each input ``x^1..x^T``: ``n_t = C(T-t+L-1, L-1)`` (theory page, section 'Input degrees').
-
-    The copy count is the output's degree in that input, so this is `tnrnn.bounds.input_degree` at every step.
-    """
-    from tnrnn.bounds import input_degree
-
-    return tuple(input_degree(t, T, L) for t in range(1, T + 1))
 
 
 def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
@@ -232,83 +232,6 @@ def _network_cell(cell, M: int, R: int, L: int):
     return make_cell(cell, M, R, L, cell.K if isinstance(cell, Cell) else 1)
 
 
-def _build_rac(cell, T: int, domain: str, K: int) -> TNGraph:
-    """The RAC network of the module notes (sizes checked by `build_network`)."""
-    M, R, L = cell.M, cell.R, cell.L
-    onehot = domain == "onehot"
-    n_copies = input_copy_counts(T, L)
-
-    names: list[str] = []
-    indices: list[tuple[str, ...]] = []
-    roles: list[str] = []
-    times: list[int] = []
-    layers: list[int] = []
-    copies: list[int] = []
-    size: dict[str, int] = {"y": K}
-
-    add_name, add_idx, add_role = names.append, indices.append, roles.append
-    add_t, add_l, add_c = times.append, layers.append, copies.append
-
-    # counter[l][t]: next copy number of TN(t, l); l = 0 counts input copies
-    counter = [[0] * (T + 1) for _ in range(L + 1)]
-    top = f"h{L}_{T}.0"
-    counter[L][T] = 1
-    add_name("WO"), add_idx(("y", top)), add_role("W_O"), add_t(T), add_l(L), add_c(0)
-
-    stack = [(T, L, 0)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        t, l, c = pop()
-        h, g, i = f"h{l}_{t}.{c}", f"g{l}_{t}.{c}", f"i{l}_{t}.{c}"
-        size[h] = size[g] = size[i] = R
-        add_name(h), add_idx((g, i, h)), add_role("copy"), add_t(t), add_l(l), add_c(c)
-        # recurrent branch: W^{H,l} h^{t-1,l}, or the ones vector at t = 1
-        if t == 1:
-            add_name(f"one{l}.{c}"), add_idx((g,)), add_role("ones"), add_t(1), add_l(l), add_c(c)
-        else:
-            c2 = counter[l][t - 1]
-            counter[l][t - 1] = c2 + 1
-            add_name(f"WH{l}_{t}.{c}"), add_idx((g, f"h{l}_{t - 1}.{c2}")), add_role("W_H")
-            add_t(t), add_l(l), add_c(c)
-            push((t - 1, l, c2))
-        # input branch: W^{I,l} h^{t,l-1}
-        c3 = counter[l - 1][t]
-        counter[l - 1][t] = c3 + 1
-        if l == 1:
-            x = f"x{t}" if (onehot and n_copies[t - 1] == 1) else f"x{t}.{c3}"
-            size[x] = M
-            add_name(f"WI1_{t}.{c}"), add_idx((i, x)), add_role("W_I"), add_t(t), add_l(1), add_c(c)
-            if not onehot:
-                add_name(x), add_idx((x,)), add_role("input"), add_t(t), add_l(0), add_c(c3)
-        else:
-            add_name(f"WI{l}_{t}.{c}"), add_idx((i, f"h{l - 1}_{t}.{c3}")), add_role("W_I")
-            add_t(t), add_l(l), add_c(c)
-            push((t, l - 1, c3))
-
-    if onehot:
-        for t in range(1, T + 1):
-            x = f"x{t}"
-            size[x] = M
-            if n_copies[t - 1] >= 2:
-                legs = (x, *(f"x{t}.{c}" for c in range(n_copies[t - 1])))
-                add_name(f"dx{t}"), add_idx(legs), add_role("copy"), add_t(t), add_l(0), add_c(0)
-            add_name(x), add_idx((x,)), add_role("input"), add_t(t), add_l(0), add_c(0)
-
-    from tnrnn.network import TNGraph
-
-    return TNGraph(
-        names=tuple(names),
-        indices=tuple(indices),
-        roles=tuple(roles),
-        times=tuple(times),
-        layers=tuple(layers),
-        copies=tuple(copies),
-        size_dict=size,
-        output=("y",),
-        meta={"M": M, "R": R, "L": L, "T": T, "K": K, "domain": domain},
-    )
-
-
 def network_arrays(graph: TNGraph, params, cell=None) -> dict:
     """The arrays of a compiled network, node name -> array, taken from the cell's parameters ``params``.
 
@@ -338,32 +261,6 @@ def network_arrays(graph: TNGraph, params, cell=None) -> dict:
     return _FORMS[_cell_form(cellobj)].arrays(graph, cellobj, params)
 
 
-def _rac_arrays(graph: TNGraph, cell, model) -> dict:
-    """`network_arrays` of the RAC: ``model`` is a `tnrnn.rac.RAC`."""
-    import jax.numpy as jnp
-
-    meta = graph.meta
-    if (meta.get("M"), meta.get("R"), meta.get("L"), meta.get("K")) != (model.M, model.R, model.L, model.K):
-        raise ArgumentError(
-            "model",
-            f"M={model.M}, R={model.R}, L={model.L}, K={model.K}",
-            f"a RAC with the sizes of the network (M, R, L, K) = "
-            f"({meta.get('M')}, {meta.get('R')}, {meta.get('L')}, {meta.get('K')})",
-        )
-    ones = jnp.ones((model.R,), model.W_O.dtype)
-    out = {}
-    for name, role, l in zip(graph.names, graph.roles, graph.layers, strict=True):
-        if role == "W_I":
-            out[name] = model.W_I[l - 1]
-        elif role == "W_H":
-            out[name] = model.W_H[l - 1]
-        elif role == "W_O":
-            out[name] = model.W_O
-        elif role == "ones":
-            out[name] = ones
-    return out
-
-
 def compile_rac(model, T: int, *, domain: str = "continuous") -> tuple[TNGraph, dict]:
     """Compile a RAC into ``(graph, arrays)``: the structure and, beside it, the arrays of its weight nodes.
 
@@ -390,14 +287,6 @@ def compile_rac(model, T: int, *, domain: str = "continuous") -> tuple[TNGraph, 
 # ---------------------------------------------------------------------------------------------------------------
 # cells of bilinear form (tnrnn.cells): bilinear, mi, quad, and user cells that declare a network form
 
-#: ``network_form`` of a cell -> (factors per state, homogenised): ``bilinear``: one full core ``(R, R, D)`` per
-#: state; ``homogenised``: one full core on vectors with a constant channel appended (bond ``R + 1``, input legs
-#: ``M + 1``); ``squared``: a copy tensor joining two copies of a homogenised core (``h = z ⊙ z``)
-NETWORK_FORMS = {"bilinear": (1, False), "homogenised": (1, True), "squared": (2, True)}
-
-#: cell networks above this many nodes are refused before they are built
-MAX_CELL_NODES = 2_000_000
-
 
 def _cell_form(cell) -> str:
     """The cell's ``network_form``, refused in one line when it has none (or one no builder knows)."""
@@ -413,31 +302,6 @@ def _cell_form(cell) -> str:
             f"{cell.name!r} has no tensor network (its update is not a product of linear maps of its inputs)",
         )
     return form
-
-
-def _product_nodes(cell, T: int, domain: str) -> int:
-    """Nodes of a bilinear-form network (see `network_size`).
-
-    ``N(t, l)``, the copies of the state ``h^{t,l}``, satisfy ``N(T, L) = 1`` and ``N(t, l) = f (N(t+1, l) +
-    N(t, l+1))`` with ``f`` cores per state (2 for ``squared``: each copy of a square needs two copies of
-    everything below it), so ``N(t, l) = f^{(T-t)+(L-l)} C((T-t)+(L-l), L-l)``.
-    """
-    f, _ = NETWORK_FORMS[cell.network_form]
-    L = cell.L
-    N = {
-        (t, l): f ** ((T - t) + (L - l)) * comb((T - t) + (L - l), L - l)
-        for t in range(1, T + 1)
-        for l in range(1, L + 1)
-    }
-    cores = f * sum(N.values())
-    copies = sum(N.values()) if f == 2 else 0
-    inits = f * sum(N[(1, l)] for l in range(1, L + 1))
-    uses = [f * N[(t, 1)] for t in range(1, T + 1)]  # copies of each input
-    if domain == "continuous":
-        inputs = sum(uses)
-    else:
-        inputs = T + sum(n >= 2 for n in uses)
-    return 1 + cores + copies + inits + inputs
 
 
 def cell_network_size(cell, T: int, *, domain: str = "continuous") -> int:
@@ -464,185 +328,10 @@ def build_cell_network(cell, M=None, R=None, L=None, T=None, *, domain: str = "c
     return build_network(M, R, L, T, domain=domain, K=K, cell=cell)
 
 
-def _build_product(cell, T: int, domain: str, K: int) -> TNGraph:
-    """The network of a cell of bilinear form (``bilinear``, ``mi``, ``quad``), sizes checked by `build_network`.
-
-    Nodes as listed in the notes of `build_network`.
-    """
-    M, R, L = cell.M, cell.R, cell.L
-    form = cell.network_form
-    f, hom = NETWORK_FORMS[form]
-    onehot = domain == "onehot"
-    # one-hot inputs satisfy sum_d x_d = 1, so the constant channel of (x, 1) is folded into the layer-1 cores and
-    # the input legs stay one-hot of dimension M (a copy tensor only copies one-hot vectors faithfully)
-    B, X = (R + 1, M + 1 if not onehot else M) if hom else (R, M)
-    uses = [f * f ** ((T - t) + (L - 1)) * comb((T - t) + (L - 1), L - 1) for t in range(1, T + 1)]
-
-    names: list[str] = []
-    indices: list[tuple[str, ...]] = []
-    roles: list[str] = []
-    tags: list[tuple[int, int, int]] = []
-    size: dict[str, int] = {"y": K}
-
-    def node(name, idx, role, t, l, c):
-        names.append(name), indices.append(idx), roles.append(role), tags.append((t, l, c))
-
-    counter = [[0] * (T + 1) for _ in range(L + 1)]  # next copy number of state (t, l); l = 0: inputs
-    top = f"h{L}_{T}.0"
-    counter[L][T] = 1
-    node("WO", ("y", top), "W_O", T, L, 0)
-    stack = [(T, L, 0)]
-    while stack:
-        t, l, c = stack.pop()
-        h = f"h{l}_{t}.{c}"
-        size[h] = B
-        if f == 1:
-            cores = [(f"A{l}_{t}.{c}", h)]
-        else:
-            a, b = f"a{l}_{t}.{c}", f"b{l}_{t}.{c}"
-            size[a] = size[b] = B
-            node(h, (a, b, h), "copy", t, l, c)
-            cores = [(f"A{l}_{t}.{c}a", a), (f"A{l}_{t}.{c}b", b)]
-        for name, out in cores:
-            cu = counter[l][t - 1] if t > 1 else counter[l][0]
-            if t > 1:
-                counter[l][t - 1] += 1
-                u = f"h{l}_{t - 1}.{cu}"
-            else:
-                counter[l][0] += 1
-                u = f"h{l}_0.{cu}"
-                size[u] = B
-            cv = counter[l - 1][t]
-            counter[l - 1][t] += 1
-            if l == 1:
-                v = f"x{t}" if (onehot and uses[t - 1] == 1) else f"x{t}.{cv}"
-                size[v] = X
-            else:
-                v = f"h{l - 1}_{t}.{cv}"
-            node(name, (out, u, v), "core", t, l, c)
-            if t == 1:
-                node(f"one{l}.{cu}", (u,), "ones", 1, l, cu)
-            else:
-                stack.append((t - 1, l, cu))
-            if l == 1:
-                if not onehot:
-                    node(v, (v,), "input", t, 0, cv)
-            else:
-                stack.append((t, l - 1, cv))
-    if onehot:
-        for t in range(1, T + 1):
-            x = f"x{t}"
-            size[x] = X
-            if uses[t - 1] >= 2:
-                node(f"dx{t}", (x, *(f"x{t}.{c}" for c in range(uses[t - 1]))), "copy", t, 0, 0)
-            node(x, (x,), "input", t, 0, 0)
-    times, layers, copies = (tuple(v) for v in zip(*tags, strict=True))
-    from tnrnn.network import TNGraph
-
-    return TNGraph(
-        names=tuple(names),
-        indices=tuple(indices),
-        roles=tuple(roles),
-        times=times,
-        layers=layers,
-        copies=copies,
-        size_dict=size,
-        output=("y",),
-        meta={
-            "M": M,
-            "R": R,
-            "L": L,
-            "T": T,
-            "K": K,
-            "domain": domain,
-            "cell": cell.name,
-            "form": form,
-            "homogenised": hom,
-            "input_constant": hom and not onehot,
-        },
-    )
-
-
-def _homogenised_core(cell, params, l: int, xp):
-    """The core ``(R+1, R+1, D+1)`` of layer ``l`` acting on ``(u, 1)`` and ``(v, 1)`` (see `build_cell_network`)."""
-    R = cell.R
-    W_H, W_I = params["W_H"][l], params["W_I"][l]
-    D = W_I.shape[1]
-    dtype = W_I.dtype
-    if cell.network_form == "homogenised":  # mi: α a b + β1 a + β2 b + bias
-        alpha, b1, b2, bias = (params[k][l] for k in ("alpha", "beta1", "beta2", "b"))
-        block = [
-            [alpha[:, None, None] * W_H[:, :, None] * W_I[:, None, :], (b1[:, None] * W_H)[:, :, None]],
-            [(b2[:, None] * W_I)[:, None, :], bias[:, None, None]],
-        ]
-    else:  # squared: z = W^H u + W^I v + b, affine, as a core on (u, 1) and (v, 1)
-        block = [
-            [xp.zeros((R, R, D), dtype), W_H[:, :, None]],
-            [W_I[:, None, :], params["b"][l][:, None, None]],
-        ]
-    top = xp.concatenate([xp.concatenate(row, axis=2) for row in block], axis=1)
-    const = xp.zeros((1, R + 1, D + 1), dtype)
-    const = const.at[0, R, D].set(1) if hasattr(const, "at") else _set(const, (0, R, D), 1)
-    return xp.concatenate([top, const], axis=0)
-
-
-def _set(a, where, value):
-    a = a.copy()
-    a[where] = value
-    return a
-
-
 def cell_network_arrays(graph: TNGraph, cell, params) -> dict:
     """Deprecated: `network_arrays` ``(graph, params, cell)``, the arrays of every cell's network."""
     warn_deprecated("cell_network_arrays(graph, cell, params)", "network_arrays(graph, params, cell)")
     return network_arrays(graph, params, cell)
-
-
-def _product_arrays(graph: TNGraph, cell, params) -> dict:
-    """`network_arrays` of a bilinear-form network: cores, initial vectors and ``W^O``; copy and input nodes none.
-
-    Works with numpy or JAX parameters (the array module follows ``W^O``); differentiable in ``params`` under JAX.
-    """
-    import numpy as np
-
-    if graph.meta.get("cell") != cell.name or (graph.meta["M"], graph.meta["R"], graph.meta["L"]) != (
-        cell.M,
-        cell.R,
-        cell.L,
-    ):
-        raise ArgumentError(
-            "cell",
-            cell.name,
-            f"the cell and sizes of the network ({graph.meta.get('cell')}, "
-            f"M={graph.meta['M']}, R={graph.meta['R']}, L={graph.meta['L']})",
-        )
-    W_O = params["W_O"]
-    if isinstance(W_O, np.ndarray):
-        xp = np
-    else:
-        import jax.numpy as xp
-    hom = graph.meta["homogenised"]
-    R = cell.R
-    if hom:
-        cores = [_homogenised_core(cell, params, l, xp) for l in range(cell.L)]
-        if not graph.meta["input_constant"]:  # one-hot: (x, 1) = (x, sum_d x_d), fold the constant column in
-            c0 = cores[0]
-            cores[0] = c0[:, :, : cell.M] + c0[:, :, cell.M :]
-        init = xp.zeros((R + 1,), W_O.dtype)
-        init = init.at[R].set(1) if hasattr(init, "at") else _set(init, R, 1)
-        W_O = xp.concatenate([W_O, xp.zeros((W_O.shape[0], 1), W_O.dtype)], axis=1)
-    else:
-        cores = list(params["A"])
-        init = xp.ones((R,), W_O.dtype)
-    out = {}
-    for name, role, l in zip(graph.names, graph.roles, graph.layers, strict=True):
-        if role == "core":
-            out[name] = cores[l - 1]
-        elif role == "ones":
-            out[name] = init
-        elif role == "W_O":
-            out[name] = W_O
-    return out
 
 
 def cell_network_inputs(graph: TNGraph, xs):
@@ -673,13 +362,15 @@ def _rac_nodes(cell, T: int, domain: str) -> int:
     return closed_form_counts(T, cell.L, domain=domain)["nodes"]
 
 
-#: ``network_form`` -> its `_Form`: the one registry every network function here dispatches on
-_FORMS = {
-    "rac": _Form(_rac_nodes, _build_rac, _rac_arrays, None),
-    **{form: _Form(_product_nodes, _build_product, _product_arrays, MAX_CELL_NODES) for form in NETWORK_FORMS},
-}
+#: ``network_form`` -> its `_Form`: the one registry every network function here dispatches on (a cell declares its
+#: form; a new form is one `_Form` registered here)
+NETWORK_BUILDERS: Registry[_Form] = Registry("network form", argument="network_form")
+NETWORK_BUILDERS.register("rac", _Form(_rac_nodes, _build_rac, _rac_arrays, None))
+for _name in NETWORK_FORMS:
+    NETWORK_BUILDERS.register(_name, _Form(_product_nodes, _build_product, _product_arrays, MAX_CELL_NODES))
+_FORMS = NETWORK_BUILDERS  # the name the rest of this module uses
 
 
 def network_form_names() -> tuple[str, ...]:
     """The ``network_form`` values `build_network` knows (a cell declaring another one has no network)."""
-    return tuple(_FORMS)
+    return NETWORK_BUILDERS.names()
