@@ -70,4 +70,4 @@ def test_cells_use_it():
     from tnrnn.cells import CELL_REGISTRY, cell_names
 
     assert isinstance(CELL_REGISTRY, Registry)
-    assert set(cell_names()) == set(CELL_REGISTRY.names()) and "rac" in CELL_REGISTRY
+    assert set(cell_names()) <= set(CELL_REGISTRY.names()) and "rac" in CELL_REGISTRY  # exact-rank cells only

@@ -1,6 +1,7 @@
 """Recurrent cells on one protocol (`Cell`), and the arithmetics their steps are written against.
 
-Importing the cells loads neither numpy nor JAX; the arithmetics (numpy) load on first use.
+Importing the cells loads neither numpy nor JAX; the arithmetics (numpy) load on first use, and the trainable layers
+(`tnrnn.cells.layers`, `tnrnn.cells.scornn`; JAX) when a cell's trainable form is asked for.
 """
 
 from tnrnn._lazy import lazy_names
@@ -16,11 +17,13 @@ from tnrnn.cells.base import (
     register_cell,
     register_params,
 )
+from tnrnn.cells.float_rnn import RNN, ScoRNN
 from tnrnn.cells.gru import GRU
 from tnrnn.cells.lstm import LSTM
 from tnrnn.cells.polynomial import Bilinear, Linear, MultiplicativeIntegration, Quadratic
 from tnrnn.cells.rac import RAC, Rac, rac_layer
 from tnrnn.cells.report import bound_columns, bounds_report, cell_bounds_report, cell_upper_bounds
+from tnrnn.cells.trainable import TrainableForm, trainable_cell, trainable_cell_names
 
 __all__ = [
     "Cell",
@@ -33,6 +36,9 @@ __all__ = [
     "cell_identity",
     "cell_spec",
     "CELL_REGISTRY",
+    "TrainableForm",
+    "trainable_cell",
+    "trainable_cell_names",
     "Rac",
     "RAC",
     "rac_layer",
@@ -42,6 +48,8 @@ __all__ = [
     "Linear",
     "GRU",
     "LSTM",
+    "RNN",
+    "ScoRNN",
     "FloatArith",
     "NumpyModular",
     "ResidueArith",

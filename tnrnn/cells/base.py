@@ -32,7 +32,8 @@ the cell or of the helpers its methods call (a fingerprint sees the class, not t
 **What else a cell answers.** Everything a caller needs about a cell goes through the protocol, so no module
 outside `tnrnn.cells` looks at a cell's name: `Cell.proven_lower_bound` and `Cell.conjectured_lower_bound` (the
 report of `tnrnn.cells.bounds_report`), and ``network_form``, the product form its tensor network is built from
-(`tnrnn.build.build_network`; ``None``: the cell has no tensor network).
+(`tnrnn.build.build_network`; ``None``: the cell has no tensor network), and its trainable form for
+`tnrnn.tasks` (`tnrnn.cells.trainable`: ``trainable``, ``exact_rank``, ``trainable_layer``, ``layer_param_shapes``).
 
 Importing a cell loads neither numpy nor JAX (they are imported by the methods that compute), so bounds and
 reports of every cell stay light.
@@ -47,8 +48,9 @@ import math
 import types
 from typing import ClassVar, Protocol
 
-from tnrnn._registry import Registry
 from tnrnn._types import ArgumentError, check_positive_int
+from tnrnn.cells._names import CELL_REGISTRY
+from tnrnn.cells.trainable import TrainableForm
 
 __all__ = [
     "Cell",
@@ -63,8 +65,6 @@ __all__ = [
     "CELL_REGISTRY",
 ]
 
-#: name -> cell class, filled by `register_cell`
-CELL_REGISTRY: Registry[type] = Registry("cell")
 #: parameter dataclasses to register as JAX pytrees (done lazily so that importing a cell does not load JAX)
 _PARAM_CLASSES: list[type] = []
 _REGISTERED: set[type] = set()
@@ -170,8 +170,21 @@ def cell_identity(cell) -> str | None:
 
 
 def cell_names() -> tuple[str, ...]:
-    """Names of the registered cells, sorted."""
-    return tuple(sorted(CELL_REGISTRY))
+    """Names of the registered cells that have an exact rank (``exact_rank``), sorted.
+
+    The cells a rank, a bound, a sweep or the atlas accepts; `tnrnn.cells.trainable_cell_names` lists the trainable
+    ones.
+    """
+    return tuple(sorted(CELL_REGISTRY.where(lambda cls: getattr(cls, "exact_rank", True))))
+
+
+def _check_exact(cls, value):
+    """``cls`` if its cell has an exact rank; else the one-line `ArgumentError` naming the cells that have one."""
+    if not getattr(cls, "exact_rank", True):
+        allowed = ", ".join(repr(n) for n in cell_names())
+        why = f"a cell with an exact rank ({cls.name!r} is trainable only): one of {allowed}"
+        raise ArgumentError("cell", value, why)
+    return cls
 
 
 class Arithmetic(Protocol):
@@ -218,8 +231,10 @@ class Arithmetic(Protocol):
 
 
 @dataclasses.dataclass(frozen=True)
-class Cell:
+class Cell(TrainableForm):
     """Base class of recurrent cells (see the module docstring for the protocol).
+
+    The trainable form: `tnrnn.cells.trainable.TrainableForm`.
 
     Attributes
     ----------
@@ -417,7 +432,7 @@ def _parse_spec(spec: str) -> tuple[type, dict]:
     name, sep, rest = spec.partition(":")
     if name not in CELL_REGISTRY:
         raise ArgumentError("cell", spec, "one of " + ", ".join(repr(n) for n in cell_names()) + " or a Cell subclass")
-    cls = CELL_REGISTRY[name]
+    cls = _check_exact(CELL_REGISTRY[name], spec)
     allowed = _option_defaults(cls)
     options = {}
     for item in rest.split(",") if sep else ():
@@ -449,13 +464,18 @@ def cell_spec(cell: str, **options) -> str:
 
 
 def make_cell(cell, M: int, R: int, L: int, K: int = 1) -> Cell:
-    """A cell from a registered name or spec (``"rac"``, ``"gru:act_degree=3"``), or a `Cell` subclass or instance."""
+    """A cell from a registered name or spec (``"rac"``, ``"gru:act_degree=3"``), or a `Cell` subclass or instance.
+
+    A cell without an exact rank (``exact_rank = False``: ``rnn``, ``scornn``, trainable only) is refused with a
+    one-line `ArgumentError` naming it and the cells that have one.
+    """
     if isinstance(cell, Cell):
+        _check_exact(type(cell), cell.name)
         if (cell.M, cell.R, cell.L, cell.K) != (M, R, L, K):
             raise ArgumentError("cell", cell, f"a cell with sizes (M, R, L, K) = {(M, R, L, K)}")
         return cell
     if isinstance(cell, type) and issubclass(cell, Cell):
-        return cell(M, R, L, K)
+        return _check_exact(cell, cell.name)(M, R, L, K)
     if isinstance(cell, str):
         cls, options = _parse_spec(cell)
         return cls(M, R, L, K, **options)

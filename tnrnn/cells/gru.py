@@ -10,7 +10,7 @@ The rational coefficients are constants of the cell (`tnrnn.cells.arith`, ``cons
 ``numerator * denominator^{-1} mod p`` in the exact arithmetics (every prime the engine uses is far above 3).
 
 **The update** of layer ``l`` at step ``t`` (``u = h^{t-1,l}``, ``v = h^{t,l-1}``, ``v = x^t`` for ``l = 1``), the
-convention of the trainable `tnrnn.tasks.models.GRUCell` (reset gate applied after ``U_n u``, as in cuDNN and
+convention of the trainable `tnrnn.cells.layers.GRUCell` (reset gate applied after ``U_n u``, as in cuDNN and
 PyTorch), with the PyTorch hidden bias ``b_hn`` inside the reset product (``b_hn = 0`` is the trainable cell)::
 
     z = σ(W_z v + U_z u + b_z)                  update gate
@@ -96,6 +96,25 @@ class GRU(_StateCell):
     def __post_init__(self):
         super().__post_init__()
         check_act_degree(self.act_degree)
+
+    # -- the trainable form: the GRU itself, with its true sigmoid and tanh (these Taylor polynomials' origin) --
+    trainable = True
+    readout_bias = True
+
+    @classmethod
+    def trainable_layer(cls, D: int, R: int, *, key, dtype=None, first: bool = True):
+        """`tnrnn.cells.layers.GRUCell`: the float GRU (sigmoid, tanh; ``b_hn = 0``) of the memory experiments."""
+        from tnrnn.cells.layers import GRUCell
+
+        return GRUCell.init(D, R, key=key, **({} if dtype is None else {"dtype": dtype}))
+
+    @classmethod
+    def layer_param_shapes(cls, D: int, R: int) -> dict[str, tuple[int, ...]]:
+        """The trainable layer's arrays, stacked (update, reset, candidate).
+
+        ``W`` ``(3R, D)``, ``U`` ``(3R, R)``, ``b`` ``(3R,)``.
+        """
+        return {"W": (3 * R, D), "U": (3 * R, R), "b": (3 * R,)}
 
     def param_shapes(self) -> dict:
         R, L = self.R, self.L

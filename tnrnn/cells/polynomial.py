@@ -93,6 +93,16 @@ class Bilinear(_StateCell):
     name = "bilinear"
     first_step = "u := 1 (all ones), so h^{1,l}_r = sum_{i,j} A[r,i,j] v_j"
     network_form = "bilinear"
+    trainable = True
+    normalise = True
+
+    @classmethod
+    def layer_init(cls, D: int, R: int, start) -> dict:
+        """The RAC's core ``A[r,i,j] = W^H[r,i] W^I[r,j]`` plus 10 % noise."""
+        import jax.numpy as jnp
+
+        A = jnp.einsum("ri,rj->rij", start.W_H, start.W_I_rac)
+        return {"A": A + start.noise(A.shape, 0.1 * jnp.std(A))}
 
     def param_shapes(self) -> dict:
         return {"A": tuple((self.R, self.R, D) for D in self._D()), "W_O": (self.K, self.R)}
@@ -144,6 +154,23 @@ class MultiplicativeIntegration(_StateCell):
     name = "mi"
     first_step = "h^{0,l} = 0, so h^{1,l} = β2 ⊙ (W^I v) + b"
     network_form = "homogenised"
+    trainable = True
+    normalise = True
+
+    @classmethod
+    def layer_init(cls, D: int, R: int, start) -> dict:
+        """The RAC's ``W^H``, ``W^I``; ``α = 1``, ``β1 = β2 = 0.5``, ``b = 0`` (Wu et al. 2016)."""
+        import jax.numpy as jnp
+
+        zeros = jnp.zeros((R,), jnp.float32)
+        return {
+            "W_H": start.W_H,
+            "W_I": start.W_I_rac,
+            "alpha": jnp.ones((R,), jnp.float32),
+            "beta1": zeros + 0.5,
+            "beta2": zeros + 0.5,
+            "b": zeros,
+        }
 
     def param_shapes(self) -> dict:
         R, L = self.R, self.L
@@ -177,6 +204,15 @@ class Quadratic(_StateCell):
     name = "quad"
     first_step = "h^{0,l} = 0, so h^{1,l} = (W^I v + b)^{⊙2}"
     network_form = "squared"
+    trainable = True
+    normalise = True
+
+    @classmethod
+    def layer_init(cls, D: int, R: int, start) -> dict:
+        """``W^H`` orthogonal, ``W^I ~ N(0, 1/D)``, ``b = 0``."""
+        import jax.numpy as jnp
+
+        return {"W_H": start.W_H, "W_I": start.W_I_normal, "b": jnp.zeros((R,), jnp.float32)}
 
     def param_shapes(self) -> dict:
         R, L = self.R, self.L
@@ -204,6 +240,12 @@ class Linear(_StateCell):
 
     name = "linear"
     first_step = "h^{0,l} = 0, so h^{1,l} = W^I v"
+    trainable = True  # not normalised: degree 1, and normalising would make the cell nonlinear
+
+    @classmethod
+    def layer_init(cls, D: int, R: int, start) -> dict:
+        """``W^H`` orthogonal, ``W^I ~ N(0, 1/D)``."""
+        return {"W_H": start.W_H, "W_I": start.W_I_normal}
 
     def param_shapes(self) -> dict:
         R, L = self.R, self.L

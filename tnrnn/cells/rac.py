@@ -21,33 +21,10 @@ import dataclasses
 
 from tnrnn._types import parse_partition
 from tnrnn.bounds import conjectured_lower_bound, lower_bound, proven_upper_bounds
+from tnrnn.cells._rac_layer import rac_layer
 from tnrnn.cells.base import Cell, register_cell, register_params
 
 __all__ = ["Rac", "RAC", "rac_layer", "float_scan"]
-
-
-def rac_layer(ar, W_I, W_H, g, inp, post=None):
-    """One RAC layer at one step: ``h = g ⊙ (W^I inp)``, then the next carry ``g' = W^H h``.
-
-    Parameters
-    ----------
-    ar : arithmetic (`tnrnn.cells.arith`)
-    W_I, W_H : matrices ``(R, D)`` and ``(R, R)``
-    g : vector
-        The carry ``W^H h^{t-1}`` (all ones before the first step).
-    inp : vector
-        The layer's input ``h^{t,l-1}`` (``f(x^t)`` for the first layer).
-    post : callable, optional
-        Applied to ``h`` before it is stored and fed on (the trainable RAC's RMS normalisation).
-
-    Returns
-    -------
-    (g_next, h)
-    """
-    h = ar.mul(g, ar.matvec(W_I, inp))
-    if post is not None:
-        h = post(h)
-    return ar.matvec(W_H, h), h
 
 
 class _RACSizes:
@@ -105,6 +82,14 @@ class Rac(Cell):
     name = "rac"
     first_step = "W^{H,l} h^{0,l} := 1 (all ones), so h^{1,l} = W^{I,l} h^{1,l-1}"
     network_form = "rac"
+    trainable = True
+
+    @classmethod
+    def trainable_layer(cls, D: int, R: int, *, key, dtype=None, first: bool = True):
+        """`tnrnn.cells.layers.RACCell`: one RAC layer, RMS-normalised (the classifier is the RAC's)."""
+        from tnrnn.cells.layers import RACCell
+
+        return RACCell.init(D, R, key=key, first=first, **({} if dtype is None else {"dtype": dtype}))
 
     def param_shapes(self) -> dict:
         M, R, L, K = self.M, self.R, self.L, self.K

@@ -19,8 +19,9 @@ import numpy as np
 
 from tnrnn._io import check_file_name, check_output_dir
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
+from tnrnn.cells import CELL_REGISTRY, trainable_cell
 from tnrnn.tasks.data import TASKS, make_task
-from tnrnn.tasks.models import CELLS, init_model, match_width, param_count
+from tnrnn.tasks.models import init_model, match_width, param_count
 from tnrnn.tasks.results import READ_FORMATS, RESULTS_FORMAT, load_results, save_results  # noqa: F401 (re-exported)
 from tnrnn.tasks.stats import SOLVED_THRESHOLD, analyze
 from tnrnn.tasks.train import TrainConfig, train
@@ -117,8 +118,8 @@ def preset_settings(preset: str, task: str, *, cell: str | None = None, quick: b
     train_kw = {**spec["common"]["train"], **spec[task].get("train", {})}
     cell = cell or out.get("cell") or DEFAULTS["cell"]
     out["cell"] = cell
-    if cell == "scornn" and "optimizer" not in train_kw:
-        train_kw.update(optimizer="rmsprop", lr=1e-3, lr_A=1e-4)
+    if "optimizer" not in train_kw:  # the cell's own settings (scoRNN: the authors' RMSprop rates)
+        train_kw.update(getattr(CELL_REGISTRY.get(cell), "train_defaults", {}))
     out["lr_grid"] = list(_RMSPROP_GRID if train_kw.get("optimizer") == "rmsprop" else _ADAM_GRID)
     if quick:
         q = QUICK_CONFIG
@@ -186,7 +187,8 @@ def run_experiment(
         Start-End Similarity (``values`` are lengths ``T``) or Copying Memory (``values`` are delays ``B``).
     cell : str
         One of `tnrnn.tasks.models.CELLS`: ``rac``, ``bilinear``, ``mi``, ``quad``, ``linear`` (the trainable
-        polynomial cells, `tnrnn.tasks.models.PolynomialCell`), ``rnn``, ``gru``, ``scornn``.
+        polynomial cells, `tnrnn.tasks.models.PolynomialCell`), ``rnn``, ``gru``, ``scornn``
+        (`tnrnn.cells.trainable_cell_names`).
     depths : sequence of int
         Depths ``>= 1``.
     values : sequence of int
@@ -235,7 +237,7 @@ def run_experiment(
         result), ``runs``, ``summary`` (`summarize`) and ``analysis`` (`tnrnn.tasks.stats.analyze`).
     """
     check_choice("task", task, TASKS)
-    check_choice("cell", cell, CELLS)
+    trainable_cell(cell)
     depths = _check_list("depths", depths, 1)
     seeds = [int(s) for s in seeds]
     if not seeds:
