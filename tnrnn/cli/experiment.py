@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from tnrnn._experiment_sizes import TRAIN_SIZE_DEFAULTS, refuse_experiment_sizes
 from tnrnn._types import ArgumentError, check_choice, check_float, check_positive_int, check_seed
+from tnrnn.cells.trainable import trainable_cell_names
 from tnrnn.cli._args import (
     VERBS,
     _float_set,
@@ -20,7 +22,7 @@ from tnrnn.cli._args import (
 #: the choices of `tnrnn.tasks` (kept here so that a bad value is refused without importing JAX; a test checks
 #: that they match `tnrnn.tasks.TASKS`, `CELLS` and `tnrnn.tasks.train.OPTIMIZERS`)
 _TASKS, _OPTIMIZERS = ("copy", "ses"), ("adam", "rmsprop")
-_CELLS = ("rac", "bilinear", "mi", "quad", "linear", "rnn", "gru", "scornn")
+_CELLS = trainable_cell_names()  # from the cell registry (light: no JAX)
 _PRESETS, _SCHEDULES = ("cpu", "paper"), ("patience", "plateau")
 # what `_check_experiment` assumes when neither a flag nor a preset sets a value (tnrnn.tasks.experiment.DEFAULTS)
 _EXPERIMENT_DEFAULTS = {
@@ -34,7 +36,7 @@ _EXPERIMENT_DEFAULTS = {
 }
 
 #: the training-settings defaults used to size the memory check when an option is not given
-_TRAIN_DEFAULTS = {"batch": 128, "n_test": 2000}
+_TRAIN_DEFAULTS = TRAIN_SIZE_DEFAULTS
 
 
 def _add_experiment(sub):
@@ -48,8 +50,7 @@ def _add_experiment(sub):
     p.add_argument(
         "--cell",
         default=None,
-        help="rac | bilinear | mi | quad | linear (polynomial cells) | rnn | gru | "
-        "scornn (default rac; paper preset scornn)",
+        help=" | ".join(_CELLS) + " (default rac; paper preset scornn)",
     )
     p.add_argument("--depths", type=_int_list, default=None, help="depths, e.g. 1,2,3 or 1:3")
     p.add_argument(
@@ -192,54 +193,9 @@ def _check_experiment(args):
 
 
 def _refuse_experiment_sizes(args, sweep: str, values):
-    """The size model of an experiment (`tnrnn.sizes`): loop counts, then the arrays of its largest run.
-
-    Loops: steps per run (``--steps``, ``--min-steps``, ``--pilot-steps``) and the number of runs. Arrays: the
-    weights and optimizer state, the one-hot inputs of a batch (or of the test set) and the activations of one batch
-    kept for back-propagation, each blamed on the flag that sets its largest size.
-    """
-    import math
-
-    from tnrnn.sizes import MAX_RUNS, MAX_STEPS, SizeModel, check_loop
-
-    for name in ("steps", "min_steps", "pilot_steps"):
-        if getattr(args, name) is not None:
-            check_loop(name, getattr(args, name), "training steps per run", getattr(args, name), MAX_STEPS)
-    lists = {"depths": args.depths, "seeds": args.seeds, "params": args.params, sweep: values or (0, 0)}
-    runs = math.prod(len(v) for v in lists.values())
-    longest = max(lists, key=lambda k: len(lists[k]))
-    check_loop(longest, lists[longest], "training runs (depths x seeds x budgets x swept values)", runs, MAX_RUNS)
-    depth = max(args.depths)
-    width = args.width if args.width is not None else max(1, math.isqrt(max(args.params)))
-    per_layer = (width, width, width) if args.cell == "bilinear" else (3 * width, width)  # bilinear: R x R x R cores
-    tune_at = args.tune_at or 0
-    length = max(*(values or (16,)), tune_at) + (2 * args.M_c + 1 if sweep == "B" else 0)
-    batch = max(args.batch or _TRAIN_DEFAULTS["batch"], _TRAIN_DEFAULTS["n_test"] // 8)
-    symbols = args.n + 3  # data symbols, blank, marker and delimiter: the one-hot width of the inputs
-    model = SizeModel("training run")
-    model.array("params", max(args.params), "parameters and optimizer state", (max(args.params),), 16)
-    by_width = ("width", width) if args.width is not None else ("params", max(args.params))
-    size = by_width if width >= depth else ("depths", depth)
-    model.array(*size, "weights and optimizer state of one model", (depth, *per_layer), 16)
-    model.array(
-        "n",
-        args.n,
-        "input weights and one-hot inputs",
-        (width + max(batch, _TRAIN_DEFAULTS["n_test"]) * length, symbols),
-        8,
-    )
-    long = (sweep, max(values or (0,))) if max(values or (0,)) >= tune_at else ("tune_at", tune_at)
-    name, value = max(
-        (
-            ("batch", args.batch or 0, (args.batch or 0) / 128),
-            (*long, length / 100),
-            (*by_width, width / 100),
-            ("depths", depth, depth / 4),
-        ),
-        key=lambda t: t[2],
-    )[:2]
-    model.array(name, value, "training activations (batch x length x width x depth)", (batch, length, width, depth), 32)
-    model.refuse()
+    """`tnrnn._experiment_sizes.refuse_experiment_sizes` on the flags."""
+    keys = ("depths", "seeds", "params", "n", "M_c", "width", "batch", "tune_at", "steps", "min_steps", "pilot_steps")
+    refuse_experiment_sizes(args.cell, sweep=sweep, values=values, **{k: getattr(args, k) for k in keys})
 
 
 # fmt: off
