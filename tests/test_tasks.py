@@ -424,3 +424,22 @@ def test_cli_experiment_quick_has_default_values():
         assert values
         for v in values:  # every default is a valid setting of the default task sizes
             make_task(task, **({"n": 4, "m": 3, "T": v} if task == "ses" else {"n": 4, "M_c": 5, "B": v}))
+
+
+def test_save_results_writes_strict_json_nan_as_null(tmp_path):
+    """The project's JSON policy: no NaN or Infinity in a results file; a non-finite number becomes null."""
+    import dataclasses as dc
+
+    @dc.dataclass
+    class Conf:
+        lr: float
+
+    from tnrnn.tasks.results import RESULTS_FORMAT
+
+    res = {"format": RESULTS_FORMAT, "loss": float("nan"), "inf": [np.float32("inf"), 1.5], "config": Conf(0.1)}
+    path = save_results(res, tmp_path / "r.json")
+    text = open(path).read()
+    assert "NaN" not in text and "Infinity" not in text
+    back = json.loads(text)  # strict: what allow_nan=False parsers read too
+    assert back["loss"] is None and back["inf"] == [None, 1.5] and back["config"] == {"lr": 0.1}
+    assert load_results(path) == back

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 
-import numpy as np
-
-from tnrnn._io import atomic_write, load_json_results
+from tnrnn._io import atomic_write, jsonable, load_json_results
 
 __all__ = ["READ_FORMATS", "RESULTS_FORMAT", "load_results", "save_results"]
 
@@ -23,10 +20,15 @@ READ_FORMATS = ("tnrnn-memory-experiment/1", RESULTS_FORMAT)
 
 
 def save_results(results: dict, path) -> str:
-    """Write ``results`` as JSON (indented, keys in insertion order); returns the path."""
+    """Write ``results`` as strict JSON (indented, keys in insertion order); returns the path.
+
+    The project's JSON policy (`tnrnn._io.jsonable`): never NaN or Infinity, so a non-finite number (the loss of a
+    diverged run) is written as ``null`` and reads back as None; dataclasses become objects and numpy scalars and
+    arrays Python numbers and lists. The file is written to a temporary name and renamed into place.
+    """
     path = str(path)
     with atomic_write(path) as fh:
-        json.dump(results, fh, indent=1, allow_nan=True, default=_jsonable)
+        json.dump(jsonable(_plain(results)), fh, indent=1, allow_nan=False)
         fh.write("\n")
     return path
 
@@ -40,11 +42,12 @@ def load_results(source) -> dict:
     return load_json_results(source, formats=READ_FORMATS, what="a memory-experiment results file")
 
 
-def _jsonable(obj):
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.asdict(obj)
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and math.isnan(obj):  # pragma: no cover - json handles floats itself
-        return None
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+def _plain(obj):
+    """``obj`` with every dataclass replaced by its dict (`tnrnn._io.jsonable` does the rest)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _plain(dataclasses.asdict(obj))
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
