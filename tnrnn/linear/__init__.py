@@ -8,7 +8,8 @@ implicit bias'. Modules:
 - `tnrnn.linear.lag_weights`: analytic β_j² (float and exact rational) and peak / 1 %-memory lags;
 - `tnrnn.linear.ntk`: the empirical lag-by-lag NTK of a finite-width RNN by JAX autodiff;
 - `tnrnn.linear.train`: the scaled convolution model, teachers, data and jitted full-batch gradient descent;
-- `tnrnn.linear.experiments`: the experiments of the user guide 'Linear RNNs' and their results JSON.
+- `tnrnn.linear.experiments`: the experiments of the user guide 'Linear RNNs' (settings: `tnrnn.linear.settings`)
+  and their results JSON (read by `tnrnn.linear.results`).
 
 Library code never changes JAX's global configuration; callers that compare with β_j² down to 1e-5 enable
 ``jax_enable_x64`` themselves (the tests and the CLI do).

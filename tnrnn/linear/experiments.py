@@ -11,7 +11,8 @@ Four parts, each a function returning a JSON-ready dict with every setting, seed
 - `sunspots_experiment`: the same sweep as system identification on the yearly sunspot numbers shipped with
   statsmodels (Fig E).
 
-`run_linear_experiments` runs them with the ``full`` or ``quick`` settings below and writes one JSON file. All of
+`run_linear_experiments` runs them with the ``full`` or ``quick`` settings (`tnrnn.linear.settings`) and writes one
+JSON file; `load_results` and `summarise_results` (`tnrnn.linear.results`, re-exported here) read it. All of
 it needs float64: the caller enables ``jax_enable_x64`` (the CLI does); otherwise a clear error is raised.
 """
 
@@ -24,11 +25,13 @@ import time
 import jax
 import numpy as np
 
-from tnrnn._io import atomic_write, check_file_name, check_output_dir, load_json_results, strict_json
+from tnrnn._io import atomic_write, check_file_name, check_output_dir, strict_json
 from tnrnn._types import ArgumentError
 from tnrnn.linear.lag_weights import lag_weights
 from tnrnn.linear.model import init_linear_rnn
 from tnrnn.linear.ntk import empirical_lag_ntk
+from tnrnn.linear.results import _PARTS, load_results, summarise_results  # noqa: F401 (re-exported)
+from tnrnn.linear.settings import SETTINGS
 from tnrnn.linear.train import (
     gp_initial_filters,
     make_data,
@@ -51,97 +54,6 @@ __all__ = [
     "load_results",
     "summarise_results",
 ]
-
-_TEACHERS_EQ = [
-    {"name": "geometric a=0.8", "kind": "geometric", "a": 0.8},
-    {"name": "spike d=10", "kind": "spike", "delay": 10},
-]
-_TEACHERS_SWEEP = [
-    {"name": "geometric a=0.5", "kind": "geometric", "a": 0.5},
-    {"name": "geometric a=0.9", "kind": "geometric", "a": 0.9},
-    {"name": "spike d=10", "kind": "spike", "delay": 10},
-    {"name": "spike d=20", "kind": "spike", "delay": 20},
-    {"name": "ssm r=0.9", "kind": "ssm", "r": 0.9, "order": 4, "seed": 7},
-]
-_RHO2_SWEEP = [0.1, 0.25, 0.5, 0.7, 0.81, 0.9, 0.95, 0.99]
-
-#: experiment settings; ``quick`` is a smoke-sized run of the same code (minutes → seconds)
-SETTINGS = {
-    "full": {
-        "ntk": {"widths": [250, 1000, 4000], "seeds": list(range(6)), "rho2s": [0.5], "J": 10},
-        "equivalence": {
-            "widths": [250, 1000],
-            "rho2s": [0.5, 0.9],
-            "teachers": _TEACHERS_EQ,
-            "seeds": [0],
-            "T": 30,
-            "N": 20,
-            "steps": 400,
-            "lr": 0.1,
-            "record_every": 5,
-            "data_seed": 100,
-        },
-        "sweep": {
-            "rho2s": _RHO2_SWEEP,
-            "teachers": _TEACHERS_SWEEP,
-            "seeds": [0, 1, 2],
-            "width": 128,
-            "T": 50,
-            "N": 2,
-            "N_test": 50,
-            "steps": 400,
-            "lr": 0.1,
-            "snr_db": 15.0,
-        },
-        "sunspots": {
-            "rho2s": _RHO2_SWEEP,
-            "seeds": [0, 1, 2],
-            "width": 128,
-            "T": 40,
-            "stride": 10,
-            "train_until": 1900,
-            "steps": 400,
-            "lr": 0.1,
-        },
-    },
-    "quick": {
-        "ntk": {"widths": [100, 400], "seeds": [0, 1], "rho2s": [0.5], "J": 6},
-        "equivalence": {
-            "widths": [100],
-            "rho2s": [0.5],
-            "teachers": _TEACHERS_EQ[:1],
-            "seeds": [0],
-            "T": 20,
-            "N": 10,
-            "steps": 50,
-            "lr": 0.1,
-            "record_every": 5,
-            "data_seed": 100,
-        },
-        "sweep": {
-            "rho2s": [0.25, 0.9],
-            "teachers": _TEACHERS_SWEEP[:1] + _TEACHERS_SWEEP[3:4],
-            "seeds": [0],
-            "width": 64,
-            "T": 30,
-            "N": 2,
-            "N_test": 10,
-            "steps": 50,
-            "lr": 0.1,
-            "snr_db": 15.0,
-        },
-        "sunspots": {
-            "rho2s": [0.25, 0.9],
-            "seeds": [0],
-            "width": 64,
-            "T": 40,
-            "stride": 10,
-            "train_until": 1900,
-            "steps": 50,
-            "lr": 0.1,
-        },
-    },
-}
 
 
 def _require_x64():
@@ -447,9 +359,6 @@ def sunspots_experiment(*, rho2s, seeds, width, T, stride, train_until, steps, l
     return {"settings": settings, "runs": runs, "baselines": baselines, "summary": _summarise(runs, ["rho2"], metrics)}
 
 
-_PARTS = ("ntk", "equivalence", "sweep", "sunspots")
-
-
 def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename=None) -> dict:
     """Run the experiments and write ``linear.json`` (``linear_quick.json`` with ``quick``) into ``out_dir``.
 
@@ -503,69 +412,3 @@ def run_linear_experiments(out_dir, *, quick: bool = False, parts=None, filename
         fh.write(strict_json(results, indent=1))
     results["path"] = path
     return results
-
-
-def load_results(results) -> dict:
-    """A results dict from a path to the JSON written by `run_linear_experiments`, or the dict itself, unchanged.
-
-    The memory-experiment results (another format) are read by `tnrnn.tasks.load_results`; both go through
-    `tnrnn._io.load_json_results`.
-    """
-    out = load_json_results(results, what="a linear-RNN results file")
-    if not any(part in out for part in _PARTS):
-        raise ArgumentError("results", str(results), f"a linear-RNN results file (with one of {', '.join(_PARTS)})")
-    return out
-
-
-#: the parts a linear-RNN results file may hold (`run_linear_experiments` writes every one it ran)
-_PARTS = ("ntk", "equivalence", "sweep", "sunspots")
-
-
-def summarise_results(results) -> dict:
-    """Headline numbers of a results dict (or JSON path): what the CLI prints and docs/results.md reports.
-
-    Keys (for the parts present): ``ntk`` (per ρ² and width: largest relative error of the seed-mean diagonal over
-    lags ``0..min(J, 6)`` and over all lags, largest off-diagonal entry of the mean), ``equivalence`` (per run:
-    ``rel_diff`` and final losses), ``sweep`` and ``sunspots`` (per teacher: the ρ² with the lowest mean test error
-    and that error, for the SCM and the RNN).
-    """
-    res = load_results(results)
-    out = {}
-    if "ntk" in res:
-        out["ntk"] = [
-            {
-                "rho2": r["rho2"],
-                "width": r["width"],
-                "seeds": len(r["seeds"]),
-                "max_rel_err_j_le_6": float(np.max(np.abs(r["rel_err_mean"][:7]))),
-                "max_rel_err_all": r["max_abs_rel_err_mean"],
-                "max_offdiag_mean": r["max_offdiag_mean"],
-            }
-            for r in res["ntk"]["runs"]
-        ]
-    if "equivalence" in res:
-        out["equivalence"] = [
-            {k: r[k] for k in ("teacher", "rho2", "width", "seed", "rel_diff", "final_loss_rnn", "final_loss_scm")}
-            for r in res["equivalence"]["runs"]
-        ]
-
-    def best(summary, group):
-        rows = {}
-        for row in summary:
-            rows.setdefault(row.get(group, "sunspots"), []).append(row)
-        table = []
-        for name, rs in rows.items():
-            entry = {"teacher": name}
-            for model in ("scm", "rnn"):
-                b = min(rs, key=lambda r: math.inf if r[f"test_{model}_mean"] is None else r[f"test_{model}_mean"])
-                entry[f"best_rho2_{model}"] = b["rho2"]
-                entry[f"best_test_{model}"] = b[f"test_{model}_mean"]
-            table.append(entry)
-        return table
-
-    if "sweep" in res:
-        out["sweep"] = best(res["sweep"]["summary"], "teacher")
-    if "sunspots" in res:
-        out["sunspots"] = best(res["sunspots"]["summary"], "teacher")
-        out["sunspots_baselines"] = res["sunspots"]["baselines"]
-    return out

@@ -1,10 +1,9 @@
 """Sweeps of depth against sequence length (SES) or delay (Copying Memory), and their JSON results file.
 
 `run_experiment` trains one model per (depth, length, seed), with widths chosen per depth so that parameter
-counts
-match a budget (or one fixed width), and returns a JSON-ready dict holding every setting, seed, curve and
-final
-metric. `save_results` / `load_results` (`tnrnn.tasks.results`) write and read it.
+counts match a budget (or one fixed width), and returns a JSON-ready dict holding every setting, seed, curve and
+final metric. `save_results` / `load_results` (`tnrnn.tasks.results`) write and read it; the presets are
+`tnrnn.tasks.presets`, the tables of a results file `tnrnn.tasks.summary` (all re-exported here).
 """
 
 from __future__ import annotations
@@ -15,15 +14,24 @@ import time
 from collections.abc import Sequence
 
 import jax
-import numpy as np
 
 from tnrnn._io import check_file_name, check_output_dir
 from tnrnn._types import ArgumentError, check_choice, check_positive_int
-from tnrnn.cells import CELL_REGISTRY, trainable_cell
+from tnrnn.cells import trainable_cell
 from tnrnn.tasks.data import TASKS, make_task
 from tnrnn.tasks.models import init_model, match_width, param_count
+from tnrnn.tasks.presets import (  # noqa: F401 (re-exported)
+    _ADAM_GRID,
+    _RMSPROP_GRID,
+    DEFAULTS,
+    PRESETS,
+    QUICK_CONFIG,
+    QUICK_VALUES,
+    preset_settings,
+)
 from tnrnn.tasks.results import READ_FORMATS, RESULTS_FORMAT, load_results, save_results  # noqa: F401 (re-exported)
 from tnrnn.tasks.stats import SOLVED_THRESHOLD, analyze
+from tnrnn.tasks.summary import format_summary, format_tests, summarize  # noqa: F401 (re-exported)
 from tnrnn.tasks.train import TrainConfig, train
 from tnrnn.tasks.tuning import check_lr_grid, seed_keys, tune_lr
 
@@ -39,113 +47,6 @@ __all__ = [
     "format_summary",
     "format_tests",
 ]
-
-#: training settings of ``quick=True``: a smoke run of a few seconds
-QUICK_CONFIG = TrainConfig(batch=32, max_steps=40, eval_every=20, patience=2, n_val=64, n_test=64)
-
-#: defaults of `run_experiment` / ``tnrnn experiment`` when neither a flag nor a preset sets a value
-DEFAULTS = {"cell": "rac", "depths": [1, 2, 3], "seeds": [0, 1, 2], "n": 4, "m": 3, "M_c": 5, "params": [3000]}
-
-_ADAM_GRID = [1e-3, 3e-3, 1e-2, 3e-2]
-_RMSPROP_GRID = [3e-4, 1e-3, 3e-3, 1e-2]
-
-#: the presets of ``tnrnn experiment --preset``: per preset and task, the sweep, the model sizes and the training
-#: protocol. ``cpu`` finishes one task in about 30 minutes on one CPU core; ``paper`` is the authors' scale
-#: (32 symbols, words / copies of 30, hidden 64, up to 50k iterations, RMSProp, the plateau schedule) and needs a
-#: GPU. The authors' public code has no grid of T and B: the values here are this package's choice.
-PRESETS = {
-    "cpu": {
-        "ses": {"values": [12, 20, 28, 36], "n": 4, "m": 3},
-        "copy": {"values": [5, 10, 20, 40], "n": 4, "M_c": 3},
-        "common": {
-            "depths": [1, 2, 3],
-            "seeds": [0, 1, 2, 3, 4],
-            "params": [2000],
-            "pilot_steps": 1000,
-            "pilot_seeds": [1000, 1001],
-            "train": {
-                "batch": 128,
-                "max_steps": 4000,
-                "min_steps": 1500,
-                "eval_every": 100,
-                "patience": 8,
-                "schedule": "plateau",
-                "n_val": 1000,
-                "n_test": 2000,
-            },
-        },
-    },
-    "paper": {
-        "ses": {"values": [60, 80, 100, 120, 160], "n": 32, "m": 30, "train": {"min_delta": 1e-3}},
-        # the authors' min_delta is 1e-3·M_c/T; 1e-4 is its value at T = 300 and below it for these B
-        "copy": {"values": [10, 30, 60, 100, 200], "n": 32, "M_c": 30, "train": {"min_delta": 1e-4}},
-        "common": {
-            "cell": "scornn",
-            "depths": [1, 2, 3],
-            "seeds": [0, 1, 2, 3, 4],
-            "width": 64,
-            "pilot_steps": 10000,
-            "pilot_seeds": [1000, 1001],
-            "train": {
-                "batch": 128,
-                "max_steps": 50000,
-                "min_steps": 10000,
-                "eval_every": 1000,
-                "patience": 10,
-                "schedule": "plateau",
-                "optimizer": "rmsprop",
-                "lr": 1e-3,
-                "lr_A": 1e-4,
-                "n_val": 5000,
-                "n_test": 10000,
-            },
-        },
-    },
-}
-
-
-def preset_settings(preset: str, task: str, *, cell: str | None = None, quick: bool = False) -> dict:
-    """The `run_experiment` keywords of a preset (``config`` as a `TrainConfig`, ``lr_grid`` by optimizer).
-
-    With ``quick`` the preset shrinks to a smoke run: its first value, two seeds, depths 1 and 2, two learning
-    rates, one pilot seed and `QUICK_CONFIG`'s step counts and set sizes (the schedule and optimizer are kept).
-    """
-    check_choice("preset", preset, tuple(PRESETS))
-    check_choice("task", task, TASKS)
-    spec = PRESETS[preset]
-    out = {k: v for k, v in spec["common"].items() if k != "train"}
-    out.update({k: v for k, v in spec[task].items() if k != "train"})
-    train_kw = {**spec["common"]["train"], **spec[task].get("train", {})}
-    cell = cell or out.get("cell") or DEFAULTS["cell"]
-    out["cell"] = cell
-    if "optimizer" not in train_kw:  # the cell's own settings (scoRNN: the authors' RMSprop rates)
-        train_kw.update(getattr(CELL_REGISTRY.get(cell), "train_defaults", {}))
-    out["lr_grid"] = list(_RMSPROP_GRID if train_kw.get("optimizer") == "rmsprop" else _ADAM_GRID)
-    if quick:
-        q = QUICK_CONFIG
-        train_kw.update(
-            batch=q.batch,
-            max_steps=q.max_steps,
-            min_steps=0,
-            eval_every=q.eval_every,
-            patience=1,
-            n_val=q.n_val,
-            n_test=q.n_test,
-        )
-        out.update(
-            values=out["values"][:1],
-            seeds=out["seeds"][:2],
-            depths=out["depths"][:2],
-            lr_grid=out["lr_grid"][1:3],
-            pilot_steps=q.eval_every,
-            pilot_seeds=out["pilot_seeds"][:1],
-        )
-    out["config"] = TrainConfig(**train_kw)
-    return out
-
-
-#: the swept values of ``quick=True`` when none are given (SES lengths ``T``, Copying Memory delays ``B``)
-QUICK_VALUES = {"ses": [8, 12], "copy": [5, 10]}
 
 
 def _check_list(name: str, values, minimum: int) -> list[int]:
@@ -372,107 +273,6 @@ def run_experiment(
     results["summary"] = summarize(results)
     results["analysis"] = analyze(results)
     return results
-
-
-def summarize(results: dict) -> list[dict]:
-    """Mean and sample standard deviation over seeds of the test metric, per (budget, depth, value).
-
-    Returns rows ``{"params", "depth", sweep, "mean", "sd", "n", "values"}`` with ``sd = 0`` for a single seed.
-    """
-    sweep, metric = results["sweep"], results["metric"]
-    budgets = results.get("budgets", [results.get("params_target")])
-    rows = []
-    for b in budgets:
-        for d in results["depths"]:
-            for v in results["values"]:
-                accs = [
-                    r["test"][metric]
-                    for r in results["runs"]
-                    if r["depth"] == d and r[sweep] == v and r.get("params_target", b) == b
-                ]
-                if not accs:
-                    continue
-                sd = float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0
-                rows.append(
-                    {
-                        "params": b,
-                        "depth": d,
-                        sweep: v,
-                        "mean": float(np.mean(accs)),
-                        "sd": sd,
-                        "n": len(accs),
-                        "values": accs,
-                    }
-                )
-    return rows
-
-
-def _analysis(results: dict) -> dict:
-    return results.get("analysis") or analyze(results)
-
-
-def format_summary(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the test metric: one row per (budget, depth), one column per swept value.
-
-    Each row gives width, parameter count and learning rate, ``mean [bootstrap 95 % CI] k/n`` per swept value (``k`` of
-    ``n`` seeds solved) and the largest value solved (mean over seeds [CI]); plus the baseline row.
-    """
-    results = load_results(results)
-    sweep, values = results["sweep"], results["values"]
-    an = _analysis(results)
-    curves = {(r["params"], r["depth"], r[sweep]): r for r in an["curves"]}
-    solved = {(r["params"], r["depth"]): r for r in an["largest_solved"]}
-    head = (
-        "| depth (width, params, lr) | " + " | ".join(f"{sweep}={v}" for v in values) + f" | largest {sweep} solved |"
-    )
-    lines = [head, "|" + "---|" * (len(values) + 2)]
-    f = f".{digits}f"
-    for mdl in results["models"]:
-        b, d = mdl.get("params", results.get("params_target")), mdl["depth"]
-        cells = []
-        for v in values:
-            row = curves.get((b, d, v))
-            cells.append(
-                ""
-                if row is None
-                else f"{row['mean']:{f}} [{row['ci_low']:{f}}, {row['ci_high']:{f}}] {row['solved']}/{row['n']}"
-            )
-        sv = solved.get((b, d))
-        cells.append("" if sv is None else f"{sv['mean']:.1f} [{sv['ci_low']:.1f}, {sv['ci_high']:.1f}]")
-        lr = mdl.get("lr", results["train_config"]["lr"])
-        lines.append(f"| {d} ({mdl['width']}, {mdl['n_params']}, {lr:g}) | " + " | ".join(cells) + " |")
-    base = [f"{results['baselines'][str(v)][results['metric']]:{f}}" for v in values]
-    lines.append("| baseline | " + " | ".join(base) + " | |")
-    return "\n".join(lines)
-
-
-def format_tests(results: dict, *, digits: int = 3) -> str:
-    """A markdown table of the paired tests, depth d minus depth 1 on the same seeds.
-
-    Mean difference, wins/losses/ties and the exact two-sided sign-flip p-value, per value and for the largest value
-    solved.
-    """
-    results = load_results(results)
-    sweep, values = results["sweep"], results["values"]
-    an = _analysis(results)
-    paired = {(r["params"], r["depth"], r[sweep]): r for r in an["paired"]}
-    solved = {(r["params"], r["depth"]): r for r in an["paired_largest_solved"]}
-    head = "| depth − depth 1 (params) | " + " | ".join(f"{sweep}={v}" for v in values) + f" | largest {sweep} solved |"
-    lines = [head, "|" + "---|" * (len(values) + 2)]
-
-    def cell(r, fmt):
-        if r is None:
-            return ""
-        return f"{r['mean']:{fmt}} ({r['wins']}/{r['losses']}/{r['ties']}) p={r['p_two_sided']:.3f}"
-
-    for mdl in results["models"]:
-        b, d = mdl.get("params", results.get("params_target")), mdl["depth"]
-        if d == 1:
-            continue
-        cells = [cell(paired.get((b, d, v)), f"+.{digits}f") for v in values]
-        cells.append(cell(solved.get((b, d)), "+.1f"))
-        lines.append(f"| {d} ({b}) | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def run_cli_experiment(
