@@ -268,7 +268,7 @@ CELLS = [
 def test_resume_after_interrupt(tmp_path, monkeypatch):
     path = tmp_path / "r.sqlite"
     calls = []
-    real = A._compute
+    real = A._work._compute
 
     def dies_on_the_fourth(M, R, L, T, **kw):
         if len(calls) == 3:
@@ -276,13 +276,13 @@ def test_resume_after_interrupt(tmp_path, monkeypatch):
         calls.append((M, R, L, T, kw["domain"]))
         return real(M, R, L, T, **kw)
 
-    monkeypatch.setattr(A, "_compute", dies_on_the_fourth)
+    monkeypatch.setattr(A._work, "_compute", dies_on_the_fourth)
     with pytest.raises(A.SweepInterrupted) as info:
         A.run_sweep(CELLS, cache=path, progress=False)
     assert len(calls) == 3 and len(A.Atlas(path)) == 3
     assert isinstance(info.value, KeyboardInterrupt) and (info.value.finished, info.value.total) == (3, len(CELLS))
     assert f"3 of {len(CELLS)} cells finished and kept in the atlas {path}" in str(info.value)
-    monkeypatch.setattr(A, "_compute", lambda *a, **k: calls.append(a) or real(*a, **k))
+    monkeypatch.setattr(A._work, "_compute", lambda *a, **k: calls.append(a) or real(*a, **k))
     resumed = A.run_sweep(CELLS, cache=path, progress=False)
     assert len(calls) == len(CELLS)  # the rerun computed only the cells the first run had not finished
     fresh = A.run_sweep(CELLS, cache=None, progress=False)
@@ -290,7 +290,7 @@ def test_resume_after_interrupt(tmp_path, monkeypatch):
 
 
 def test_frontier_skips_beyond_a_partial_cell(monkeypatch):
-    real = A._compute
+    real = A._work._compute
     seen = []
 
     def partial_at_4(M, R, L, T, **kw):
@@ -302,7 +302,7 @@ def test_frontier_skips_beyond_a_partial_cell(monkeypatch):
             res = replace(res, status="partial", failure_bound=None)
         return res
 
-    monkeypatch.setattr(A, "_compute", partial_at_4)
+    monkeypatch.setattr(A._work, "_compute", partial_at_4)
     specs = [A.CellSpec(2, 2, 2, T, "continuous") for T in (2, 4, 6, 8)]
     got = []
     out = A.run_sweep(
@@ -316,16 +316,16 @@ def test_frontier_resumes_from_a_stored_partial_cell(tmp_path, monkeypatch):
     from dataclasses import replace
 
     path = tmp_path / "f.sqlite"
-    real = A._compute
+    real = A._work._compute
 
     def timed_out(M, R, L, T, **kw):
         res = real(M, R, L, T, **kw)
         return replace(res, status="partial", failure_bound=None, extra={**res.extra, "stopped": "timeout after 60 s"})
 
-    monkeypatch.setattr(A, "_compute", timed_out)
+    monkeypatch.setattr(A._work, "_compute", timed_out)
     A.run_sweep([A.CellSpec(2, 2, 2, 4, "continuous")], cache=path, timeout=60.0, progress=False)
     seen = []
-    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: seen.append(T) or real(M, R, L, T, **kw))
+    monkeypatch.setattr(A._work, "_compute", lambda M, R, L, T, **kw: seen.append(T) or real(M, R, L, T, **kw))
     specs = [A.CellSpec(2, 2, 2, T, "continuous") for T in (2, 4, 6, 8)]
     out = A.run_sweep(specs, cache=path, timeout=60.0, order="T", frontier=True, progress=False)
     assert seen == [2] and [s.T for s in out] == [2, 4] and out[specs[1]].status == "partial"
@@ -335,11 +335,11 @@ def test_frontier_resumes_from_a_stored_partial_cell(tmp_path, monkeypatch):
 
 def test_cost_order_runs_the_longest_cell_first(monkeypatch):
     order = []
-    real = A._compute
-    monkeypatch.setattr(A, "_compute", lambda M, R, L, T, **kw: order.append((L, T)) or real(M, R, L, T, **kw))
+    real = A._work._compute
+    monkeypatch.setattr(A._work, "_compute", lambda M, R, L, T, **kw: order.append((L, T)) or real(M, R, L, T, **kw))
     specs = [A.CellSpec(2, 2, L, T, "continuous") for L, T in ((1, 2), (3, 6), (2, 4))]
     A.run_sweep(specs, cache=None, progress=False)
-    costs = [A._cost(A.CellSpec(2, 2, L, T, "continuous")) for L, T in order]
+    costs = [A.sweep._cost(A.CellSpec(2, 2, L, T, "continuous")) for L, T in order]
     assert costs == sorted(costs, reverse=True) and order[0] == (3, 6)
 
 
@@ -391,7 +391,7 @@ def test_dask_work_is_cancelled_when_the_client_is_killed(monkeypatch):
         time.sleep(0.5)
         return _fake(2, "proven", M=M, R=R, L=L, T=T, domain=kw["domain"])
 
-    monkeypatch.setattr(A, "_compute", slow)
+    monkeypatch.setattr(A._work, "_compute", slow)
     argv = ["table", "--L", "1", "--M", "2", "--R", "2", "--T", "2:24:2", "--domain", "onehot", "--no-cache"]
     code = "import sys\nfrom tnrnn.cli import main\nsys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
@@ -763,7 +763,7 @@ def test_figures_take_ranks_from_the_export(tmp_path, monkeypatch):
         (s.M, s.R, s.L, s.domain, s.T, 0): r.rank for s, r in A.run_sweep(specs, cache=None, progress=False).items()
     }
     results = _export_dir(tmp_path, specs)
-    monkeypatch.setattr(A, "_compute", lambda *a, **k: pytest.fail("recomputed a rank the export holds"))
+    monkeypatch.setattr(A._work, "_compute", lambda *a, **k: pytest.fail("recomputed a rank the export holds"))
     context = {"results_dir": str(results), "cache": None}
     figures._prefill_ranks(context, 2, 2, [(2, d, T) for T in (2, 4) for d in ("onehot", "continuous")])
     assert context["ranks"] == truth
@@ -877,8 +877,8 @@ def test_min_cut_bounds_are_stored_and_reused(tmp_path, monkeypatch):
     from tnrnn.cuts import start_end_min_cut
 
     calls = []
-    real = A._compute_min_cut
-    monkeypatch.setattr(A, "_compute_min_cut", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = A.cache._compute_min_cut
+    monkeypatch.setattr(A.cache, "_compute_min_cut", lambda *a, **k: calls.append(a) or real(*a, **k))
     path = tmp_path / "cuts.sqlite"
     args = ([1, 2], [2], [2, 3], [2, 4])
     first = rank_table(*args, progress=False, cache=path)
@@ -895,8 +895,8 @@ def test_min_cut_bounds_of_another_cell_are_stored_too(tmp_path, monkeypatch):
     from tnrnn.cuts import start_end_min_cut
 
     calls = []
-    real = A._compute_min_cut
-    monkeypatch.setattr(A, "_compute_min_cut", lambda *a, **k: calls.append(k["cell"]) or real(*a, **k))
+    real = A.cache._compute_min_cut
+    monkeypatch.setattr(A.cache, "_compute_min_cut", lambda *a, **k: calls.append(k["cell"]) or real(*a, **k))
     path = tmp_path / "cuts.sqlite"
     first = rank_table([1, 2], [2], [2], [2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
     assert calls == ["mi"] * 4
@@ -1086,7 +1086,7 @@ def test_ctrl_c_during_a_parallel_table_keeps_finished_cells(tmp_path, monkeypat
     missing = [(3, 3, 3, T, "continuous") for T in (2, 10) if T != before[0]["T"]]
     asked = []  # the rerun resumes: only the unfinished cell is asked for (a stand-in result saves computing it)
     monkeypatch.setattr(
-        A,
+        A._work,
         "_compute",
         lambda M, R, L, T, **kw: (
             asked.append((M, R, L, T, kw["domain"])) or _fake(5, "proven", M=M, R=R, L=L, T=T, domain=kw["domain"])
