@@ -15,7 +15,7 @@ gradient step moves it. `group_lr_scale` returns the per-group learning-rate fac
 
 The model is exactly a causal convolution by its impulse response (Markov parameters)
 ``L_j = a_C C (a_W W)^j a_F F``: `impulse_response` computes ``L_0..L_J`` by a `jax.lax.scan` over powers and
-`causal_convolution` applies them; `rnn_outputs` runs the recurrence itself. `tests/test_linear.py` checks that
+`causal_convolution` applies them; `rnn_outputs` runs the recurrence itself. `tests/test_linear_model.py` checks that
 the two agree.
 """
 

@@ -8,7 +8,7 @@ gradient descent on both from matched initial functions (``β_j K_j(0)/√n_x = 
 Both models are trained through their filters: the loss depends on the RNN parameters only through the impulse
 response ``L_0..L_{T-1}`` (``ŷ`` is exactly the causal convolution by it), so `train_gd` computes ``L`` by a
 `lax.scan` over powers (``T`` products with the ``n × n_x`` input block) instead of running the recurrence over a
-batch; the gradient is the same function of θ (`tests/test_linear.py` checks it against the recurrence).
+batch; the gradient is the same function of θ (`tests/test_linear_model.py` checks it against the recurrence).
 """
 
 from __future__ import annotations
