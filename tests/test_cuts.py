@@ -334,3 +334,16 @@ def test_start_end_bound_is_the_min_cut_bound_and_memoised():
     assert len(cache) == 3 and cache[("cut", "rac", 2, 3, 2, "onehot", 6)] == onehot
     cache[("cut", "rac", 2, 3, 2, "continuous", 6)] = -1  # a cached value is returned without recomputing
     assert start_end_bound(2, 3, 2, 6, cache=cache) == -1
+
+
+def test_cut_engines_are_a_registry_checked_before_work():
+    from tnrnn._cut_engines import CUT_ENGINES
+    from tnrnn.build import build_network
+    from tnrnn.cuts import ENGINES, min_cut
+
+    assert CUT_ENGINES.names() == ("networkx", "scipy", "tree") and ENGINES == ("auto", *CUT_ENGINES.names())
+    graph = build_network(2, 2, 2, 6, domain="continuous")
+    bounds = {e: min_cut(graph, engine=e).bound for e in ENGINES}
+    assert len(set(bounds.values())) == 1, bounds
+    with pytest.raises(ArgumentError, match="engine='maxflow'.*'auto', 'networkx', 'scipy', 'tree'"):
+        min_cut(graph, engine="maxflow")
