@@ -175,8 +175,6 @@ _LARGE_MODULES = {
     "tnrnn/rank/store.py": 925,
     "tnrnn/draw.py": 879,
     "tnrnn/figures.py": 759,
-    "tnrnn/tasks/experiment.py": 631,
-    "tnrnn/linear/experiments.py": 571,
     "tnrnn/layout.py": 545,
 }
 
