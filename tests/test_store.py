@@ -209,3 +209,15 @@ def test_a_bad_min_cut_row_is_computed_again(tmp_path, capsys):
     assert len(_cli_warnings(err)) == 1 and "'many'" in err, err
     with A.Atlas(path, readonly=True) as a:
         assert sorted(int(r["bound"]) for r in a.min_cut_rows()) == sorted(r["min_cut"] for r in rows)
+
+
+def test_better_result_is_the_one_merge_rule():
+    from tnrnn.rank.store import better_result
+
+    assert better_result("proven", 10, "lower-bound", 12)  # proven beats a (contradicting) lower bound
+    assert not better_result("lower-bound", 12, "proven", 10)
+    assert better_result("lower-bound", 9, "partial", 11)  # finished beats partial
+    assert better_result("lower-bound", 12, "lower-bound", 11) and not better_result(
+        "lower-bound", 11, "lower-bound", 11
+    )
+    assert better_result("partial", 12, "partial", 11) and not better_result("partial", 10, "partial", 11)

@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tnrnn.atlas.export import _row_label
-from tnrnn.rank.store import (
-    _STATUS_ORDER,
-    Atlas,
-    _check_bound,
-    _insert,
-    _row_ok,
-)
+from tnrnn.rank.store import Atlas, better_result
 
 # --- merging and exporting ------------------------------------------------------------------------------------
 
@@ -40,24 +34,25 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
     out = {"added": 0, "replaced": 0, "kept": 0, "skipped": 0, "min_cuts_added": 0, "errors": []}
     for src in sources:
         for row in src.min_cut_rows():
-            old = target._dicts("SELECT * FROM min_cuts WHERE key = ?", (row["key"],))
-            if not old or not _row_ok(old[0], _check_bound):
-                target._execute(*_insert("min_cuts", row))
+            old = target.min_cut_row(row["key"])
+            if old is None:
+                target.put_min_cut_row(row)
                 out["min_cuts_added"] += 1
-            elif old[0]["bound"] != row["bound"]:
+            elif old["bound"] != row["bound"]:
                 out["errors"].append(
-                    f"min-cut bounds disagree for {row['key']}: {old[0]['bound']} in {target.path}, "
+                    f"min-cut bounds disagree for {row['key']}: {old['bound']} in {target.path}, "
                     f"{row['bound']} in {src.path}"
                 )
         good, bad = src.read_rows(warn=True)
         out["skipped"] += len(bad)
         for row in good:
-            rows = target._dicts("SELECT * FROM results WHERE key = ?", (row["key"],))
-            if not rows or not _row_ok(rows[0]):
+            had = target.result_row(row["key"])
+            if had is None:
+                replaced = target.has_result(row["key"])
                 target.put_row(row)
-                out["added" if not rows else "replaced"] += 1
+                out["replaced" if replaced else "added"] += 1
                 continue
-            old_status, old_rank = rows[0]["status"], rows[0]["rank"]
+            old_status, old_rank = had["status"], had["rank"]
             if old_status == "proven" and row["status"] == "proven" and old_rank != row["rank"]:
                 out["errors"].append(
                     f"proven ranks disagree for {_row_label(row)}: {old_rank} in {target.path}, "
@@ -73,13 +68,7 @@ def merge_atlases(target: Atlas, sources: Iterable[Atlas]) -> dict:
                     f"{_row_label(row)}"
                 )
                 continue
-            new = (_STATUS_ORDER.get(row["status"], 0), row["rank"])
-            old = (_STATUS_ORDER.get(old_status, 0), old_rank)
-            if row["status"] != "partial" and old_status != "partial" and row["status"] != old_status:
-                better = row["status"] == "proven"
-            else:
-                better = new > old
-            if better:
+            if better_result(row["status"], row["rank"], old_status, old_rank):
                 target.put_row(row)
                 out["replaced"] += 1
             else:

@@ -95,6 +95,7 @@ __all__ = [
     "result_from_dict",
     "open_atlas",
     "cached_call",
+    "better_result",
 ]
 
 #: bump whenever a change of the rank engine could change a stored result (rank, status, bound, certificate)
@@ -544,6 +545,24 @@ class Atlas:
             out.append(row)
         return out
 
+    def result_row(self, key_text: str) -> dict | None:
+        """The stored result row of a key (its text, as in a row's ``key``) if it is a valid result, else None."""
+        rows = self._dicts("SELECT * FROM results WHERE key = ?", (key_text,))
+        return rows[0] if rows and _row_ok(rows[0]) else None
+
+    def has_result(self, key_text: str) -> bool:
+        """Whether a result row of this key is stored, valid or not."""
+        return bool(self._query("SELECT 1 FROM results WHERE key = ?", (key_text,)))
+
+    def min_cut_row(self, key_text: str) -> dict | None:
+        """The stored min-cut row of a key (its text) if its bound is valid, else None."""
+        rows = self._dicts("SELECT * FROM min_cuts WHERE key = ?", (key_text,))
+        return rows[0] if rows and _row_ok(rows[0], _check_bound) else None
+
+    def put_min_cut_row(self, row: dict) -> None:
+        """Write a raw min-cut row (as `min_cut_rows` returns it) unconditionally (used by `merge_atlases`)."""
+        self._write([("min_cuts", row, None)], queue=False)
+
     def put_row(self, row: dict) -> None:
         """Write a raw row (as `rows` returns it) unconditionally (used by `merge_atlases`; a lock raises)."""
         self._write([("results", row, None)], queue=False)
@@ -753,6 +772,19 @@ def _describe(exc: sqlite3.Error, wait_ms=None) -> str:
 
 
 _STATUS_ORDER = {"partial": 0, "lower-bound": 1, "proven": 2}
+
+
+def better_result(status: str, rank: int, old_status: str, old_rank: int) -> bool:
+    """Whether a result (``status``, ``rank``) is better than another for the same key: the rule of a merge.
+
+    Finished beats partial; proven beats lower-bound; otherwise (two lower bounds, two partials) the larger certified
+    rank. (Two proven ranks that differ contradict each other: `tnrnn.atlas.merge_atlases` reports them.) A
+    recomputation written to the atlas follows `_better` instead, which also lets a newer finished result replace an
+    older one.
+    """
+    if status != "partial" and old_status != "partial" and status != old_status:
+        return status == "proven"
+    return (_STATUS_ORDER.get(status, 0), rank) > (_STATUS_ORDER.get(old_status, 0), old_rank)
 
 
 def _better(status, rank, old_status, old_rank, *, final=True) -> bool:
