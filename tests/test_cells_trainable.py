@@ -76,3 +76,11 @@ def test_cell_train_defaults():
 
     assert preset_settings("cpu", "ses", cell="scornn")["config"].optimizer == "rmsprop"
     assert preset_settings("cpu", "ses", cell="rnn")["config"].optimizer == "adam"
+
+
+def test_an_atlas_sweep_refuses_a_trainable_only_cell_before_any_work():
+    import tnrnn.atlas as A
+
+    spec = A.CellSpec(2, 2, 1, 4, "onehot", options=(("cell", "rnn"),))
+    with pytest.raises(ArgumentError, match="'rnn' is trainable only"):
+        A.run_sweep([spec], cache=None, progress=False)
