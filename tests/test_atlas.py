@@ -16,7 +16,7 @@ import pytest
 from tnrnn import atlas as A
 from tnrnn._types import ArgumentError
 from tnrnn.cli import main
-from tnrnn.rank import RankResult, separation_rank
+from tnrnn.rank import RankResult, _atlas_file, _keys, separation_rank
 from tnrnn.rank import store as S
 from tnrnn.table import rank_table
 from tnrnn.testing import sigint_as_in_a_terminal
@@ -125,7 +125,7 @@ def test_changing_any_key_input_misses(atlas, field, value):
 
 def test_engine_version_constant_is_the_default(atlas, monkeypatch):
     atlas.put(_key(), _fake(5))
-    monkeypatch.setattr(S, "ENGINE_VERSION", S.ENGINE_VERSION + 1)
+    monkeypatch.setattr(_keys, "ENGINE_VERSION", S.ENGINE_VERSION + 1)
     assert atlas.get(_key()) is None
 
 
@@ -243,7 +243,7 @@ def test_newer_schema_warns_once_and_computes(tmp_path, counted):
 def test_locked_file_warns_once_and_computes(tmp_path, monkeypatch, counted):
     path = tmp_path / "locked.sqlite"
     A.Atlas(path).close()
-    monkeypatch.setattr(S, "_BUSY_MS", 50)
+    monkeypatch.setattr(_atlas_file, "_BUSY_MS", 50)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -923,7 +923,7 @@ def test_changing_any_min_cut_key_input_misses(atlas, field, value):
 def test_min_cut_version_is_part_of_the_key(atlas, monkeypatch):
     key = A.min_cut_key(2, 2, 2, 4, domain="continuous")
     atlas.put_min_cut(key, 7)
-    monkeypatch.setattr(S, "CUT_VERSION", S.CUT_VERSION + 1)
+    monkeypatch.setattr(_keys, "CUT_VERSION", S.CUT_VERSION + 1)
     assert atlas.get_min_cut(A.min_cut_key(2, 2, 2, 4, domain="continuous")) is None
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from tnrnn import atlas as A
 from tnrnn.cli import main
-from tnrnn.rank import separation_rank
+from tnrnn.rank import _atlas_file, separation_rank
 from tnrnn.rank import store as S
 
 TINY = dict(M=2, R=2, L=2, T=4)
@@ -78,7 +78,7 @@ def test_a_locked_atlas_costs_one_short_wait_for_a_whole_table(tmp_path, capsys,
 
 
 def test_writes_are_queued_while_locked_and_stored_when_free(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "_BUSY_MS", 100)
+    monkeypatch.setattr(_atlas_file, "_BUSY_MS", 100)
     path = str(tmp_path / "q.sqlite")
     res = separation_rank(**TINY, domain="continuous")
     keys = [S.make_key(**TINY, domain="continuous", seed=s) for s in (0, 1, 2)]
@@ -94,7 +94,7 @@ def test_writes_are_queued_while_locked_and_stored_when_free(tmp_path, monkeypat
     holder.close()
     assert a.put(keys[2], res) is False  # still set aside (`_RETRY_S`): queued, not written
     assert len(A.Atlas(path, readonly=True)) == 0
-    monkeypatch.setattr(S, "_RETRY_S", 0.0)
+    monkeypatch.setattr(_atlas_file, "_RETRY_S", 0.0)
     assert a.put(keys[2], res) is True  # due again: the queued writes go first, in one transaction
     assert a.flush() == 0
     with A.Atlas(path, readonly=True) as r:
@@ -102,7 +102,7 @@ def test_writes_are_queued_while_locked_and_stored_when_free(tmp_path, monkeypat
 
 
 def test_what_is_still_locked_at_the_end_is_reported_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "_BUSY_MS", 50)
+    monkeypatch.setattr(_atlas_file, "_BUSY_MS", 50)
     path = str(tmp_path / "end.sqlite")
     a = A.Atlas(path)
     holder = _hold(path, "immediate")
