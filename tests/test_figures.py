@@ -36,7 +36,7 @@ def quick_run(tmp_path_factory):
     import tnrnn.figures
     from tnrnn.style import unrendered_maths
 
-    save = tnrnn.figures._save
+    save = tnrnn.figures._base._save
 
     def inspecting_save(fig, out_dir, name, **kw):
         from matplotlib.text import Text
@@ -49,7 +49,7 @@ def quick_run(tmp_path_factory):
     empty = tmp_path_factory.mktemp("results")
     buf, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tnrnn.figures, "_save", inspecting_save)
+        mp.setattr(tnrnn.figures._base, "_save", inspecting_save)
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
             code = cli.main(["figures", "--out", str(out), "--quick", "--json", "--results", str(empty)])
     assert code == 0
@@ -234,3 +234,19 @@ def test_empty_figure_list_and_bad_out_fail_before_any_work(tmp_path):
         make_figures(str(tmp_path / "file"), only=["computation_graph"], progress=False, log=calls.append)
     assert info.value.name == "out_dir" and calls == []
     assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_each_figure_is_declared_next_to_its_function():
+    """`tnrnn.figures.FIGURES` is a Registry filled by the ``@figure`` decorator in the subject module of each one."""
+    import inspect
+
+    import tnrnn.figures as F
+    from tnrnn._registry import Registry
+
+    assert isinstance(F.FIGURES, Registry) and F.figure_names() == F.FIGURES.names()
+    for name, fig in F.FIGURES.items():
+        module = inspect.getmodule(fig.func)
+        assert module.__name__ in ("tnrnn.figures.diagrams", "tnrnn.figures.ranks", "tnrnn.figures.experiments")
+        source = inspect.getsource(module)
+        assert f'@figure(\n    "{name}",' in source, name  # the declaration sits on the function
+        assert getattr(F, fig.func.__name__) is fig.func  # still importable from tnrnn.figures
