@@ -169,22 +169,9 @@ def test_ci_installs_what_every_optional_test_imports():
             assert provides[module] in requirements, (module, installed.group(1))
 
 
-#: modules of 500 lines or more, with their length when this was written: each is to be split by concern. The test
-#: fails when another module passes 500 lines or one of these grows; when one is split, drop it here.
-_LARGE_MODULES = {
-    "tnrnn/layout.py": 545,
-}
-
-
 def test_modules_stay_under_500_lines():
-    """Every module under 500 lines (issue 21's measure); the ones still above are listed, and may only shrink."""
+    """Every module under 500 lines (issue 21's measure): a module that grows past it is split by concern."""
     root = Path(__file__).resolve().parent.parent
     sizes = {p.relative_to(root).as_posix(): len(p.read_text().splitlines()) for p in (root / "tnrnn").rglob("*.py")}
-    large = {rel: n for rel, n in sizes.items() if n >= 500}
-    assert set(large) == set(_LARGE_MODULES), (
-        "new above 500:",
-        sorted(set(large) - set(_LARGE_MODULES)),
-        "split or gone: drop from _LARGE_MODULES",
-        sorted(set(_LARGE_MODULES) - set(large)),
-    )
-    assert all(n <= _LARGE_MODULES[rel] for rel, n in large.items()), large
+    assert len(sizes) > 50 and max(sizes.values()) > 300  # the walk found the package
+    assert {rel: n for rel, n in sizes.items() if n >= 500} == {}
