@@ -78,7 +78,7 @@ def test_onehot_counts_and_open_legs(L, T):
 
 def test_bond_dimensions():
     M, R, K = 3, 2, 4
-    g = build_network(M, R, 2, 5, K=K)
+    g = build_network(M, R, 2, 5, K=K, domain="continuous")
     for u, v, index in g.edges():
         roles = {g.roles[g.node_id[u]], g.roles[g.node_id[v]]}
         assert g.size_dict[index] == (M if "input" in roles else R)
@@ -86,21 +86,21 @@ def test_bond_dimensions():
 
 
 def test_shallow_is_an_mps_chain():
-    g = build_network(2, 3, 1, 6)
+    g = build_network(2, 3, 1, 6, domain="continuous")
     assert g.nodes_with_role("copy") == tuple(f"h1_{t}.0" for t in range(6, 0, -1))
     assert input_copy_counts(6, 1) == (1,) * 6
     assert g.nodes_with_role("ones") == ("one1.0",)
 
 
 def test_large_structure_only_build():
-    g = build_network(2, 2, 2, 256)  # 132 353 nodes, no arrays
+    g = build_network(2, 2, 2, 256, domain="continuous")  # 132 353 nodes, no arrays
     assert g.n_nodes == comb(257, 2) + 3 * (comb(258, 2) - 1) + 1
     assert g.n_edges == g.n_nodes - 1
 
 
 @pytest.mark.slow
 def test_large_depth3_build():
-    g = build_network(2, 2, 3, 96)
+    g = build_network(2, 2, 3, 96, domain="continuous")
     assert g.n_nodes == comb(98, 3) + 3 * (comb(99, 3) - 1) + 1
     assert g.is_tree()
 
@@ -108,8 +108,8 @@ def test_large_depth3_build():
 def test_compile_rac_keeps_structure_apart_from_arrays():
     model = init_rac(2, 3, 2, key=jax.random.PRNGKey(0), K=2)
     g, arrays = compile_rac(model, 4)
-    assert g == build_network(2, 3, 2, 4, K=2)
-    assert g.to_json() == build_network(2, 3, 2, 4, K=2).to_json()  # the graph holds no arrays
+    assert g == build_network(2, 3, 2, 4, K=2, domain="continuous")
+    assert g.to_json() == build_network(2, 3, 2, 4, K=2, domain="continuous").to_json()  # the graph holds no arrays
     weight_nodes = [n for n, r in zip(g.names, g.roles, strict=True) if r in ("W_I", "W_H", "W_O", "ones")]
     assert sorted(arrays) == sorted(weight_nodes)
     for name, arr in arrays.items():
@@ -121,7 +121,7 @@ def test_compile_rac_keeps_structure_apart_from_arrays():
 
 @pytest.mark.parametrize(
     "kwargs,name",
-    [({"domain": "bits"}, "domain"), ({"K": 0}, "K")],
+    [({"domain": "bits"}, "domain"), ({"K": 0, "domain": "continuous"}, "K")],
 )
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ArgumentError) as exc:
@@ -132,10 +132,10 @@ def test_bad_arguments(kwargs, name):
 
 def test_bad_sizes():
     with pytest.raises(ArgumentError) as exc:
-        build_network(2, 0, 2, 4)
+        build_network(2, 0, 2, 4, domain="continuous")
     assert exc.value.name == "R"
     model = init_rac(2, 3, 2, key=jax.random.PRNGKey(0))
-    g = build_network(2, 3, 3, 4)
+    g = build_network(2, 3, 3, 4, domain="continuous")
     from tnrnn.build import network_arrays
 
     with pytest.raises(ArgumentError) as exc:
@@ -223,5 +223,20 @@ def test_the_rac_goes_through_the_same_functions_as_any_cell():
             == compile_rac(model, 5, domain=domain)[1].keys()
         )
     with pytest.raises(ArgumentError, match="'linear' has no tensor network") as info:
-        network_size(2, 3, 2, 5, cell="linear")
+        network_size(2, 3, 2, 5, cell="linear", domain="continuous")
     assert "rac" in str(info.value) and "bilinear" in str(info.value)  # the cells that have one, from the registry
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: __import__("tnrnn.build").build.build_network(2, 2, 2, 4),
+        lambda: __import__("tnrnn.build").build.closed_form_counts(4, 2),
+        lambda: __import__("tnrnn.cuts").cuts.start_end_min_cut(2, 2, 2, 4),
+    ],
+)
+def test_an_unnamed_domain_warns_and_means_continuous(call):
+    """The domain changes the answer, so it is named: omitted, it is 'continuous' with a DeprecationWarning."""
+    with pytest.warns(DeprecationWarning, match="domain not given, 'continuous' assumed"):
+        got = call()
+    assert got is not None

@@ -332,13 +332,16 @@ def test_rac_network_unchanged_and_refusals():
     from tnrnn.build import MAX_CELL_NODES, build_network
 
     assert build_network(2, 3, 2, 4, domain="onehot") == build_network(2, 3, 2, 4, domain="onehot", cell="rac")
-    assert build_network(2, 3, 2, 4, cell=Rac(2, 3, 2)).to_json() == build_network(2, 3, 2, 4).to_json()
+    assert (
+        build_network(2, 3, 2, 4, cell=Rac(2, 3, 2), domain="continuous").to_json()
+        == build_network(2, 3, 2, 4, domain="continuous").to_json()
+    )
     with pytest.raises(ArgumentError, match="no tensor network"):
-        build_network(2, 2, 2, 4, cell="linear")
+        build_network(2, 2, 2, 4, cell="linear", domain="continuous")
     with pytest.raises(ArgumentError, match=f"at most {MAX_CELL_NODES} nodes") as info:
-        build_network(2, 2, 3, 16, cell="quad")
+        build_network(2, 2, 3, 16, cell="quad", domain="continuous")
     assert "\n" not in str(info.value)
-    mi = build_network(2, 2, 2, 4, cell="mi")
+    mi = build_network(2, 2, 2, 4, cell="mi", domain="continuous")
     assert mi.size_dict["h2_4.0"] == 3 and mi.size_dict["x1.0"] == 3  # bond R + 1, input (x, 1)
     assert build_network(2, 2, 2, 4, cell="mi", domain="onehot").size_dict["x1"] == 2
 
@@ -370,7 +373,7 @@ def test_cli_cell_flag():
     code, out = _cli("network", "--M", "2", "--R", "2", "--L", "2", "--T", "3", "--cell", "quad")
     from tnrnn.build import network_size
 
-    assert out["nodes"] == network_size(2, 2, 2, 3, cell="quad") and out["is_tree"]
+    assert out["nodes"] == network_size(2, 2, 2, 3, cell="quad", domain="continuous") and out["is_tree"]
     code, out = _cli("cut", "--M", "2", "--R", "2", "--L", "1", "--T", "4", "--cell", "bilinear")
     assert out["bound"] == 2
     code, out = _cli("table", "--M", "2", "--R", "2", "--L", "1", "--T", "2", "--cell", "quad", "--no-progress")

@@ -52,7 +52,10 @@ def test_bounds_json(capsys):
     from tnrnn.bounds import degree_upper_bound
     from tnrnn.cuts import start_end_min_cut
 
-    assert d["degree_upper"] == degree_upper_bound(3, 2, 8) and d["min_cut"] == start_end_min_cut(3, 3, 2, 8).bound
+    assert (
+        d["degree_upper"] == degree_upper_bound(3, 2, 8)
+        and d["min_cut"] == start_end_min_cut(3, 3, 2, 8, domain="continuous").bound
+    )
 
 
 def test_table_formats(capsys, tmp_path):

@@ -28,7 +28,7 @@ FORWARD_CASES = [(2, 3, 1, 8), (3, 2, 2, 8), (2, 2, 3, 6)]
 def test_contraction_equals_forward_pass(M, R, L, T, method):
     model = random_rac(M, R, L, K=2)
     xs = jax.random.normal(jax.random.PRNGKey(7), (T, M))
-    f = network_forward(T, M=M, R=R, L=L, K=2, method=method)
+    f = network_forward(T, M=M, R=R, L=L, K=2, method=method, domain="continuous")
     y = f(model, xs)
     ref = rac_forward(model, xs)
     assert y.shape == ref.shape == (2,)
@@ -42,7 +42,9 @@ def test_contraction_equals_forward_pass(M, R, L, T, method):
 def test_contraction_equals_forward_pass_larger(M, R, L, T, method):
     model = random_rac(M, R, L, K=2, seed=3)
     xs = jax.random.normal(jax.random.PRNGKey(8), (T, M))
-    assert_close(network_forward(T, M=M, R=R, L=L, K=2, method=method)(model, xs), rac_forward(model, xs))
+    assert_close(
+        network_forward(T, M=M, R=R, L=L, K=2, method=method, domain="continuous")(model, xs), rac_forward(model, xs)
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -74,7 +76,7 @@ def test_onehot_network_is_the_grid_tensor(M, R, L, T, method):
 def test_gradient_equals_forward_gradient(M, R, L, T, method):
     model = random_rac(M, R, L, K=2, seed=4)
     xs = jax.random.normal(jax.random.PRNGKey(9), (T, M))
-    f = network_forward(T, M=M, R=R, L=L, K=2, method=method, jit=False)
+    f = network_forward(T, M=M, R=R, L=L, K=2, method=method, jit=False, domain="continuous")
     w = jnp.array([0.3, -1.1])
     g_net = jax.jit(jax.grad(lambda m: jnp.dot(w, f(m, xs))))(model)
     g_ref = jax.grad(lambda m: jnp.dot(w, rac_forward(m, xs)))(model)
@@ -88,7 +90,7 @@ def test_gradient_equals_forward_gradient_larger(method):
     M, R, L, T = 2, 2, 3, 7
     model = random_rac(M, R, L, K=2, seed=5)
     xs = jax.random.normal(jax.random.PRNGKey(10), (T, M))
-    f = network_forward(T, M=M, R=R, L=L, K=2, method=method, jit=False)
+    f = network_forward(T, M=M, R=R, L=L, K=2, method=method, jit=False, domain="continuous")
     g_net = jax.jit(jax.grad(lambda m: f(m, xs).sum()))(model)
     g_ref = jax.grad(lambda m: rac_forward(m, xs).sum())(model)
     for a, b in zip(jax.tree.leaves(g_net), jax.tree.leaves(g_ref), strict=True):
@@ -124,7 +126,7 @@ def test_tensornetwork_nodes_split_large_copy_tensors():
 
 
 def test_bad_arguments():
-    graph = build_network(2, 2, 2, 4)
+    graph = build_network(2, 2, 2, 4, domain="continuous")
     with pytest.raises(ArgumentError) as exc:
         plan_contraction(graph, method="numpy")
     assert exc.value.name == "method" and "tensornetwork" in exc.value.allowed
@@ -135,5 +137,5 @@ def test_bad_arguments():
         network_forward(4, M=2, R=2, L=2, domain="bits")
     assert exc.value.name == "domain"
     with pytest.raises(ArgumentError) as exc:
-        network_forward(4, M=2, L=2)
+        network_forward(4, M=2, L=2, domain="continuous")
     assert "R" in exc.value.name

@@ -60,7 +60,7 @@ def _separates_by_reachability(graph, partition, cut_edges, cut_copies) -> bool:
 
 
 def test_reachability_check_can_fail():
-    g = build_network(2, 2, 2, 4)
+    g = build_network(2, 2, 2, 4, domain="continuous")
     assert not _separates_by_reachability(g, "start-end", (), ())
     res = min_cut(g, "start-end")
     assert _separates_by_reachability(g, "start-end", res.cut_edges, res.cut_copies)
@@ -115,7 +115,7 @@ NOTES_MIN_CUT = {
 def test_notes_min_cut_column(key):
     L, M, R = key
     for T, expected in zip((2, 4, 6, 8), NOTES_MIN_CUT[key], strict=True):
-        res = start_end_min_cut(M, R, L, T)
+        res = start_end_min_cut(M, R, L, T, domain="continuous")
         assert res.bound == expected
         assert res.exact
 
@@ -153,7 +153,7 @@ def test_copy_tensor_cut_through_reaches_alphabet_bound():
     res = min_cut(g)
     assert res.bound == 2**4
     check_certificate(g, res)
-    cont = min_cut(build_network(2, 4, 2, 8))
+    cont = min_cut(build_network(2, 4, 2, 8, domain="continuous"))
     assert cont.bound == 512  # notes §7.3 (L=2, M=2, R=4, T=8)
 
 
@@ -217,7 +217,7 @@ def test_exact_rank_below_min_cut_full_sweep(case):
 
 @pytest.mark.slow
 def test_engines_agree_on_large_network():
-    g = build_network(2, 2, 2, 200)
+    g = build_network(2, 2, 2, 200, domain="continuous")
     bounds = {e: min_cut(g, engine=e).bound for e in ("networkx", "scipy", "tree")}
     assert set(bounds.values()) == {2**101}
 
@@ -227,7 +227,7 @@ def test_engines_agree_on_large_network():
     [("1,2;", "partition"), ("1,2;3,9", "partition"), ("1,2;2,3,4", "partition"), ("odd", "partition")],
 )
 def test_bad_partitions(partition, name):
-    g = build_network(2, 2, 2, 4)
+    g = build_network(2, 2, 2, 4, domain="continuous")
     with pytest.raises(ArgumentError) as exc:
         min_cut(g, partition)
     assert exc.value.name == name
@@ -247,7 +247,7 @@ def test_bad_engine_and_domain():
         start_end_min_cut(2, 2, 2, 4, domain="bits")
     assert exc.value.name == "domain" and "onehot" in exc.value.allowed
     with pytest.raises(ArgumentError) as exc:
-        start_end_min_cut(2, 2, 2, 5)  # start-end needs an even T
+        start_end_min_cut(2, 2, 2, 5, domain="continuous")  # start-end needs an even T
     assert exc.value.name == "T"
 
 
@@ -258,7 +258,7 @@ def test_cli_cut_json(capsys):
     for key in ("bound", "log2_bound", "cut_edges", "nodes", "edges"):
         assert key in res
     assert isinstance(res["bound"], int) and res["bound"] == 16  # notes §7.1
-    g = build_network(2, 2, 3, 4)
+    g = build_network(2, 2, 3, 4, domain="continuous")
     assert res["bound"] == cut_bound(g, res["cut_edges"], res["cut_copies"])
     assert (res["nodes"], res["edges"]) == (g.n_nodes, g.n_edges)
     assert main(argv[:-1] + ["--domain", "onehot", "--partition", "1,3;2,4", "--json"]) == 0
@@ -298,16 +298,16 @@ def test_min_cut_refuses_a_networkx_graph():
 @pytest.mark.parametrize("R", [10**18, 2**62, 3**39])
 def test_huge_bond_dimensions_do_not_overflow_the_flow_engines(R):
     # shallow: min(R, M^{T/2}) (Theorem 1(1) / notes §4.4); every engine agrees on deep ones
-    assert start_end_min_cut(2, R, 1, 8).bound == min(R, 2**4)
+    assert start_end_min_cut(2, R, 1, 8, domain="continuous").bound == min(R, 2**4)
     assert start_end_min_cut(5, R, 1, 4, domain="onehot", engine="scipy").bound == min(R, 5**2)
     bounds = {e: start_end_min_cut(3, R, 2, 6, domain="onehot", engine=e).bound for e in ("scipy", "networkx")}
-    bounds["auto"] = start_end_min_cut(3, R, 2, 6, engine="auto").bound
+    bounds["auto"] = start_end_min_cut(3, R, 2, 6, engine="auto", domain="continuous").bound
     assert bounds["scipy"] == bounds["networkx"] <= bounds["auto"]  # one-hot <= continuous
 
 
 def test_bonds_beyond_int64_are_refused():
     with pytest.raises(ArgumentError) as info:
-        start_end_min_cut(2, 2**70, 2, 4)
+        start_end_min_cut(2, 2**70, 2, 4, domain="continuous")
     assert info.value.name == "R"
 
 
@@ -320,7 +320,7 @@ def test_min_cut_or_reason_skips_huge_networks_without_building():
     cut, reason = min_cut_or_reason(2, 2, 1000, 1000)
     assert cut is None and "nodes" in reason and time.perf_counter() - t0 < 2
     cut, reason = min_cut_or_reason(2, 2, 2, 6)
-    assert reason is None and cut.bound == start_end_min_cut(2, 2, 2, 6).bound
+    assert reason is None and cut.bound == start_end_min_cut(2, 2, 2, 6, domain="continuous").bound
 
 
 def test_start_end_bound_is_the_min_cut_bound_and_memoised():
@@ -333,7 +333,7 @@ def test_start_end_bound_is_the_min_cut_bound_and_memoised():
     onehot = min_cut(build_network(2, 3, 2, 6, domain="onehot")).bound
     assert len(cache) == 3 and cache[("cut", "rac", 2, 3, 2, "onehot", 6)] == onehot
     cache[("cut", "rac", 2, 3, 2, "continuous", 6)] = -1  # a cached value is returned without recomputing
-    assert start_end_bound(2, 3, 2, 6, cache=cache) == -1
+    assert start_end_bound(2, 3, 2, 6, cache=cache, domain="continuous") == -1
 
 
 def test_cut_engines_are_a_registry_checked_before_work():

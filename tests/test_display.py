@@ -117,7 +117,7 @@ def _svg_groups(svg: str) -> dict[str, int]:
 def test_network_svg_and_png_with_the_last_cut():
     import matplotlib.pyplot as plt
 
-    graph = build_network(2, 2, 2, 4)
+    graph = build_network(2, 2, 2, 4, domain="continuous")
     plain = _svg_groups(graph._repr_svg_())
     assert plain["tn-nodes"] > 1 and plain["tn-edges"] > 1
     assert plain.get("tn-cut-edges", 1) == 1 and "tn-cut-bound" not in plain  # no cut computed yet: none drawn
@@ -131,7 +131,7 @@ def test_network_svg_and_png_with_the_last_cut():
 
 
 def test_large_networks_show_their_text_repr(monkeypatch):
-    graph = build_network(2, 2, 2, 4)
+    graph = build_network(2, 2, 2, 4, domain="continuous")
     monkeypatch.setattr(_display, "DRAW_LIMIT", graph.n_nodes - 1)
     assert graph._repr_svg_() is None and graph._repr_png_() is None
     assert repr(graph).startswith("TNGraph(")

@@ -64,7 +64,7 @@ def test_layout_places_every_node_apart(M, R, L, T, domain):
 
 
 def test_shallow_layout_is_a_chain():
-    g = build_network(3, 2, 1, 6)
+    g = build_network(3, 2, 1, 6, domain="continuous")
     pos = network_layout(g)
     rows = {pos[n][1] for n in g.nodes_with_role("copy")} | {pos[n][1] for n in g.nodes_with_role("W_H")}
     assert len(rows) == 1  # the MPS: copy tensors and W^H on one row, legs hanging below
@@ -98,14 +98,14 @@ def test_drawn_nodes_and_cut_match_the_graph(M, R, L, T, domain):
 
 def test_cut_kinds_are_both_exercised():
     """The cases above include a cut through edges only and a cut through copy tensors."""
-    edges_only = min_cut(build_network(3, 2, 2, 4))
+    edges_only = min_cut(build_network(3, 2, 2, 4, domain="continuous"))
     copies = min_cut(build_network(3, 2, 2, 4, domain="onehot"))
     assert edges_only.cut_edges and not edges_only.cut_copies
     assert copies.cut_copies
 
 
 def test_no_cut_draws_no_highlight():
-    g = build_network(2, 2, 2, 4)
+    g = build_network(2, 2, 2, 4, domain="continuous")
     _, ax = draw_network(g, cut=None)
     (cut_coll,) = _drawn(ax, "tn-cut-edges")
     assert cut_coll.tnrnn_edges == ()
@@ -113,7 +113,7 @@ def test_no_cut_draws_no_highlight():
 
 
 def test_inputs_coloured_by_side():
-    g = build_network(3, 2, 2, 4)
+    g = build_network(3, 2, 2, 4, domain="continuous")
     _, ax = draw_network(g, cut=min_cut(g))
     (inputs,) = [c for c in _drawn(ax, "tn-nodes") if c.tnrnn_names[0].startswith("x")]
     colours = inputs.get_facecolors()
@@ -124,7 +124,7 @@ def test_inputs_coloured_by_side():
 
 
 def test_large_network_is_drawn_compactly_without_labels():
-    g = build_network(2, 2, 3, 10)  # 1076 nodes
+    g = build_network(2, 2, 3, 10, domain="continuous")  # 1076 nodes
     assert g.n_nodes > LABEL_LIMIT
     cut = min_cut(g)
     _, ax = draw_network(g, cut=cut)
@@ -160,7 +160,7 @@ def test_computation_graph_figure_side_by_side():
 def test_wide_trees_are_folded_into_legible_bands(M, R, L, T):
     from tnrnn.draw import MAX_WIDTH_INCHES, UNIT_INCHES
 
-    g = build_network(M, R, L, T)
+    g = build_network(M, R, L, T, domain="continuous")
     straight = network_layout(g)
     lay = drawing_layout(g)
     assert lay.kind == "folded" and len(lay.bands) >= 2
@@ -191,7 +191,7 @@ def test_wide_trees_are_folded_into_legible_bands(M, R, L, T):
 
 
 def test_small_networks_are_not_folded():
-    lay = drawing_layout(build_network(3, 2, 2, 4))
+    lay = drawing_layout(build_network(3, 2, 2, 4, domain="continuous"))
     assert lay.kind == "straight" and not lay.wraps
 
 
@@ -213,7 +213,7 @@ def test_cut_arrows_cross_no_node(M, R, L, T, domain):
 
 
 def test_shallow_cut_gets_an_arrow():
-    g = build_network(3, 2, 1, 6)
+    g = build_network(3, 2, 1, 6, domain="continuous")
     _, ax = draw_network(g, cut=min_cut(g))
     assert [a for a in ax.texts if a.get_gid() == "tn-cut-arrow"]
 
@@ -225,7 +225,7 @@ def test_shallow_cut_gets_an_arrow():
 def test_save_figure_writes_each_format(tmp_path, fmt):
     from tnrnn.draw import save_figure
 
-    fig, _ = draw_network(build_network(3, 2, 2, 4), cut=None)
+    fig, _ = draw_network(build_network(3, 2, 2, 4, domain="continuous"), cut=None)
     path = tmp_path / f"net.{fmt}"
     assert save_figure(fig, path) == fmt
     data = path.read_bytes()
@@ -243,7 +243,7 @@ def test_save_figure_leaves_global_rcparams_alone(tmp_path):
     from tnrnn.draw import save_figure
 
     before = matplotlib.rcParams["svg.fonttype"]
-    fig, _ = draw_network(build_network(2, 2, 1, 4), cut=None)
+    fig, _ = draw_network(build_network(2, 2, 1, 4, domain="continuous"), cut=None)
     save_figure(fig, tmp_path / "a.svg")
     assert matplotlib.rcParams["svg.fonttype"] == before
 
@@ -260,7 +260,7 @@ def test_saved_figure_has_tight_margins(tmp_path):
         (top, left), (bottom, right) = ink.min(0), ink.max(0)
         return max(top, left, h - 1 - bottom, w - 1 - right) / 150
 
-    g = build_network(3, 2, 1, 6)  # a small network in a figure whose legend sets its width
+    g = build_network(3, 2, 1, 6, domain="continuous")  # a small network in a figure whose legend sets its width
     fig, _ = draw_network(g, cut=min_cut(g))
     save_figure(fig, tmp_path / "tight.png", pad=0.04)
     fig.savefig(tmp_path / "plain.png", dpi=150)
@@ -291,7 +291,7 @@ def test_draw_verb_writes_each_format(tmp_path, fmt):
     )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
-    g = build_network(3, 2, 2, 4)
+    g = build_network(3, 2, 2, 4, domain="continuous")
     assert data == {
         "out": str(out),
         "format": fmt,
@@ -396,7 +396,7 @@ def test_draw_verb_width_alone_sets_the_width(tmp_path):
 @pytest.mark.parametrize("font_size", [8.0, 10.0, 14.0])
 def test_font_size_is_every_label_size(font_size):
     """Every text of a drawing (labels, bound, legend) has the font size asked for; the title is 10 % larger."""
-    g = build_network(3, 2, 2, 4)
+    g = build_network(3, 2, 2, 4, domain="continuous")
     fig, ax = draw_network(g, cut=min_cut(g), title="a network", font_size=font_size)
     sizes = {t.get_fontsize() for t in ax.texts + ax.get_legend().get_texts() if t.get_text()}
     assert sizes == {font_size}
@@ -427,7 +427,7 @@ def test_default_drawing_is_near_16_9(tmp_path, M, R, L, T):
 
 def test_the_issue_example_is_folded_and_legible(tmp_path):
     """``tnrnn draw --M 2 --R 2 --L 2 --T 6`` was 807 x 153 pt (5.3:1) with 6 pt labels."""
-    g = build_network(2, 2, 2, 6)
+    g = build_network(2, 2, 2, 6, domain="continuous")
     assert drawing_layout(g).kind == "folded"
     fig, ax = draw_network(g, cut=min_cut(g))
     assert min(t.get_fontsize() for t in ax.texts + ax.get_legend().get_texts()) >= 10
@@ -439,7 +439,7 @@ def test_the_issue_example_is_folded_and_legible(tmp_path):
 
 def test_folded_bands_read_like_text():
     """The top band holds the earliest time steps (the ones vector of the top layer), the last holds W^O."""
-    g = build_network(2, 2, 2, 8)
+    g = build_network(2, 2, 2, 8, domain="continuous")
     lay = drawing_layout(g)
     assert lay.kind == "folded"
     (top, _), (last, _) = lay.bands[0], lay.bands[-1]
@@ -473,7 +473,7 @@ def test_bound_annotation_never_repeats_itself(bound, dims, text):
 
 
 def test_graph_repr_is_short():
-    g = build_network(2, 2, 3, 8)
+    g = build_network(2, 2, 3, 8, domain="continuous")
     text = repr(g)
     assert len(text) < 160 and "\n" not in text
     assert f"{g.n_nodes} nodes" in text and f"{g.n_edges} edges" in text and "L=3" in text
@@ -494,7 +494,7 @@ def test_draw_network_refuses_non_graphs(graph):
 def test_draw_network_refuses_a_bad_cut_and_labels():
     from tnrnn._types import ArgumentError
 
-    g = build_network(2, 2, 1, 4)
+    g = build_network(2, 2, 1, 4, domain="continuous")
     with pytest.raises(ArgumentError) as info:
         draw_network(g, cut="the cut")
     assert info.value.name == "cut"

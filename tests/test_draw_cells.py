@@ -46,12 +46,12 @@ def test_draw_cli_writes_the_cells_network_with_its_cut(cell, tmp_path, capsys):
     assert code == 0, err
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     d = json.loads(stdout)
-    graph = build_network(M, R, L, T, cell=cell)
+    graph = build_network(M, R, L, T, cell=cell, domain="continuous")
     assert (d["nodes"], d["edges"]) == (graph.n_nodes, graph.n_edges)
     assert d["cut_bound"] == min_cut(graph).bound
     if cell != "rac":  # the cell's own network, not the RAC's
         assert graph.meta["cell"] == cell
-        assert d["nodes"] == network_size(M, R, L, T, cell=cell)
+        assert d["nodes"] == network_size(M, R, L, T, cell=cell, domain="continuous")
 
 
 @pytest.mark.parametrize("cell", ["bilinear", "mi", "quad"])
@@ -69,7 +69,7 @@ def test_every_node_of_a_cell_network_is_drawn(cell, domain):
 @pytest.mark.parametrize("cell", ["bilinear", "mi"])
 def test_a_shallow_cell_network_is_drawn_as_a_chain(cell):
     # the recurrent branch of each core continues on its row: a shallow cell is a matrix product state
-    graph = build_network(2, 2, 1, 6, cell=cell)
+    graph = build_network(2, 2, 1, 6, cell=cell, domain="continuous")
     pos = network_layout(graph)
     cores = [n for n, r in zip(graph.names, graph.roles, strict=True) if r == "core"]
     assert len(cores) == 6
@@ -79,7 +79,7 @@ def test_a_shallow_cell_network_is_drawn_as_a_chain(cell):
 
 
 def test_a_wide_quad_tree_is_wrapped_around_a_circle():
-    graph = build_network(2, 2, 2, 4, cell="quad")  # 680 nodes, a single place to fold
+    graph = build_network(2, 2, 2, 4, cell="quad", domain="continuous")  # 680 nodes, a single place to fold
     lay = drawing_layout(graph)
     assert lay.kind == "radial"
     assert set(lay.pos) == set(graph.names)
@@ -108,7 +108,7 @@ def test_draw_refuses_a_large_quad_network_early_with_its_node_count(tmp_path, c
     code, stdout, err = _run(["draw", "--cell", "quad", *_sizes(2, 2, 3, 12), "--out", str(out)], capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
-    count = network_size(2, 2, 3, 12, cell="quad")
+    count = network_size(2, 2, 3, 12, cell="quad", domain="continuous")
     assert str(count) in lines[0] and "T=12" in lines[0]
     assert not out.exists() and not os.listdir(tmp_path)
 

@@ -75,7 +75,7 @@ def test_einsum_equation_operands():
 
 
 def test_copy_groups_merge_hadamard_legs():
-    g = build_network(2, 3, 1, 3)
+    g = build_network(2, 3, 1, 3, domain="continuous")
     rep = g.copy_groups()
     # one group per Hadamard copy tensor: (g, i, h) of h1_t.0 collapse to one representative
     for t in (1, 2, 3):
@@ -84,7 +84,7 @@ def test_copy_groups_merge_hadamard_legs():
 
 
 def test_bad_graphs_are_rejected():
-    g = build_network(2, 2, 1, 2)
+    g = build_network(2, 2, 1, 2, domain="continuous")
     data = g.to_dict()
     data["format"] = "other"
     with pytest.raises(ArgumentError) as exc:

@@ -66,11 +66,16 @@ def test_rank_vs_T_lines_are_the_closed_forms():
     # the upper line: the smallest of the state, degree and min-cut bounds, recomputed here
     for L in (2, 3):
         want = tuple(
-            min(min(proven_upper_bounds(M, R, L, T, domain="continuous").values()), start_end_min_cut(M, R, L, T).bound)
+            min(
+                min(proven_upper_bounds(M, R, L, T, domain="continuous").values()),
+                start_end_min_cut(M, R, L, T, domain="continuous").bound,
+            )
             for T in Ts
         )
         assert ys(f"upper-L{L}") == want
-        assert want[-1] < start_end_min_cut(M, R, L, 8).bound  # a closed form beats the min-cut here
+        assert (
+            want[-1] < start_end_min_cut(M, R, L, 8, domain="continuous").bound
+        )  # a closed form beats the min-cut here
     assert ys("upper-L2")[-1] == state_upper_bound(R, 2, 8)
     assert not [ln for ln in ax.lines if ln.get_gid() == "upper-L1"]  # L = 1: the theorem's value is exact
     # three line styles only: theorem (solid), conjecture (dotted), upper bound (dashed)

@@ -115,6 +115,25 @@ def check_domain(domain) -> str:
     return check_choice("domain", domain, DOMAINS)
 
 
+def named_domain(domain, where: str) -> str:
+    """``domain`` validated; None (not given) is ``"continuous"`` with a `DeprecationWarning` naming ``where``.
+
+    The domain changes the answer (a deep RAC is not multilinear), so it is to be named at every call; the silent
+    default goes in a later release.
+    """
+    if domain is None:
+        import warnings
+
+        warnings.warn(
+            f"{where}: domain not given, 'continuous' assumed; pass domain='continuous' or 'onehot' (the domain "
+            "changes the answer; the default goes in a later release)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return "continuous"
+    return check_domain(domain)
+
+
 def check_sizes(M, R, L, T) -> tuple[int, int, int, int]:
     """Validate the four sizes of a RAC: input dimension, width, depth, length."""
     return (

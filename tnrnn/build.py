@@ -54,7 +54,7 @@ from tnrnn._product_network import (
 )
 from tnrnn._rac_network import _build_rac, _rac_arrays, input_copy_counts
 from tnrnn._registry import Registry
-from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, refuse_count
+from tnrnn._types import ArgumentError, check_domain, check_positive_int, check_sizes, named_domain, refuse_count
 
 if TYPE_CHECKING:  # numpy is imported with the network class, so the closed-form checks stay light
     from tnrnn.network import TNGraph
@@ -83,7 +83,7 @@ __all__ = [
 BYTES_PER_NODE = 1024
 
 
-def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
+def closed_form_counts(T: int, L: int, *, domain: str | None = None) -> dict:
     """Closed-form node counts of the compiled network (theory page, section 'Node counts').
 
     Returns
@@ -97,6 +97,7 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     ----------
     Theory page, section 'Node counts' (the tests check them against the built graphs).
     """
+    domain = named_domain(domain, "closed_form_counts")
     domain = check_domain(domain)
     T, L = check_positive_int("T", T), check_positive_int("L", L)
     inputs = comb(T + L - 1, L)
@@ -125,19 +126,20 @@ def closed_form_counts(T: int, L: int, *, domain: str = "continuous") -> dict:
     }
 
 
-def network_size(M: int, R: int, L: int, T: int, *, domain: str = "continuous", cell="rac") -> int:
+def network_size(M: int, R: int, L: int, T: int, *, domain: str | None = None, cell="rac") -> int:
     """Number of nodes of `build_network`, from closed forms, without building it.
 
     The RAC: `closed_form_counts`; a cell of bilinear form: `cell_network_size`. Raises `ArgumentError` (one line)
     for a cell without a tensor network.
     """
+    domain = named_domain(domain, "network_size")
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
     cellobj = _network_cell(cell, M, R, L)
     return _FORMS[_cell_form(cellobj)].nodes(cellobj, T, domain)
 
 
-def refuse_large_network(M: int, R=None, L=None, T=None, *, domain: str = "continuous", cell="rac") -> int:
+def refuse_large_network(M: int, R=None, L=None, T=None, *, domain: str | None = None, cell="rac") -> int:
     """Refuse, from its closed-form node count, a network that would not fit in memory; return the count.
 
     Raises `tnrnn.MemoryRefusal` naming ``T`` (or ``L`` when it is the larger) with the count, the memory it needs
@@ -147,6 +149,7 @@ def refuse_large_network(M: int, R=None, L=None, T=None, *, domain: str = "conti
     The version-1 call ``refuse_large_network(L, T, domain=...)`` (the RAC) works for one release, with a
     `DeprecationWarning`.
     """
+    domain = named_domain(domain, "refuse_large_network")
     if L is None and T is None and R is not None:  # version 1: (L, T)
         warn_deprecated("refuse_large_network(L, T)", "refuse_large_network(M, R, L, T, domain=..., cell=...)")
         M, R, L, T = 1, 1, M, R
@@ -167,7 +170,7 @@ def refuse_large_network(M: int, R=None, L=None, T=None, *, domain: str = "conti
     return nodes
 
 
-def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous", K: int = 1, cell="rac") -> TNGraph:
+def build_network(M: int, R: int, L: int, T: int, *, domain: str | None = None, K: int = 1, cell="rac") -> TNGraph:
     """The structure-only tensor network of a cell (default: the depth-``L`` RAC) on ``T`` steps (no arrays).
 
     Parameters
@@ -216,6 +219,7 @@ def build_network(M: int, R: int, L: int, T: int, *, domain: str = "continuous",
     Theory page, section 'The tree of copies' (shallow RAC = matrix product state; deep RAC = tree of
     copies).
     """
+    domain = named_domain(domain, "build_network")
     M, R, L, T = check_sizes(M, R, L, T)
     K = check_positive_int("K", K)
     domain = check_domain(domain)

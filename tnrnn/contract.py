@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tnrnn._types import ArgumentError, check_choice, refuse_if_too_large
+from tnrnn._types import ArgumentError, check_choice, named_domain, refuse_if_too_large
 from tnrnn.build import build_network, network_arrays
 from tnrnn.network import TNGraph, einsum_equation
 
@@ -262,7 +262,7 @@ def contract(
 def network_forward(
     T: int,
     *,
-    domain: str = "continuous",
+    domain: str | None = None,
     method: str = "einsum",
     optimize: str = "greedy",
     M=None,
@@ -296,6 +296,7 @@ def network_forward(
     ----------
     The theory page, sections 'Tensor networks and copy tensors' and 'The tree of copies'.
     """
+    domain = named_domain(domain, "network_forward")
     from tnrnn.build import cell_network_inputs
     from tnrnn.cells.base import Cell
 

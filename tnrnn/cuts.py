@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from tnrnn._cut_engines import _LIMITS, CUT_ENGINES, MAX_DIM, CutResult, _graph_T, _Problem, _separates
-from tnrnn._types import ArgumentError, MemoryRefusal, check_choice, parse_partition
+from tnrnn._types import ArgumentError, MemoryRefusal, check_choice, named_domain, parse_partition
 from tnrnn.network import TNGraph
 
 __all__ = [
@@ -113,7 +113,7 @@ def start_end_min_cut(
     L: int,
     T: int,
     *,
-    domain: str = "continuous",
+    domain: str | None = None,
     partition="start-end",
     engine: str = "auto",
     cell="rac",
@@ -127,6 +127,7 @@ def start_end_min_cut(
     Theory page, section 'Min-cut bound' (shallow: ``min(R, M^{T/2})``; depth 2, continuous, ``M >= R``:
     ``R^{T/2+1}``).
     """
+    domain = named_domain(domain, "start_end_min_cut")
     from tnrnn.build import build_network
 
     check_choice("engine", engine, ENGINES)
@@ -138,7 +139,7 @@ def start_end_min_cut(
 
 
 def start_end_bound(
-    M: int, R: int, L: int, T: int, *, domain: str = "continuous", cell="rac", cache: dict | None = None
+    M: int, R: int, L: int, T: int, *, domain: str | None = None, cell="rac", cache: dict | None = None
 ) -> int:
     """The bound of `start_end_min_cut` (the Start-End partition), memoised in ``cache`` when one is given.
 
@@ -146,6 +147,7 @@ def start_end_bound(
     ``("cut", cell, M, R, L, domain, T)``. Raises `ArgumentError` where the cell has no tensor network or it is
     too large to build.
     """
+    domain = named_domain(domain, "start_end_bound")
     key = ("cut", cell, M, R, L, domain, T)
     if cache is not None and key in cache:
         return cache[key]

@@ -31,7 +31,7 @@ print(f"bound {cut.bound}; {svg.count('<text')} text elements in {os.path.getsiz
 
 # %%
 # Wide networks are folded into bands so that labels stay legible: here depth 4 at T = 4 (243 nodes).
-wide = build_network(2, 2, 4, 4)
+wide = build_network(2, 2, 4, 4, domain="continuous")
 fig, ax = draw_network(wide, cut=min_cut(wide))
 
 # %%

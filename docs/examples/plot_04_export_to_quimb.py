@@ -31,7 +31,7 @@ print("cotengra:", ctg.array_contract(arrays, inputs, output, size_dict=size_dic
 
 # %%
 # The exports that need no extra: networkx and einsum.
-graph = tnrnn.build_network(3, 2, 2, 4)
+graph = tnrnn.build_network(3, 2, 2, 4, domain="continuous")
 G = graph.to_networkx()
 eq, names = graph.equation()
 print(G.number_of_nodes(), "networkx nodes;", "einsum equation of", len(names), "operands")

@@ -23,7 +23,7 @@ M, R, L, T = 2, 2, 2, 8
 model = tnrnn.init_rac(M, R, L, key=jax.random.PRNGKey(0))
 xs = jax.numpy.asarray(np.random.default_rng(0).normal(size=(T, M)))
 
-f = network_forward(T, M=M, R=R, L=L)
+f = network_forward(T, M=M, R=R, L=L, domain="continuous")
 y = f(model, xs).block_until_ready()  # compiles
 start = time.perf_counter()
 for _ in range(20):
@@ -34,5 +34,5 @@ print("relative difference:", relative_error(y, tnrnn.rac_forward(model, xs)))
 
 # %%
 # The plan: path and cost from opt_einsum, fixed before any array is seen.
-plan = plan_contraction(tnrnn.build_network(M, R, L, T))
+plan = plan_contraction(tnrnn.build_network(M, R, L, T, domain="continuous"))
 print(len(plan.operands), "operands,", plan.flops, "flops, largest intermediate", plan.largest_intermediate)

@@ -35,6 +35,6 @@ query_atlas(atlas, {"L": 2})
 # %%
 # A network in a notebook draws itself (``_repr_svg_`` and ``_repr_png_``), with the last min-cut computed on it.
 # The drawing is `tnrnn.draw_network`'s, shown here directly:
-graph = tnrnn.build_network(2, 2, 2, 4)
+graph = tnrnn.build_network(2, 2, 2, 4, domain="continuous")
 cut = tnrnn.min_cut(graph)
 fig, ax = tnrnn.draw_network(graph, cut=cut)
