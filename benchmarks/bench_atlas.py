@@ -67,7 +67,7 @@ def _count(c) -> int:
 
 
 def _table(c, **kw):
-    return rank_table(c["L"], c["M"], c["R"], c["T"], domains=c["domains"], progress=False, **kw)
+    return rank_table(M=c["M"], R=c["R"], L=c["L"], T=c["T"], domains=c["domains"], progress=False, **kw)
 
 
 def _argv(c, atlas, *extra):

@@ -353,9 +353,9 @@ def test_sweep_arguments_are_checked_before_work(counted):
 
 
 def test_parallel_equals_serial(tmp_path):
-    args = ([1, 2], [2], [2, 3], [2, 4])
-    serial = rank_table(*args, progress=False, cache=None, min_cut=False)
-    parallel = rank_table(*args, progress=False, cache=tmp_path / "j.sqlite", jobs=2, min_cut=False)
+    args = {"L": [1, 2], "M": [2], "R": [2, 3], "T": [2, 4]}
+    serial = rank_table(**args, progress=False, cache=None, min_cut=False)
+    parallel = rank_table(**args, progress=False, cache=tmp_path / "j.sqlite", jobs=2, min_cut=False)
     assert parallel == serial and len(serial) == 16
     with A.Atlas(tmp_path / "j.sqlite") as a:
         assert len(a) == 16  # the parent stored what the workers computed
@@ -880,14 +880,14 @@ def test_min_cut_bounds_are_stored_and_reused(tmp_path, monkeypatch):
     real = A.cache._compute_min_cut
     monkeypatch.setattr(A.cache, "_compute_min_cut", lambda *a, **k: calls.append(a) or real(*a, **k))
     path = tmp_path / "cuts.sqlite"
-    args = ([1, 2], [2], [2, 3], [2, 4])
-    first = rank_table(*args, progress=False, cache=path)
+    args = {"L": [1, 2], "M": [2], "R": [2, 3], "T": [2, 4]}
+    first = rank_table(**args, progress=False, cache=path)
     assert len(calls) == len(first) == 16
-    again = rank_table(*args, progress=False, cache=path)
+    again = rank_table(**args, progress=False, cache=path)
     assert again == first and len(calls) == 16  # the second table computed no min-cut
     for r in first:
         assert r["min_cut"] == start_end_min_cut(r["M"], r["R"], r["L"], r["T"], domain=r["domain"]).bound
-    rank_table(*args, progress=False, cache=None)  # no atlas: computed again
+    rank_table(**args, progress=False, cache=None)  # no atlas: computed again
     assert len(calls) == 32
 
 
@@ -898,13 +898,13 @@ def test_min_cut_bounds_of_another_cell_are_stored_too(tmp_path, monkeypatch):
     real = A.cache._compute_min_cut
     monkeypatch.setattr(A.cache, "_compute_min_cut", lambda *a, **k: calls.append(k["cell"]) or real(*a, **k))
     path = tmp_path / "cuts.sqlite"
-    first = rank_table([1, 2], [2], [2], [2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
+    first = rank_table(M=[2], R=[2], L=[1, 2], T=[2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
     assert calls == ["mi"] * 4
-    again = rank_table([1, 2], [2], [2], [2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
+    again = rank_table(M=[2], R=[2], L=[1, 2], T=[2, 4], domains=("continuous",), progress=False, cache=path, cell="mi")
     assert [r["min_cut"] for r in again] == [r["min_cut"] for r in first] and len(calls) == 4
     for r in first:
         assert r["min_cut"] == start_end_min_cut(r["M"], r["R"], r["L"], r["T"], domain="continuous", cell="mi").bound
-    lin = rank_table([1], [2], [2], [2], domains=("continuous",), progress=False, cache=path, cell="linear")
+    lin = rank_table(M=[2], R=[2], L=[1], T=[2], domains=("continuous",), progress=False, cache=path, cell="linear")
     assert lin[0]["min_cut"] is None  # no tensor network: no bound, nothing stored
 
 
@@ -1149,3 +1149,16 @@ def test_sigkill_of_a_parallel_table_leaves_no_process_behind(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_rank_table_takes_the_sizes_by_name_and_the_old_order_with_a_warning():
+    from tnrnn.table import rank_table
+
+    new = rank_table(M=[2], R=[2], L=[1], T=[2, 4], domains=("onehot",), progress=False, cache=None, min_cut=False)
+    with pytest.warns(DeprecationWarning, match=r"rank_table\(Ls, Ms, Rs, Ts\)"):
+        old = rank_table([1], [2], [2], [2, 4], domains=("onehot",), progress=False, cache=None, min_cut=False)
+    assert [(r["L"], r["M"], r["R"], r["T"], r["rank"]) for r in new] == [
+        (r["L"], r["M"], r["R"], r["T"], r["rank"]) for r in old
+    ]
+    with pytest.raises(ArgumentError, match="^T=None"):
+        rank_table(M=[2], R=[2], L=[1], progress=False)

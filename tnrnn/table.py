@@ -38,11 +38,11 @@ def _min_cut_or_none(M, R, L, T, domain, cache, cell="rac"):
 
 
 def rank_table(
-    Ls: Sequence[int],
-    Ms: Sequence[int],
-    Rs: Sequence[int],
-    Ts: Sequence[int],
-    *,
+    *sizes: Sequence[int],
+    M: Sequence[int] | None = None,
+    R: Sequence[int] | None = None,
+    L: Sequence[int] | None = None,
+    T: Sequence[int] | None = None,
     domains: Sequence[str] = ("onehot", "continuous"),
     seed: int = 0,
     n_seeds: int = 2,
@@ -76,6 +76,7 @@ def rank_table(
     registered name) goes the same way; its bounds come from its protocol (`tnrnn.cells.bound_columns`),
     ``min_cut`` from its network (``None`` where it has none).
     """
+    Ls, Ms, Rs, Ts = _table_sizes(sizes, M, R, L, T)
     check_table_request(Ls, Ms, Rs, Ts, domains=domains, seed=seed, min_cut=min_cut, cell=cell)
     confidence = check_confidence(confidence)
     from tnrnn.atlas import CellSpec, open_atlas, run_sweep
@@ -137,6 +138,25 @@ def _certificate_columns(res) -> dict:
         "primes": list(res.primes),
         "engine": res.extra.get("elimination"),
     }
+
+
+def _table_sizes(sizes, M, R, L, T):
+    """The lists ``(Ls, Ms, Rs, Ts)`` of `rank_table`.
+
+    Keyword ``M, R, L, T``, or the earlier positional ``Ls, Ms, Rs, Ts`` (deprecated: the sizes go in the order
+    M, R, L, T everywhere).
+    """
+    if sizes:
+        if len(sizes) != 4 or any(v is not None for v in (M, R, L, T)):
+            raise ArgumentError("sizes", sizes, "the keywords M=, R=, L=, T= (lists of sizes)")
+        from tnrnn._deprecation import warn_deprecated
+
+        warn_deprecated("rank_table(Ls, Ms, Rs, Ts)", "rank_table(M=..., R=..., L=..., T=...)", stacklevel=4)
+        return tuple(sizes)
+    missing = [n for n, v in zip("MRLT", (M, R, L, T), strict=True) if v is None]
+    if missing:
+        raise ArgumentError(missing[0], None, "a list of sizes (rank_table(M=..., R=..., L=..., T=...))")
+    return L, M, R, T
 
 
 def check_table_request(Ls, Ms, Rs, Ts, *, domains=("onehot", "continuous"), seed=0, min_cut=True, cell="rac") -> None:

@@ -9,7 +9,7 @@ a proven upper bound it is exact (see the theory page, section "What an exact ra
 
 from tnrnn.table import format_table, rank_table
 
-rows = rank_table([1, 2, 3], [2], [2], [2, 4, 6], domains=["onehot", "continuous"], progress=False)
+rows = rank_table(M=[2], R=[2], L=[1, 2, 3], T=[2, 4, 6], domains=["onehot", "continuous"], progress=False)
 print(format_table(rows, "markdown"))
 
 # %%

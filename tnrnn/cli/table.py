@@ -89,10 +89,10 @@ def _run_table(args):
 
     _jax_env()
     rows = rank_table(
-        args.L,
-        args.M,
-        args.R,
-        args.T,
+        M=args.M,
+        R=args.R,
+        L=args.L,
+        T=args.T,
         domains=args.domain,
         seed=args.seed,
         progress=_progress(args),
