@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 
+# --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
+#: the choices of `tnrnn.tasks`: one definition in `tnrnn._choices` (JAX-free), the cells from the registry
+from tnrnn._choices import TASKS as _TASKS  # noqa: E402
+from tnrnn._choices import TRAIN_OPTIMIZERS as _OPTIMIZERS  # noqa: E402
 from tnrnn._experiment_sizes import TRAIN_SIZE_DEFAULTS, refuse_experiment_sizes
 from tnrnn._types import ArgumentError, check_choice, check_float, check_positive_int, check_seed
 from tnrnn.cells.trainable import trainable_cell_names
@@ -17,11 +21,6 @@ from tnrnn.cli._args import (
     _progress_flag,
 )
 
-# --- experiment (tnrnn.tasks) -------------------------------------------------------------------------------
-
-#: the choices of `tnrnn.tasks` (kept here so that a bad value is refused without importing JAX; a test checks
-#: that they match `tnrnn.tasks.TASKS`, `CELLS` and `tnrnn.tasks.train.OPTIMIZERS`)
-_TASKS, _OPTIMIZERS = ("copy", "ses"), ("adam", "rmsprop")
 _CELLS = trainable_cell_names()  # from the cell registry (light: no JAX)
 _PRESETS, _SCHEDULES = ("cpu", "paper"), ("patience", "plateau")
 # what `_check_experiment` assumes when neither a flag nor a preset sets a value (tnrnn.tasks.experiment.DEFAULTS)

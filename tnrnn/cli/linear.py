@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+# --- linear (tnrnn.linear: implicit bias of linear RNNs) ---------------------------------------------------
+#: `tnrnn.linear.experiments` parts and parameterisations (checked against the module by a test)
+from tnrnn._choices import LINEAR_PARTS as _LINEAR_PARTS  # noqa: E402
+from tnrnn._choices import PARAMETERISATIONS as _PARAMS  # noqa: E402
 from tnrnn._types import ArgumentError, check_choice, check_float, check_positive_int
 from tnrnn.cli._args import (
     VERBS,
@@ -12,11 +16,6 @@ from tnrnn.cli._args import (
     _name_list,
     _Parser,
 )
-
-# --- linear (tnrnn.linear: implicit bias of linear RNNs) ---------------------------------------------------
-
-#: `tnrnn.linear.experiments` parts and parameterisations (checked against the module by a test)
-_LINEAR_PARTS, _PARAMS = ("ntk", "equivalence", "sweep", "sunspots"), ("ntk", "standard")
 
 
 def _add_linear(sub):

@@ -47,7 +47,7 @@ __all__ = [
 
 
 #: the two parameterisations of the theory page, section 'The model and its impulse response'
-PARAMETERISATIONS = ("ntk", "standard")
+from tnrnn._choices import PARAMETERISATIONS  # noqa: E402 - one definition, JAX-free
 
 
 def check_param(param) -> str:

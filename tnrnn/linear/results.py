@@ -18,7 +18,7 @@ __all__ = ["load_results", "summarise_results"]
 
 #: the parts a linear-RNN results file may hold (`tnrnn.linear.experiments.run_linear_experiments` writes every one
 #: it ran)
-_PARTS = ("ntk", "equivalence", "sweep", "sunspots")
+from tnrnn._choices import LINEAR_PARTS as _PARTS  # noqa: E402 - one definition, JAX-free
 
 
 def load_results(results) -> dict:

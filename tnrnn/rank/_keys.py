@@ -30,8 +30,8 @@ KEY_FIELDS = (
 # fmt: on
 #: the key inputs that have a default in `tnrnn.rank.separation_rank` (read from its signature: `key_defaults`)
 OPTIONAL_KEYS = ("partition", "cell", "seed", "n_seeds", "method", "N0", "confidence", "max_N")
-#: `key_defaults`, written out so that a key is made without importing the engine (numpy, JAX); a test checks that
-#: it equals the engine's signature
+#: the defaults of the key inputs: `tnrnn.rank.separation_rank` takes its defaults from here (one definition, readable
+#: without importing the engine's numpy and JAX)
 KEY_DEFAULTS = {
     "partition": "start-end",
     "cell": "rac",
@@ -42,8 +42,9 @@ KEY_DEFAULTS = {
     "confidence": "certified",
     "max_N": None,
 }
-#: `tnrnn.rank.engine.METHODS` and ``CONFIDENCES`` (checked equal by a test), for the same reason
-_METHODS = ("modp", "svd")
+#: the rank methods (`tnrnn.rank.engine.METHODS` is this tuple)
+METHODS = ("modp", "svd")
+_METHODS = METHODS  # the earlier private name
 #: the key of a stored min-cut bound (deterministic in these; ``cut_version`` is `CUT_VERSION`)
 MIN_CUT_FIELDS = ("cell", "M", "R", "L", "T", "domain", "partition", "cut_version")
 

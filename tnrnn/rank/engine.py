@@ -40,6 +40,7 @@ from tnrnn.cells.arith import (
     FloatArith,
 )
 from tnrnn.cells.base import make_cell
+from tnrnn.rank._keys import KEY_DEFAULTS, METHODS
 from tnrnn.rank._run import (
     _peak_bytes,
     _per_entry,
@@ -62,7 +63,6 @@ from tnrnn.sizes import MAX_REPETITIONS, check_loop, rank_hints, rank_model, ref
 
 __all__ = ["separation_rank", "METHODS", "CONFIDENCES", "EVALUATIONS", "plan"]
 
-METHODS = ("modp", "svd")
 EVALUATIONS = ("auto", "jax", "numpy")
 
 
@@ -215,15 +215,15 @@ def separation_rank(
     T: int,
     *,
     domain: str,
-    partition="start-end",
-    cell="rac",
-    seed: int = 0,
-    n_seeds: int = 2,
-    method: str = "modp",
-    N0: int = 64,
-    confidence: str = "certified",
+    partition=KEY_DEFAULTS["partition"],
+    cell=KEY_DEFAULTS["cell"],
+    seed: int = KEY_DEFAULTS["seed"],
+    n_seeds: int = KEY_DEFAULTS["n_seeds"],
+    method: str = KEY_DEFAULTS["method"],
+    N0: int = KEY_DEFAULTS["N0"],
+    confidence: str = KEY_DEFAULTS["confidence"],
     timeout: float | None = None,
-    max_N: int | None = None,
+    max_N: int | None = KEY_DEFAULTS["max_N"],
     elimination: str = "auto",
     evaluation: str = "auto",
     progress: bool = False,

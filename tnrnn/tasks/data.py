@@ -41,7 +41,7 @@ __all__ = [
     "TASKS",
 ]
 
-TASKS = ("copy", "ses")
+from tnrnn._choices import TASKS  # noqa: E402 - one definition, JAX-free
 
 _INT = jnp.int32
 

@@ -48,7 +48,8 @@ __all__ = [
     "SCHEDULES",
 ]
 
-OPTIMIZERS = ("adam", "rmsprop")
+from tnrnn._choices import TRAIN_OPTIMIZERS as OPTIMIZERS  # noqa: E402 - one definition, JAX-free
+
 SCHEDULES = ("patience", "plateau")
 #: learning-rate factor of the plateau schedule (the authors' 0.1)
 DECAY_FACTOR = 0.1
