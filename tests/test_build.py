@@ -72,8 +72,8 @@ def test_onehot_counts_and_open_legs(L, T):
     for t in range(1, T + 1):
         if n[t - 1] >= 2:
             assert len(g.indices[g.node_id[f"dx{t}"]]) == n[t - 1] + 1
-    assert closed_form_counts(T, L, domain="onehot")["nodes"] == g.n_nodes
-    assert closed_form_counts(T, L, domain="onehot")["edges"] == g.n_edges
+    assert closed_form_counts(L=L, T=T, domain="onehot")["nodes"] == g.n_nodes
+    assert closed_form_counts(L=L, T=T, domain="onehot")["edges"] == g.n_edges
 
 
 def test_bond_dimensions():
@@ -163,7 +163,7 @@ def test_huge_networks_are_refused_before_building(L, T, name):
 @pytest.mark.parametrize(("L", "T"), [(1, 5), (2, 5), (3, 4), (2, 1), (4, 3)])
 def test_onehot_joined_count_matches_the_built_network(L, T):
     graph = build_network(2, 2, L, T, domain="onehot")
-    counts = closed_form_counts(T, L, domain="onehot")
+    counts = closed_form_counts(L=L, T=T, domain="onehot")
     assert counts["nodes"] == graph.n_nodes and counts["edges"] == graph.n_edges
     assert counts["copy_tensors"] == sum(r == "copy" for r in graph.roles)
 
@@ -215,7 +215,9 @@ def test_the_rac_goes_through_the_same_functions_as_any_cell():
         graph = build_network(2, 3, 2, 5, domain=domain, cell=Rac(2, 3, 2))
         assert graph == build_network(2, 3, 2, 5, domain=domain)
         assert (
-            network_size(2, 3, 2, 5, domain=domain) == graph.n_nodes == closed_form_counts(5, 2, domain=domain)["nodes"]
+            network_size(2, 3, 2, 5, domain=domain)
+            == graph.n_nodes
+            == closed_form_counts(L=2, T=5, domain=domain)["nodes"]
         )
         assert (
             network_arrays(graph, model, "rac").keys()
@@ -231,7 +233,7 @@ def test_the_rac_goes_through_the_same_functions_as_any_cell():
     "call",
     [
         lambda: __import__("tnrnn.build").build.build_network(2, 2, 2, 4),
-        lambda: __import__("tnrnn.build").build.closed_form_counts(4, 2),
+        lambda: __import__("tnrnn.build").build.closed_form_counts(L=2, T=4),
         lambda: __import__("tnrnn.cuts").cuts.start_end_min_cut(2, 2, 2, 4),
     ],
 )
@@ -240,3 +242,12 @@ def test_an_unnamed_domain_warns_and_means_continuous(call):
     with pytest.warns(DeprecationWarning, match="domain not given, 'continuous' assumed"):
         got = call()
     assert got is not None
+
+
+def test_closed_form_counts_take_the_sizes_by_name_and_the_old_order_with_a_warning():
+    new = closed_form_counts(L=3, T=5, domain="continuous")
+    with pytest.warns(DeprecationWarning, match=r"closed_form_counts\(T, L\)"):
+        old = closed_form_counts(5, 3, domain="continuous")
+    assert new == old and new["nodes"] == build_network(2, 2, 3, 5, domain="continuous").n_nodes
+    with pytest.raises(ArgumentError, match="^T=None"):
+        closed_form_counts(L=3, domain="continuous")

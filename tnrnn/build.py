@@ -83,8 +83,11 @@ __all__ = [
 BYTES_PER_NODE = 1024
 
 
-def closed_form_counts(T: int, L: int, *, domain: str | None = None) -> dict:
-    """Closed-form node counts of the compiled network (theory page, section 'Node counts').
+def closed_form_counts(*sizes: int, L: int | None = None, T: int | None = None, domain: str | None = None) -> dict:
+    """Closed-form node counts of the compiled network of depth ``L`` and length ``T`` (theory page, 'Node counts').
+
+    The sizes are keywords (``closed_form_counts(L=2, T=4, domain="continuous")``); the earlier positional order
+    ``(T, L)`` still works for one release with a `DeprecationWarning`.
 
     Returns
     -------
@@ -97,6 +100,13 @@ def closed_form_counts(T: int, L: int, *, domain: str | None = None) -> dict:
     ----------
     Theory page, section 'Node counts' (the tests check them against the built graphs).
     """
+    if sizes:
+        if len(sizes) != 2 or L is not None or T is not None:
+            raise ArgumentError("sizes", sizes, "the keywords L= and T=")
+        warn_deprecated("closed_form_counts(T, L)", "closed_form_counts(L=..., T=...)")
+        T, L = sizes
+    if L is None or T is None:
+        raise ArgumentError("L" if L is None else "T", None, "an integer >= 1 (closed_form_counts(L=..., T=...))")
     domain = named_domain(domain, "closed_form_counts")
     domain = check_domain(domain)
     T, L = check_positive_int("T", T), check_positive_int("L", L)
@@ -363,7 +373,7 @@ class _Form(NamedTuple):
 
 
 def _rac_nodes(cell, T: int, domain: str) -> int:
-    return closed_form_counts(T, cell.L, domain=domain)["nodes"]
+    return closed_form_counts(L=cell.L, T=T, domain=domain)["nodes"]
 
 
 #: ``network_form`` -> its `_Form`: the one registry every network function here dispatches on (a cell declares its

@@ -106,7 +106,7 @@ def _compute_min_cut_bound(cellobj, T, domain, part) -> dict:
     from tnrnn.cuts import start_end_min_cut
 
     try:
-        if closed_form_counts(T, cellobj.L, domain=domain)["nodes"] > _MIN_CUT_NODES:
+        if closed_form_counts(L=cellobj.L, T=T, domain=domain)["nodes"] > _MIN_CUT_NODES:
             return {}
         cut = start_end_min_cut(cellobj.M, cellobj.R, cellobj.L, T, domain=domain, partition=part, cell=cellobj.name)
     except (ArgumentError, MemoryRefusal, ValueError, KeyError):
