@@ -8,9 +8,8 @@ re-exported by `tnrnn.tasks.experiment` and `tnrnn.tasks`.
 from __future__ import annotations
 
 import dataclasses
-import json
 
-from tnrnn._io import atomic_write, jsonable, load_json_results
+from tnrnn._io import atomic_write, load_json_results, strict_json
 
 __all__ = ["READ_FORMATS", "RESULTS_FORMAT", "load_results", "save_results"]
 
@@ -28,8 +27,7 @@ def save_results(results: dict, path) -> str:
     """
     path = str(path)
     with atomic_write(path) as fh:
-        json.dump(jsonable(_plain(results)), fh, indent=1, allow_nan=False)
-        fh.write("\n")
+        fh.write(strict_json(_plain(results), indent=1) + "\n")
     return path
 
 
