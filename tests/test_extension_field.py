@@ -219,13 +219,37 @@ def test_extension_elimination_equals_flint(dtype, use_3m, monkeypatch):
     assert flint_modular_rank(small, P) == _gauss_rank(small) == 9
 
 
-def test_narrow_prime_field_elimination_equals_flint():
+@pytest.mark.parametrize("panel", [256, 64])
+def test_narrow_prime_field_elimination_equals_flint(panel):
+    """Narrow panels: the generic path (pivots among the first rows), a singular leading block, dependent rows."""
     gen = np.random.default_rng(4)
-    for n, m, r in [(300, 280, 270), (700, 520, 511)]:
+    for n, m, r in [(300, 280, 270), (700, 520, 511), (1200, 300, 290)]:
         A = matrix_of_rank(gen, n, m, r, P21)
-        A[:5] = 0
+        A[:5] = 0  # the pivots are searched among the first width + 8 rows
         expected = flint_rank(A, P21)
-        assert blas_modular_rank(A.astype(np.float32), P21, overwrite=True) == expected == r
+        assert blas_modular_rank(A.astype(np.float32), P21, panel=panel, overwrite=True) == expected == r
+    B = matrix_of_rank(gen, 900, 400, 380, P21)
+    B[1:100] = B[0]  # too few independent rows up front: the panel is widened whole
+    assert blas_modular_rank(B.astype(np.float32), P21, panel=panel) == flint_rank(B, P21)
+
+
+def test_narrow_default_panel_equals_the_wide_engine():
+    """More than 4 x 264 live rows: the default narrow panel's generic path, against float64 storage."""
+    gen = np.random.default_rng(5)
+    A = matrix_of_rank(gen, 1500, 1300, 1250, P21)
+    assert blas_modular_rank(A.astype(np.float32), P21) == blas_modular_rank(A, P21) == 1250
+
+
+def test_narrow_panel_multipliers_equal_the_wide_panel():
+    from tnrnn.rank._block import _panel_fast, _panel_narrow, _reduce
+
+    gen = np.random.default_rng(6)
+    P = _reduce(matrix_of_rank(gen, 600, 64, 64, P21).astype(np.float64), P21)
+    P[:3] = 0  # a singular leading block
+    wide, narrow = _panel_fast(P, P21), _panel_narrow(P.astype(np.float32), P21)
+    assert narrow[2].dtype == np.float32
+    for a, b in zip(wide, narrow, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 # reference values: (M, R, L, T, domain) -> rank, from the prime-field engine (and the committed atlas)
