@@ -233,6 +233,22 @@ def test_narrow_prime_field_elimination_equals_flint(panel):
     assert blas_modular_rank(B.astype(np.float32), P21, panel=panel) == flint_rank(B, P21)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.complex64])
+def test_narrow_update_in_column_tiles_equals_flint(dtype, monkeypatch):
+    """Tiles narrower than the trailing block (several column tiles a row block, ragged edges) change nothing."""
+    import tnrnn.rank._block as block
+
+    monkeypatch.setattr(block, "_TILE_COLS", 48)
+    monkeypatch.setattr(block, "_TILE_ENTRIES", 48 * 40)
+    gen = np.random.default_rng(6)
+    if dtype is np.float32:
+        A = matrix_of_rank(gen, 500, 430, 401, P21)
+        assert blas_modular_rank(A.astype(dtype), P21, panel=64) == flint_rank(A, P21) == 401
+    else:
+        C = _gf_matrix(gen, 300, 250, 233)
+        assert blas_modular_rank(C.astype(dtype), P, panel=64) == _regular_rank(C) == 233
+
+
 def test_narrow_default_panel_equals_the_wide_engine():
     """More than 4 x 264 live rows: the default narrow panel's generic path, against float64 storage."""
     gen = np.random.default_rng(5)

@@ -59,6 +59,8 @@ _WIDE = {
 }
 #: entries of a widened tile of the narrow-storage update (16 MiB as complex128)
 _TILE_ENTRIES = 2**20
+#: columns of such a tile at most (so it has at least 512 rows)
+_TILE_COLS = 2048
 _EXACT = 2.0**52
 #: panel width (inner dimension of the trailing updates)
 _PANEL = 256
@@ -449,15 +451,20 @@ def _narrow_update(trail: np.ndarray, G: np.ndarray, SI: np.ndarray, p: int) -> 
     """``trail <- reduce(trail - G SI)`` for a narrow (float32 / complex64) ``trail``, one widened tile at a time.
 
     Entries of ``trail``, ``G`` (narrow or wide) and ``SI`` are centred residues, so each tile's update stays below
-    ``2^52`` (module notes); the reduced tile is written back exactly (``|x| <= 2^21`` fits the narrow type).
+    ``2^52`` (module notes); the reduced tile is written back exactly (``|x| <= 2^21`` fits the narrow type). A tile is
+    at most `_TILE_COLS` columns wide, so its matmul keeps hundreds of rows at any side (tiles of whole rows had 26
+    rows at side 40040, a skinny matmul well below the BLAS's speed).
     """
     rows, cols = trail.shape
-    step = max(1, _TILE_ENTRIES // max(1, cols))
+    width = min(cols, _TILE_COLS)
+    step = max(1, _TILE_ENTRIES // width)
     wide = SI.dtype
     for lo in range(0, rows, step):
-        W = trail[lo : lo + step].astype(wide)
-        gemm_update(W, G[lo : lo + step].astype(wide, copy=False), SI)
-        trail[lo : lo + step] = _reduce(W, p)
+        Gw = G[lo : lo + step].astype(wide, copy=False)
+        for c in range(0, cols, width):
+            W = trail[lo : lo + step, c : c + width].astype(wide)
+            gemm_update(W, Gw, SI[:, c : c + width])
+            trail[lo : lo + step, c : c + width] = _reduce(W, p)
 
 
 def _panel_narrow(P: np.ndarray, p: int):
