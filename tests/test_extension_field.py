@@ -4,6 +4,7 @@ Every exact path over the extension field is checked against FLINT's ``fq_defaul
 ``i^2 + 1``) or its ``nmod_mat`` over the regular representation, entry for entry or rank for rank.
 """
 
+import itertools
 from fractions import Fraction
 
 import flint
@@ -366,3 +367,27 @@ def test_stage_memory_follows_the_storage_dtype(monkeypatch):
             wide = Y.itemsize == 8 * k
             assert wide == (8 * k * side * side <= engine._WIDE_BYTES)
             assert engine._peak_bytes((side, side), k) == side * side * (Y.itemsize + (4 * k if wide else 0))
+
+
+def test_step_size_counts_the_parameters_by_hand():
+    from tnrnn.rank.evaluation import _step_size
+
+    # RAC M=3, R=4, L=3: layer 1 W^H 4x4 + W^I 4x3 = 28, layers 2, 3: 4x4 + 4x4 = 32 each, readout 4
+    assert _step_size(make_cell("rac", 3, 4, 3)) == 28 + 32 + 32 + 4
+
+
+@pytest.mark.parametrize("dtype", ["float64", "extension"])
+def test_fused_calls_stay_below_the_size_where_xla_collapses(dtype):
+    from tnrnn.rank.evaluation import _FUSE_SIZE, _fused_steps, _step_size
+
+    for M, R, L in itertools.product((2, 3, 4), (2, 3, 4, 6), (1, 2, 3, 4)):
+        cell = make_cell("rac", M, R, L)
+        for steps in (1, 5, 9, 18, 40):
+            g = _fused_steps(cell, steps, dtype)
+            assert g >= 1
+            assert g == 1 or g * _step_size(cell) <= _FUSE_SIZE[dtype], (M, R, L, steps, g)
+    # the cell whose 9 End steps fused whole took 158 s over GF(p^2) at N = 841 (0.5 s in groups)
+    assert _fused_steps(make_cell("rac", 2, 4, 2), 9, "extension") < 9
+    # small cells keep their measured groups
+    assert _fused_steps(make_cell("rac", 3, 3, 3), 5, "extension") == 5
+    assert _fused_steps(make_cell("rac", 2, 2, 2), 30, "float64") == 16

@@ -21,6 +21,7 @@ Three paths, one cell definition (`tnrnn.cells`):
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -171,11 +172,11 @@ def reference_matrix(cell, params, partition: Partition, a_points, b_points, p: 
 _KERNELS: dict = {}
 
 
-#: steps fused into the last kernel call. XLA's compile time grows much faster than linearly in the number of
+#: steps fused into the last kernel call at most. XLA's compile time grows much faster than linearly in the number of
 #: unrolled steps (16: about 6 s on the 2-core CPU; 24: over 5 minutes), and a fused kernel with several outputs
 #: (a carry) recomputes their shared work once per output (8x slower for a depth-2, width-4 carry). So a longer
 #: schedule runs its first steps one per call (a one-step cone is cheap to recompute), then the last
-#: ``_GROUP`` steps in one fused call with a single output.
+#: ``_GROUP`` steps (fewer for a large cell, `_FUSE_SIZE`) in one fused call with a single output.
 _GROUP = 16
 #: the same over GF(p^2): each step there is about four times the operations, and a 16-step fused GF(p^2) kernel
 #: compiled for minutes (a deadline cannot interrupt a compilation)
@@ -183,16 +184,38 @@ _GROUP_EXTENSION = 4
 #: ... but a short GF(p^2) schedule runs fastest fused whole (no carry of pairs between calls): measured at N = 1024
 #: on the 2-core CPU, (L, steps) = (3, 5) 1.8x, (3, 6) 1.6x, (4, 5) 1.3x, (2, 9) 1.1x faster than groups of 4 (and
 #: faster than groups of 1 to 3), while (4, 6) fused whole ran 10x slower and (1, 14) 1.9x slower. So a schedule
-#: of at most `_FUSE_STEPS` steps with ``steps * L <= _FUSE_WORK`` is one call.
+#: of at most `_FUSE_STEPS` steps with ``steps * L <= _FUSE_WORK`` is one call (if it is small enough, `_FUSE_SIZE`).
 _FUSE_STEPS = 9
 _FUSE_WORK = 20
+#: the largest fused call, in parameter entries times steps (`_step_size`), for the prime field and for GF(p^2).
+#: Past a size XLA's CPU code for one call does not slow down gradually but collapses: measured at N = 1024 (M = 3
+#: unless named), GF(p^2): (L, R, steps) = (4, 4, 3), size 396, 0.78 s, but (4, 4, 4), 528, 14.1 s; (3, 4, 4), 384,
+#: 0.32 s, but (3, 4, 5), 480, 16x slower at N = 512; (2, 4, 9) (M = 2, size 540) 158 s at N = 841 against 0.5 s in
+#: groups of 4; largest fine: (2, 4, 6) with M = 4, 408. Prime field: (4, 4, 8) (M = 2), 992, 0.45 s, but (4, 4, 12),
+#: 1488, and (3, 4, 16), 1472, over a minute; (4, 3, 16), 1200, 3.2x slower than groups of 8.
+_FUSE_SIZE = {"float64": 1024, "int64": 1024, "extension": 400}
+
+
+def _step_size(cell) -> int:
+    """Parameter entries of ``cell``: the work of one step of all its layers, the measure of `_FUSE_SIZE`."""
+    sizes = []
+    cell._arrays(lambda s: sizes.append(math.prod(s)) or s)
+    return max(1, sum(sizes))
+
+
+def _fused_steps(cell, steps: int, dtype: str) -> int:
+    """Steps per fused kernel call for a schedule of ``steps`` steps (see `_GROUP`, `_FUSE_STEPS`, `_FUSE_SIZE`)."""
+    fit = max(1, _FUSE_SIZE[dtype] // _step_size(cell))
+    if dtype != "extension":
+        return min(_GROUP, fit)
+    if steps <= _FUSE_STEPS and steps * cell.L <= _FUSE_WORK and steps <= fit:
+        return max(steps, 1)
+    return min(_GROUP_EXTENSION, fit)
 
 
 def _extension_group(cell, steps: int) -> int:
     """Steps per fused GF(p^2) kernel call for a schedule of ``steps`` steps (see `_FUSE_STEPS`)."""
-    if steps <= _FUSE_STEPS and steps * cell.L <= _FUSE_WORK:
-        return max(steps, 1)
-    return _GROUP_EXTENSION
+    return _fused_steps(cell, steps, "extension")
 
 
 def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
@@ -319,7 +342,7 @@ def residue_matrix(
         cols_c = _pad(_centre(cols, p, dtype), n_cp)
         carry = _prefix(cell, host_params, rows_c[:, :k, :], k, p, dtype)
         rest_rows = rows_c[:, k:, :]
-        groups = _groups(schedule, _extension_group(cell, len(schedule)) if dtype == "extension" else _GROUP)
+        groups = _groups(schedule, _fused_steps(cell, len(schedule), dtype))
         kerns = [_pair_fn(cell, steps, dtype, g == 0, g == len(groups) - 1) for g, (steps, _, _) in enumerate(groups)]
         total = (-(-n_r // tile_r)) * (n_cp // tile_c)
         pending, done = None, 0
