@@ -164,3 +164,21 @@ def test_cell_protocol_float_rac_equals_the_version1_forward():
     expected = v1_forward(model, xs)
     assert_close(rac_outputs(model, xs), expected)
     assert_close(rac_forward(model, xs), expected[-1])
+
+
+def test_plan_times_count_narrow_storage_and_the_certificate(monkeypatch, capsys):
+    from tnrnn.cli.rank import _plan_printer
+    from tnrnn.rank import engine
+
+    big = engine.plan(3, 4, 3, 8, domain="continuous")  # side 40040: stored narrow
+    assert big["certify_seconds"] > big["estimate_seconds"] > 0
+    monkeypatch.setattr(engine, "_WIDE_BYTES", 2**40)  # as if it were stored float64
+    assert engine.plan(3, 4, 3, 8, domain="continuous")["estimate_seconds"] < big["estimate_seconds"]
+    _plan_printer("certified")(big)
+    certified = capsys.readouterr().err
+    _plan_printer("fast")(big)
+    fast = capsys.readouterr().err
+    assert "prime-field pass" in certified and "GF(p^2)" in certified and "40040 x 40040" in certified
+    assert "per repetition" in fast and "GF" not in fast
+    _plan_printer("certified")(engine.plan(2, 2, 1, 4, domain="continuous"))  # instant: nothing printed
+    assert capsys.readouterr().err == ""

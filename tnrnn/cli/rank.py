@@ -76,14 +76,26 @@ def _refuse_rank_sizes(args):
     refuse_rank_request(cell, part, args.domain, max_N=args.max_N, n_seeds=args.seeds)
 
 
-def _print_plan(info):
-    if info["estimate_seconds"] >= 2 or max(info["shape"]) >= 2048:
+def _plan_printer(confidence: str):
+    """``on_plan`` of a run: the plan's sizes and rough times on stderr, when the run is not instant."""
+
+    def show(info):
+        if info["estimate_seconds"] < 2 and max(info["shape"]) < 2048:
+            return
         rows, cols = info["shape"]
+        seconds = f"rough estimate {info['estimate_seconds']:.0f} s per repetition"
+        if confidence == "certified":
+            seconds = (
+                f"rough estimate {info['estimate_seconds']:.0f} s for the prime-field pass, up to "
+                f"{info['certify_seconds']:.0f} s more when a GF(p^2) repetition must certify it"
+            )
         print(
             f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
-            f"rough estimate {info['estimate_seconds']:.0f} s per repetition",
+            + seconds,
             file=sys.stderr,
         )
+
+    return show
 
 
 def _run_rank(args):
@@ -103,7 +115,7 @@ def _run_rank(args):
         confidence=_confidence(args),
         timeout=args.timeout,
         progress=_progress(args),
-        on_plan=_print_plan,
+        on_plan=_plan_printer(_confidence(args)),
         cell=args.cell,
         max_N=args.max_N,
         cache=_cache(args),

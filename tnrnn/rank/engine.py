@@ -42,6 +42,7 @@ from tnrnn.cells.arith import (
 from tnrnn.cells.base import make_cell
 from tnrnn.rank._keys import KEY_DEFAULTS, METHODS
 from tnrnn.rank._run import (
+    _WIDE_BYTES,
     _peak_bytes,
     _per_entry,
     _Run,
@@ -119,6 +120,14 @@ def _compute(M, R, L, T, **kwargs):
     return separation_rank(M, R, L, T, cache=None, **kwargs)
 
 
+#: a narrow (float32) matrix is widened a tile at a time for each update: its elimination took 1.7x the float64
+#: rate's estimate at side 40040 (766 s)
+_NARROW_SLOWDOWN = 1.7
+#: a GF(p^2) repetition against a prime-field one of about the same side: 3.0x at (L, M, R, T) = (3, 3, 3, 10)
+#: (evaluation 3.5x, elimination 2.7x; 22 s at side 8389 against 7.3 s at 8568)
+_CERTIFY_FACTOR = 3.0
+
+
 def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, min_cut: bool = True) -> dict:
     """The sizes a `separation_rank` call would reach at most: matrix side, peak memory and a rough time estimate.
 
@@ -128,6 +137,10 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
     so a request past any machine is refused at once whatever its ``T`` or ``L``. The cap is the smallest proven
     upper bound, the min-cut of the cell's network included (``min_cut=False`` leaves it out: a cost model that
     plans many cells at once).
+
+    ``estimate_seconds`` is a rough time for one prime-field repetition up to the largest side (calibrated on the
+    2-core CPU); ``certify_seconds`` for the ``GF(p^2)`` repetition the certified default adds when that pass falls
+    short of the cap (at most the largest side; none is needed when the rank meets the cap).
     """
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
@@ -162,6 +175,8 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
     steps = T - part.prefix_side[1]
     eval_s = shape[0] * shape[1] * steps * L * R * (R + M) / 1.0e10
     elim_s = 0.7 * n * n * max(shape) / 1.0e11
+    if shape[0] * shape[1] * 8 > _WIDE_BYTES:
+        elim_s *= _NARROW_SLOWDOWN
     return {
         "cap": cap,
         "bounds": bounds,
@@ -169,6 +184,7 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
         "sample_limit": sample_limit,
         "peak_bytes": peak,
         "estimate_seconds": eval_s + elim_s,
+        "certify_seconds": _CERTIFY_FACTOR * (eval_s + elim_s),
         "cell": cellobj.spec,
     }
 
