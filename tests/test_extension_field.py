@@ -120,7 +120,7 @@ def test_extension_kernel_fused_whole_or_in_groups_agree(L, T, monkeypatch):
     from tnrnn.rank import evaluation
 
     steps = T // 2
-    whole = evaluation._extension_group(make_cell("rac", 2, 2, L), steps) == steps
+    whole = evaluation._fused_steps(make_cell("rac", 2, 2, L), steps, "extension") == steps
     assert whole == (steps * L <= evaluation._FUSE_WORK)  # (4, 12): 24 steps x layers, in groups
     cell = make_cell("rac", 2, 2, L)
     part = parse_partition("start-end", T)
@@ -132,7 +132,7 @@ def test_extension_kernel_fused_whole_or_in_groups_agree(L, T, monkeypatch):
     monkeypatch.setattr(evaluation, "_FUSE_STEPS", 0 if whole else 99)  # the other rule
     monkeypatch.setattr(evaluation, "_FUSE_WORK", 0 if whole else 999)
     monkeypatch.setattr(evaluation, "_KERNELS", {})
-    assert (evaluation._extension_group(cell, steps) == steps) != whole
+    assert (evaluation._fused_steps(cell, steps, "extension") == steps) != whole
     other = residue_matrix(cell, params, part, a, b, P, dtype="extension")
     assert np.array_equal(first, other)
     assert np.array_equal(first, extension_matrix(cell, params, part, a, b, P))
@@ -369,23 +369,24 @@ def test_stage_memory_follows_the_storage_dtype(monkeypatch):
             assert engine._peak_bytes((side, side), k) == side * side * (Y.itemsize + (4 * k if wide else 0))
 
 
-def test_step_size_counts_the_parameters_by_hand():
-    from tnrnn.rank.evaluation import _step_size
+def test_fused_call_size_counts_the_parameters_by_hand():
+    from tnrnn.sizes import param_count  # the measure of a fused call's size
 
     # RAC M=3, R=4, L=3: layer 1 W^H 4x4 + W^I 4x3 = 28, layers 2, 3: 4x4 + 4x4 = 32 each, readout 4
-    assert _step_size(make_cell("rac", 3, 4, 3)) == 28 + 32 + 32 + 4
+    assert param_count(make_cell("rac", 3, 4, 3)) == 28 + 32 + 32 + 4
 
 
 @pytest.mark.parametrize("dtype", ["float64", "extension"])
 def test_fused_calls_stay_below_the_size_where_xla_collapses(dtype):
-    from tnrnn.rank.evaluation import _FUSE_SIZE, _fused_steps, _step_size
+    from tnrnn.rank.evaluation import _FUSE_SIZE, _fused_steps
+    from tnrnn.sizes import param_count
 
     for M, R, L in itertools.product((2, 3, 4), (2, 3, 4, 6), (1, 2, 3, 4)):
         cell = make_cell("rac", M, R, L)
         for steps in (1, 5, 9, 18, 40):
             g = _fused_steps(cell, steps, dtype)
             assert g >= 1
-            assert g == 1 or g * _step_size(cell) <= _FUSE_SIZE[dtype], (M, R, L, steps, g)
+            assert g == 1 or g * param_count(cell) <= _FUSE_SIZE[dtype], (M, R, L, steps, g)
     # the cell whose 9 End steps fused whole took 158 s over GF(p^2) at N = 841 (0.5 s in groups)
     assert _fused_steps(make_cell("rac", 2, 4, 2), 9, "extension") < 9
     # small cells keep their measured groups

@@ -172,7 +172,7 @@ def test_plan_times_count_narrow_storage_and_the_certificate(monkeypatch, capsys
 
     big = engine.plan(3, 4, 3, 8, domain="continuous")  # side 40040: stored narrow
     assert big["certify_seconds"] > big["estimate_seconds"] > 0
-    monkeypatch.setattr(engine, "_WIDE_BYTES", 2**40)  # as if it were stored float64
+    monkeypatch.setattr(engine, "_is_wide", lambda shape, k=1: True)  # as if it were stored float64
     assert engine.plan(3, 4, 3, 8, domain="continuous")["estimate_seconds"] < big["estimate_seconds"]
     _plan_printer("certified")(big)
     certified = capsys.readouterr().err

@@ -83,12 +83,12 @@ def _plan_printer(confidence: str):
         if info["estimate_seconds"] < 2 and max(info["shape"]) < 2048:
             return
         rows, cols = info["shape"]
-        seconds = f"rough estimate {info['estimate_seconds']:.0f} s per repetition"
+        seconds = f"rough estimate {info['estimate_seconds']:.0f} s"
         if confidence == "certified":
-            seconds = (
-                f"rough estimate {info['estimate_seconds']:.0f} s for the prime-field pass, up to "
-                f"{info['certify_seconds']:.0f} s more when a GF(p^2) repetition must certify it"
-            )
+            seconds += f" for the prime-field pass, up to {info['certify_seconds']:.0f} s more when a GF(p^2) "
+            seconds += "repetition must certify it"
+        else:
+            seconds += " per repetition"
         print(
             f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
             + seconds,

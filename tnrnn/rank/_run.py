@@ -64,7 +64,12 @@ def _peak_bytes(shape, k: int = 1) -> int:
     the previous block is evaluated again instead of kept.
     """
     n = int(shape[0]) * int(shape[1])
-    return 12 * k * n if 8 * k * n <= _WIDE_BYTES else 4 * k * n
+    return 12 * k * n if _is_wide(shape, k) else 4 * k * n
+
+
+def _is_wide(shape, k: int = 1) -> bool:
+    """Whether a stage's matrix of ``shape`` over a field of degree ``k`` is stored wide (within `_WIDE_BYTES`)."""
+    return 8 * k * int(shape[0]) * int(shape[1]) <= _WIDE_BYTES
 
 
 def _device() -> str:
@@ -256,7 +261,7 @@ class _Run:
         """The matrix of a stage: float64 / complex128, or float32 / complex64 when the wide one is too large."""
         if dtype == "int64":
             return np.empty(shape, np.int64)
-        wide = shape[0] * shape[1] * 8 * k <= _WIDE_BYTES
+        wide = _is_wide(shape, k)
         kinds = {(1, True): np.float64, (1, False): np.float32, (2, True): np.complex128, (2, False): np.complex64}
         return np.empty(shape, kinds[(k, wide)])
 

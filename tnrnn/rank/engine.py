@@ -42,7 +42,7 @@ from tnrnn.cells.arith import (
 from tnrnn.cells.base import make_cell
 from tnrnn.rank._keys import KEY_DEFAULTS, METHODS
 from tnrnn.rank._run import (
-    _WIDE_BYTES,
+    _is_wide,
     _peak_bytes,
     _per_entry,
     _Run,
@@ -175,7 +175,7 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
     steps = T - part.prefix_side[1]
     eval_s = shape[0] * shape[1] * steps * L * R * (R + M) / 1.0e10
     elim_s = 0.7 * n * n * max(shape) / 1.0e11
-    if shape[0] * shape[1] * 8 > _WIDE_BYTES:
+    if not _is_wide(shape):
         elim_s *= _NARROW_SLOWDOWN
     return {
         "cap": cap,

@@ -21,7 +21,6 @@ Three paths, one cell definition (`tnrnn.cells`):
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -40,6 +39,7 @@ from tnrnn.rank._residues import (
     _prefix,
     check_residue_prime,
 )
+from tnrnn.sizes import param_count
 
 __all__ = [
     "evaluation_matrix",
@@ -187,35 +187,24 @@ _GROUP_EXTENSION = 4
 #: of at most `_FUSE_STEPS` steps with ``steps * L <= _FUSE_WORK`` is one call (if it is small enough, `_FUSE_SIZE`).
 _FUSE_STEPS = 9
 _FUSE_WORK = 20
-#: the largest fused call, in parameter entries times steps (`_step_size`), for the prime field and for GF(p^2).
-#: Past a size XLA's CPU code for one call does not slow down gradually but collapses: measured at N = 1024 (M = 3
-#: unless named), GF(p^2): (L, R, steps) = (4, 4, 3), size 396, 0.78 s, but (4, 4, 4), 528, 14.1 s; (3, 4, 4), 384,
-#: 0.32 s, but (3, 4, 5), 480, 16x slower at N = 512; (2, 4, 9) (M = 2, size 540) 158 s at N = 841 against 0.5 s in
-#: groups of 4; largest fine: (2, 4, 6) with M = 4, 408. Prime field: (4, 4, 8) (M = 2), 992, 0.45 s, but (4, 4, 12),
-#: 1488, and (3, 4, 16), 1472, over a minute; (4, 3, 16), 1200, 3.2x slower than groups of 8.
+#: the largest fused call, in parameter entries times steps (`tnrnn.sizes.param_count`), for the prime field and
+#: for GF(p^2). Past a size XLA's CPU code for one call does not slow down gradually but collapses. Measured at
+#: N = 1024 (M = 3 unless named), GF(p^2): (L, R, steps) = (4, 4, 3), size 396, 0.78 s, but (4, 4, 4), 528,
+#: 14.1 s; (3, 4, 4), 384, 0.32 s, but (3, 4, 5), 480, 16x slower at N = 512; (2, 4, 9) (M = 2, size 540) 158 s
+#: at N = 841 against 0.5 s in groups of 4; largest fine: (2, 4, 6) with M = 4, 408. Prime field: (4, 4, 8)
+#: (M = 2), 992, 0.45 s, but (4, 4, 12), 1488, and (3, 4, 16), 1472, over a minute; (4, 3, 16), 1200, 3.2x slower
+#: than groups of 8.
 _FUSE_SIZE = {"float64": 1024, "int64": 1024, "extension": 400}
-
-
-def _step_size(cell) -> int:
-    """Parameter entries of ``cell``: the work of one step of all its layers, the measure of `_FUSE_SIZE`."""
-    sizes = []
-    cell._arrays(lambda s: sizes.append(math.prod(s)) or s)
-    return max(1, sum(sizes))
 
 
 def _fused_steps(cell, steps: int, dtype: str) -> int:
     """Steps per fused kernel call for a schedule of ``steps`` steps (see `_GROUP`, `_FUSE_STEPS`, `_FUSE_SIZE`)."""
-    fit = max(1, _FUSE_SIZE[dtype] // _step_size(cell))
+    fit = max(1, _FUSE_SIZE[dtype] // max(1, param_count(cell)))  # parameters: the work of one step, all layers
     if dtype != "extension":
         return min(_GROUP, fit)
     if steps <= _FUSE_STEPS and steps * cell.L <= _FUSE_WORK and steps <= fit:
         return max(steps, 1)
     return min(_GROUP_EXTENSION, fit)
-
-
-def _extension_group(cell, steps: int) -> int:
-    """Steps per fused GF(p^2) kernel call for a schedule of ``steps`` steps (see `_FUSE_STEPS`)."""
-    return _fused_steps(cell, steps, "extension")
 
 
 def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
