@@ -220,6 +220,58 @@ def test_extension_elimination_equals_flint(dtype, use_3m, monkeypatch):
     assert flint_modular_rank(small, P) == _gauss_rank(small) == 9
 
 
+def _largest_start(H: int, k: int, extension: bool) -> int:
+    """The largest bound on the trailing block at which the engine still starts an update of ``k`` columns."""
+    from tnrnn.rank._block import _update_bounds
+
+    gain, peak, limit = _update_bounds(H, extension)
+    bound, last = H, None
+    while bound + k * peak <= limit:
+        last, bound = bound, bound + k * gain
+    return last
+
+
+@pytest.mark.parametrize("use_3m", [True, False])
+def test_complex_update_is_exact_at_the_largest_bound_the_engine_allows(use_3m, monkeypatch):
+    """The BLAS update at its worst case: entries at the largest bound an update may start from, every product at
+    its largest part (``(H + H i)^2 = 2 H^2 i``; zgemm3m's ``(a + b)(c + d)`` then ``4 H^2``) and of the sign that
+    grows the entry. Checked against Python integers: a bound counted too loosely (say ``2 H^2`` for zgemm3m's
+    intermediate) starts an update at ``2^52`` and rounds."""
+    from tnrnn.rank import _blas
+
+    monkeypatch.setattr(_blas, "USE_3M", use_3m)
+    H, k = (P - 1) // 2 + 2, 256
+    B = _largest_start(H, k, True)
+    assert B > H  # more than one update between reductions
+    G = np.full((64, k), H + 1j * H)
+    SI = np.full((k, 48), H + 1j * H)
+    C = np.full((64, 48), -B - 1j * B)
+    _blas.gemm_update(C, G, SI)  # C -= G SI: each entry's imaginary part goes from -B to -B - 2 k H^2
+    assert np.all(C.real == -B) and np.all(C.imag == -B - 2 * k * H * H)
+    assert B + 2 * k * H * H < 2**53 and B + 4 * k * H * H <= 2**53
+
+
+def test_complex_elimination_reduces_the_block_less_often_and_stays_exact(monkeypatch):
+    """For the largest prime the trailing block is reduced after three GF(p^2) updates (two when each update was
+    counted at ``4 H^2``), and every update the engine makes starts where the worst case of its entries (the
+    updates since the last reduction) keeps every partial sum within ``2^53``."""
+    from tnrnn.rank import _block
+
+    H, seen = (P - 1) // 2 + 2, []
+    update = _block.gemm_update
+
+    def watched(C, G, SI):
+        since = 0 if np.abs(C.real).max() <= H and np.abs(C.imag).max() <= H else seen[-1] + 1
+        assert H + since * G.shape[1] * 2 * H * H + G.shape[1] * 4 * H * H <= 2**53
+        seen.append(since)
+        update(C, G, SI)
+
+    monkeypatch.setattr(_block, "gemm_update", watched)
+    C = _gf_matrix(np.random.default_rng(8), 1400, 1400, 1390)
+    assert blas_modular_rank(C, P) == 1390
+    assert max(seen) == 2
+
+
 @pytest.mark.parametrize("panel", [256, 64])
 def test_narrow_prime_field_elimination_equals_flint(panel):
     """Narrow panels: the generic path (pivots among the first rows), a singular leading block, dependent rows."""
