@@ -7,32 +7,24 @@ Two fields. A real (float) matrix holds residues modulo ``p``; a complex matrix 
 extension field ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``, ``p < 2^22``): complex128 arithmetic on
 integer-valued parts *is* the arithmetic of ``GF(p^2)`` (``i^2 = -1``) as long as every part stays below ``2^53``, so
 the same elimination runs with BLAS's complex matrix product for the updates: OpenBLAS's ``zgemm3m`` where scipy's
-bundled OpenBLAS has it (three real products instead of four, `tnrnn.rank._blas`), else ``zgemm``. A part of one
-complex product is at most ``2 H^2``, and ``zgemm3m``'s intermediate ``(a + b)(c + d)`` at most ``4 H^2``, so an
-update of ``panel`` columns adds at most ``panel * 2 H^2`` to a part and stays below ``bound + panel * 4 H^2 <= 2^53``
-on the way (panel 256 and ``p < 2^22``): every partial sum is an integer of at most ``2^53``, exact; the block is
-reduced every second or third complex panel (`_update_bounds`). FLINT has no matrices
-over ``GF(p^2)``; its path (small sides) uses the regular representation ``[[A0, -A1], [A1, A0]]`` over ``F_p``,
-whose rank is twice the rank of ``A0 + A1 i``.
+bundled OpenBLAS has it (three real products instead of four, `tnrnn.rank._blas`), else ``zgemm``; the bound on
+the trailing block follows `_update_bounds`. FLINT has no matrices over ``GF(p^2)``; its path (small sides) uses the
+regular representation ``[[A0, -A1], [A1, A0]]`` over ``F_p``, whose rank is twice the rank of ``A0 + A1 i``.
 
 Narrow storage. A float32 (or complex64) matrix holds centred residues exactly (``|x| <= 2^21 < 2^24``): half the
 memory of float64. The block engine then widens one tile of rows at a time to float64 (complex128) for the update,
 reduces it and narrows it back, so the trailing block is reduced after every panel and the peak is the narrow
-matrix plus a tile and the panel's narrow multipliers (`_panel_narrow`: no wide copy of the panel). Wider narrow
-panels (1024 columns, still exact over a prime field) were measured and not kept: at side 5000 the live block falls
-below four panel heights early and the slower pivot search costs more than the passes it saves (8.2 s against 5.5 s).
+matrix plus a tile and the panel's narrow multipliers (`_panel_narrow`: no wide copy of the panel).
 
 The block elimination. For each column panel of width b (``_PANEL``) of the live block: find the panel's k pivot
-rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I to the top, and
-update the trailing columns S_J <- S_J - G S_I (one in-place BLAS call, `tnrnn.rank._blas.gemm_update`); then drop
-rows I and add k to the rank: rank [[P_I, X_I], [G P_I, X_J]] = k + rank(X_J - G X_I) when P_I has full row rank
-k = rank(P).
+rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I to the top, update
+the trailing columns S_J <- S_J - G S_I (one in-place BLAS call, `tnrnn.rank._blas.gemm_update`), drop rows I and
+add k to the rank: rank [[P_I, X_I], [G P_I, X_J]] = k + rank(X_J - G X_I) when P_I has full row rank k = rank(P).
 
-Exactness. Every float64 value is an integer. G and S_I are centred residues, ``|x| <= H = (p-1)/2 + 2`` (`_reduce`),
-so one update adds at most k H^2 to an entry. The trailing block is not reduced after every update: a bound on its
-entries is tracked, and it is reduced (np.fmod, exact) only when the next update could push it past 2^52. Every
-partial sum of a matmul is then an integer of magnitude < 2^53, hence exact in any summation order. p < 2^21 gives
-H^2 < 2^40.01, so a panel of 256 adds < 2^48.01 and the trailing block is reduced about once every 16 panels.
+Exactness. Every float64 value is an integer; G and S_I are centred residues, ``|x| <= H = (p-1)/2 + 2``
+(`_reduce`). A bound on the trailing block's entries is tracked, and the block is reduced only when the next update
+could pass 2^52 (2^53 on the way over GF(p^2), `_update_bounds`): every partial sum of a matmul is an integer below
+2^53, exact in any summation order. For p < 2^21 a panel of 256 adds < 2^48.01: a reduction every 16 panels.
 """
 
 from __future__ import annotations
@@ -47,10 +39,8 @@ from tnrnn.rank._blas import matmul as _mm  # one BLAS (and thread pool) for eve
 
 __all__ = ["blas_modular_rank", "EliminationTimeout", "BLAS_PRIME_BOUND", "EXTENSION_BLAS_PRIME_BOUND"]
 
-#: primes for the block paths are below this (exactness needs _PANEL * H^2 + p <= 2^52, see the module notes)
-BLAS_PRIME_BOUND = 2**21
-#: primes of the extension field GF(p^2) for the block paths are below this (_PANEL * 4 H^2 + p <= 2^53)
-EXTENSION_BLAS_PRIME_BOUND = 2**22
+#: primes of the block paths are below these: GF(p) (_PANEL * H^2 + p <= 2^52) and GF(p^2) (_PANEL * 4 H^2 + p <= 2^53)
+BLAS_PRIME_BOUND, EXTENSION_BLAS_PRIME_BOUND = 2**21, 2**22
 #: the wide dtype each storage dtype is updated in
 _WIDE = {
     np.dtype(np.float64): np.float64,
@@ -324,16 +314,10 @@ def _check_block_prime(p: int, panel: int, extension: bool = False) -> int:
 
 
 def _update_bounds(H: int, extension: bool) -> tuple[int, int, float]:
-    """``(gain, peak, limit)``: how the bound on the trailing block's entries grows with an update.
+    """``(gain, peak, limit)``: a product adds at most ``gain`` to an entry and ``peak`` on the way (prime: ``H^2``).
 
-    One product adds at most ``gain`` to an entry and at most ``peak`` on the way; an update of ``k`` columns may
-    start while ``bound + k peak <= limit``.
-    Prime field: ``gain = peak = H^2``, ``limit = 2^52`` (`_reduce` needs ``|X| <= 2^52``). ``GF(p^2)``: a part of
-    a product is at most ``2 H^2`` (``ac - bd``), but ``zgemm3m`` forms ``(a + b)(c + d)`` (at most ``4 H^2``) and
-    adds ``ac`` and ``bd`` back, so the partial sums of the imaginary part reach ``bound + k 4 H^2``: that must stay
-    within ``2^53`` (exact integers); what the update leaves is at most ``bound + k 2 H^2``. For the largest prime
-    ``= 3 mod 4`` below ``2^22`` and ``k = 256`` this is three updates between reductions (two when each update was
-    counted at ``4 H^2``): 0.3 s less at side 8389.
+    An update of ``k`` columns may start while ``bound + k peak <= limit``. GF(p^2): a part is at most ``2 H^2``, but
+    zgemm3m forms ``(a + b)(c + d)`` (``4 H^2``); partial sums stay within 2^53 (three updates a reduction at p ~ 2^22).
     """
     if extension:
         return 2 * H * H, 4 * H * H, 2 * _EXACT
