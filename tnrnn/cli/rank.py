@@ -102,6 +102,7 @@ def _run_rank(args):
     from tnrnn.rank import separation_rank
 
     _jax_env()  # read by JAX if the result is not in the atlas and the engine runs
+    confidence = _confidence(args)
     res = _certified_on_interrupt(separation_rank)(
         args.M,
         args.R,
@@ -112,10 +113,10 @@ def _run_rank(args):
         seed=args.seed,
         n_seeds=args.seeds,
         method=args.method,
-        confidence=_confidence(args),
+        confidence=confidence,
         timeout=args.timeout,
         progress=_progress(args),
-        on_plan=_plan_printer(_confidence(args)),
+        on_plan=_plan_printer(confidence),
         cell=args.cell,
         max_N=args.max_N,
         cache=_cache(args),

@@ -302,14 +302,13 @@ def _inverse_blocks(A: np.ndarray, p: int):
 def _check_block_prime(p: int, panel: int, extension: bool = False) -> int:
     """``H``, the bound on centred residues; refuses a prime for which a panel's update would not be exact."""
     H = (p - 1) // 2 + 2
+    _, peak, limit = _update_bounds(H, extension)  # the first update, from entries below p, must be exact
     if extension:
-        if p % 4 != 3 or p < 3 or panel < 1 or panel * 4 * H * H + p > 2 * _EXACT:
-            raise ArgumentError(
-                "p", p, f"a prime = 3 mod 4 with {panel} * 4 ((p-1)/2 + 2)^2 + p <= 2^53 (every such p < 2^22)"
-            )
-        return H
-    if p < 2 or panel < 1 or panel * H * H + p > _EXACT:
-        raise ArgumentError("p", p, f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52 (every p < 2^21)")
+        allowed = f"a prime = 3 mod 4 with {panel} * 4 ((p-1)/2 + 2)^2 + p <= 2^53 (every such p < 2^22)"
+    else:
+        allowed = f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52 (every p < 2^21)"
+    if p < 2 or (extension and p % 4 != 3) or panel < 1 or panel * peak + p > limit:
+        raise ArgumentError("p", p, allowed)
     return H
 
 
