@@ -444,3 +444,27 @@ def test_fused_calls_stay_below_the_size_where_xla_collapses(dtype):
     # small cells keep their measured groups
     assert _fused_steps(make_cell("rac", 3, 3, 3), 5, "extension") == 5
     assert _fused_steps(make_cell("rac", 2, 2, 2), 30, "float64") == 16
+
+
+def test_narrow_prime_field_panels_are_wide_and_exact(monkeypatch):
+    """A float32 matrix over a prime below 2^21 takes 1024-wide panels by default: every update starts from centred
+    residues and adds at most ``1024 H^2`` (partial sums below 2^52); the rank equals FLINT's on the generic path
+    (more than 4 x 1032 live rows), with dependent columns inside the panels and zero leading rows."""
+    from tnrnn.rank import _block
+
+    H, widths = (P21 - 1) // 2 + 2, []
+    update = _block.gemm_update
+
+    def watched(C, G, SI):
+        assert max(np.abs(C).max(), np.abs(G).max(), np.abs(SI).max()) <= H
+        assert G.shape[1] * H * H + H <= 2**52
+        widths.append(G.shape[1])
+        update(C, G, SI)
+
+    monkeypatch.setattr(_block, "gemm_update", watched)
+    gen = np.random.default_rng(9)
+    B = gen.integers(0, P21, (4300, 1250))
+    A = np.hstack([B, (B[:, :50] + B[:, 50:100]) % P21])[:, gen.permutation(1300)]  # rank 1250 (generic B)
+    A[:3] = 0
+    assert blas_modular_rank(A.astype(np.float32), P21) == flint_rank(A, P21) == 1250
+    assert max(widths) > 256  # pivots of one 1024-wide panel (the wide default is 256)
