@@ -120,9 +120,9 @@ def _compute(M, R, L, T, **kwargs):
     return separation_rank(M, R, L, T, cache=None, **kwargs)
 
 
-#: a narrow (float32) matrix is widened a tile at a time for each update: its elimination took 1.7x the float64
-#: rate's estimate at side 40040 (766 s)
-_NARROW_SLOWDOWN = 1.7
+#: a narrow (float32) matrix is widened a tile at a time for each update: its elimination took 1.43x the float64
+#: rate's estimate at side 40040 (643 s with 1024-wide panels; 766 s, 1.7x, with 256)
+_NARROW_SLOWDOWN = 1.45
 #: a GF(p^2) repetition against a prime-field one of about the same side: 3.0x at (L, M, R, T) = (3, 3, 3, 10)
 #: (evaluation 3.5x, elimination 2.7x; 22 s at side 8389 against 7.3 s at 8568)
 _CERTIFY_FACTOR = 3.0
