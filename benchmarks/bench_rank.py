@@ -11,6 +11,10 @@ Sections (``--only`` picks some; all by default):
 ``elimination``
     ``blas_modular_rank`` and ``jax_modular_rank`` (on JAX's default device) against ``lu_factor`` on matrices of
     the same side (median of ``--repeat``).
+``narrow``
+    ``blas_modular_rank`` of a float32 matrix (the 4-byte storage of large stages) with 1024-column panels (its
+    default from side 4096) against 256-column panels (alternating, medians of ``--repeat``) and ``lu_factor`` of
+    a float64 matrix of the same side (12000; ``--quick``: 3000).
 ``sweep``
     Every cell of L <= 3, M, R in {2,3,4}, T in {2,4,6,8}, both domains, 2 seeds, in this process (the
     compilations are shared as in a user's session), with the two large continuous cells (3,3,4,8) and (3,4,4,8)
@@ -56,7 +60,7 @@ from tnrnn.rank import blas_modular_rank, jax_modular_rank, separation_rank
 from tnrnn.rank._run import _primes_below
 
 V1_REV = "868ee43"
-SECTIONS = ("headline", "elimination", "sweep", "reach", "memory", "rigorous", "certified")
+SECTIONS = ("headline", "elimination", "narrow", "sweep", "reach", "memory", "rigorous", "certified")
 
 
 def load() -> str:
@@ -168,6 +172,25 @@ def elimination(quick: bool, repeat: int) -> list[dict]:
             flush=True,
         )
     return rows
+
+
+def narrow(quick: bool, repeat: int) -> dict:
+    p = _primes_below(2**21, 1)[0]
+    n = 3000 if quick else 12000
+    A = np.random.default_rng(n).integers(-(p // 2), p // 2, (n, n)).astype(np.float32)
+    lu = lu_seconds(n, repeat)
+    times: dict[int, list[float]] = {256: [], 1024: []}
+    for _ in range(repeat):
+        for panel in times:
+            times[panel].append(timed(blas_modular_rank, A, p, panel=panel)[1])
+    out = {"n": n, "lu": lu, "load": load(), **{f"panel_{k}": statistics.median(v) for k, v in times.items()}}
+    print(
+        f"  narrow (float32) n={n}: LU {lu:.2f} s, 256-column panels {out['panel_256']:.2f} s "
+        f"({out['panel_256'] / lu:.2f}x), 1024 {out['panel_1024']:.2f} s ({out['panel_1024'] / lu:.2f}x) "
+        f"[{out['load']}]",
+        flush=True,
+    )
+    return out
 
 
 def sweep(quick: bool) -> dict:
@@ -419,7 +442,7 @@ def main(argv=None):
                 f"speed-up over v1 {h.get('warm_speedup_over_v1', float('nan')):.1f}x; stages {h['warm_timing']}",
                 flush=True,
             )
-        elif name in ("elimination", "certified"):
+        elif name in ("elimination", "narrow", "certified"):
             results[name] = globals()[name](args.quick, args.repeat)
         else:
             results[name] = globals()[name](args.quick)

@@ -447,9 +447,9 @@ def test_fused_calls_stay_below_the_size_where_xla_collapses(dtype):
 
 
 def test_narrow_prime_field_panels_are_wide_and_exact(monkeypatch):
-    """A float32 matrix over a prime below 2^21 takes 1024-wide panels by default: every update starts from centred
-    residues and adds at most ``1024 H^2`` (partial sums below 2^52); the rank equals FLINT's on the generic path
-    (more than 4 x 1032 live rows), with dependent columns inside the panels and zero leading rows."""
+    """A large float32 matrix over a prime below 2^21 takes 1024-wide panels by default: every update starts from
+    centred residues and adds at most ``1024 H^2`` (partial sums below 2^52); the rank equals FLINT's on the generic
+    path (more than 4 x 1032 live rows), with dependent columns inside the panels and zero leading rows."""
     from tnrnn.rank import _block
 
     H, widths = (P21 - 1) // 2 + 2, []
@@ -462,9 +462,29 @@ def test_narrow_prime_field_panels_are_wide_and_exact(monkeypatch):
         update(C, G, SI)
 
     monkeypatch.setattr(_block, "gemm_update", watched)
+    monkeypatch.setattr(_block, "_NARROW_PANEL_SIDE", 1024)  # from side 4096 by default; a smaller case here
     gen = np.random.default_rng(9)
     B = gen.integers(0, P21, (4300, 1250))
     A = np.hstack([B, (B[:, :50] + B[:, 50:100]) % P21])[:, gen.permutation(1300)]  # rank 1250 (generic B)
     A[:3] = 0
     assert blas_modular_rank(A.astype(np.float32), P21) == flint_rank(A, P21) == 1250
     assert max(widths) > 256  # pivots of one 1024-wide panel (the wide default is 256)
+
+
+def test_narrow_panel_width_follows_the_side(monkeypatch):
+    """Small float32 matrices and float64 ones keep 256-column panels; a float32 one of side 4096 or more takes 1024."""
+    from tnrnn.rank import _block
+
+    seen = []
+    original = _block._panel_narrow
+
+    def watched(P, p):
+        seen.append(P.shape[1])
+        return original(P, p)
+
+    monkeypatch.setattr(_block, "_panel_narrow", watched)
+    A = matrix_of_rank(np.random.default_rng(10), 600, 500, 480, P21).astype(np.float32)
+    assert blas_modular_rank(A, P21) == 480 and max(seen) == 256
+    seen.clear()
+    monkeypatch.setattr(_block, "_NARROW_PANEL_SIDE", 500)
+    assert blas_modular_rank(A, P21) == 480 and max(seen) == 500  # one panel: the whole width

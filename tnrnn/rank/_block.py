@@ -15,7 +15,8 @@ Narrow storage. A float32 (or complex64) matrix holds centred residues exactly (
 memory of float64. The block engine then widens one tile at a time to float64 (complex128) for the update, reduces
 it and narrows it back, so the trailing block is reduced after every panel and the peak is the narrow matrix plus a
 tile and the panel's narrow multipliers (`_panel_narrow`: no wide copy of the panel). That traffic is paid once a
-panel, so narrow prime-field panels are `_NARROW_PANEL` wide (float32 side 20000: 1.27x a float64 LU with 256, 1.04x).
+panel, so large narrow prime-field matrices take `_NARROW_PANEL` columns a panel (float32 side 20000: 1.27x a float64
+LU with 256, 1.04x with 1024; side 6000: 2.9-3.4 s and 2.7 s; side 3000: 0.48 s and 0.55 s).
 
 The block elimination. For each column panel of width b (``_PANEL``) of the live block: find the panel's k pivot
 rows I and the multipliers G with P_J = G P_I (mod p) for the other rows J (`_panel`), move rows I to the top, update
@@ -50,8 +51,8 @@ _TILE_ENTRIES = 2**20
 #: columns of such a tile at most (so it has at least 512 rows)
 _TILE_COLS = 2048
 _EXACT = 2.0**52
-#: panel width (inner dimension of the trailing updates), and of narrow prime-field matrices (module notes)
-_PANEL, _NARROW_PANEL = 256, 1024
+#: panel width (inner dimension of the trailing updates), and of narrow prime-field matrices of at least a side
+_PANEL, _NARROW_PANEL, _NARROW_PANEL_SIDE = 256, 1024, 4096
 #: width below which a panel's pivots are found by Gauss-Jordan on candidate rows
 _BASE = 32
 
@@ -378,7 +379,7 @@ def blas_modular_rank(
         complex matrix, ``p = 3 mod 4`` with ``panel * 2 ((p-1)/2 + 2)^2 + p <= 2^52`` (every such ``p < 2^22``).
     panel : int, optional
         Panel width (the inner dimension of the trailing matmuls): by default `_NARROW_PANEL` for a float32 matrix
-        and a prime it allows, else `_PANEL`.
+        of side at least `_NARROW_PANEL_SIDE` over a prime below ``2^21``, else `_PANEL`.
     overwrite : bool
         Eliminate in the memory of ``matrix``, destroying it.
     deadline : float, optional
@@ -387,8 +388,9 @@ def blas_modular_rank(
         Called as ``progress(columns_done, columns)`` after each panel.
     """
     extension = _is_complex(matrix)
-    if panel is None:  # narrow prime-field panels are wider (module notes): 1024 H^2 + p < 2^52 for p < 2^21
-        panel = _NARROW_PANEL if np.asarray(matrix).dtype == np.float32 and p < BLAS_PRIME_BOUND else _PANEL
+    if panel is None:  # large narrow prime-field matrices: wider panels (module notes); 1024 H^2 + p < 2^52
+        big = min(np.shape(matrix)) >= _NARROW_PANEL_SIDE and p < BLAS_PRIME_BOUND
+        panel = _NARROW_PANEL if big and np.asarray(matrix).dtype == np.float32 else _PANEL
     H = _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:
