@@ -472,7 +472,7 @@ def test_narrow_prime_field_panels_are_wide_and_exact(monkeypatch):
 
 
 def test_narrow_panel_width_follows_the_side(monkeypatch):
-    """Small float32 matrices and float64 ones keep 256-column panels; a float32 one of side 4096 or more takes 1024."""
+    """A float32 matrix below side 4096 keeps 256-column panels; from that side (lowered here) it takes 1024."""
     from tnrnn.rank import _block
 
     seen = []
