@@ -44,8 +44,8 @@ __all__ = ["blas_modular_rank", "EliminationTimeout", "BLAS_PRIME_BOUND", "EXTEN
 #: primes of the block paths are below these: GF(p) (_PANEL * H^2 + p <= 2^52) and GF(p^2) (_PANEL * 4 H^2 + p <= 2^53)
 BLAS_PRIME_BOUND, EXTENSION_BLAS_PRIME_BOUND = 2**21, 2**22
 #: the wide dtype each storage dtype is updated in
-_WIDE = {np.dtype(t): w for t, w in [(np.float64, np.float64), (np.float32, np.float64)]}
-_WIDE.update({np.dtype(t): np.complex128 for t in (np.complex128, np.complex64)})
+_WIDE = {np.dtype(np.float64): np.float64, np.dtype(np.float32): np.float64}
+_WIDE |= {np.dtype(np.complex128): np.complex128, np.dtype(np.complex64): np.complex128}
 #: entries of a widened tile of the narrow-storage update (16 MiB as complex128)
 _TILE_ENTRIES = 2**20
 #: columns of such a tile at most (so it has at least 512 rows)
@@ -376,7 +376,7 @@ def blas_modular_rank(
         or float32 / complex64 / complex128 holding centred residues
     p : int
         A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel); for a
-        complex matrix, ``p = 3 mod 4`` with ``panel * 2 ((p-1)/2 + 2)^2 + p <= 2^52`` (every such ``p < 2^22``).
+        complex matrix, ``p = 3 mod 4`` with ``panel * 4 ((p-1)/2 + 2)^2 + p <= 2^53`` (every such ``p < 2^22``).
     panel : int, optional
         Panel width (the inner dimension of the trailing matmuls): by default `_NARROW_PANEL` for a float32 matrix
         of side at least `_NARROW_PANEL_SIDE` over a prime below ``2^21``, else `_PANEL`.
