@@ -388,6 +388,31 @@ def test_partial_keeps_the_largest_certified_stage(monkeypatch):
     assert res.extra["stopped"].startswith("timeout")
 
 
+def test_gf_stage_after_a_prime_field_under_count_grows_and_evaluates_whole(monkeypatch):
+    """The GF(p^2) stage keeps no copy for growth: when the prime field under-counted (simulated here), it grows
+    and evaluates each larger matrix whole, and finds the rank."""
+    from tnrnn.rank import engine
+
+    real_eliminate, real_evaluate = engine._Run.eliminate, engine._Run.evaluate
+    blocks = []
+
+    def eliminate(self, Y, p):
+        r = real_eliminate(self, Y, p)
+        return max(0, r - 3) if Y.dtype.kind == "f" else r  # the prime field loses three pivots
+
+    def evaluate(self, params, p, dtype, a, b, out, r0=0, c0=0):
+        if dtype == "extension" and a.shape[0] and b.shape[0]:
+            blocks.append((r0, c0, a.shape[0], b.shape[0], out.shape))
+        return real_evaluate(self, params, p, dtype, a, b, out, r0, c0)
+
+    monkeypatch.setattr(engine._Run, "eliminate", eliminate)
+    monkeypatch.setattr(engine._Run, "evaluate", evaluate)
+    res = separation_rank(2, 2, 3, 8, domain="continuous", N0=16, cache=None)
+    assert res.rank == REFERENCE[(2, 2, 3, 8, "continuous")] and res.failure_bound <= 1e-6
+    assert len(blocks) >= 2  # the GF(p^2) sample grew
+    assert all(r0 == c0 == 0 and (n, m) == out for r0, c0, n, m, out in blocks)  # each matrix evaluated whole
+
+
 def test_library_refuses_an_impossible_number_of_repetitions():
     from tnrnn import ArgumentError
 

@@ -154,7 +154,9 @@ class _Run:
             self.stopped = f"no GF(p^2) certificate: {refusal}"
             return
         for i, q in enumerate(_extension_primes(self.cell.width(), _MAX_RIGOROUS)):
-            self.repetition(seed + 1 + i, q, _EXTENSION_FIELD, start)
+            # its first stage is expected to be the last (at r + 1 points, full rank means the prime field
+            # under-counted): its block is not kept for a growth that would be evaluated whole instead
+            self.repetition(seed + 1 + i, q, _EXTENSION_FIELD, start, keep_blocks=False)
             if self.capped() or self.stopped or self.failure(degree) <= rigorous_target:
                 return
 
@@ -179,14 +181,16 @@ class _Run:
         """The first sample side: ``N0``, at most the limit (continuous: the cap or ``max_N``)."""
         return min(N0, self.limit)
 
-    def repetition(self, seed: int, p: int, field, N: int) -> int:
+    def repetition(self, seed: int, p: int, field, N: int, keep_blocks: bool = True) -> int:
         """Grow one repetition's sample from side ``N``; returns its rank (recorded with its prime and field).
 
         Continuous: the sample doubles (or jumps to the limit, `_next_size`) while it has full rank. One-hot: a
         sample of distinct grid rows and columns (random order) doubles while its rank grows, since a random
         sub-grid can fall short of the grid's rank; once a doubling finds no more rank below every cap, the whole
         grid decides (a Schwartz-Zippel bound speaks of every row), or the run stops as partial when the grid
-        would not fit in memory.
+        would not fit in memory. ``keep_blocks``: keep a narrow copy of a stage's matrix, so that a larger stage
+        evaluates only its new rows and columns (off: a stage not expected to grow skips the copy, and a growth
+        evaluates the whole new matrix).
         """
         k, dtype = field
         params = self.cell.random_residues(p, _seed_seq(seed, 0), degree=k)
@@ -204,7 +208,7 @@ class _Run:
             # evaluated again instead, so the peak stays one narrow matrix
             narrow = Y.dtype in (np.float32, np.complex64)
             copy = np.complex64 if k == 2 else Y.dtype if dtype == "int64" else np.int32
-            keep = None if last or narrow else Y.astype(copy)
+            keep = None if last or narrow or not keep_blocks else Y.astype(copy)
             r = self.eliminate(Y, p)
             self.proved(r)
             self.current["rank"] = max(self.current["rank"], r)
