@@ -388,9 +388,9 @@ def blas_modular_rank(
         Called as ``progress(columns_done, columns)`` after each panel.
     """
     extension = _is_complex(matrix)
-    if panel is None:  # large narrow prime-field matrices: wider panels (module notes); 1024 H^2 + p < 2^52
-        big = min(np.shape(matrix)) >= _NARROW_PANEL_SIDE and p < BLAS_PRIME_BOUND
-        panel = _NARROW_PANEL if big and np.asarray(matrix).dtype == np.float32 else _PANEL
+    if panel is None:  # large float32 prime-field matrices: wider panels (module notes); 1024 H^2 + p < 2^52
+        big = getattr(matrix, "dtype", None) == np.float32 and min(matrix.shape) >= _NARROW_PANEL_SIDE
+        panel = _NARROW_PANEL if big and p < BLAS_PRIME_BOUND else _PANEL
     H = _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:
