@@ -5,6 +5,7 @@ Every exact path over the extension field is checked against FLINT's ``fq_defaul
 """
 
 import itertools
+import types
 from fractions import Fraction
 
 import flint
@@ -440,10 +441,34 @@ def test_stage_memory_follows_the_storage_dtype(monkeypatch):
     monkeypatch.setattr(engine, "_WIDE_BYTES", 8 * 100 * 100)
     for k, dtype in ((1, "float64"), (2, "extension")):
         for side in (50, 100 // k, 300):
-            Y = engine._Run._empty(None, (side, side), k, dtype)
+            Y = engine._Run._empty(types.SimpleNamespace(buffer=None, reserve=1), (side, side), k, dtype)
             wide = Y.itemsize == 8 * k
             assert wide == (8 * k * side * side <= engine._WIDE_BYTES)
             assert engine._peak_bytes((side, side), k) == side * side * (Y.itemsize + (4 * k if wide else 0))
+
+
+def test_stages_share_one_buffer_and_a_prime_stage_reserves_for_gf():
+    """Stages are views of one buffer (fresh memory is slow to touch); a prime-field stage that a GF(p^2) stage
+    follows is sized for it, so the GF(p^2) matrix of the same side lands in the memory the prime field touched."""
+    from tnrnn.rank import _run as engine
+
+    def base(Y):
+        return Y.__array_interface__["data"][0]
+
+    run = types.SimpleNamespace(buffer=None, reserve=1)
+    Y = engine._Run._empty(run, (300, 300), 1, "float64")
+    Y[:] = 7.0
+    assert engine._Run._empty(run, (200, 250), 1, "float64").flags.c_contiguous
+    assert base(engine._Run._empty(run, (200, 250), 1, "float64")) == base(Y)  # smaller: the same memory
+    assert base(engine._Run._empty(run, (300, 300), 1, "float64")) == base(Y)
+    Z = engine._Run._empty(run, (300, 300), 2, "extension")  # twice the bytes: a new buffer (fast mode)
+    assert Z.dtype == np.complex128 and Z.shape == (300, 300) and run.buffer.nbytes == Z.nbytes
+
+    run = types.SimpleNamespace(buffer=None, reserve=2)  # certified: a GF(p^2) stage expected after this pass
+    Y = engine._Run._empty(run, (300, 300), 1, "float64")
+    Z = engine._Run._empty(run, (299, 299), 2, "extension")
+    assert base(Z) == base(Y) and Z.dtype == np.complex128 and Z.flags.c_contiguous
+    assert Z.__array_interface__["data"][0] % 16 == 0
 
 
 def test_fused_call_size_counts_the_parameters_by_hand():

@@ -67,6 +67,11 @@ def _peak_bytes(shape, k: int = 1) -> int:
     return 12 * k * n if _is_wide(shape, k) else 4 * k * n
 
 
+def _stage_bytes(shape, k: int) -> int:
+    """Bytes of a stage's matrix of ``shape`` over a field of degree ``k`` (wide or narrow, as `_Run._empty`)."""
+    return (8 if _is_wide(shape, k) else 4) * k * int(shape[0]) * int(shape[1])
+
+
 def _is_wide(shape, k: int = 1) -> bool:
     """Whether a stage's matrix of ``shape`` over a field of degree ``k`` is stored wide (within `_WIDE_BYTES`)."""
     return 8 * k * int(shape[0]) * int(shape[1]) <= _WIDE_BYTES
@@ -123,6 +128,8 @@ class _Run:
         self.stopped = ""
         self.kernel = set()
         self.current = None  # the repetition in progress: seed, prime, field degree, rank so far, sample sides
+        self.buffer = None  # the memory every stage's matrix is a view of (`_empty`)
+        self.reserve = 1  # field degree a stage's buffer is sized for (2 while a GF(p^2) stage is expected next)
 
     # -- what was proved ---------------------------------------------------------------------------------------
     def proved(self, r: int) -> None:
@@ -143,6 +150,7 @@ class _Run:
         ``GF(p^2)`` start at side ``r + 1`` (the least that can certify ``r``) and grow if they find more, until the
         failure bound is at most `rigorous_target`.
         """
+        self.reserve = _EXTENSION_FIELD[0]  # a GF(p^2) stage of at most the same side may reuse the memory
         self.repetition(seed, _primes_below(RESIDUE_PRIME_BOUND, 1)[0], _PRIME_FIELD, self.first_side(N0))
         if self.capped() or self.stopped:
             return  # proven, or stopped at the sample limit with a full-rank sample (partial)
@@ -262,12 +270,25 @@ class _Run:
         return (min(N, grid[0]), min(N, grid[1]))
 
     def _empty(self, shape, k: int, dtype: str):
-        """The matrix of a stage: float64 / complex128, or float32 / complex64 when the wide one is too large."""
+        """The matrix of a stage: float64 / complex128, or float32 / complex64 when the wide one is too large.
+
+        Every stage's matrix is a view of one buffer, which grows only when a stage needs more: the stages and
+        repetitions of a run come one after another, and memory touched for the first time is slow (page faults; on
+        the 2-core virtual machine a fresh 1.1 GiB matrix added 1.5 to 4 s to its evaluation). While a GF(p^2)
+        stage is expected next (`certified`), a buffer is sized for it too: that stage, of at most the same side,
+        then writes mostly into memory the prime field has touched (the unused part costs address space only).
+        """
         if dtype == "int64":
-            return np.empty(shape, np.int64)
-        wide = _is_wide(shape, k)
-        kinds = {(1, True): np.float64, (1, False): np.float32, (2, True): np.complex128, (2, False): np.complex64}
-        return np.empty(shape, kinds[(k, wide)])
+            kind = np.dtype(np.int64)
+        else:
+            kinds = {(1, True): np.float64, (1, False): np.float32, (2, True): np.complex128, (2, False): np.complex64}
+            kind = np.dtype(kinds[(k, _is_wide(shape, k))])
+        need = int(shape[0]) * int(shape[1]) * kind.itemsize
+        if self.buffer is None or self.buffer.nbytes < need:
+            self.buffer = None  # the old buffer goes first
+            ahead = _stage_bytes(shape, self.reserve) if self.reserve > k else 0
+            self.buffer = np.empty(-(-max(need, ahead) // 16), np.complex128).view(np.uint8)  # 16-byte aligned
+        return self.buffer[:need].view(kind).reshape(shape)
 
     def evaluate(self, params, p, dtype, a, b, out, r0=0, c0=0):
         if a.shape[0] == 0 or b.shape[0] == 0:
