@@ -427,7 +427,7 @@ def test_a_gf_stage_that_would_not_fit_stops_as_partial(monkeypatch):
 
     fast = separation_rank(2, 2, 3, 10, domain="continuous", confidence="fast", n_seeds=1, cache=None)
     assert fast.status == "lower-bound" and fast.rank < fast.upper_bound
-    monkeypatch.setattr(_run, "_refusal", lambda shape, k: "too large here" if k == 2 else "")
+    monkeypatch.setattr(_run, "_refusal", lambda shape, k, credit=0: "too large here" if k == 2 else "")
     res = separation_rank(2, 2, 3, 10, domain="continuous", cache=None)
     assert res.status == "partial" and res.rank == fast.rank and res.failure_bound is None
     assert "GF(p^2)" in res.extra["stopped"] and "too large here" in res.extra["stopped"]
@@ -441,7 +441,7 @@ def test_stage_memory_follows_the_storage_dtype(monkeypatch):
     monkeypatch.setattr(engine, "_WIDE_BYTES", 8 * 100 * 100)
     for k, dtype in ((1, "float64"), (2, "extension")):
         for side in (50, 100 // k, 300):
-            Y = engine._Run._empty(types.SimpleNamespace(buffer=None, reserve=1), (side, side), k, dtype)
+            Y = engine._Run._empty(types.SimpleNamespace(buffer=None, reserve=1, resident=0), (side, side), k, dtype)
             wide = Y.itemsize == 8 * k
             assert wide == (8 * k * side * side <= engine._WIDE_BYTES)
             assert engine._peak_bytes((side, side), k) == side * side * (Y.itemsize + (4 * k if wide else 0))
@@ -455,7 +455,7 @@ def test_stages_share_one_buffer_and_a_prime_stage_reserves_for_gf():
     def base(Y):
         return Y.__array_interface__["data"][0]
 
-    run = types.SimpleNamespace(buffer=None, reserve=1)
+    run = types.SimpleNamespace(buffer=None, reserve=1, resident=0)
     Y = engine._Run._empty(run, (300, 300), 1, "float64")
     Y[:] = 7.0
     assert engine._Run._empty(run, (200, 250), 1, "float64").flags.c_contiguous
@@ -464,11 +464,34 @@ def test_stages_share_one_buffer_and_a_prime_stage_reserves_for_gf():
     Z = engine._Run._empty(run, (300, 300), 2, "extension")  # twice the bytes: a new buffer (fast mode)
     assert Z.dtype == np.complex128 and Z.shape == (300, 300) and run.buffer.nbytes == Z.nbytes
 
-    run = types.SimpleNamespace(buffer=None, reserve=2)  # certified: a GF(p^2) stage expected after this pass
+    # certified: a GF(p^2) stage is expected after this pass
+    run = types.SimpleNamespace(buffer=None, reserve=2, resident=0)
     Y = engine._Run._empty(run, (300, 300), 1, "float64")
     Z = engine._Run._empty(run, (299, 299), 2, "extension")
     assert base(Z) == base(Y) and Z.dtype == np.complex128 and Z.flags.c_contiguous
     assert Z.__array_interface__["data"][0] % 16 == 0
+
+
+def test_a_stage_counts_the_memory_the_run_holds_and_reserves_only_what_may_be_used(monkeypatch):
+    """The memory check of the next stage credits the buffer the run already holds (it is reused or freed first);
+    a prime-field stage reserves address space for a GF(p^2) stage only when such a stage would be allowed."""
+    import tnrnn._types
+    from tnrnn.rank import _run as engine
+
+    monkeypatch.setattr(tnrnn._types, "available_memory_bytes", lambda: 30 * 10**6)  # half: 15 MB may be used
+    shape = (1000, 1000)  # a wide GF(p^2) stage: 16 MB matrix + 8 MB kept copy = 24 MB at its peak
+    assert engine._peak_bytes(shape, 2) == 24 * 10**6
+    assert "would not fit in memory" in engine._refusal(shape, 2)
+    assert engine._refusal(shape, 2, credit=9 * 10**6) == ""  # 24 - 9 = 15 MB more: allowed
+    assert "would not fit in memory" in engine._refusal(shape, 2, credit=8 * 10**6)
+
+    run = types.SimpleNamespace(buffer=None, reserve=2, resident=0)
+    Y = engine._Run._empty(run, shape, 1, "float64")
+    assert run.buffer.nbytes == Y.nbytes == run.resident  # a GF(p^2) stage would be refused: nothing reserved
+    monkeypatch.setattr(tnrnn._types, "available_memory_bytes", lambda: 60 * 10**6)
+    run = types.SimpleNamespace(buffer=None, reserve=2, resident=0)
+    Y = engine._Run._empty(run, shape, 1, "float64")
+    assert run.buffer.nbytes >= 2 * Y.nbytes and run.resident == Y.nbytes
 
 
 def test_fused_call_size_counts_the_parameters_by_hand():

@@ -129,6 +129,7 @@ class _Run:
         self.kernel = set()
         self.current = None  # the repetition in progress: seed, prime, field degree, rank so far, sample sides
         self.buffer = None  # the memory every stage's matrix is a view of (`_empty`)
+        self.resident = 0  # bytes of it written so far: memory a later stage reuses (`_refusal` credits it)
         self.reserve = 1  # field degree a stage's buffer is sized for (2 while a GF(p^2) stage is expected next)
 
     # -- what was proved ---------------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ class _Run:
         # one-hot: a Schwartz-Zippel bound speaks of the whole grid, so the extension field evaluates all of it
         start = self.limit if self.domain == "onehot" else min(self.best + 1, self.limit)
         grid = (self.cell.M ** len(self.part.A), self.cell.M ** len(self.part.B)) if self.domain == "onehot" else None
-        refusal = _refusal(self._sides(start, grid), _EXTENSION_FIELD[0])
+        refusal = _refusal(self._sides(start, grid), _EXTENSION_FIELD[0], self.resident)
         if refusal:
             self.stopped = f"no GF(p^2) certificate: {refusal}"
             return
@@ -232,7 +233,7 @@ class _Run:
                 new = min(2 * N, max(grid))
             previous = r
             new_sides = self._sides(new, grid)
-            refusal = _refusal(new_sides, k)
+            refusal = _refusal(new_sides, k, self.resident)
             if refusal:
                 self.stopped = refusal
                 break
@@ -285,9 +286,11 @@ class _Run:
             kind = np.dtype(kinds[(k, _is_wide(shape, k))])
         need = int(shape[0]) * int(shape[1]) * kind.itemsize
         if self.buffer is None or self.buffer.nbytes < need:
-            self.buffer = None  # the old buffer goes first
-            ahead = _stage_bytes(shape, self.reserve) if self.reserve > k else 0
+            self.buffer, self.resident = None, 0  # the old buffer goes first
+            # address space only, but counted under RLIMIT_AS: reserved when such a stage would be allowed
+            ahead = _stage_bytes(shape, self.reserve) if self.reserve > k and not _refusal(shape, self.reserve) else 0
             self.buffer = np.empty(-(-max(need, ahead) // 16), np.complex128).view(np.uint8)  # 16-byte aligned
+        self.resident = max(self.resident, need)
         return self.buffer[:need].view(kind).reshape(shape)
 
     def evaluate(self, params, p, dtype, a, b, out, r0=0, c0=0):
@@ -378,10 +381,14 @@ class _Run:
         )
 
 
-def _refusal(shape, k: int) -> str:
-    """Why a stage's matrix (and the narrow copy of the previous one) cannot be allocated, or ``""``."""
+def _refusal(shape, k: int, credit: int = 0) -> str:
+    """Why a stage's matrix (and the narrow copy of the previous one) cannot be allocated, or ``""``.
+
+    ``credit``: bytes the run already holds for its matrices and will reuse or free first (`_Run.resident`).
+    """
     try:
-        refuse_if_too_large("T", shape, "evaluation matrix", shape, _per_entry(_peak_bytes(shape, k), shape))
+        need = max(0, _peak_bytes(shape, k) - credit)
+        refuse_if_too_large("T", shape, "evaluation matrix", shape, _per_entry(need, shape))
     except MemoryRefusal as exc:
         return f"the next sample ({shape[0]} x {shape[1]}) would not fit in memory: {exc.allowed}"
     return ""
