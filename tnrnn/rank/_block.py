@@ -38,17 +38,7 @@ import numpy as np
 from tnrnn._types import ArgumentError
 from tnrnn.rank._blas import gemm_update
 from tnrnn.rank._blas import matmul as _mm  # one BLAS (and thread pool) for every matmul
-from tnrnn.rank._field import (  # noqa: F401 - re-exported: the panel routines' field primitives
-    _BASE,
-    _REDUCE_BLOCK,
-    _gauss_jordan_inverse,
-    _inverse,
-    _inverse_blocks,
-    _inverse_scalar,
-    _is_complex,
-    _pivot,
-    _reduce,
-)
+from tnrnn.rank._field import _BASE, _inverse, _inverse_blocks, _is_complex, _pivot, _reduce
 
 __all__ = ["blas_modular_rank", "EliminationTimeout", "BLAS_PRIME_BOUND", "EXTENSION_BLAS_PRIME_BOUND"]
 

@@ -67,9 +67,12 @@ def _peak_bytes(shape, k: int = 1) -> int:
     return 12 * k * n if _is_wide(shape, k) else 4 * k * n
 
 
-def _stage_bytes(shape, k: int) -> int:
-    """Bytes of a stage's matrix of ``shape`` over a field of degree ``k`` (wide or narrow, as `_Run._empty`)."""
-    return (8 if _is_wide(shape, k) else 4) * k * int(shape[0]) * int(shape[1])
+def _stage_dtype(shape, k: int, dtype: str) -> np.dtype:
+    """The storage of a stage's matrix: float64 / complex128, or float32 / complex64 when the wide one is too large."""
+    if dtype == "int64":
+        return np.dtype(np.int64)
+    kinds = {(1, True): np.float64, (1, False): np.float32, (2, True): np.complex128, (2, False): np.complex64}
+    return np.dtype(kinds[(k, _is_wide(shape, k))])
 
 
 def _is_wide(shape, k: int = 1) -> bool:
@@ -271,7 +274,7 @@ class _Run:
         return (min(N, grid[0]), min(N, grid[1]))
 
     def _empty(self, shape, k: int, dtype: str):
-        """The matrix of a stage: float64 / complex128, or float32 / complex64 when the wide one is too large.
+        """The matrix of a stage, stored as `_stage_dtype` says.
 
         Every stage's matrix is a view of one buffer, which grows only when a stage needs more: the stages and
         repetitions of a run come one after another, and memory touched for the first time is slow (page faults; on
@@ -279,16 +282,15 @@ class _Run:
         stage is expected next (`certified`), a buffer is sized for it too: that stage, of at most the same side,
         then writes mostly into memory the prime field has touched (the unused part costs address space only).
         """
-        if dtype == "int64":
-            kind = np.dtype(np.int64)
-        else:
-            kinds = {(1, True): np.float64, (1, False): np.float32, (2, True): np.complex128, (2, False): np.complex64}
-            kind = np.dtype(kinds[(k, _is_wide(shape, k))])
-        need = int(shape[0]) * int(shape[1]) * kind.itemsize
+        kind = _stage_dtype(shape, k, dtype)
+        n = int(shape[0]) * int(shape[1])
+        need = n * kind.itemsize
         if self.buffer is None or self.buffer.nbytes < need:
             self.buffer, self.resident = None, 0  # the old buffer goes first
             # address space only, but counted under RLIMIT_AS: reserved when such a stage would be allowed
-            ahead = _stage_bytes(shape, self.reserve) if self.reserve > k and not _refusal(shape, self.reserve) else 0
+            ahead = 0
+            if self.reserve > k and not _refusal(shape, self.reserve):
+                ahead = n * _stage_dtype(shape, self.reserve, _EXTENSION_FIELD[1]).itemsize
             self.buffer = np.empty(-(-max(need, ahead) // 16), np.complex128).view(np.uint8)  # 16-byte aligned
         self.resident = max(self.resident, need)
         return self.buffer[:need].view(kind).reshape(shape)
