@@ -21,6 +21,7 @@ from tnrnn.cells.arith import (
     int64_prime_bound,
 )
 from tnrnn.primes import is_prime, largest_primes_below
+from tnrnn.rank._pages import populate, stage_buffer
 from tnrnn.rank.certificate import RankResult, failure_bound, rigorous_target
 from tnrnn.rank.elimination import _rank_with_engine
 from tnrnn.rank.evaluation import (
@@ -276,11 +277,12 @@ class _Run:
     def _empty(self, shape, k: int, dtype: str):
         """The matrix of a stage, stored as `_stage_dtype` says.
 
-        Every stage's matrix is a view of one buffer, which grows only when a stage needs more: the stages and
-        repetitions of a run come one after another, and memory touched for the first time is slow (page faults; on
-        the 2-core virtual machine a fresh 1.1 GiB matrix added 1.5 to 4 s to its evaluation). While a GF(p^2)
-        stage is expected next (`certified`), a buffer is sized for it too: that stage, of at most the same side,
-        then writes mostly into memory the prime field has touched (the unused part costs address space only).
+        Every stage's matrix is a view of one buffer (`tnrnn.rank._pages`), which grows only when a stage needs more:
+        the stages and repetitions of a run come one after another. Memory touched for the first time is slow (page
+        faults; on the 2-core virtual machine a fresh 1.1 GiB matrix added 1.5 to 4 s to its evaluation), so the
+        bytes a stage needs beyond what earlier stages touched are made resident in one call before it is written.
+        While a GF(p^2) stage is expected next (`certified`), the buffer is sized for it too, so it is not mapped
+        again (the part not yet needed costs address space only).
         """
         kind = _stage_dtype(shape, k, dtype)
         n = int(shape[0]) * int(shape[1])
@@ -291,7 +293,8 @@ class _Run:
             ahead = 0
             if self.reserve > k and not _refusal(shape, self.reserve):
                 ahead = n * _stage_dtype(shape, self.reserve, _EXTENSION_FIELD[1]).itemsize
-            self.buffer = np.empty(-(-max(need, ahead) // 16), np.complex128).view(np.uint8)  # 16-byte aligned
+            self.buffer = stage_buffer(max(need, ahead))
+        populate(self.buffer, self.resident, need)  # the stage's new pages, resident at once (`_pages`)
         self.resident = max(self.resident, need)
         return self.buffer[:need].view(kind).reshape(shape)
 
