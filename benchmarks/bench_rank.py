@@ -33,6 +33,10 @@ Sections (``--only`` picks some; all by default):
     (3, 3, 3, 10) continuous (rank 8388, N = 8568; ``--quick``: (2, 2, 3, 10)), both runs warm; then the one-hot
     sampling cases L = 1, M = R = 2, T = 28 (a 16384 x 16384 grid before) and L = 2, M = R = 2, T = 36. The fast
     and certified runs alternate ``--repeat`` times (medians, and each pair's ratio).
+``pages``
+    The certified run of ``certified`` with its stage buffer made resident in one call before each stage writes
+    (the default, `tnrnn.rank._pages`) against a buffer whose pages the stages' writes fault in (before), alternating
+    ``--repeat`` times: medians of the total and of the evaluation and elimination, and each pair's difference.
 
 Usage::
 
@@ -60,7 +64,7 @@ from tnrnn.rank import blas_modular_rank, jax_modular_rank, separation_rank
 from tnrnn.rank._run import _primes_below
 
 V1_REV = "868ee43"
-SECTIONS = ("headline", "elimination", "narrow", "sweep", "reach", "memory", "rigorous", "certified")
+SECTIONS = ("headline", "elimination", "narrow", "sweep", "reach", "memory", "rigorous", "certified", "pages")
 
 
 def load() -> str:
@@ -412,6 +416,36 @@ def certified(quick: bool, repeat: int = 3) -> dict:
     return d
 
 
+def pages(quick: bool, repeat: int = 3) -> dict:
+    from tnrnn.rank import _run
+
+    case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
+    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile, as in `certified`
+    _warm_extension_kernels(case)
+    populated = (_run.stage_buffer, _run.populate)
+    faulted = (lambda n: np.empty(-(-n // 16), np.complex128).view(np.uint8), lambda buffer, lo, hi: None)
+    runs = {"populated": [], "faulted": []}
+    try:
+        for _ in range(repeat):
+            for name, memory in (("populated", populated), ("faulted", faulted)):
+                _run.stage_buffer, _run.populate = memory
+                res, sec = timed(separation_rank, *case, domain="continuous")
+                runs[name].append({"seconds": sec, **{key: res.timing[key] for key in ("evaluate", "eliminate")}})
+            print(f"  pair: populated {runs['populated'][-1]}, faulted {runs['faulted'][-1]} [{load()}]", flush=True)
+    finally:
+        _run.stage_buffer, _run.populate = populated
+    d = {"case": case, "runs": runs, "load": load()}
+    for name, rows in runs.items():
+        d[name] = {key: statistics.median(r[key] for r in rows) for key in ("seconds", "evaluate", "eliminate")}
+    d["pair_gains"] = [f["seconds"] - p["seconds"] for p, f in zip(runs["populated"], runs["faulted"], strict=True)]
+    print(
+        f"  certified {case}, medians of {repeat}: populated {d['populated']}, faulted {d['faulted']}; "
+        f"faulted - populated per pair {[round(g, 2) for g in d['pair_gains']]} s [{load()}]",
+        flush=True,
+    )
+    return d
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only")
@@ -442,7 +476,7 @@ def main(argv=None):
                 f"speed-up over v1 {h.get('warm_speedup_over_v1', float('nan')):.1f}x; stages {h['warm_timing']}",
                 flush=True,
             )
-        elif name in ("elimination", "narrow", "certified"):
+        elif name in ("elimination", "narrow", "certified", "pages"):
             results[name] = globals()[name](args.quick, args.repeat)
         else:
             results[name] = globals()[name](args.quick)

@@ -2,12 +2,13 @@
 
 Memory touched for the first time is slow on virtual machines: every 4 KiB page costs a fault, and with transparent
 huge pages on request (numpy asks for them on large arrays) a fault may wait for the kernel to compact memory. On
-the 2-core machine the matrix of a GF(p^2) stage (1.1 GiB complex128 at side 8389) added 1.5 to 2.2 s to its
-evaluation when the kernel's tiles wrote into fresh pages, against 0.15 s to make the same pages resident at once
-with ``MADV_POPULATE_WRITE`` (Linux 5.14 and later) before the evaluation. So `stage_buffer` maps anonymous memory
-without huge pages (the elimination ran no faster with them: side 7000 over GF(p^2), 8.0 to 8.4 s against 8.0 to
-9.1 s) and `populate` makes a byte range resident; where either call is missing (another system, an older kernel)
-it falls back to numpy's allocation and one write a page.
+the 2-core machine the matrix of a GF(p^2) stage (1.1 GiB complex128 at side 8389, 830 MB of it new to the run)
+took 1.5 to 3.4 s longer to evaluate when the kernel's tiles wrote into fresh pages than after those pages had been
+made resident in one ``MADV_POPULATE_WRITE`` call (Linux 5.14 and later) without huge pages, which took 0.14 to
+0.22 s (with huge pages: 1.2 to 1.3 s). So `stage_buffer` maps anonymous memory without huge pages (a matrix
+eliminates at the same speed in either: GF(p^2) side 8389 17.2 to 17.4 s, float32 side 8568 6.6 to 7.2 s) and
+`populate` makes a byte range resident; where either call is missing (another system, an older kernel) it falls
+back to numpy's allocation and one write a page.
 """
 
 from __future__ import annotations
