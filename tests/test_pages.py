@@ -44,6 +44,20 @@ def test_populate_keeps_what_is_written_below_the_range(monkeypatch, advice):
     assert (buf[: P + 100] == 7).all()
 
 
+def test_memory_the_system_cannot_back_is_a_memory_error(monkeypatch):
+    import errno
+
+    def refuse(m, start, length):
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(_pages, "_advise", refuse)
+    buf = stage_buffer(4 * P)
+    if not hasattr(buf.base, "obj"):
+        pytest.skip("no anonymous mappings here: numpy's allocation serves")
+    with pytest.raises(MemoryError, match=f"cannot make {3 * P} bytes of a stage matrix resident"):
+        populate(buf, P, 4 * P)
+
+
 def test_the_written_fallback_touches_every_page_of_the_range_and_nothing_outside():
     buf = np.ones(10 * P, np.uint8)  # not a mapping: the pages are written, one byte each
     lo, hi = 100, 5 * P + 7

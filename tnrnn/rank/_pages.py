@@ -13,6 +13,7 @@ back to numpy's allocation and one write a page.
 
 from __future__ import annotations
 
+import errno
 import mmap
 
 import numpy as np
@@ -28,7 +29,10 @@ def stage_buffer(nbytes: int) -> np.ndarray:
     """A writable ``uint8`` array of ``nbytes`` bytes, page-aligned, none of it resident yet (address space only)."""
     nbytes = max(int(nbytes), 1)
     if hasattr(mmap, "MAP_ANONYMOUS") and hasattr(mmap.mmap, "madvise"):
-        m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        try:
+            m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        except OSError as e:
+            raise MemoryError(f"cannot map {nbytes} bytes for a stage matrix: {e.strerror}") from e
         if hasattr(mmap, "MADV_NOHUGEPAGE"):
             m.madvise(mmap.MADV_NOHUGEPAGE)
         return np.frombuffer(m, np.uint8)  # the array keeps the mapping alive; it is unmapped with the last view
@@ -36,16 +40,25 @@ def stage_buffer(nbytes: int) -> np.ndarray:
 
 
 def populate(buffer: np.ndarray, lo: int, hi: int) -> None:
-    """Make bytes ``lo`` to ``hi`` of a `stage_buffer` resident (their content is unspecified afterwards)."""
+    """Make bytes ``lo`` to ``hi`` of a `stage_buffer` resident (their content is unspecified afterwards).
+
+    Raises `MemoryError` when the system cannot back them (rather than leaving the stage's writes to fail later).
+    """
     if hi <= lo:
         return
     m = getattr(buffer.base, "obj", None)
     if isinstance(m, mmap.mmap):
         start = lo // _PAGE * _PAGE
         try:
-            m.madvise(_MADV_POPULATE_WRITE, start, hi - start)
+            _advise(m, start, hi - start)
             return
-        except (OSError, ValueError):
-            pass  # an older kernel: fault the pages in by writing to them
+        except OSError as e:
+            if e.errno not in (errno.EINVAL, errno.ENOSYS):
+                raise MemoryError(f"cannot make {hi - lo} bytes of a stage matrix resident: {e.strerror}") from e
+            # an older kernel, which does not know the advice: fault the pages in by writing to them
     buffer[lo:hi:_PAGE] = 0  # one byte in every page-sized window...
     buffer[hi - 1] = 0  # ...and the last page, which the stride may end short of
+
+
+def _advise(m: mmap.mmap, start: int, length: int) -> None:
+    m.madvise(_MADV_POPULATE_WRITE, start, length)
