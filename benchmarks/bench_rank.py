@@ -418,12 +418,13 @@ def certified(quick: bool, repeat: int = 3) -> dict:
 
 def pages(quick: bool, repeat: int = 3) -> dict:
     from tnrnn.rank import _run
+    from tnrnn.rank._pages import numpy_buffer
 
     case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
     separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile, as in `certified`
     _warm_extension_kernels(case)
     populated = (_run.stage_buffer, _run.populate)
-    faulted = (lambda n: np.empty(-(-n // 16), np.complex128).view(np.uint8), lambda buffer, lo, hi: None)
+    faulted = (numpy_buffer, lambda buffer, lo, hi: None)  # the allocation before `tnrnn.rank._pages`
     runs = {"populated": [], "faulted": []}
     try:
         for _ in range(repeat):

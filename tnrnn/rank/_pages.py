@@ -18,7 +18,7 @@ import mmap
 
 import numpy as np
 
-__all__ = ["stage_buffer", "populate"]
+__all__ = ["stage_buffer", "numpy_buffer", "populate"]
 
 #: ``madvise`` advice that faults a range in, writable, in one call (Linux 5.14); absent from Python's constants
 _MADV_POPULATE_WRITE = getattr(mmap, "MADV_POPULATE_WRITE", 23)
@@ -36,7 +36,12 @@ def stage_buffer(nbytes: int) -> np.ndarray:
         if hasattr(mmap, "MADV_NOHUGEPAGE"):
             m.madvise(mmap.MADV_NOHUGEPAGE)
         return np.frombuffer(m, np.uint8)  # the array keeps the mapping alive; it is unmapped with the last view
-    return np.empty(-(-nbytes // 16), np.complex128).view(np.uint8)[:nbytes]  # 16-byte aligned
+    return numpy_buffer(nbytes)
+
+
+def numpy_buffer(nbytes: int) -> np.ndarray:
+    """An ordinary numpy array of ``nbytes`` bytes, 16-byte aligned (pages faulted in by writes): the fallback."""
+    return np.empty(-(-int(nbytes) // 16), np.complex128).view(np.uint8)[: int(nbytes)]
 
 
 def populate(buffer: np.ndarray, lo: int, hi: int) -> None:

@@ -133,7 +133,7 @@ class _Run:
         self.kernel = set()
         self.current = None  # the repetition in progress: seed, prime, field degree, rank so far, sample sides
         self.buffer = None  # the memory every stage's matrix is a view of (`_empty`)
-        self.resident = 0  # bytes of it written so far: memory a later stage reuses (`_refusal` credits it)
+        self.resident = 0  # bytes of it made resident so far: memory a later stage reuses (`_refusal` credits it)
         self.reserve = 1  # field degree a stage's buffer is sized for (2 while a GF(p^2) stage is expected next)
 
     # -- what was proved ---------------------------------------------------------------------------------------
