@@ -54,8 +54,10 @@ __all__ = [
 RESIDUE_PRIME_BOUND = 2**21
 
 
-#: primes of the extension field ``GF(p^2)`` are below this (``p^2`` up to ``2^44``; centred residues fit a float32)
-EXTENSION_PRIME_BOUND = 2**22
+#: primes of the extension field ``GF(p^2)`` are below this (``p^2`` up to ``2^48``; centred residues fit a float32).
+#: The rank engine takes the largest such primes below ``2^22`` (BLAS panels of 256) unless a cell's failure bound
+#: needs a larger field (`tnrnn.rank._run._extension_primes`, at most ``2^23.5``)
+EXTENSION_PRIME_BOUND = 2**24
 
 
 def is_extension_prime(p: int) -> bool:
@@ -308,11 +310,12 @@ class ExtensionArith:
 
     Exactness: centred residues have ``|x| <= (p+1)/2``, so one component of a product is below ``2 ((p+1)/2)^2``
     and a sum of ``n`` products stays below ``2^52`` while ``n <= extension_width_limit(p)`` (512 channels for
-    ``p < 2^22``); every partial sum is then an integer below ``2^53``, exact in any order. Each operation reduces
-    its result (`ResidueArith.reduce`).
+    ``p < 2^22``, 32 for ``p < 2^24``); every partial sum is then an integer below ``2^53``, exact in any order. Each
+    operation reduces its result (`ResidueArith.reduce`).
 
     Why a second field: a Schwartz-Zippel failure bound is ``degree / |field|``; ``GF(p^2)`` with ``p`` near
-    ``2^22`` has about ``2^44`` elements while every value still fits a float32 and every update stays in BLAS.
+    ``2^22`` has about ``2^44`` elements (``2^48`` near ``2^24``) while every value still fits a float32 and every
+    update stays in BLAS.
     """
 
     def __init__(self, p, xp=None, inv=None):

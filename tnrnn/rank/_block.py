@@ -4,7 +4,7 @@ The engine ``"blas-block"`` of `tnrnn.rank.elimination`, and the panel routines 
 shares.
 
 Two fields. A real (float) matrix holds residues modulo ``p``; a complex matrix holds elements ``re + im i`` of the
-extension field ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``, ``p < 2^22``): complex128 arithmetic on
+extension field ``GF(p^2) = F_p[i] / (i^2 + 1)`` (``p = 3 mod 4``, ``p < 2^24``): complex128 arithmetic on
 integer-valued parts *is* the arithmetic of ``GF(p^2)`` (``i^2 = -1``) as long as every part stays below ``2^53``, so
 the same elimination runs with BLAS's complex matrix product for the updates: OpenBLAS's ``zgemm3m`` where scipy's
 bundled OpenBLAS has it (three real products instead of four, `tnrnn.rank._blas`), else ``zgemm``; the bound on
@@ -27,6 +27,9 @@ Exactness. Every float64 value is an integer; G and S_I are centred residues, ``
 (`_reduce`). A bound on the trailing block's entries is tracked, and the block is reduced only when the next update
 could pass 2^52 (2^53 on the way over GF(p^2), `_update_bounds`): every partial sum of a matmul is an integer below
 2^53, exact in any summation order. For p < 2^21 a panel of 256 adds < 2^48.01: a reduction every 16 panels.
+Over GF(p^2) a panel of 256 is exact for p < 2^22.5 (three updates a reduction near 2^22); a larger p, which a
+cell whose failure bound needs a larger field takes (`tnrnn.rank._run`), gets the widest panel that stays exact
+(`extension_panel`: 128 below 2^23, 64 below 2^23.5), and the reductions come more often (about p^2 / 2^44 times).
 """
 
 from __future__ import annotations
@@ -40,10 +43,16 @@ from tnrnn.rank._blas import gemm_update
 from tnrnn.rank._blas import matmul as _mm  # one BLAS (and thread pool) for every matmul
 from tnrnn.rank._field import _BASE, _inverse, _inverse_blocks, _is_complex, _pivot, _reduce
 
-__all__ = ["blas_modular_rank", "EliminationTimeout", "BLAS_PRIME_BOUND", "EXTENSION_BLAS_PRIME_BOUND"]
+__all__ = [
+    "blas_modular_rank",
+    "extension_panel",
+    "EliminationTimeout",
+    "BLAS_PRIME_BOUND",
+    "EXTENSION_BLAS_PRIME_BOUND",
+]
 
-#: primes of the block paths are below these: GF(p) (_PANEL * H^2 + p <= 2^52) and GF(p^2) (_PANEL * 4 H^2 + p <= 2^53)
-BLAS_PRIME_BOUND, EXTENSION_BLAS_PRIME_BOUND = 2**21, 2**22
+#: primes of the block paths are below these: GF(p) (_PANEL * H^2 + p <= 2^52) and GF(p^2) (`extension_panel`)
+BLAS_PRIME_BOUND, EXTENSION_BLAS_PRIME_BOUND = 2**21, 2**24
 #: the wide dtype each storage dtype is updated in
 _WIDE = {np.dtype(np.float64): np.float64, np.dtype(np.float32): np.float64}
 _WIDE |= {np.dtype(np.complex128): np.complex128, np.dtype(np.complex64): np.complex128}
@@ -195,12 +204,25 @@ def _check_block_prime(p: int, panel: int, extension: bool = False) -> int:
     H = (p - 1) // 2 + 2
     _, peak, limit = _update_bounds(H, extension)  # the first update, from entries below p, must be exact
     if extension:
-        allowed = f"a prime = 3 mod 4 with {panel} * 4 ((p-1)/2 + 2)^2 + p <= 2^53 (every such p < 2^22)"
+        allowed = f"a prime = 3 mod 4 with {panel} * 4 ((p-1)/2 + 2)^2 + p <= 2^53 (every such p < 2^22 for 256)"
     else:
         allowed = f"a prime with {panel} * ((p-1)/2 + 2)^2 + p <= 2^52 (every p < 2^21)"
     if p < 2 or (extension and p % 4 != 3) or panel < 1 or panel * peak + p > limit:
         raise ArgumentError("p", p, allowed)
     return H
+
+
+def extension_panel(p: int) -> int:
+    """The widest panel (256, halved down to 8) whose GF(p^2) update is exact: ``panel * 4 H^2 + p <= 2^53``.
+
+    256 below about ``2^22.5``, 128 below ``2^23``, 64 below ``2^23.5``, 32 below ``2^24`` (`_update_bounds`).
+    """
+    H = (p - 1) // 2 + 2
+    _, peak, limit = _update_bounds(H, True)
+    panel = _PANEL
+    while panel > 8 and panel * peak + p > limit:
+        panel //= 2
+    return panel
 
 
 def _update_bounds(H: int, extension: bool) -> tuple[int, int, float]:
@@ -269,10 +291,12 @@ def blas_modular_rank(
         or float32 / complex64 / complex128 holding centred residues
     p : int
         A prime with ``panel * ((p-1)/2 + 2)^2 + p <= 2^52`` (every ``p < 2^21`` for the default panel); for a
-        complex matrix, ``p = 3 mod 4`` with ``panel * 4 ((p-1)/2 + 2)^2 + p <= 2^53`` (every such ``p < 2^22``).
+        complex matrix, ``p = 3 mod 4`` with ``panel * 4 ((p-1)/2 + 2)^2 + p <= 2^53`` (every such ``p < 2^22`` for
+        the panel of 256; up to ``2^24`` with `extension_panel`).
     panel : int, optional
         Panel width (the inner dimension of the trailing matmuls): by default `_NARROW_PANEL` for a float32 matrix
-        of side at least `_NARROW_PANEL_SIDE` over a prime below ``2^21``, else `_PANEL`.
+        of side at least `_NARROW_PANEL_SIDE` over a prime below ``2^21``, `extension_panel` for a complex matrix,
+        else `_PANEL`.
     overwrite : bool
         Eliminate in the memory of ``matrix``, destroying it.
     deadline : float, optional
@@ -284,6 +308,7 @@ def blas_modular_rank(
     if panel is None:  # large float32 prime-field matrices: wider panels (module notes); 1024 H^2 + p < 2^52
         big = getattr(matrix, "dtype", None) == np.float32 and min(matrix.shape) >= _NARROW_PANEL_SIDE
         panel = _NARROW_PANEL if big and p < BLAS_PRIME_BOUND else _PANEL
+        panel = extension_panel(p) if extension else panel
     H = _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:

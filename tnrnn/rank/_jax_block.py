@@ -18,12 +18,13 @@ from tnrnn.rank._block import (
     _is_complex,
     _panel,
     _reduce,
+    extension_panel,
 )
 
 __all__ = ["jax_modular_rank"]
 
 
-def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadline=None, progress=None) -> int:
+def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int | None = None, deadline=None, progress=None) -> int:
     """Exact rank modulo ``p < 2^21`` (or over ``GF(p^2)``) by block elimination with the update in JAX (GPU too).
 
     The matrix lives on JAX's default device as float64 centred residues (under a local ``jax.enable_x64``; the
@@ -38,6 +39,8 @@ def jax_modular_rank(matrix: np.ndarray, p: int, *, panel: int = _PANEL, deadlin
     import jax.numpy as jnp
 
     extension = _is_complex(matrix)
+    if panel is None:  # `_PANEL`, or over GF(p^2) the widest exact one for p (`extension_panel`)
+        panel = extension_panel(p) if extension else _PANEL
     _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:

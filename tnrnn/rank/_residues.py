@@ -38,7 +38,7 @@ def check_residue_prime(cell, p: int, dtype: str) -> None:
     if dtype == "extension":
         if p >= EXTENSION_PRIME_BOUND or not is_extension_prime(p) or width > extension_width_limit(p):
             raise ArgumentError(
-                "p", p, f"a prime = 3 mod 4 below 2^22 with width {width} <= {extension_width_limit(p)}"
+                "p", p, f"a prime = 3 mod 4 below 2^24 with width {width} <= {extension_width_limit(p)}"
             )
     elif dtype == "float64":
         if p >= RESIDUE_PRIME_BOUND or width > residue_width_limit(p):

@@ -14,7 +14,6 @@ import numpy as np
 
 from tnrnn._types import MemoryRefusal, refuse_if_too_large
 from tnrnn.cells.arith import (
-    EXTENSION_PRIME_BOUND,
     RESIDUE_PRIME_BOUND,
     NumpyModular,
     extension_width_limit,
@@ -90,9 +89,20 @@ def _device() -> str:
         return "unknown"
 
 
-def _extension_primes(width: int, count: int) -> list[int]:
-    """The largest primes ``p = 3 mod 4`` below ``2^22`` with ``width <= extension_width_limit(p)``."""
-    bound = EXTENSION_PRIME_BOUND
+def _extension_primes(width: int, count: int, need: float = 0) -> list[int]:
+    """The largest primes ``p = 3 mod 4`` below a bound, with ``width <= extension_width_limit(p)``.
+
+    The bound is ``2^22``, unless ``need``, the field size one repetition needs for its failure bound, is larger than
+    ``p^2`` there and the least of ``2^22.25``, ``2^22.5``, ..., ``2^23.5`` whose primes give it is taken: one
+    repetition over a field of up to ``2^47``, with BLAS panels of 256 to 64 (`tnrnn.rank._block.extension_panel`)
+    and reductions up to 12 times as often (an elimination at most 1.6x as long), instead of a second repetition
+    over ``2^44`` (twice the evaluation and the elimination; measured, Performance page). A larger ``need`` keeps
+    ``2^22`` and its repetitions.
+    """
+    bound = _EXTENSION_DEFAULT
+    if (0.999 * bound) ** 2 < need:  # the largest primes below a bound are within 0.1% of it
+        fits = [b for b in _EXTENSION_LARGER if (0.999 * b) ** 2 >= need]
+        bound = fits[0] if fits else bound
     while bound > 16 and extension_width_limit(bound) < width:
         bound //= 2
     out, n = [], bound - 1
@@ -102,6 +112,12 @@ def _extension_primes(width: int, count: int) -> list[int]:
             out.append(n)
         n -= 4
     return out
+
+
+#: the extension primes are below this unless a cell's failure bound needs a larger field (`_extension_primes`)
+_EXTENSION_DEFAULT = 2**22
+#: the larger bounds a field may be sized to (below `tnrnn.cells.arith.EXTENSION_PRIME_BOUND`): 2^22.25 to 2^23.5
+_EXTENSION_LARGER = [int(2 ** (22 + j / 4)) for j in range(1, 7)]
 
 
 def _field_name(p: int, k: int) -> str:
@@ -153,7 +169,8 @@ class _Run:
 
         The prime-field pass finds the rank ``r`` cheaply; when it does not meet the cap, repetitions over
         ``GF(p^2)`` start at side ``r + 1`` (the least that can certify ``r``) and grow if they find more, until the
-        failure bound is at most `rigorous_target`.
+        failure bound is at most `rigorous_target`. The field is sized so that one repetition suffices where a prime
+        below ``2^23.5`` allows it (`_extension_primes`).
         """
         self.reserve = _EXTENSION_FIELD[0]  # a GF(p^2) stage of at most the same side may reuse the memory
         self.repetition(seed, _primes_below(RESIDUE_PRIME_BOUND, 1)[0], _PRIME_FIELD, self.first_side(N0))
@@ -166,7 +183,9 @@ class _Run:
         if refusal:
             self.stopped = f"no GF(p^2) certificate: {refusal}"
             return
-        for i, q in enumerate(_extension_primes(self.cell.width(), _MAX_RIGOROUS)):
+        # the field one repetition needs: (r + 1) degree / |field| times what the prime-field pass gave is the target
+        need = (self.best + 1) * degree * self.failure(degree) / rigorous_target
+        for i, q in enumerate(_extension_primes(self.cell.width(), _MAX_RIGOROUS, need)):
             # its first stage is expected to be the last (at r + 1 points, full rank means the prime field
             # under-counted): its block is not kept for a growth that would be evaluated whole instead
             self.repetition(seed + 1 + i, q, _EXTENSION_FIELD, start, keep_blocks=False)

@@ -53,7 +53,7 @@ _BLAS_MIN_SIZE = 128
 def elimination_engine(shape: tuple[int, int], p: int, *, device: str | None = None, extension: bool = False) -> str:
     """The engine `modular_rank` uses for this shape, prime, device (``"cpu"``, ``"gpu"``, ...) and field.
 
-    FLINT below side 128 or for primes of ``2^21`` (``2^22`` for the extension field ``GF(p^2)``) and above;
+    FLINT below side 128 or for primes of ``2^21`` (``2^24`` for the extension field ``GF(p^2)``) and above;
     otherwise the BLAS block path on a CPU and the JAX block path on an accelerator (``device`` defaults to JAX's
     default backend when JAX is loaded, else ``"cpu"``).
     """

@@ -10,7 +10,7 @@ Three paths, one cell definition (`tnrnn.cells`):
   `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
   sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
   (``width (p-1)^2 < 2^63``); or, with ``dtype="extension"``, on `tnrnn.cells.ExtensionArith`: elements of
-  ``GF(p^2)`` (``p = 3 mod 4``, ``p < 2^22``) as pairs of float64 centred residues, the matrix returned as complex
+  ``GF(p^2)`` (``p = 3 mod 4``, ``p < 2^24``) as pairs of float64 centred residues, the matrix returned as complex
   numbers ``re + im i``. x64 is enabled only inside the call (``jax.enable_x64``), never globally.
 * `extension_matrix`: the same schedule in numpy over ``GF(p^2)``, for blocks too small to pay a compilation.
 * `evaluation_matrix`: the same sharing of the prefix in numpy, for any cell on an arithmetic whose vectors are
@@ -287,7 +287,7 @@ def residue_matrix(
     a_points, b_points : integer arrays ``(N_A, |A|, M)`` and ``(N_B, |B|, M)`` (residues modulo ``p``)
     p : int
         ``p < 2^21`` for ``dtype="float64"``; ``width (p-1)^2 < 2^63`` for ``"int64"``; ``p = 3 mod 4`` below
-        ``2^22`` for ``"extension"``.
+        ``2^24`` for ``"extension"``.
     dtype : {"float64", "int64", "extension"}
         The residue arithmetic (`tnrnn.cells.ResidueArith`), or ``GF(p^2)`` (`tnrnn.cells.ExtensionArith`): then
         the parameters and points carry their two parts on a trailing axis of size 2 and the matrix is complex.
