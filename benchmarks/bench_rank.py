@@ -37,6 +37,10 @@ Sections (``--only`` picks some; all by default):
     The certified run of ``certified`` with its stage buffer made resident in one call before each stage writes
     (the default, `tnrnn.rank._pages`) against a buffer whose pages the stages' writes fault in (before), alternating
     ``--repeat`` times: medians of the total and of the evaluation and elimination, and each pair's difference.
+``field``
+    The default certificate of a cell whose bound one repetition over ``p < 2^22`` cannot meet, (L, M, R, T) =
+    (3, 2, 2, 28) continuous (``--quick``: T = 26): one repetition over a field sized to the bound (the default)
+    against repetitions over ``p < 2^22`` only (before), alternating ``--repeat`` times, medians and the primes.
 
 Usage::
 
@@ -64,7 +68,7 @@ from tnrnn.rank import blas_modular_rank, jax_modular_rank, separation_rank
 from tnrnn.rank._run import _primes_below
 
 V1_REV = "868ee43"
-SECTIONS = ("headline", "elimination", "narrow", "sweep", "reach", "memory", "rigorous", "certified", "pages")
+SECTIONS = ("headline", "elimination", "narrow", "sweep", "reach", "memory", "rigorous", "certified", "pages", "field")
 
 
 def load() -> str:
@@ -447,6 +451,29 @@ def pages(quick: bool, repeat: int = 3) -> dict:
     return d
 
 
+def field(quick: bool, repeat: int = 3) -> dict:
+    from tnrnn.rank import _run
+
+    case = (2, 2, 3, 26) if quick else (2, 2, 3, 28)  # (M, R, L, T)
+    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile the prime-field kernels
+    sized = _run._EXTENSION_LARGER
+    runs = {"sized": [], "before": []}
+    try:
+        for _ in range(repeat):
+            for name, menu in (("sized", sized), ("before", [])):
+                _run._EXTENSION_LARGER = menu  # no larger bound: p < 2^22 and repetitions, as before
+                res, sec = timed(separation_rank, *case, domain="continuous")
+                runs[name].append({"seconds": sec, "primes": res.primes, "failure_bound": res.failure_bound})
+            print(f"  pair: sized {runs['sized'][-1]}, before {runs['before'][-1]} [{load()}]", flush=True)
+    finally:
+        _run._EXTENSION_LARGER = sized
+    d = {"case": case, "runs": runs, "load": load()}
+    d["median"] = {name: statistics.median(r["seconds"] for r in rows) for name, rows in runs.items()}
+    d["ratio"] = d["median"]["before"] / d["median"]["sized"]
+    print(f"  certified {case}: medians {d['median']}, before / sized = {d['ratio']:.2f} [{load()}]", flush=True)
+    return d
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only")
@@ -477,7 +504,7 @@ def main(argv=None):
                 f"speed-up over v1 {h.get('warm_speedup_over_v1', float('nan')):.1f}x; stages {h['warm_timing']}",
                 flush=True,
             )
-        elif name in ("elimination", "narrow", "certified", "pages"):
+        elif name in ("elimination", "narrow", "certified", "pages", "field"):
             results[name] = globals()[name](args.quick, args.repeat)
         else:
             results[name] = globals()[name](args.quick)
