@@ -206,3 +206,12 @@ def test_certified_run_takes_one_repetition_over_a_sized_field(monkeypatch):
     assert cert.status == "lower-bound" and cert.rank == r == 106
     assert cert.primes[1:] == [MID] and cert.extra["fields"][1] == f"GF({MID}^2)"
     assert cert.failure_bound <= target
+
+
+def test_plan_counts_the_narrower_panel_of_a_sized_field():
+    from tnrnn.rank.engine import _CERTIFY_FACTOR, plan
+
+    base = plan(3, 3, 3, 10, domain="continuous")  # (M, R, L, T): 2^44 suffices, panel 256
+    assert base["certify_seconds"] == pytest.approx(_CERTIFY_FACTOR * base["estimate_seconds"])
+    sized = plan(2, 2, 3, 32, domain="continuous")  # about 2^46.3 needed: panel 64
+    assert sized["certify_seconds"] > 1.05 * _CERTIFY_FACTOR * sized["estimate_seconds"]

@@ -40,8 +40,10 @@ from tnrnn.cells.arith import (
     FloatArith,
 )
 from tnrnn.cells.base import make_cell
+from tnrnn.rank._block import extension_panel
 from tnrnn.rank._keys import KEY_DEFAULTS, METHODS
 from tnrnn.rank._run import (
+    _extension_primes,
     _is_wide,
     _peak_bytes,
     _per_entry,
@@ -53,6 +55,7 @@ from tnrnn.rank.certificate import (
     RankInterrupted,
     RankResult,
     check_confidence,
+    rigorous_target,
 )
 from tnrnn.rank.elimination import ELIMINATIONS, EliminationTimeout
 from tnrnn.rank.evaluation import (
@@ -126,6 +129,10 @@ _NARROW_SLOWDOWN = 1.45
 #: a GF(p^2) repetition against a prime-field one of about the same side: 3.0x at (L, M, R, T) = (3, 3, 3, 10)
 #: (evaluation 3.5x, elimination 2.7x; 22 s at side 8389 against 7.3 s at 8568)
 _CERTIFY_FACTOR = 3.0
+#: a GF(p^2) elimination with a narrower panel (a field sized past 2^44, `tnrnn.rank._run._extension_primes`)
+#: against the panel of 256: complex64 side 6000, 8.0 s (256), 10.0 s (128), 13.5 s (64); complex128 side 5000,
+#: 3.55 s (256), 5.3 to 5.7 s (64)
+_PANEL_COST = {256: 1.0, 128: 1.25, 64: 1.7}  # (the sizing takes no narrower panel)
 
 
 def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, min_cut: bool = True) -> dict:
@@ -140,7 +147,8 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
 
     ``estimate_seconds`` is a rough time for one prime-field repetition up to the largest side (calibrated on the
     2-core CPU); ``certify_seconds`` for the ``GF(p^2)`` repetition the certified default adds when that pass falls
-    short of the cap (at most the largest side; none is needed when the rank meets the cap).
+    short of the cap (at most the largest side; none is needed when the rank meets the cap), its elimination counted
+    longer where the field is sized past ``2^44`` and so takes a narrower BLAS panel (`_PANEL_COST`).
     """
     M, R, L, T = check_sizes(M, R, L, T)
     domain = check_domain(domain)
@@ -177,6 +185,7 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
     elim_s = 0.7 * n * n * max(shape) / 1.0e11
     if not _is_wide(shape):
         elim_s *= _NARROW_SLOWDOWN
+    panel_cost = _PANEL_COST.get(_certify_panel(cellobj, T, domain, n), 1.7)
     return {
         "cap": cap,
         "bounds": bounds,
@@ -184,9 +193,19 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
         "sample_limit": sample_limit,
         "peak_bytes": peak,
         "estimate_seconds": eval_s + elim_s,
-        "certify_seconds": _CERTIFY_FACTOR * (eval_s + elim_s),
+        "certify_seconds": _CERTIFY_FACTOR * (eval_s + elim_s * panel_cost),
         "cell": cellobj.spec,
     }
+
+
+def _degree(cell, T: int, domain: str) -> int:
+    """Total degree of one matrix entry in the random quantities (weights, and points in the continuous domain)."""
+    return cell.output_degree(T, input_degree=1 if domain == "continuous" else 0)
+
+
+def _certify_panel(cell, T: int, domain: str, n: int) -> int:
+    """The BLAS panel of the GF(p^2) field a repetition of rank below ``n`` would take (sized to the bound)."""
+    return extension_panel(_extension_primes(cell.width(), 1, n * _degree(cell, T, domain) / rigorous_target)[0])
 
 
 class _Bar:
@@ -342,7 +361,7 @@ def separation_rank(
         return _svd_rank(cellobj, T, domain, part, seed, info)
 
     deadline = None if timeout is None else time.monotonic() + float(timeout)
-    degree = cellobj.output_degree(T, input_degree=1 if domain == "continuous" else 0)
+    degree = _degree(cellobj, T, domain)
     limit = info["shape"][0] if domain == "continuous" else info["sample_limit"]
     run = _Run(cellobj, part, domain, elimination, evaluation, deadline, _Bar(progress), _Timer(), cap, limit)
     try:
