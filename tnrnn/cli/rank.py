@@ -85,7 +85,7 @@ def _plan_printer(confidence: str):
         rows, cols = info["shape"]
         seconds = f"rough estimate {info['estimate_seconds']:.0f} s"
         if confidence == "certified":
-            seconds += f" for the prime-field pass, up to {info['certify_seconds']:.0f} s more when a GF(p^2) "
+            seconds += f" for the prime-field pass, roughly {info['certify_seconds']:.0f} s more when a GF(p^2) "
             seconds += "repetition must certify it"
         else:
             seconds += " per repetition"
