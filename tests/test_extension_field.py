@@ -20,7 +20,7 @@ from tnrnn.rank import separation_rank
 from tnrnn.rank._run import _extension_primes, _primes_below
 from tnrnn.rank.elimination import blas_modular_rank, flint_modular_rank, jax_modular_rank, modular_rank
 from tnrnn.rank.evaluation import extension_matrix, one_hot_grid, reference_matrix, residue_matrix
-from tnrnn.testing import flint_rank, matrix_of_rank
+from tnrnn.testing import extension_matrix_of_rank, flint_extension_rank, flint_rank, matrix_of_rank
 
 P = _extension_primes(8, 1)[0]  # the largest prime = 3 mod 4 below 2^22
 P21 = _primes_below(2**21, 1)[0]
@@ -169,19 +169,11 @@ def test_extension_arith_stays_exact_at_its_width_limit():
 
 
 def _gf_matrix(gen, n, m, r):
-    """A random n x m matrix over GF(p^2) of rank r (generically), as complex128 with centred parts."""
-    A = gen.integers(0, P, (2, n, r))
-    B = gen.integers(0, P, (2, r, m))
-    re = (A[0] @ B[0] - A[1] @ B[1]) % P  # int64: r p^2 < 2^63
-    im = (A[0] @ B[1] + A[1] @ B[0]) % P
-    centre = lambda x: np.where(x > P // 2, x - P, x)  # noqa: E731
-    return centre(re) + 1j * centre(im)
+    return extension_matrix_of_rank(gen, n, m, r, P)
 
 
 def _regular_rank(C):
-    """The rank over GF(p^2) from FLINT: half the F_p rank of the regular representation [[A0, -A1], [A1, A0]]."""
-    A0, A1 = np.rint(C.real).astype(np.int64), np.rint(C.imag).astype(np.int64)
-    return flint_rank(np.block([[A0, -A1], [A1, A0]]), P) // 2
+    return flint_extension_rank(C, P)
 
 
 def _gauss_rank(C):

@@ -21,7 +21,7 @@ from tnrnn.rank._block import _check_block_prime, _update_bounds, extension_pane
 from tnrnn.rank._run import _extension_primes
 from tnrnn.rank.elimination import blas_modular_rank, jax_modular_rank, modular_rank
 from tnrnn.rank.evaluation import residue_matrix
-from tnrnn.testing import flint_rank
+from tnrnn.testing import extension_matrix_of_rank, flint_extension_rank
 
 
 def _largest_3_mod_4_prime_below(bound: int) -> int:
@@ -82,27 +82,15 @@ def test_update_at_a_large_prime_is_exact_at_its_worst_case(p, use_3m, monkeypat
     assert np.all(C.real == -B) and np.all(C.imag == -B - 2 * k * H * H)
 
 
-def _gf_matrix(gen, p, n, m, r):
-    """A random n x m matrix over GF(p^2) of rank r (generically): complex128 with centred parts."""
-    A, B = gen.integers(0, p, (2, n, r)), gen.integers(0, p, (2, r, m))
-    re, im = (A[0] @ B[0] - A[1] @ B[1]) % p, (A[0] @ B[1] + A[1] @ B[0]) % p  # int64: r p^2 < 2^63
-    return np.where(re > p // 2, re - p, re) + 1j * np.where(im > p // 2, im - p, im)
-
-
-def _regular_rank(C, p):
-    A0, A1 = np.rint(C.real).astype(np.int64), np.rint(C.imag).astype(np.int64)
-    return flint_rank(np.block([[A0, -A1], [A1, A0]]), p) // 2
-
-
 @pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
 @pytest.mark.parametrize("p", [MID, TOP])
 def test_elimination_over_a_sized_field_equals_flint(p, dtype):
     gen = np.random.default_rng(11)
     for n, m, r in [(300, 300, 300), (400, 260, 250), (520, 600, 513)]:
-        C = _gf_matrix(gen, p, n, m, r)
+        C = extension_matrix_of_rank(gen, n, m, r, p)
         C[:5] = 0  # a singular leading block
         C[40] = C[70]
-        expected = _regular_rank(C, p)
+        expected = flint_extension_rank(C, p)
         assert blas_modular_rank(C.astype(dtype), p) == expected
         assert modular_rank(C.astype(dtype), p) == expected
         assert jax_modular_rank(C.astype(dtype), p) == expected

@@ -23,6 +23,8 @@ __all__ = [
     "random_partition",
     "matrix_of_rank",
     "flint_rank",
+    "extension_matrix_of_rank",
+    "flint_extension_rank",
     "FakeTrainer",
     "child_env",
     "sigint_as_in_a_terminal",
@@ -130,6 +132,24 @@ def flint_rank(A, p: int) -> int:
 
     A = np.mod(np.asarray(A).astype(np.int64), p)
     return flint.nmod_mat(A.shape[0], A.shape[1], A.ravel().tolist(), p).rank()
+
+
+def extension_matrix_of_rank(gen: np.random.Generator, n: int, m: int, r: int, p: int) -> np.ndarray:
+    """A random ``n x m`` matrix over ``GF(p^2) = F_p[i] / (i^2 + 1)`` of rank ``r`` (generically).
+
+    complex128 with centred integer parts; exact for ``r p^2 < 2^63``.
+    """
+    A = gen.integers(0, p, (2, n, r))
+    B = gen.integers(0, p, (2, r, m))
+    re = (A[0] @ B[0] - A[1] @ B[1]) % p
+    im = (A[0] @ B[1] + A[1] @ B[0]) % p
+    return np.where(re > p // 2, re - p, re) + 1j * np.where(im > p // 2, im - p, im)
+
+
+def flint_extension_rank(C, p: int) -> int:
+    """Rank over ``GF(p^2)`` of the complex matrix ``C`` by FLINT: half the F_p rank of ``[[A0, -A1], [A1, A0]]``."""
+    A0, A1 = np.rint(np.real(C)).astype(np.int64), np.rint(np.imag(C)).astype(np.int64)
+    return flint_rank(np.block([[A0, -A1], [A1, A0]]), p) // 2
 
 
 class FakeTrainer:

@@ -305,10 +305,11 @@ def blas_modular_rank(
         Called as ``progress(columns_done, columns)`` after each panel.
     """
     extension = _is_complex(matrix)
-    if panel is None:  # large float32 prime-field matrices: wider panels (module notes); 1024 H^2 + p < 2^52
+    if panel is None and extension:
+        panel = extension_panel(p)
+    elif panel is None:  # large float32 prime-field matrices: wider panels (module notes); 1024 H^2 + p < 2^52
         big = getattr(matrix, "dtype", None) == np.float32 and min(matrix.shape) >= _NARROW_PANEL_SIDE
         panel = _NARROW_PANEL if big and p < BLAS_PRIME_BOUND else _PANEL
-        panel = extension_panel(p) if extension else panel
     H = _check_block_prime(p, panel, extension)
     n, m = matrix.shape
     if n == 0 or m == 0:

@@ -89,6 +89,15 @@ def _device() -> str:
         return "unknown"
 
 
+def field_need(rank: int, degree: int, prior: float = 1.0) -> float:
+    """The field size one ``GF(p^2)`` repetition needs to bring the failure bound of ``rank`` to `rigorous_target`.
+
+    ``prior``: the bound the run's earlier repetitions already give (`failure_bound`: each repetition of side at
+    least ``rank + 1`` counts ``min(1, (rank + 1) degree / |field|)``).
+    """
+    return (rank + 1) * degree * prior / rigorous_target
+
+
 def _extension_primes(width: int, count: int, need: float = 0) -> list[int]:
     """The largest primes ``p = 3 mod 4`` below a bound, with ``width <= extension_width_limit(p)``.
 
@@ -183,8 +192,7 @@ class _Run:
         if refusal:
             self.stopped = f"no GF(p^2) certificate: {refusal}"
             return
-        # the field one repetition needs: (r + 1) degree / |field| times what the prime-field pass gave is the target
-        need = (self.best + 1) * degree * self.failure(degree) / rigorous_target
+        need = field_need(self.best, degree, self.failure(degree))  # times what the prime-field pass gave
         for i, q in enumerate(_extension_primes(self.cell.width(), _MAX_RIGOROUS, need)):
             # its first stage is expected to be the last (at r + 1 points, full rank means the prime field
             # under-counted): its block is not kept for a growth that would be evaluated whole instead

@@ -49,13 +49,13 @@ from tnrnn.rank._run import (
     _per_entry,
     _Run,
     _seed_seq,
+    field_need,
 )
 from tnrnn.rank.certificate import (
     CONFIDENCES,
     RankInterrupted,
     RankResult,
     check_confidence,
-    rigorous_target,
 )
 from tnrnn.rank.elimination import ELIMINATIONS, EliminationTimeout
 from tnrnn.rank.evaluation import (
@@ -205,7 +205,7 @@ def _degree(cell, T: int, domain: str) -> int:
 
 def _certify_panel(cell, T: int, domain: str, n: int) -> int:
     """The BLAS panel of the GF(p^2) field a repetition of rank below ``n`` would take (sized to the bound)."""
-    return extension_panel(_extension_primes(cell.width(), 1, n * _degree(cell, T, domain) / rigorous_target)[0])
+    return extension_panel(_extension_primes(cell.width(), 1, field_need(n - 1, _degree(cell, T, domain)))[0])
 
 
 class _Bar:
