@@ -87,6 +87,13 @@ def lu_seconds(n: int, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def write_json(path: str, results: dict) -> None:
+    """``results`` to ``path`` whole or not at all (through a temporary file)."""
+    with open(path + ".tmp", "w") as fh:
+        json.dump(results, fh, indent=1, default=str)
+    os.replace(path + ".tmp", path)
+
+
 def timed(fn, *args, **kwargs):
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
@@ -511,9 +518,7 @@ def main(argv=None):
     results["load_end"] = load()
     results["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.json:
-        with open(args.json + ".tmp", "w") as fh:
-            json.dump(results, fh, indent=1, default=str)
-        os.replace(args.json + ".tmp", args.json)
+        write_json(args.json, results)
 
 
 if __name__ == "__main__":

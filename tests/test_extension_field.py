@@ -116,24 +116,23 @@ def test_kernel_and_numpy_path_equal_flint_entry_for_entry(name, partition, doma
             assert _el_complex(kernel[i, j]) == _flint_entry(cell, params, part, a[i], b[j])
 
 
-@pytest.mark.parametrize(("L", "T"), [(2, 10), (3, 10), (4, 12)])
+@pytest.mark.parametrize(("L", "T"), [(2, 10), (3, 10), (4, 12), (4, 30)])
 def test_extension_kernel_fused_whole_or_in_groups_agree(L, T, monkeypatch):
     from tnrnn.rank import evaluation
 
     steps = T // 2
-    whole = evaluation._fused_steps(make_cell("rac", 2, 2, L), steps, "extension") == steps
-    assert whole == (steps * L <= evaluation._FUSE_WORK)  # (4, 12): 24 steps x layers, in groups
     cell = make_cell("rac", 2, 2, L)
+    fused = evaluation._fused_steps(cell, steps, "extension")
+    assert fused == min(steps, evaluation._FUSE_LAYER_STEPS // L)  # (4, 30): 15 steps x 4 layers, in calls of 12
     part = parse_partition("start-end", T)
     params = cell.random_residues(P, 3, degree=2)
     gen = np.random.default_rng(3)
     a = gen.integers(0, P, (5, steps, 2, 2))
     b = gen.integers(0, P, (6, steps, 2, 2))
     first = residue_matrix(cell, params, part, a, b, P, dtype="extension")
-    monkeypatch.setattr(evaluation, "_FUSE_STEPS", 0 if whole else 99)  # the other rule
-    monkeypatch.setattr(evaluation, "_FUSE_WORK", 0 if whole else 999)
+    monkeypatch.setattr(evaluation, "_GROUP_EXTENSION", 2)  # one step per call, then the last two fused
     monkeypatch.setattr(evaluation, "_KERNELS", {})
-    assert (evaluation._fused_steps(cell, steps, "extension") == steps) != whole
+    assert evaluation._fused_steps(cell, steps, "extension") == 2
     other = residue_matrix(cell, params, part, a, b, P, dtype="extension")
     assert np.array_equal(first, other)
     assert np.array_equal(first, extension_matrix(cell, params, part, a, b, P))
@@ -160,12 +159,11 @@ def test_extension_arith_stays_exact_at_its_width_limit():
 
     n = extension_width_limit(P)
     h = (P + 1) // 2
-    W = np.full((1, n, 2), float(h))
-    W[..., 1] = -h
-    v = [(np.array([float(h)]), np.array([float(h)]))] * n
-    re, im = ExtensionArith(P, np).matvec(W, v)[0]
+    W = np.full((1, n), float(h) - 1j * h)
+    v = [np.array([float(h) + 1j * h])] * n
+    z = ExtensionArith(P, np).matvec(W, v)[0]
     # (h - h i)(h + h i) = 2 h^2, summed n times; reduced exactly
-    assert int(re[0]) % P == (2 * h * h * n) % P and int(im[0]) % P == 0
+    assert int(z.real[0]) % P == (2 * h * h * n) % P and int(z.imag[0]) % P == 0
 
 
 def _gf_matrix(gen, n, m, r):
@@ -495,7 +493,7 @@ def test_fused_call_size_counts_the_parameters_by_hand():
 
 @pytest.mark.parametrize("dtype", ["float64", "extension"])
 def test_fused_calls_stay_below_the_size_where_xla_collapses(dtype):
-    from tnrnn.rank.evaluation import _FUSE_SIZE, _fused_steps
+    from tnrnn.rank.evaluation import _FUSE_LAYER_STEPS, _FUSE_SIZE, _fused_steps
     from tnrnn.sizes import param_count
 
     for M, R, L in itertools.product((2, 3, 4), (2, 3, 4, 6), (1, 2, 3, 4)):
@@ -504,10 +502,15 @@ def test_fused_calls_stay_below_the_size_where_xla_collapses(dtype):
             g = _fused_steps(cell, steps, dtype)
             assert g >= 1
             assert g == 1 or g * param_count(cell) <= _FUSE_SIZE[dtype], (M, R, L, steps, g)
-    # the cell whose 9 End steps fused whole took 158 s over GF(p^2) at N = 841 (0.5 s in groups)
-    assert _fused_steps(make_cell("rac", 2, 4, 2), 9, "extension") < 9
-    # small cells keep their measured groups
+            if dtype == "extension":
+                assert g <= max(1, _FUSE_LAYER_STEPS // L), (M, R, L, steps, g)
+    # GF(p^2) calls measured to collapse: (M, R, L) = (2, 4, 2) at 12 steps, (2, 3, 4) at 10, (2, 2, 4) at 16
+    assert _fused_steps(make_cell("rac", 2, 4, 2), 17, "extension") == 10
+    assert _fused_steps(make_cell("rac", 2, 3, 4), 10, "extension") == 8
+    assert _fused_steps(make_cell("rac", 2, 2, 4), 18, "extension") == 12
+    # ... and short schedules run fused whole: (3, 3, 3) at T = 10 and 14
     assert _fused_steps(make_cell("rac", 3, 3, 3), 5, "extension") == 5
+    assert _fused_steps(make_cell("rac", 3, 3, 3), 7, "extension") == 7
     assert _fused_steps(make_cell("rac", 2, 2, 2), 30, "float64") == 16
 
 

@@ -176,10 +176,9 @@ def test_kernel_over_a_sized_field_equals_python_integers(name):
 
 def test_extension_arith_exact_at_its_width_limit_for_a_sized_field():
     n, h = extension_width_limit(TOP), (TOP + 1) // 2
-    W = np.full((1, n, 2), float(h))
-    W[..., 1] = -h
-    re, im = ExtensionArith(TOP, np).matvec(W, [(np.array([float(h)]), np.array([float(h)]))] * n)[0]
-    assert int(re[0]) % TOP == (2 * h * h * n) % TOP and int(im[0]) % TOP == 0
+    W = np.full((1, n), float(h) - 1j * h)
+    z = ExtensionArith(TOP, np).matvec(W, [np.array([float(h) + 1j * h])] * n)[0]
+    assert int(z.real[0]) % TOP == (2 * h * h * n) % TOP and int(z.imag[0]) % TOP == 0
 
 
 def test_certified_run_takes_one_repetition_over_a_sized_field(monkeypatch):

@@ -2,7 +2,7 @@
 
 Shared by the jitted kernel (`tnrnn.rank.evaluation.residue_matrix`) and the numpy paths, so both compute the same
 exact residues; ``dtype`` is ``"float64"`` (centred residues, ``p < 2^21``), ``"int64"`` or ``"extension"``
-(``GF(p^2)``, pairs of parts).
+(``GF(p^2)``, complex128 values).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from tnrnn.cells.arith import (
     RESIDUE_PRIME_BOUND,
     ExtensionArith,
     ResidueArith,
+    as_complex,
     extension_width_limit,
     int64_prime_bound,
     is_extension_prime,
@@ -48,10 +49,16 @@ def check_residue_prime(cell, p: int, dtype: str) -> None:
 
 
 def _centre(x: np.ndarray, p: int, dtype: str):
+    """Centred residues of ``x`` for the arithmetic of ``dtype``.
+
+    float64 centred residues; int64 residues in ``[0, p)`` for ``"int64"``; over ``GF(p^2)`` the two parts on a
+    trailing axis of size 2 become one complex128 value (`tnrnn.cells.ExtensionArith`'s representation).
+    """
     x = np.remainder(np.asarray(x, np.int64), p)
     if dtype == "int64":
         return x
-    return np.where(x > p // 2, x - p, x).astype(np.float64)
+    x = np.where(x > p // 2, x - p, x).astype(np.float64)
+    return as_complex(x) if dtype == "extension" else x
 
 
 def _centred_params(params, p: int, dtype: str):
@@ -83,9 +90,7 @@ def _host_arith(p: int, dtype: str):
 
 
 def _inputs(points, t: int, M: int, dtype: str, expand=lambda v: v) -> list:
-    """The input vector at local step ``t``: ``M`` channels (pairs of parts over ``GF(p^2)``)."""
-    if dtype == "extension":
-        return [(expand(points[:, t, m, 0]), expand(points[:, t, m, 1])) for m in range(M)]
+    """The input vector at local step ``t``: ``M`` channels (complex over ``GF(p^2)``, `_centre`)."""
     return [expand(points[:, t, m]) for m in range(M)]
 
 
@@ -108,5 +113,5 @@ def _prefix(cell, params, rows: np.ndarray, k: int, p: int, dtype: str):
     carry = cell.initial_carry(params, ar, rows[:, 0, :])
     for t in range(k):
         carry, _ = cell.step(params, carry, _inputs(rows, t, cell.M, dtype), ar)
-    np_dtype = np.int64 if dtype == "int64" else np.float64
+    np_dtype = {"int64": np.int64, "extension": np.complex128}.get(dtype, np.float64)
     return _map_leaves(lambda v: np.ascontiguousarray(np.broadcast_to(np.asarray(v, np_dtype), (n,))), carry)

@@ -10,8 +10,8 @@ Three paths, one cell definition (`tnrnn.cells`):
   `tnrnn.cells.ResidueArith`: float64 centred residues, exact for ``p < 2^21`` because every product and partial
   sum is an integer below ``2^53`` (`tnrnn.cells.arith`); or int64 residues for larger primes
   (``width (p-1)^2 < 2^63``); or, with ``dtype="extension"``, on `tnrnn.cells.ExtensionArith`: elements of
-  ``GF(p^2)`` (``p = 3 mod 4``, ``p < 2^24``) as pairs of float64 centred residues, the matrix returned as complex
-  numbers ``re + im i``. x64 is enabled only inside the call (``jax.enable_x64``), never globally.
+  ``GF(p^2)`` (``p = 3 mod 4``, ``p < 2^24``) as complex128 numbers ``re + im i`` whose parts are centred
+  residues. x64 is enabled only inside the call (``jax.enable_x64``), never globally.
 * `extension_matrix`: the same schedule in numpy over ``GF(p^2)``, for blocks too small to pay a compilation.
 * `evaluation_matrix`: the same sharing of the prefix in numpy, for any cell on an arithmetic whose vectors are
   arrays (`tnrnn.cells.NumpyModular` for exact residues, `tnrnn.cells.FloatArith` for the float diagnostic).
@@ -178,33 +178,31 @@ _KERNELS: dict = {}
 #: schedule runs its first steps one per call (a one-step cone is cheap to recompute), then the last
 #: ``_GROUP`` steps (fewer for a large cell, `_FUSE_SIZE`) in one fused call with a single output.
 _GROUP = 16
-#: the same over GF(p^2): each step there is about four times the operations, and a 16-step fused GF(p^2) kernel
-#: compiled for minutes (a deadline cannot interrupt a compilation)
-_GROUP_EXTENSION = 4
-#: ... but a short GF(p^2) schedule runs fastest fused whole (no carry of pairs between calls): measured at N = 1024
-#: on the 2-core CPU, (L, steps) = (3, 5) 1.8x, (3, 6) 1.6x, (4, 5) 1.3x, (2, 9) 1.1x faster than groups of 4 (and
-#: faster than groups of 1 to 3), while (4, 6) fused whole ran 10x slower and (1, 14) 1.9x slower. So a schedule
-#: of at most `_FUSE_STEPS` steps with ``steps * L <= _FUSE_WORK`` is one call (if it is small enough, `_FUSE_SIZE`).
-_FUSE_STEPS = 9
-_FUSE_WORK = 20
+#: the same over GF(p^2), whose steps are about three times the operations. Measured with one complex array per
+#: channel (`tnrnn.cells.ExtensionArith`) at N = 1024 on the 2-core CPU, in ns per pair and step: a schedule fused
+#: whole, or in calls of up to 16 steps, runs 3x to 4.5x faster than in calls of 4 ((L, M, R, T) = (3, 3, 3, 14):
+#: 11.9 against 37.8; (2, 2, 4, 12): 6.1 against 20.8; (2, 2, 4, 20): 7.5 against 33.9; (2, 2, 3, 36) in 16: 10.0,
+#: (2, 2, 1, 28) whole: 1.9 against 5.3), since the steps before the last call each return the whole carry, which XLA
+#: computes once per carried channel. XLA's CPU code for one call collapses past a size or a depth of fused layers:
+#: (2, 4, 2) at 12 steps (size 720) 51 against 24 at 10 (size 600); (2, 3, 4) at 10 steps (size 720, 40 layer
+#: steps) 790; (2, 2, 4) at 16 steps (size 544, 64 layer steps) 231 against 20 at 12. Hence at most 16 steps,
+#: `_FUSE_SIZE`, and `_FUSE_LAYER_STEPS` steps x layers; compilation stays within 1 to 10 s.
+_GROUP_EXTENSION = 16
+_FUSE_LAYER_STEPS = 48
 #: the largest fused call, in parameter entries times steps (`tnrnn.sizes.param_count`), for the prime field and
-#: for GF(p^2). Past a size XLA's CPU code for one call does not slow down gradually but collapses. Measured at
-#: N = 1024 (M = 3 unless named), GF(p^2): (L, R, steps) = (4, 4, 3), size 396, 0.78 s, but (4, 4, 4), 528,
-#: 14.1 s; (3, 4, 4), 384, 0.32 s, but (3, 4, 5), 480, 16x slower at N = 512; (2, 4, 9) (M = 2, size 540) 158 s
-#: at N = 841 against 0.5 s in groups of 4; largest fine: (2, 4, 6) with M = 4, 408. Prime field: (4, 4, 8)
-#: (M = 2), 992, 0.45 s, but (4, 4, 12), 1488, and (3, 4, 16), 1472, over a minute; (4, 3, 16), 1200, 3.2x slower
-#: than groups of 8.
-_FUSE_SIZE = {"float64": 1024, "int64": 1024, "extension": 400}
+#: for GF(p^2). Past a size XLA's CPU code for one call does not slow down gradually but collapses. Prime field,
+#: measured at N = 1024 (M = 3 unless named): (L, R, steps) = (4, 4, 8) (M = 2), 992, 0.45 s, but (4, 4, 12), 1488,
+#: and (3, 4, 16), 1472, over a minute; (4, 3, 16), 1200, 3.2x slower than groups of 8. GF(p^2): above; (4, 4, 3)
+#: (M = 4) at 6 steps, 600, and (4, 4, 4) (M = 3) at 4, 528, run at 15.6 and 23.6 ns per pair and step.
+_FUSE_SIZE = {"float64": 1024, "int64": 1024, "extension": 600}
 
 
 def _fused_steps(cell, steps: int, dtype: str) -> int:
-    """Steps per fused kernel call for a schedule of ``steps`` steps (see `_GROUP`, `_FUSE_STEPS`, `_FUSE_SIZE`)."""
+    """Steps per fused kernel call for a schedule of ``steps`` steps (see `_GROUP`, `_GROUP_EXTENSION`)."""
     fit = max(1, _FUSE_SIZE[dtype] // max(1, param_count(cell)))  # parameters: the work of one step, all layers
     if dtype != "extension":
         return min(_GROUP, fit)
-    if steps <= _FUSE_STEPS and steps * cell.L <= _FUSE_WORK and steps <= fit:
-        return max(steps, 1)
-    return min(_GROUP_EXTENSION, fit)
+    return max(1, min(steps, _GROUP_EXTENSION, fit, _FUSE_LAYER_STEPS // cell.L))
 
 
 def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
@@ -235,11 +233,7 @@ def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
                     ic += 1
                 c, h = cell.step(params, c, x, ar)
             if last:
-                y = ar.first(cell.readout(params, h, ar))
-                if dtype == "extension":
-                    re, im = (jnp.broadcast_to(v, shape) for v in y)
-                    return jax.lax.complex(re, im)
-                return jnp.broadcast_to(y, shape)
+                return jnp.broadcast_to(ar.first(cell.readout(params, h, ar)), shape)
             return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), shape), c)
 
         _KERNELS[key] = jax.jit(pairs)
@@ -410,8 +404,8 @@ def extension_matrix(
                 x = _inputs(cols_c, ic, cell.M, "extension", lambda v: v[None, :])
                 ic += 1
             c, h = cell.step(host, c, x, ar)
-        re, im = (np.broadcast_to(v, (min(chunk, n_r - lo), n_c)) for v in ar.first(cell.readout(host, h, ar)))
-        target[r_off + lo : r_off + lo + re.shape[0], c_off : c_off + n_c] = re + 1j * im
+        n = min(chunk, n_r - lo)
+        target[r_off + lo : r_off + lo + n, c_off : c_off + n_c] = ar.first(cell.readout(host, h, ar))
     return out
 
 
