@@ -202,3 +202,15 @@ def test_plan_counts_the_narrower_panel_of_a_sized_field():
     assert base["certify_seconds"] == pytest.approx(_CERTIFY_FACTOR * base["estimate_seconds"])
     sized = plan(2, 2, 3, 32, domain="continuous")  # about 2^46.3 needed: panel 64
     assert sized["certify_seconds"] > 1.05 * _CERTIFY_FACTOR * sized["estimate_seconds"]
+
+
+def test_plan_counts_the_steps_before_the_last_fused_call():
+    """A long GF(p^2) schedule runs its first steps one call each (returning the carry): the estimate counts them."""
+    from tnrnn.rank.engine import _CERTIFY_FACTOR, plan
+    from tnrnn.rank.evaluation import _fused_steps
+
+    short = plan(2, 4, 2, 10, domain="continuous")  # (M, R, L, T): 5 End steps, one fused call; p < 2^22
+    assert short["certify_seconds"] == pytest.approx(_CERTIFY_FACTOR * short["estimate_seconds"])
+    assert _fused_steps(make_cell("rac", 2, 4, 2), 17, "extension") == 10  # T = 34: 7 steps before the fused call
+    long = plan(2, 4, 2, 34, domain="continuous")
+    assert long["certify_seconds"] > 1.4 * _CERTIFY_FACTOR * long["estimate_seconds"]
