@@ -186,7 +186,9 @@ _GROUP = 16
 #: computes once per carried channel. XLA's CPU code for one call collapses past a size or a depth of fused layers:
 #: (2, 4, 2) at 12 steps (size 720) 51 against 24 at 10 (size 600); (2, 3, 4) at 10 steps (size 720, 40 layer
 #: steps) 790; (2, 2, 4) at 16 steps (size 544, 64 layer steps) 231 against 20 at 12. Hence at most 16 steps,
-#: `_FUSE_SIZE`, and `_FUSE_LAYER_STEPS` steps x layers; compilation stays within 1 to 10 s.
+#: `_FUSE_SIZE`, and `_FUSE_LAYER_STEPS` steps x layers; compilation stays within 1 to 10 s. At the corners of that
+#: rule, against calls of 4: (4, 2, 4, 24) in 12 (size 600, 48 layer steps) 13.8 against 60.7; (4, 3, 4, 14) whole
+#: 14.2 against 49.0; (4, 4, 2, 16) whole 19.4 against 59.0.
 _GROUP_EXTENSION = 16
 _FUSE_LAYER_STEPS = 48
 #: the largest fused call, in parameter entries times steps (`tnrnn.sizes.param_count`), for the prime field and
