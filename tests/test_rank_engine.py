@@ -182,3 +182,19 @@ def test_plan_times_count_narrow_storage_and_the_certificate(monkeypatch, capsys
     assert "per repetition" in fast and "GF" not in fast
     _plan_printer("certified")(engine.plan(2, 2, 1, 4, domain="continuous"))  # instant: nothing printed
     assert capsys.readouterr().err == ""
+    assert "grid" not in certified  # continuous: no grid
+
+
+def test_plan_line_names_the_one_hot_grid_a_short_sample_falls_back_to(capsys):
+    from tnrnn.cli.rank import _plan_printer
+    from tnrnn.rank import engine
+
+    # (M, R, L, T) = (2, 4, 2, 28) one-hot: samples up to the cap 2720, but rank 2660 falls short of it, and the
+    # run then evaluates the whole 16384 x 16384 grid
+    info = engine.plan(2, 4, 2, 28, domain="onehot")
+    assert info["shape"] == (2720, 2720) and info["grid"] == (16384, 16384)
+    _plan_printer("certified")(info)
+    err = capsys.readouterr().err
+    assert "matrix up to 2720 x 2720" in err and "the whole 16384 x 16384 grid" in err
+    _plan_printer("certified")(dict(info, grid=info["shape"]))  # a sample as large as the grid: nothing to add
+    assert "whole" not in capsys.readouterr().err

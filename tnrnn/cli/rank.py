@@ -89,6 +89,9 @@ def _plan_printer(confidence: str):
             seconds += "repetition must certify it"
         else:
             seconds += " per repetition"
+        grid = info.get("grid")
+        if grid and tuple(grid) != (rows, cols):  # one-hot: the grid only when a sample falls short of every cap
+            seconds += f"; the whole {grid[0]} x {grid[1]} grid, not counted here, if the rank falls short of every cap"
         print(
             f"tnrnn rank: plan: matrix up to {rows} x {cols}, peak memory ~{info['peak_bytes'] / 2**30:.2f} GiB, "
             + seconds,

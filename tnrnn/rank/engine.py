@@ -198,6 +198,7 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
         "bounds": bounds,
         "shape": shape,
         "sample_limit": sample_limit,
+        "grid": grid if domain == "onehot" else None,
         "peak_bytes": peak,
         "estimate_seconds": eval_s + elim_s,
         "certify_seconds": _CERTIFY_FACTOR * (eval_s * carry_cost + elim_s * panel_cost),
