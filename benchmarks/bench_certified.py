@@ -29,7 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_rank import _warm_extension_kernels, load, timed, write_json  # noqa: E402
+from bench_rank import fast_certified_pairs, load, timed, warm, write_json  # noqa: E402
 
 from tnrnn.rank import plan, separation_rank  # noqa: E402
 
@@ -49,16 +49,9 @@ QUICK = [(2, 2, 3, 10), (2, 2, 2, 16)]
 def measure(case, repeat: int) -> dict:
     M, R, L, T = case
     info = plan(M, R, L, T, domain="continuous")
-    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile the prime-field kernels
-    _warm_extension_kernels(case)  # and the GF(p^2) ones at the tile shapes of the large run
+    warm(case)
     prime, prime_sec = timed(separation_rank, *case, domain="continuous", confidence="fast", n_seeds=1)
-    fast_times, cert_times, cert = [], [], None
-    for _ in range(repeat):
-        fast, f_sec = timed(separation_rank, *case, domain="continuous", confidence="fast", n_seeds=2)
-        cert, c_sec = timed(separation_rank, *case, domain="continuous")
-        fast_times.append(f_sec)
-        cert_times.append(c_sec)
-        print(f"    pair: fast {f_sec:.1f} s, certified {c_sec:.1f} s = {c_sec / f_sec:.2f}x [{load()}]", flush=True)
+    fast, cert, fast_times, cert_times = fast_certified_pairs(case, repeat, indent="    ")
     f_sec, c_sec = statistics.median(fast_times), statistics.median(cert_times)
     row = {
         "case": case,

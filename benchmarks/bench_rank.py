@@ -374,18 +374,30 @@ def _warm_extension_kernels(case) -> None:
     residue_matrix(cell, cell.random_residues(p, 0, degree=2), part, a, b, p, dtype="extension")
 
 
-def certified(quick: bool, repeat: int = 3) -> dict:
-    case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
-    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile the prime-field kernels
-    _warm_extension_kernels(case)  # and the extension-field ones, at the tile shapes of the large run
-    # fast and certified alternate, so that a change of load on the shared machine falls on both; medians
+def warm(case) -> None:
+    """Compile a continuous cell's prime-field and GF(p^2) kernels (the latter at the tile shapes of a large run)."""
+    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)
+    _warm_extension_kernels(case)
+
+
+def fast_certified_pairs(case, repeat: int, indent: str = "  "):
+    """``(fast, certified, fast times, certified times)``: the fast mode (two seeds) and the certified default of a
+    continuous cell, alternating ``repeat`` times so that a change of load on the shared machine falls on both."""
     f_times, c_times = [], []
     for _ in range(repeat):
         fast, f_sec = timed(separation_rank, *case, domain="continuous", confidence="fast", n_seeds=2)
         cert, c_sec = timed(separation_rank, *case, domain="continuous")
         f_times.append(f_sec)
         c_times.append(c_sec)
-        print(f"  pair: fast {f_sec:.1f} s, certified {c_sec:.1f} s = {c_sec / f_sec:.2f}x [{load()}]", flush=True)
+        ratio = c_sec / f_sec
+        print(f"{indent}pair: fast {f_sec:.1f} s, certified {c_sec:.1f} s = {ratio:.2f}x [{load()}]", flush=True)
+    return fast, cert, f_times, c_times
+
+
+def certified(quick: bool, repeat: int = 3) -> dict:
+    case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
+    warm(case)
+    fast, cert, f_times, c_times = fast_certified_pairs(case, repeat)
     f_sec, c_sec = statistics.median(f_times), statistics.median(c_times)
     lu = lu_seconds(cert.N[0])
     d = {
@@ -432,8 +444,7 @@ def pages(quick: bool, repeat: int = 3) -> dict:
     from tnrnn.rank._pages import numpy_buffer
 
     case = (2, 2, 3, 10) if quick else (3, 3, 3, 10)
-    separation_rank(*case, domain="continuous", confidence="fast", n_seeds=1)  # compile, as in `certified`
-    _warm_extension_kernels(case)
+    warm(case)  # compile, as in `certified`
     populated = (_run.stage_buffer, _run.populate)
     faulted = (numpy_buffer, lambda buffer, lo, hi: None)  # the allocation before `tnrnn.rank._pages`
     runs = {"populated": [], "faulted": []}

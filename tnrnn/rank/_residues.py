@@ -89,7 +89,7 @@ def _host_arith(p: int, dtype: str):
     return ExtensionArith(p, np) if dtype == "extension" else ResidueArith(p, np, dtype)
 
 
-def _inputs(points, t: int, M: int, dtype: str, expand=lambda v: v) -> list:
+def _inputs(points, t: int, M: int, expand=lambda v: v) -> list:
     """The input vector at local step ``t``: ``M`` channels (complex over ``GF(p^2)``, `_centre`)."""
     return [expand(points[:, t, m]) for m in range(M)]
 
@@ -112,6 +112,6 @@ def _prefix(cell, params, rows: np.ndarray, k: int, p: int, dtype: str):
     n = rows.shape[0]
     carry = cell.initial_carry(params, ar, rows[:, 0, :])
     for t in range(k):
-        carry, _ = cell.step(params, carry, _inputs(rows, t, cell.M, dtype), ar)
+        carry, _ = cell.step(params, carry, _inputs(rows, t, cell.M), ar)
     np_dtype = {"int64": np.int64, "extension": np.complex128}.get(dtype, np.float64)
     return _map_leaves(lambda v: np.ascontiguousarray(np.broadcast_to(np.asarray(v, np_dtype), (n,))), carry)

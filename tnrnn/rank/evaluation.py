@@ -228,10 +228,10 @@ def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
             h = None
             for side in steps:
                 if side == "r":
-                    x = _inputs(rows, ir, M, dtype, lambda v: v[:, None])
+                    x = _inputs(rows, ir, M, lambda v: v[:, None])
                     ir += 1
                 else:
-                    x = _inputs(cols, ic, M, dtype, lambda v: v[None, :])
+                    x = _inputs(cols, ic, M, lambda v: v[None, :])
                     ic += 1
                 c, h = cell.step(params, c, x, ar)
             if last:
@@ -400,10 +400,10 @@ def extension_matrix(
         h = None
         for side in schedule:
             if side == "r":
-                x = _inputs(rows_c[lo : lo + chunk, k:], ir, cell.M, "extension", lambda v: v[:, None])
+                x = _inputs(rows_c[lo : lo + chunk, k:], ir, cell.M, lambda v: v[:, None])
                 ir += 1
             else:
-                x = _inputs(cols_c, ic, cell.M, "extension", lambda v: v[None, :])
+                x = _inputs(cols_c, ic, cell.M, lambda v: v[None, :])
                 ic += 1
             c, h = cell.step(host, c, x, ar)
         n = min(chunk, n_r - lo)
