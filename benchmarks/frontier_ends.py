@@ -57,6 +57,21 @@ def end_specs(rows: list[dict], tmax: int) -> list:
     return specs
 
 
+def frontier_records(records: list[dict], specs) -> list[dict]:
+    """The export records of ``specs``' cells with the frontier's key (Start-End, certified, no ``max_N``): an atlas
+    file used for other runs too (another partition, seed or confidence) adds nothing else to the frontier."""
+    wanted = {(s.L, s.M, s.R, s.T, s.domain, dict(s.options)["seed"], dict(s.options)["n_seeds"]) for s in specs}
+    return [
+        r
+        for r in records
+        if r["cell"] == "rac"
+        and r["partition"] == "start-end"
+        and r["confidence"] == "certified"
+        and r.get("max_N") in (None, "")
+        and (r["L"], r["M"], r["R"], r["T"], r["domain"], r["seed"], r["n_seeds"]) in wanted
+    ]
+
+
 def merged(fields: list[str], rows: list[dict], new: list[dict]) -> tuple[list[dict], dict]:
     """``rows`` with each of ``new`` (export records) put in where it is better or missing; and the counts."""
     from tnrnn.atlas import format_rows
@@ -141,7 +156,7 @@ def main(argv=None) -> int:
         return 1
     atlas = Atlas(a.atlas, readonly=True)
     try:
-        new = export_rows(atlas.rows(cell="rac"))
+        new = frontier_records(export_rows(atlas.rows(cell="rac")), specs)
     finally:
         atlas.close()
     out, counts = merged(fields, rows, new)

@@ -57,6 +57,20 @@ def test_end_specs_take_partial_rac_rows_and_the_larger_T_of_their_series(ends):
     assert dict(specs[0].options) == {"cell": "rac", "seed": 0, "n_seeds": 2}
 
 
+def test_only_the_frontier_key_of_the_cells_run_is_merged(ends):
+    specs = ends.end_specs([_row(28, 357, "partial")], 30)
+    fits = [_record(28, 357, "lower-bound"), _record(30, 400, "partial")]
+    other = [
+        {**_record(28, 357, "proven"), "partition": "interleaved"},
+        {**_record(28, 357, "proven"), "confidence": "fast"},
+        {**_record(28, 357, "proven"), "max_N": 64},
+        {**_record(28, 357, "proven"), "seed": 1},
+        _record(32, 1, "proven"),  # not a cell of the run (T past --tmax)
+        _record(28, 1, "proven", domain="continuous"),
+    ]
+    assert ends.frontier_records(fits + other, specs) == fits
+
+
 def test_merge_replaces_in_place_only_when_better_and_inserts_new_T_in_its_series(ends):
     rows = [_row(26, 300, "proven"), _row(28, 357, "partial"), _row(28, 100, "proven", domain="continuous")]
     new = [
