@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import os
 import sys
 import time
@@ -35,6 +36,12 @@ INT_COLUMNS = ("L", "M", "R", "T", "seed", "n_seeds")
 
 def _key(row: dict) -> tuple:
     return tuple(int(row[k]) if k in INT_COLUMNS else row[k] for k in KEY_COLUMNS)
+
+
+def _series(row: dict) -> tuple:
+    """A row's key without T: the cells of one series."""
+    k = _key(row)
+    return k[:4] + k[5:]
 
 
 def read_rows(path: str) -> tuple[list[str], list[dict]]:
@@ -99,9 +106,8 @@ def merged(fields: list[str], rows: list[dict], new: list[dict]) -> tuple[list[d
     first = {}
     for r in out:
         if r["status"] == "partial":
-            series = _key(r)[:4] + _key(r)[5:]
-            first[series] = min(first.get(series, int(r["T"])), int(r["T"]))
-    kept = [r for r in out if int(r["T"]) <= first.get(_key(r)[:4] + _key(r)[5:], int(r["T"]))]
+            first[_series(r)] = min(first.get(_series(r), int(r["T"])), int(r["T"]))
+    kept = [r for r in out if int(r["T"]) <= first.get(_series(r), int(r["T"]))]
     counts["beyond"] = len(out) - len(kept)
     return kept, counts
 
@@ -128,8 +134,8 @@ def main(argv=None) -> int:
     if not os.path.isfile(a.csv):
         p.error(f"--csv {a.csv!r}: not a file; give the exported frontier (results/atlas.csv)")
     for name, v in (("--timeout", a.timeout), ("--jobs", a.jobs), ("--tmax", a.tmax)):
-        if not v > 0:
-            p.error(f"{name} {v}: must be > 0")
+        if not 0 < v < math.inf:
+            p.error(f"{name} {v}: must be a finite number > 0")
     from tnrnn.atlas import Atlas, export_rows, run_sweep
     from tnrnn.cli._args import _jax_env
 

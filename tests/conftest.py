@@ -61,3 +61,15 @@ def counted(monkeypatch):
 
     monkeypatch.setattr(engine, "_compute", spy)
     return calls
+
+
+def load_benchmark(name: str):
+    """The module of ``benchmarks/<name>.py`` (scripts, not a package), for tests of their pure functions."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "frontier_ends.py"
 FRONTIER = Path(__file__).resolve().parent.parent / "results" / "atlas.csv"
 
 
 @pytest.fixture(scope="module")
 def ends():
-    spec = importlib.util.spec_from_file_location("frontier_ends", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("frontier_ends")
 
 
 FIELDS = ["cell", "L", "M", "R", "T", "domain", "partition", "rank", "status", "seed", "n_seeds", "confidence", "max_N"]

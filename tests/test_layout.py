@@ -4,20 +4,15 @@ That `import tnrnn.network`, `tnrnn.bounds` and `tnrnn.cuts` load neither JAX no
 subprocess by `tests/test_cli_errors.py::test_structure_modules_import_neither_jax_nor_matplotlib`.
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "import_graph.py"
+from conftest import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def import_graph():
-    spec = importlib.util.spec_from_file_location("import_graph", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("import_graph")
 
 
 def test_no_module_level_import_cycle(import_graph):
