@@ -53,3 +53,28 @@ def test_failure_bound_formula():
     assert failure_bound(9, 10, [1000, 2000], [20, 20]) == pytest.approx((100 / 1000) * (100 / 2000))
     assert failure_bound(9, 10, [1000, 2000], [20, 5]) == pytest.approx(100 / 1000)  # too small: no information
     assert failure_bound(9, 1000, [1000], [20]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "bound, says, never",
+    [
+        (3.5e-7, "exact with high probability (failure bound 3.5e-07)", "no guarantee"),
+        (2.5e-3, "exact except with probability at most 0.0025", "high probability"),
+        (1.0, "no guarantee that it is exact", "high probability"),
+        (None, "no guarantee that it is exact", "high probability"),
+    ],
+)
+def test_summary_words_follow_the_failure_bound(bound, says, never):
+    # a vacuous bound (the fast mode's 1 on a deep cell) is never called "exact with high probability"
+    from dataclasses import replace
+
+    low = separation_rank(2, 3, 2, 8, domain="continuous", n_seeds=2, confidence="fast")
+    text = replace(low, failure_bound=bound).summary()
+    assert "rank 42: certified lower bound; " + says in text and never not in text
+
+
+def test_fast_mode_with_a_vacuous_bound_says_so():
+    # (M, R, L, T) = (2, 2, 4, 8): rank 2038, entry degree 1154, so (r + 1) D > p for every prime below 2^21
+    res = separation_rank(2, 2, 4, 8, domain="continuous", confidence="fast", n_seeds=1)
+    assert res.status == "lower-bound" and res.failure_bound == 1.0
+    assert "no guarantee that it is exact" in res.summary() and "high probability" not in res.summary()

@@ -189,10 +189,8 @@ class RankResult:
         if self.status == "proven":
             what = f"proven exact: the certified lower bound meets the proven upper bound {self.upper_bound}"
         elif self.status == "lower-bound":
-            what = (
-                f"certified lower bound; exact with high probability (failure bound {self.failure_bound:.2g}); "
-                f"proven upper bound {self.upper_bound if self.upper_bound is not None else 'unknown'}"
-            )
+            upper = self.upper_bound if self.upper_bound is not None else "unknown"
+            what = f"certified lower bound; {_exactness(self.failure_bound)}; proven upper bound {upper}"
         else:
             what = f"partial: certified lower bound only, stopped ({self.extra.get('stopped', 'limit')})"
         secs = self.timing.get("total")
@@ -203,6 +201,19 @@ class RankResult:
             + (f", {secs:.2f} s" if isinstance(secs, (int, float)) else "")
         )
         return "\n".join([head, f"rank {self.rank}: {what}", how])
+
+
+def _exactness(bound) -> str:
+    """What a failure bound says about a ``lower-bound`` rank, in words that never overstate it.
+
+    "Exact with high probability" only where the bound is at most `rigorous_target` (what the certified default
+    reaches); a larger bound is given as the probability it is; a bound of 1 (or none) guarantees nothing.
+    """
+    if bound is None or not bound < 1:
+        return "no guarantee that it is exact (failure bound 1: the fields are too small for its degree)"
+    if bound <= rigorous_target:
+        return f"exact with high probability (failure bound {bound:.2g})"
+    return f"exact except with probability at most {bound:.2g} (the certified default reaches {rigorous_target:g})"
 
 
 class RankInterrupted(KeyboardInterrupt):
