@@ -138,6 +138,39 @@ def test_extension_kernel_fused_whole_or_in_groups_agree(L, T, monkeypatch):
     assert np.array_equal(first, extension_matrix(cell, params, part, a, b, P))
 
 
+@pytest.mark.parametrize(("L", "T", "partition"), [(4, 30, "start-end"), (2, 12, "interleaved")])
+def test_long_extension_schedule_runs_whole_with_the_loop_emitter(L, T, partition, monkeypatch):
+    """A GF(p^2) schedule the fusion emitters split runs in one call compiled with XLA's loop emitter on the CPU, with
+    the same exact values as the split calls and the numpy path; a shorter call limit splits it again."""
+    from tnrnn.rank import evaluation
+
+    cell = make_cell("rac", 2, 2, L)
+    part = parse_partition(partition, T)
+    steps = T - part.prefix_side[1]
+    monkeypatch.setattr(evaluation, "_GROUP_EXTENSION", 3)  # the fusion emitters' rule: calls of at most 3 steps
+    assert evaluation._calls(cell, steps, "extension") == (steps, True)
+    assert evaluation._calls(cell, steps, "float64") == (evaluation._fused_steps(cell, steps, "float64"), False)
+    params = cell.random_residues(P, 4, degree=2)
+    gen = np.random.default_rng(4)
+    a = gen.integers(0, P, (5, len(part.A), 2, 2))
+    b = gen.integers(0, P, (6, len(part.B), 2, 2))
+    monkeypatch.setattr(evaluation, "_KERNELS", {})
+    whole = residue_matrix(cell, params, part, a, b, P, dtype="extension")
+    (key,) = evaluation._KERNELS  # one kernel: the whole schedule, loop emitter
+    assert len(key[2]) == steps and key[-1] is True
+    assert np.array_equal(whole, extension_matrix(cell, params, part, a, b, P))
+    monkeypatch.setattr(evaluation, "_cpu_backend", lambda: False)  # another backend: the fusion emitters' calls
+    monkeypatch.setattr(evaluation, "_KERNELS", {})
+    assert np.array_equal(whole, residue_matrix(cell, params, part, a, b, P, dtype="extension"))
+    assert len(evaluation._KERNELS) > 1 and not any(k[-1] for k in evaluation._KERNELS)
+    monkeypatch.setattr(evaluation, "_cpu_backend", lambda: True)
+    monkeypatch.setattr(evaluation, "_LOOP_GROUP", 4)  # past the loop emitter's call limit: steps, then calls of 4
+    monkeypatch.setattr(evaluation, "_KERNELS", {})
+    assert evaluation._calls(cell, steps, "extension") == (4, True)
+    assert np.array_equal(whole, residue_matrix(cell, params, part, a, b, P, dtype="extension"))
+    assert all(k[-1] for k in evaluation._KERNELS) and len(evaluation._KERNELS) > 1
+
+
 def test_complex_update_is_exact_at_the_panel_bound():
     """The largest centred residues over a full panel: zgemm(3m) still gives every part exactly."""
     from tnrnn.rank import _blas

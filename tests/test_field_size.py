@@ -204,13 +204,18 @@ def test_plan_counts_the_narrower_panel_of_a_sized_field():
     assert sized["certify_seconds"] > 1.05 * _CERTIFY_FACTOR * sized["estimate_seconds"]
 
 
-def test_plan_counts_the_steps_before_the_last_fused_call():
-    """A long GF(p^2) schedule runs its first steps one call each (returning the carry): the estimate counts them."""
+def test_plan_counts_the_steps_before_the_last_fused_call(monkeypatch):
+    """A long GF(p^2) schedule that runs its first steps one call each (returning the carry) is estimated longer; on
+    the CPU the loop emitter runs it whole, and the estimate counts it as one fused call."""
+    from tnrnn.rank import evaluation
     from tnrnn.rank.engine import _CERTIFY_FACTOR, plan
     from tnrnn.rank.evaluation import _fused_steps
 
     short = plan(2, 4, 2, 10, domain="continuous")  # (M, R, L, T): 5 End steps, one fused call; p < 2^22
     assert short["certify_seconds"] == pytest.approx(_CERTIFY_FACTOR * short["estimate_seconds"])
     assert _fused_steps(make_cell("rac", 2, 4, 2), 17, "extension") == 10  # T = 34: 7 steps before the fused call
+    long = plan(2, 4, 2, 34, domain="continuous")  # CPU: the 17 steps in one call with the loop emitter
+    assert long["certify_seconds"] == pytest.approx(_CERTIFY_FACTOR * long["estimate_seconds"])
+    monkeypatch.setattr(evaluation, "_cpu_backend", lambda: False)  # a GPU keeps the fusion emitters' rule
     long = plan(2, 4, 2, 34, domain="continuous")
     assert long["certify_seconds"] > 1.4 * _CERTIFY_FACTOR * long["estimate_seconds"]

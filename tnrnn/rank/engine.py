@@ -60,7 +60,7 @@ from tnrnn.rank.certificate import (
 from tnrnn.rank.elimination import ELIMINATIONS, EliminationTimeout
 from tnrnn.rank.evaluation import (
     EvaluationTimeout,
-    _fused_steps,
+    _calls,
     evaluation_matrix,
     one_hot_grid,
 )
@@ -135,7 +135,8 @@ _CERTIFY_FACTOR = 3.0
 #: 3.55 s (256), 5.3 to 5.7 s (64)
 _PANEL_COST = {256: 1.0, 128: 1.25, 64: 1.7}  # (the sizing takes no narrower panel)
 #: a GF(p^2) step before the last fused kernel call (one call a step, returning the carry, `_fused_steps`) against a
-#: step inside it: 45 against 14 ns a pair at (M, R, L, T) = (2, 4, 2, 34), N = 1024
+#: step inside it: 45 against 14 ns a pair at (M, R, L, T) = (2, 4, 2, 34), N = 1024. On the CPU such a schedule runs
+#: whole with XLA's loop emitter (`tnrnn.rank.evaluation._calls`), so only schedules past its 36 steps pay this.
 _CARRY_STEP_COST = 3.2
 
 
@@ -191,7 +192,8 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
     if not _is_wide(shape):
         elim_s *= _NARROW_SLOWDOWN
     panel_cost = _PANEL_COST.get(_certify_panel(cellobj, T, domain, n), 1.7)
-    fused = min(steps, _fused_steps(cellobj, steps, "extension"))
+    fused, _ = _calls(cellobj, steps, "extension")
+    fused = min(steps, fused)
     carry_cost = (fused + _CARRY_STEP_COST * (steps - fused)) / max(1, steps)
     return {
         "cap": cap,

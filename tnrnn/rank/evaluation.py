@@ -188,7 +188,8 @@ _GROUP = 16
 #: steps) 790; (2, 2, 4) at 16 steps (size 544, 64 layer steps) 231 against 20 at 12. Hence at most 16 steps,
 #: `_FUSE_SIZE`, and `_FUSE_LAYER_STEPS` steps x layers; compilation stays within 1 to 10 s. At the corners of that
 #: rule, against calls of 4: (4, 2, 4, 24) in 12 (size 600, 48 layer steps) 13.8 against 60.7; (4, 3, 4, 14) whole
-#: 14.2 against 49.0; (4, 4, 2, 16) whole 19.4 against 59.0.
+#: 14.2 against 49.0; (4, 4, 2, 16) whole 19.4 against 59.0. This is the rule of XLA's fusion emitters: on the CPU a
+#: GF(p^2) schedule it would split runs whole with the loop emitter instead (`_calls`, `_LOOP_EMITTER`).
 _GROUP_EXTENSION = 16
 _FUSE_LAYER_STEPS = 48
 #: the largest fused call, in parameter entries times steps (`tnrnn.sizes.param_count`), for the prime field and
@@ -207,13 +208,46 @@ def _fused_steps(cell, steps: int, dtype: str) -> int:
     return max(1, min(steps, _GROUP_EXTENSION, fit, _FUSE_LAYER_STEPS // cell.L))
 
 
-def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
+#: XLA's loop emitter (the CPU backend's code generator before its fusion emitters), per kernel: over GF(p^2) its
+#: code for one fused call does not collapse with the call's size. Measured at N = 1024 on the 2-core CPU, ns per
+#: pair and step, a schedule the fusion emitters split (`_fused_steps`) against the whole schedule in one call with
+#: the loop emitter, (L, M, R, T) start-end: (2, 2, 4, 34) 26.0 against 11.6; (2, 2, 3, 36) 11.7 against 7.8;
+#: (4, 2, 2, 36) 17.4 against 7.7; (3, 4, 4, 20) 44.8 against 16.0; (4, 2, 4, 24) 90.3 against 20.8; (4, 4, 4, 36)
+#: 150 against 28.1; interleaved (4, 4, 4, 36), 35 steps, 182 against 29.8 (compiled in 16 s). Where the fusion
+#: emitters fit the whole schedule in one call they stay (the loop emitter's call was 0.77x to 1.0x as fast there:
+#: (4, 4, 2, 16) 8.1 against 10.5, (2, 3, 4, 18) 11.1 against 13.5).
+_LOOP_EMITTER = {"xla_cpu_use_fusion_emitters": False}
+#: steps per call with the loop emitter at most (its compilation grows with the call: 16 s for 35 steps of the
+#: largest frontier cell); longer schedules run in calls of this many
+_LOOP_GROUP = 36
+
+
+def _calls(cell, steps: int, dtype: str) -> tuple[int, bool]:
+    """``(steps per call, loop emitter)`` for a schedule of ``steps`` steps on JAX's default backend.
+
+    A GF(p^2) schedule that the fusion emitters would split (`_fused_steps`) runs whole (up to `_LOOP_GROUP` steps a
+    call) with XLA's loop emitter on the CPU; everything else as `_fused_steps` says.
+    """
+    group = _fused_steps(cell, steps, dtype)
+    if dtype == "extension" and group < steps and _cpu_backend():
+        return min(steps, _LOOP_GROUP), True
+    return group, False
+
+
+def _cpu_backend() -> bool:
+    import jax
+
+    return jax.default_backend() == "cpu"
+
+
+def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool, loop: bool = False):
     """A jitted kernel running ``steps`` ("r"/"c" per step) for a tile of pairs.
 
     ``first``: the carry comes from the prefix (leaves of shape ``(rows,)``); otherwise it is a full ``(rows,
-    cols)`` carry from the previous call. ``last``: return the first output; otherwise the carry.
+    cols)`` carry from the previous call. ``last``: return the first output; otherwise the carry. ``loop``: compiled
+    with XLA's loop emitter (`_LOOP_EMITTER`, CPU only).
     """
-    key = ("pairs", cell, steps, dtype, first, last)
+    key = ("pairs", cell, steps, dtype, first, last, loop)
     if key not in _KERNELS:
         import jax
         import jax.numpy as jnp
@@ -238,7 +272,7 @@ def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool):
                 return jnp.broadcast_to(ar.first(cell.readout(params, h, ar)), shape)
             return jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, rows.dtype), shape), c)
 
-        _KERNELS[key] = jax.jit(pairs)
+        _KERNELS[key] = jax.jit(pairs, compiler_options=_LOOP_EMITTER if loop else None)
     return _KERNELS[key]
 
 
@@ -327,8 +361,10 @@ def residue_matrix(
         cols_c = _pad(_centre(cols, p, dtype), n_cp)
         carry = _prefix(cell, host_params, rows_c[:, :k, :], k, p, dtype)
         rest_rows = rows_c[:, k:, :]
-        groups = _groups(schedule, _fused_steps(cell, len(schedule), dtype))
-        kerns = [_pair_fn(cell, steps, dtype, g == 0, g == len(groups) - 1) for g, (steps, _, _) in enumerate(groups)]
+        group, loop = _calls(cell, len(schedule), dtype)
+        groups = _groups(schedule, group)
+        last = len(groups) - 1
+        kerns = [_pair_fn(cell, steps, dtype, g == 0, g == last, loop) for g, (steps, _, _) in enumerate(groups)]
         total = (-(-n_r // tile_r)) * (n_cp // tile_c)
         pending, done = None, 0
         for lo in range(0, n_r, tile_r):
