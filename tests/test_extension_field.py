@@ -150,6 +150,7 @@ def test_long_extension_schedule_runs_whole_with_the_loop_emitter(L, T, partitio
     monkeypatch.setattr(evaluation, "_GROUP_EXTENSION", 3)  # the fusion emitters' rule: calls of at most 3 steps
     assert evaluation._calls(cell, steps, "extension") == (steps, True)
     assert evaluation._calls(cell, steps, "float64") == (evaluation._fused_steps(cell, steps, "float64"), False)
+    assert evaluation._calls(cell, steps, "int64")[1] is False  # word-size primes keep the fusion emitters
     params = cell.random_residues(P, 4, degree=2)
     gen = np.random.default_rng(4)
     a = gen.integers(0, P, (5, len(part.A), 2, 2))
@@ -169,6 +170,25 @@ def test_long_extension_schedule_runs_whole_with_the_loop_emitter(L, T, partitio
     assert evaluation._calls(cell, steps, "extension") == (4, True)
     assert np.array_equal(whole, residue_matrix(cell, params, part, a, b, P, dtype="extension"))
     assert all(k[-1] for k in evaluation._KERNELS) and len(evaluation._KERNELS) > 1
+
+
+def test_long_prime_field_schedule_runs_whole_with_the_loop_emitter(monkeypatch):
+    """The float64 prime-field kernel takes the loop emitter the same way, with the reference values."""
+    from tnrnn.rank import evaluation
+    from tnrnn.rank.evaluation import reference_matrix
+
+    cell = make_cell("rac", 2, 2, 3)
+    part = parse_partition("start-end", 16)
+    monkeypatch.setattr(evaluation, "_GROUP", 3)
+    assert evaluation._calls(cell, 8, "float64") == (8, True)
+    p = 2097143
+    params = cell.random_residues(p, 6)
+    gen = np.random.default_rng(6)
+    a, b = gen.integers(0, p, (5, 8, 2)), gen.integers(0, p, (4, 8, 2))
+    monkeypatch.setattr(evaluation, "_KERNELS", {})
+    got = residue_matrix(cell, params, part, a, b, p)
+    assert [k[-1] for k in evaluation._KERNELS] == [True]
+    np.testing.assert_array_equal(np.mod(got.astype(np.int64), p), reference_matrix(cell, params, part, a, b, p))
 
 
 def test_complex_update_is_exact_at_the_panel_bound():

@@ -216,7 +216,12 @@ def _fused_steps(cell, steps: int, dtype: str) -> int:
 #: 150 against 28.1; interleaved (4, 4, 4, 36), 35 steps, 182 against 29.8 (compiled in 16 s). Where the fusion
 #: emitters fit the whole schedule in one call they stay (the loop emitter's call was 0.77x to 1.0x as fast there:
 #: (4, 4, 2, 16) 8.1 against 10.5, (2, 3, 4, 18) 11.1 against 13.5).
+#: The prime field's float64 kernel the same, at N = 2048: (4, 4, 4, 16) 15.3 against 6.6 (calls of 7 steps);
+#: (4, 3, 4, 24) 23.7 against 5.5; (4, 2, 4, 24) 24.1 against 5.4; (4, 2, 2, 36) 3.6 against 2.7; (2, 2, 4, 34) 3.0
+#: against 2.6 (calls of 16); where one call fits, 0.85x to 0.94x ((3, 3, 3, 14), (3, 4, 4, 20)): kept. The int64
+#: kernel (word-size primes) is not measured and keeps the fusion emitters.
 _LOOP_EMITTER = {"xla_cpu_use_fusion_emitters": False}
+_LOOP_DTYPES = ("extension", "float64")
 #: steps per call with the loop emitter at most (its compilation grows with the call: 16 s for 35 steps of the
 #: largest frontier cell); longer schedules run in calls of this many
 _LOOP_GROUP = 36
@@ -225,11 +230,11 @@ _LOOP_GROUP = 36
 def _calls(cell, steps: int, dtype: str) -> tuple[int, bool]:
     """``(steps per call, loop emitter)`` for a schedule of ``steps`` steps on JAX's default backend.
 
-    A GF(p^2) schedule that the fusion emitters would split (`_fused_steps`) runs whole (up to `_LOOP_GROUP` steps a
-    call) with XLA's loop emitter on the CPU; everything else as `_fused_steps` says.
+    A GF(p^2) or float64 prime-field schedule that the fusion emitters would split (`_fused_steps`) runs whole (up to
+    `_LOOP_GROUP` steps a call) with XLA's loop emitter on the CPU; everything else as `_fused_steps` says.
     """
     group = _fused_steps(cell, steps, dtype)
-    if dtype == "extension" and group < steps and _cpu_backend():
+    if dtype in _LOOP_DTYPES and group < steps and _cpu_backend():
         return min(steps, _LOOP_GROUP), True
     return group, False
 
