@@ -172,6 +172,19 @@ def test_long_extension_schedule_runs_whole_with_the_loop_emitter(L, T, partitio
     assert all(k[-1] for k in evaluation._KERNELS) and len(evaluation._KERNELS) > 1
 
 
+def test_a_jaxlib_without_the_loop_emitter_option_keeps_the_split_calls(monkeypatch):
+    from tnrnn.rank import evaluation
+
+    monkeypatch.setattr(evaluation, "_LOOP_EMITTER", {"xla_no_such_option_for_this_test": False})
+    monkeypatch.setattr(evaluation, "_LOOP_KNOWN", [])
+    assert evaluation._loop_emitter_known() is False
+    cell = make_cell("rac", 2, 4, 2)
+    assert evaluation._calls(cell, 17, "extension") == (evaluation._fused_steps(cell, 17, "extension"), False)
+    monkeypatch.setattr(evaluation, "_LOOP_EMITTER", {"xla_cpu_use_fusion_emitters": False})
+    monkeypatch.setattr(evaluation, "_LOOP_KNOWN", [])
+    assert evaluation._calls(cell, 17, "extension") == (17, True)
+
+
 def test_long_prime_field_schedule_runs_whole_with_the_loop_emitter(monkeypatch):
     """The float64 prime-field kernel takes the loop emitter the same way, with the reference values."""
     from tnrnn.rank import evaluation

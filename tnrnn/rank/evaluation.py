@@ -240,9 +240,27 @@ def _calls(cell, steps: int, dtype: str) -> tuple[int, bool]:
 
 
 def _cpu_backend() -> bool:
+    """JAX's default backend is the CPU, and its XLA knows the loop-emitter option (`_loop_emitter_known`)."""
     import jax
 
-    return jax.default_backend() == "cpu"
+    return jax.default_backend() == "cpu" and _loop_emitter_known()
+
+
+_LOOP_KNOWN: list[bool] = []
+
+
+def _loop_emitter_known() -> bool:
+    """Whether this jaxlib's XLA accepts `_LOOP_EMITTER` (older releases have no such option): compiled once."""
+    if not _LOOP_KNOWN:
+        import jax
+        import jax.numpy as jnp
+
+        try:
+            jax.jit(lambda x: x + 1, compiler_options=_LOOP_EMITTER)(jnp.zeros(1))
+            _LOOP_KNOWN.append(True)
+        except Exception:  # noqa: BLE001 - any refusal means: keep the fusion emitters' calls
+            _LOOP_KNOWN.append(False)
+    return _LOOP_KNOWN[0]
 
 
 def _pair_fn(cell, steps: tuple[str, ...], dtype: str, first: bool, last: bool, loop: bool = False):
