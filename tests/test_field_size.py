@@ -219,3 +219,15 @@ def test_plan_counts_the_steps_before_the_last_fused_call(monkeypatch):
     monkeypatch.setattr(evaluation, "_cpu_backend", lambda: False)  # a GPU keeps the fusion emitters' rule
     long = plan(2, 4, 2, 34, domain="continuous")
     assert long["certify_seconds"] > 1.4 * _CERTIFY_FACTOR * long["estimate_seconds"]
+
+
+def test_plan_of_a_long_schedule_does_not_start_jax():
+    """Sizing a request stays cheap: the plan assumes the CPU's loop-emitter calls rather than starting JAX to ask."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tnrnn.rank import plan; plan(2, 4, 2, 34, domain='continuous'); "
+        "sys.exit(1 if 'jax' in sys.modules else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

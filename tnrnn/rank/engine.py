@@ -192,7 +192,7 @@ def plan(M, R, L, T, *, domain, partition="start-end", cell="rac", max_N=None, m
     if not _is_wide(shape):
         elim_s *= _NARROW_SLOWDOWN
     panel_cost = _PANEL_COST.get(_certify_panel(cellobj, T, domain, n), 1.7)
-    fused, _ = _calls(cellobj, steps, "extension")
+    fused, _ = _calls(cellobj, steps, "extension", start_jax=False)
     fused = min(steps, fused)
     carry_cost = (fused + _CARRY_STEP_COST * (steps - fused)) / max(1, steps)
     return {

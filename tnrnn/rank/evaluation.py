@@ -21,6 +21,7 @@ Three paths, one cell definition (`tnrnn.cells`):
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -227,14 +228,16 @@ _LOOP_DTYPES = ("extension", "float64")
 _LOOP_GROUP = 36
 
 
-def _calls(cell, steps: int, dtype: str) -> tuple[int, bool]:
+def _calls(cell, steps: int, dtype: str, *, start_jax: bool = True) -> tuple[int, bool]:
     """``(steps per call, loop emitter)`` for a schedule of ``steps`` steps on JAX's default backend.
 
     A GF(p^2) or float64 prime-field schedule that the fusion emitters would split (`_fused_steps`) runs whole (up to
     `_LOOP_GROUP` steps a call) with XLA's loop emitter on the CPU; everything else as `_fused_steps` says.
+    ``start_jax=False`` (a plan, which sizes a request before any work): while JAX is not imported, the CPU's answer
+    is assumed rather than starting JAX to ask.
     """
     group = _fused_steps(cell, steps, dtype)
-    if dtype in _LOOP_DTYPES and group < steps and _cpu_backend():
+    if dtype in _LOOP_DTYPES and group < steps and (_cpu_backend() if start_jax or "jax" in sys.modules else True):
         return min(steps, _LOOP_GROUP), True
     return group, False
 
